@@ -1,0 +1,1 @@
+"""The built-in node library, registered through the `knotwork.nodes` entry point."""

@@ -1,0 +1,73 @@
+"""Predictor: apply any Model to a table; adds a prediction column and, for
+classifiers, one probability column per class (`probability_<class>`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from pydantic import Field
+
+from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core.ports import ColumnSpec, ModelSpec, TableSpec
+
+
+class Settings(NodeSettings):
+    prediction_column: str = Field("prediction", min_length=1, description="Name of the new prediction column")
+    probabilities: bool = Field(True, description="Add one probability column per class (classifiers)")
+
+
+def probability_column(cls) -> str:
+    return f"probability_{cls}"
+
+
+class Predictor(NodeType):
+    type_id = "scoring.predictor"
+    name = "Predictor"
+    category = "Predict and score"
+    description = "Applies a model to a table: a prediction column plus a probability column per class."
+    keywords = ("predict", "score", "apply", "inference", "model")
+    inputs = (Port("model", PortType.MODEL), Port("table", PortType.TABLE))
+    outputs = (Port("predictions", PortType.TABLE),)
+    Settings = Settings
+
+    def configure(self, s: Settings, specs):
+        model: ModelSpec | None = specs[0]
+        table: TableSpec | None = specs[1]
+        if model is None or table is None:
+            return [None]
+        missing = [f for f in model.features if f not in table.names]
+        if missing:
+            raise ConfigureError(
+                f"the table lacks the model's feature column(s) {', '.join(map(repr, missing))}: apply the same preprocessing as in training",
+                where="input port 'table'",
+            )
+        cols = [c for c in table.columns if c.name != s.prediction_column]
+        if model.task == "regression":
+            cols.append(ColumnSpec(s.prediction_column, "number"))
+        elif model.task == "clustering":
+            cols.append(ColumnSpec(s.prediction_column, "integer"))
+        else:
+            cols.append(ColumnSpec(s.prediction_column, "string"))
+            if s.probabilities and model.classes:
+                cols += [ColumnSpec(probability_column(c), "number") for c in model.classes]
+        return [TableSpec(tuple(cols), table.roles)]
+
+    def execute(self, s: Settings, inputs, ctx):
+        model, table = inputs
+        df = table.df
+        missing = [f for f in model.features if f not in df.columns]
+        if missing:
+            raise NodeExecutionError(f"the table lacks the model's feature column(s) {', '.join(map(repr, missing))}")
+        X = df[model.features]
+        if len(X) == 0:
+            return [table.with_df(df.assign(**{s.prediction_column: pd.Series(dtype=object)}))]
+        try:
+            pred = model.estimator.predict(X)
+        except ValueError as exc:
+            raise NodeExecutionError(f"the model could not predict: {exc}") from None
+        new = {s.prediction_column: pred}
+        if model.task == "classification" and s.probabilities and hasattr(model.estimator, "predict_proba"):
+            proba = model.estimator.predict_proba(X)
+            for i, c in enumerate(model.estimator.classes_):
+                new[probability_column(c)] = proba[:, i]
+        out = df.assign(**{k: pd.Series(v, index=df.index) for k, v in new.items()})
+        return [table.with_df(out)]

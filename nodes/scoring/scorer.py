@@ -1,0 +1,118 @@
+"""Scorer: compare predictions with the truth. Classification: accuracy, precision,
+recall, F1, ROC AUC, log loss and the confusion matrix; regression: MAE, RMSE, R², MAPE."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+from sklearn import metrics as skm
+
+from studio.core import ConfigureError, Metrics, NodeExecutionError, NodeSettings, NodeType, Port, PortType, Table
+from studio.core.node import ColumnField
+from studio.core.ports import ColumnSpec, TableSpec
+
+from .predictor import probability_column
+
+
+class Settings(NodeSettings):
+    truth_column: str | None = ColumnField(None, description="Column with the true values (default: the target-role column)")
+    prediction_column: str = ColumnField("prediction", description="Column with the predictions")
+    task: Literal["auto", "classification", "regression"] = Field("auto", description="auto: regression when both columns are numeric with many values")
+
+
+def classification_scores(y_true, y_pred, proba: pd.DataFrame | None = None) -> dict:
+    labels = sorted(pd.unique(pd.concat([pd.Series(y_true), pd.Series(y_pred)])).tolist(), key=str)
+    avg = "binary" if len(labels) == 2 else "macro"
+    pos = labels[-1]
+    kw = {"average": avg, "zero_division": 0}
+    if avg == "binary":
+        kw["pos_label"] = pos
+    out = {
+        "accuracy": float(skm.accuracy_score(y_true, y_pred)),
+        "precision": float(skm.precision_score(y_true, y_pred, **kw)),
+        "recall": float(skm.recall_score(y_true, y_pred, **kw)),
+        "f1": float(skm.f1_score(y_true, y_pred, **kw)),
+        "rows": int(len(y_true)),
+        "labels": [str(v) for v in labels],
+        "confusion_matrix": skm.confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+    }
+    if proba is not None:
+        wanted = [probability_column(c) for c in labels]
+        proba = proba[wanted] if set(wanted) <= set(proba.columns) else None
+    if proba is not None and proba.shape[1] >= 2 and len(pd.unique(y_true)) >= 2:
+        try:
+            if proba.shape[1] == 2:
+                out["roc_auc"] = float(skm.roc_auc_score(np.asarray(y_true) == pos, proba.iloc[:, -1]))
+            else:
+                out["roc_auc"] = float(skm.roc_auc_score(y_true, proba.to_numpy(), multi_class="ovr", labels=labels))
+            out["log_loss"] = float(skm.log_loss(y_true, proba.to_numpy(), labels=labels))
+        except ValueError:
+            pass  # classes in the truth that the model never saw: skip the probability scores
+    return out
+
+
+def regression_scores(y_true, y_pred) -> dict:
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float)
+    nonzero = y_true != 0
+    return {
+        "mae": float(skm.mean_absolute_error(y_true, y_pred)),
+        "rmse": float(np.sqrt(skm.mean_squared_error(y_true, y_pred))),
+        "r2": float(skm.r2_score(y_true, y_pred)) if len(y_true) > 1 else float("nan"),
+        "mape": float(np.mean(np.abs((y_true[nonzero] - y_pred[nonzero]) / y_true[nonzero]))) if nonzero.any() else float("nan"),
+        "rows": int(len(y_true)),
+    }
+
+
+class Scorer(NodeType):
+    type_id = "scoring.scorer"
+    name = "Scorer"
+    category = "Predict and score"
+    description = "Scores predictions against the truth: classification or regression metrics and a confusion matrix."
+    keywords = ("score", "accuracy", "metrics", "evaluate", "confusion", "f1", "rmse", "auc")
+    inputs = (Port("predictions", PortType.TABLE),)
+    outputs = (Port("metrics", PortType.METRICS), Port("scores", PortType.TABLE), Port("confusion matrix", PortType.TABLE))
+    Settings = Settings
+
+    def _truth(self, s: Settings, spec: TableSpec) -> str:
+        truth = s.truth_column or next(iter(spec.columns_with_role("target")), None)
+        if not truth:
+            raise ConfigureError("choose the column with the true values", where="truth_column")
+        return truth
+
+    def configure(self, s: Settings, specs):
+        spec = specs[0]
+        if spec is not None:
+            self.require_columns(spec, self._truth(s, spec), "truth_column")
+            self.require_columns(spec, s.prediction_column, "prediction_column")
+        scores = TableSpec((ColumnSpec("metric", "string"), ColumnSpec("value", "number")))
+        return [None, scores, None]
+
+    def execute(self, s: Settings, inputs, ctx):
+        table: Table = inputs[0]
+        df = table.df
+        truth = self._truth(s, table.spec())
+        if len(df) == 0:
+            raise NodeExecutionError("nothing to score: the table is empty")
+        y_true, y_pred = df[truth], df[s.prediction_column]
+        if y_true.isna().any():
+            raise NodeExecutionError(f"the truth column {truth!r} has missing values")
+        task = s.task
+        if task == "auto":
+            numeric = pd.api.types.is_float_dtype(y_true) and pd.api.types.is_numeric_dtype(y_pred)
+            task = "regression" if numeric and y_true.nunique() > 20 else "classification"
+        if task == "regression":
+            values = regression_scores(y_true, y_pred)
+            confusion = None
+        else:
+            prob_cols = [c for c in df.columns if str(c).startswith(probability_column(""))]
+            values = classification_scores(y_true.astype(str), y_pred.astype(str), df[prob_cols] if prob_cols else None)
+            labels = values["labels"]
+            confusion = Table(pd.DataFrame(values["confusion_matrix"], index=pd.Index(labels, name="truth"), columns=labels).reset_index())
+        values["task"] = task
+        scalar = [(k, float(v)) for k, v in values.items() if isinstance(v, (int, float)) and k != "rows"]
+        scores = Table(pd.DataFrame(scalar, columns=["metric", "value"]))
+        return [Metrics(values, title=f"{ctx.label}: {task}"), scores, confusion]

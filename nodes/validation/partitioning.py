@@ -1,0 +1,92 @@
+"""Partitioning: split rows into train, test and (optionally) validation sets."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+from sklearn.model_selection import GroupShuffleSplit, train_test_split
+
+from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core.node import ColumnField
+
+
+class Settings(NodeSettings):
+    train_fraction: float = Field(0.7, gt=0, lt=1, description="Share of rows for training")
+    validation_fraction: float = Field(0.0, ge=0, lt=1, description="Share of rows for validation (0: no validation set)")
+    method: Literal["random", "stratified", "grouped", "time"] = Field(
+        "stratified", description="random; stratified keeps class shares; grouped keeps a group's rows together; time puts the latest rows last"
+    )
+    column: str | None = ColumnField(None, description="Class column (stratified), group column (grouped) or time column (time)")
+    seed: int = Field(42, ge=0, description="Random seed, so the split is the same every run")
+
+    @model_validator(mode="after")
+    def _fractions(self) -> Settings:
+        if self.train_fraction + self.validation_fraction >= 1:
+            raise ValueError("train_fraction + validation_fraction must leave rows for the test set")
+        return self
+
+
+def _split_indices(s: Settings, df) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(df)
+    idx = np.arange(n)
+    test_frac = 1 - s.train_fraction - s.validation_fraction
+    held = test_frac + s.validation_fraction
+    if n < 3:
+        raise NodeExecutionError(f"cannot partition {n} rows: need at least 3")
+    if s.method == "time":
+        order = np.argsort(df[s.column].to_numpy(), kind="stable")
+        n_train = int(round(n * s.train_fraction))
+        n_val = int(round(n * s.validation_fraction))
+        return order[:n_train], order[n_train + n_val :], order[n_train : n_train + n_val]
+    if s.method == "grouped":
+        groups = df[s.column].to_numpy()
+        tr, rest = next(GroupShuffleSplit(n_splits=1, test_size=held, random_state=s.seed).split(idx, groups=groups))
+        if s.validation_fraction == 0:
+            return tr, rest, idx[:0]
+        te_rel, va_rel = next(
+            GroupShuffleSplit(n_splits=1, test_size=s.validation_fraction / held, random_state=s.seed).split(rest, groups=groups[rest])
+        )
+        return tr, rest[te_rel], rest[va_rel]
+    strat = df[s.column].to_numpy() if s.method == "stratified" else None
+    try:
+        tr, rest = train_test_split(idx, test_size=held, random_state=s.seed, stratify=strat)
+        if s.validation_fraction == 0:
+            return np.sort(tr), np.sort(rest), idx[:0]
+        te, va = train_test_split(
+            rest, test_size=s.validation_fraction / held, random_state=s.seed, stratify=strat[rest] if strat is not None else None
+        )
+    except ValueError as exc:
+        raise NodeExecutionError(f"cannot stratify on {s.column!r}: {exc} (use method 'random' or a coarser column)") from None
+    return np.sort(tr), np.sort(te), np.sort(va)
+
+
+class Partitioning(NodeType):
+    type_id = "validation.partitioning"
+    name = "Partitioning"
+    category = "Split and validate"
+    description = "Splits rows into train, test and validation sets: random, stratified, grouped or time-ordered, seeded."
+    keywords = ("split", "train", "test", "holdout", "validation", "stratify", "sample")
+    inputs = (Port("table", PortType.TABLE),)
+    outputs = (Port("train", PortType.TABLE), Port("test", PortType.TABLE), Port("validation", PortType.TABLE))
+    Settings = Settings
+
+    def configure(self, s: Settings, specs):
+        spec = specs[0]
+        if s.method != "random":
+            if not s.column:
+                if s.method == "stratified" and spec is not None and spec.columns_with_role("target"):
+                    pass  # falls back to the target column
+                else:
+                    raise ConfigureError(f"method '{s.method}' needs a column", where="column")
+            self.require_columns(spec, s.column, "column")
+        return [spec, spec, spec]
+
+    def execute(self, s: Settings, inputs, ctx):
+        table = inputs[0]
+        if s.method == "stratified" and not s.column:
+            s = s.model_copy(update={"column": table.target()})
+        tr, te, va = _split_indices(s, table.df)
+        df = table.df
+        return [table.with_df(df.iloc[tr]), table.with_df(df.iloc[te]), table.with_df(df.iloc[va])]

@@ -1,0 +1,1 @@
+"""The `knotwork` command line. Never imports Qt (only `knotwork studio` loads the GUI lazily)."""

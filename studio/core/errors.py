@@ -1,0 +1,70 @@
+"""One exception hierarchy for everything a user can get wrong.
+
+Every error says what is wrong, where (node label, setting, column, field, file and
+JSON path) and, when we know it, what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class KnotworkError(Exception):
+    """Base of every error Knotwork raises on purpose."""
+
+
+class GraphError(KnotworkError):
+    """An edit that would make the workflow graph invalid (bad wire, cycle, unknown node)."""
+
+
+class PortTypeError(GraphError):
+    """A connection between ports whose types do not match."""
+
+
+class CycleError(GraphError):
+    """A connection that would close a cycle."""
+
+
+class UnknownNodeTypeError(GraphError):
+    """A node type that no installed package provides."""
+
+
+class ConfigureError(KnotworkError):
+    """A node cannot be configured: a setting or an input spec is wrong.
+
+    `where` names the setting or port at fault so the user knows where to look.
+    """
+
+    def __init__(self, message: str, *, where: str | None = None, node: str | None = None):
+        self.message = message
+        self.where = where
+        self.node = node
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        parts = [p for p in (self.node, self.where) if p]
+        return ": ".join([*parts, self.message])
+
+    def for_node(self, label: str) -> ConfigureError:
+        """Return a copy naming the node, used by the engine that knows the label."""
+        return ConfigureError(self.message, where=self.where, node=label)
+
+
+class NodeExecutionError(KnotworkError):
+    """A node failed while it ran; the message is meant for the analyst."""
+
+
+class CancelledError(KnotworkError):
+    """A run was cancelled by the user."""
+
+
+class WorkflowFileError(KnotworkError):
+    """A workflow file that cannot be read: names the file, the JSON path and the reason."""
+
+    def __init__(self, path: str, reason: str, json_path: str = "$"):
+        self.path = path
+        self.reason = reason
+        self.json_path = json_path
+        super().__init__(f"{path}: {json_path}: {reason}")
+
+
+class ParameterError(KnotworkError):
+    """A workflow parameter that is missing, unknown or of the wrong type."""

@@ -1,0 +1,333 @@
+"""Configure and run a workflow.
+
+`configure_workflow` propagates specs through the graph without data, so a wrong
+setting is reported before anything runs. `run_workflow` executes in topological
+order, reuses each node's last output when its cache key (type, version, settings,
+parameters used, input keys) is unchanged, runs independent branches concurrently,
+and isolates failures: a failed node's descendants wait, other branches finish.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import pandas as pd
+
+from .errors import CancelledError, ConfigureError, KnotworkError, ParameterError
+from .node import ExecutionContext, NodeType
+from .parameters import resolve
+from .ports import VALUE_TYPES
+
+if TYPE_CHECKING:
+    from .workflow import Workflow
+
+pd.options.mode.copy_on_write = True  # nodes never mutate their inputs
+log = logging.getLogger("knotwork.executor")
+
+
+@dataclass
+class CacheEntry:
+    key: str
+    outputs: list[Any]
+    fitted: Any = None
+    seconds: float = 0.0
+
+
+@dataclass
+class ConfiguredNode:
+    settings: Any
+    used_params: set[str]
+    input_specs: list[Any]
+    output_specs: list[Any]
+
+
+@dataclass
+class ConfigureReport:
+    workflow: Workflow
+    nodes: dict[str, ConfiguredNode] = field(default_factory=dict)
+    errors: dict[str, ConfigureError] = field(default_factory=dict)
+    blocked: set[str] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def problems(self) -> list[str]:
+        """One line per problem: `<label>: <setting or port>: <message>`."""
+        out = []
+        for nid, err in self.errors.items():
+            where = f"{err.where}: " if err.where else ""
+            out.append(f"{self.workflow.node(nid).label}: {where}{err.message}")
+        return out
+
+    def output_specs(self, ref: str) -> list[Any] | None:
+        nid = self.workflow.node(ref).id
+        node = self.nodes.get(nid)
+        return node.output_specs if node else None
+
+
+def _node_instance(wf: Workflow, nid: str) -> tuple[Any, type[NodeType]]:
+    inst = wf.node(nid)
+    return inst, wf.catalog.get(inst.type_id)
+
+
+def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
+    report = ConfigureReport(wf)
+    base_dir = str(wf.path.parent) if wf.path else None
+    for nid in nx.topological_sort(wf.graph):
+        inst, node_type = _node_instance(wf, nid)
+        links = wf.inputs_of(nid)
+        try:
+            used: set[str] = set()
+            try:
+                raw = {k: resolve(v, values, used) for k, v in inst.settings.items()}
+            except ParameterError as exc:
+                raise ConfigureError(str(exc), where="settings") from None
+            settings = node_type.validate_settings(raw)
+            specs: list[Any] = []
+            blocked = False
+            for port in node_type.inputs:
+                link = links.get(port.name)
+                if link is None:
+                    if not port.optional:
+                        raise ConfigureError("not connected", where=f"input port '{port.name}'")
+                    specs.append(None)
+                    continue
+                up = report.nodes.get(link.source)
+                if up is None:
+                    blocked = True
+                    specs.append(None)
+                    continue
+                src_type = wf.catalog.get(wf.node(link.source).type_id)
+                idx = [p.name for p in src_type.outputs].index(link.source_port)
+                specs.append(up.output_specs[idx])
+            if blocked:
+                report.blocked.add(nid)
+                wf._states[nid] = "unconfigured"
+                continue
+            out_specs = list(node_type(base_dir).configure(settings, specs))
+            if len(out_specs) != len(node_type.outputs):
+                raise ConfigureError(f"configure returned {len(out_specs)} specs for {len(node_type.outputs)} output ports")
+            report.nodes[nid] = ConfiguredNode(settings, used, specs, out_specs)
+            if wf._states.get(nid) not in ("executed",):
+                wf._states[nid] = "configured"
+        except ConfigureError as exc:
+            report.errors[nid] = exc.for_node(inst.label) if not exc.node else exc
+            wf._states[nid] = "unconfigured"
+            wf._errors[nid] = str(report.errors[nid])
+        except Exception as exc:  # a node's own bug: still name the node
+            log.debug("configure of %s crashed", inst.label, exc_info=True)
+            report.errors[nid] = ConfigureError(f"{type(exc).__name__}: {exc}", node=inst.label)
+            wf._states[nid] = "unconfigured"
+            wf._errors[nid] = str(report.errors[nid])
+    return report
+
+
+@dataclass
+class RunResult:
+    workflow: Workflow
+    executed: list[str] = field(default_factory=list)
+    states: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    cancelled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.cancelled
+
+    def state(self, ref: str) -> str:
+        nid = self.workflow.node(ref).id
+        return self.states.get(nid, self.workflow.state(nid))
+
+    def output(self, ref: str, port: int | str = 0) -> Any:
+        return self.workflow.output(ref, port)
+
+    def error(self, ref: str) -> str | None:
+        return self.errors.get(self.workflow.node(ref).id)
+
+    def fitted(self, ref: str) -> Any:
+        """The fitted state of a stateful node from this run (None for stateless nodes)."""
+        entry = self.workflow._cache.get(self.workflow.node(ref).id)
+        return entry.fitted if entry else None
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def run_workflow(
+    wf: Workflow,
+    values: dict[str, Any],
+    *,
+    jobs: int = 1,
+    targets: list[str] | None = None,
+    on_event: Any = None,
+    cancel: threading.Event | None = None,
+) -> RunResult:
+    cancel = cancel or threading.Event()
+    result = RunResult(wf)
+    lock = threading.Lock()
+
+    def emit(event: dict[str, Any]) -> None:
+        if on_event:
+            on_event(event)
+        wf._emit(event)
+
+    def set_state(nid: str, state: str, message: str = "") -> None:
+        with lock:
+            wf._states[nid] = state
+            result.states[nid] = state
+            if state == "failed":
+                wf._errors[nid] = message
+                result.errors[nid] = message
+            else:
+                wf._errors.pop(nid, None)
+        emit({"kind": "state", "node": nid, "state": state, "message": message})
+
+    report = configure_workflow(wf, values)
+    scope = set(wf.graph.nodes)
+    if targets:
+        ids = {wf.node(t).id for t in targets}
+        scope = set().union(*({t, *nx.ancestors(wf.graph, t)} for t in ids))
+    order = [n for n in nx.topological_sort(wf.graph) if n in scope]
+    emit({"kind": "run_started", "nodes": order})
+
+    # Keys are known before running: they depend only on settings and upstream keys.
+    keys: dict[str, str | None] = {}
+    for nid in order:
+        conf = report.nodes.get(nid)
+        if conf is None:
+            keys[nid] = None
+            if nid in report.errors:
+                set_state(nid, "failed", str(report.errors[nid]))
+            continue
+        inst, node_type = _node_instance(wf, nid)
+        inputs = []
+        for port, link in sorted(wf.inputs_of(nid).items()):
+            inputs.append([port, keys.get(link.source), link.source_port])
+        if any(k is None for _, k, _ in inputs):
+            keys[nid] = None
+            continue
+        keys[nid] = _digest(
+            [inst.type_id, node_type.version, conf.settings.model_dump(mode="json"), {p: values[p] for p in sorted(conf.used_params)}, inputs]
+        )
+
+    def run_one(nid: str) -> None:
+        inst, node_type = _node_instance(wf, nid)
+        conf = report.nodes[nid]
+        links = wf.inputs_of(nid)
+        inputs = []
+        for port in node_type.inputs:
+            link = links.get(port.name)
+            value = None
+            if link is not None:
+                src_type = wf.catalog.get(wf.node(link.source).type_id)
+                idx = [p.name for p in src_type.outputs].index(link.source_port)
+                value = wf._cache[link.source].outputs[idx]
+            if value is None and not port.optional:
+                raise KnotworkError(f"input port '{port.name}' has no data")
+            inputs.append(value)
+        ctx = ExecutionContext(
+            nid,
+            inst.label,
+            values,
+            on_progress=lambda f, m: emit({"kind": "progress", "node": nid, "fraction": f, "message": m}),
+            cancel=cancel,
+            base_dir=str(wf.path.parent) if wf.path else None,
+        )
+        node = node_type(ctx.base_dir)
+        start = time.perf_counter()
+        fitted = None
+        if node_type.stateful:
+            fitted = node.fit(conf.settings, inputs, ctx)  # type: ignore[attr-defined]
+            ctx.check_cancelled()
+            outputs = node.apply(conf.settings, fitted, inputs, ctx)  # type: ignore[attr-defined]
+        else:
+            outputs = node.execute(conf.settings, inputs, ctx)
+        outputs = list(outputs)
+        if len(outputs) != len(node_type.outputs):
+            raise KnotworkError(f"node produced {len(outputs)} outputs for {len(node_type.outputs)} output ports")
+        for port, value in zip(node_type.outputs, outputs):
+            if value is not None and not isinstance(value, VALUE_TYPES[port.type]):
+                raise KnotworkError(f"output port '{port.name}' produced a {type(value).__name__}, expected a {port.type.value}")
+        seconds = time.perf_counter() - start
+        with lock:
+            wf._cache[nid] = CacheEntry(keys[nid] or "", outputs, fitted, seconds)
+            result.seconds[nid] = seconds
+            result.executed.append(nid)
+
+    def attempt(nid: str) -> bool:
+        """Run (or reuse) one node; return True when it is executed."""
+        entry = wf._cache.get(nid)
+        if entry is not None and entry.key == keys[nid]:
+            result.seconds[nid] = 0.0
+            set_state(nid, "executed")
+            return True
+        if cancel.is_set():
+            return False
+        set_state(nid, "executing")
+        try:
+            run_one(nid)
+        except CancelledError:
+            set_state(nid, "configured")
+            return False
+        except KnotworkError as exc:
+            set_state(nid, "failed", str(exc))
+            return False
+        except Exception as exc:  # keep the rest of the workflow alive
+            log.debug("node %s crashed", nid, exc_info=True)
+            set_state(nid, "failed", f"{type(exc).__name__}: {exc}")
+            return False
+        set_state(nid, "executed")
+        return True
+
+    runnable = [n for n in order if keys[n] is not None]
+    preds = {n: {p for p in wf.graph.predecessors(n)} for n in runnable}
+    done: set[str] = set()
+    dead: set[str] = set()
+
+    def ready(n: str) -> bool | None:
+        if preds[n] & dead or any(p not in keys or keys[p] is None for p in preds[n]):
+            return None
+        return preds[n] <= done
+
+    if jobs <= 1:
+        for nid in runnable:
+            if ready(nid) is None or cancel.is_set():
+                dead.add(nid)
+                continue
+            (done if attempt(nid) else dead).add(nid)
+    else:
+        pending = list(runnable)
+        running: dict[Future, str] = {}
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            while pending or running:
+                for nid in list(pending):
+                    r = ready(nid)
+                    if r is None or (cancel.is_set() and r):
+                        pending.remove(nid)
+                        dead.add(nid)
+                    elif r:
+                        pending.remove(nid)
+                        running[pool.submit(attempt, nid)] = nid
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    nid = running.pop(fut)
+                    (done if fut.result() else dead).add(nid)
+
+    result.cancelled = cancel.is_set()
+    for nid in order:
+        result.states.setdefault(nid, wf._states.get(nid, "unconfigured"))
+    emit({"kind": "run_finished", "ok": result.ok, "cancelled": result.cancelled})
+    return result

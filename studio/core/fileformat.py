@@ -1,0 +1,248 @@
+"""The `*.knotwork.json` workflow file: one UTF-8 JSON document with sorted keys and
+two-space indent, so `git diff` reads like a review. Logic and layout live apart;
+data and secrets never appear. Loading validates the schema, names the JSON path of
+any problem, and migrates settings saved by older node versions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .catalog import Catalog, default_catalog
+from .errors import GraphError, KnotworkError, WorkflowFileError
+from .parameters import PARAM_TYPES
+
+FORMAT_VERSION = 1
+SECRET_PREFIXES = ("env:", "keyring:")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NodeRecord(_Strict):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    type_id: str = Field(min_length=1)
+    version: int = Field(ge=1)
+    label: str = Field(min_length=1)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class LinkRecord(_Strict):
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+
+class ParameterRecord(_Strict):
+    type: str
+    value: Any = None
+    description: str = ""
+
+
+class AnnotationRecord(_Strict):
+    id: str
+    text: str
+    x: float = 0.0
+    y: float = 0.0
+    width: float = 200.0
+    height: float = 80.0
+
+
+class LayoutRecord(_Strict):
+    nodes: dict[str, tuple[float, float]] = Field(default_factory=dict)
+
+
+class WorkflowRecord(_Strict):
+    format_version: int = Field(ge=1)
+    knotwork_version: str = ""
+    name: str = ""
+    description: str = ""
+    nodes: list[NodeRecord] = Field(default_factory=list)
+    connections: list[LinkRecord] = Field(default_factory=list)
+    parameters: dict[str, ParameterRecord] = Field(default_factory=dict)
+    annotations: list[AnnotationRecord] = Field(default_factory=list)
+    layout: LayoutRecord = Field(default_factory=LayoutRecord)
+
+
+def _json_path(loc: tuple) -> str:
+    out = "$"
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _knotwork_version() -> str:
+    from studio import __version__
+
+    return __version__
+
+
+def workflow_to_dict(wf) -> dict[str, Any]:
+    _refuse_secrets(wf)
+    return {
+        "format_version": FORMAT_VERSION,
+        "knotwork_version": _knotwork_version(),
+        "name": wf.name,
+        "description": wf.description,
+        "nodes": [
+            {"id": n.id, "type_id": n.type_id, "version": n.version, "label": n.label, "settings": n.settings}
+            for n in wf.nodes
+        ],
+        "connections": [
+            {"source": lk.source, "source_port": lk.source_port, "target": lk.target, "target_port": lk.target_port}
+            for lk in sorted(wf.links, key=lambda lk: (lk.target, lk.target_port))
+        ],
+        "parameters": {
+            name: {"type": p.type, "value": p.value, "description": p.description} for name, p in wf.parameters.items()
+        },
+        "annotations": [
+            {"id": a.id, "text": a.text, "x": a.x, "y": a.y, "width": a.width, "height": a.height}
+            for a in wf.annotations.values()
+        ],
+        "layout": {"nodes": {nid: [x, y] for nid, (x, y) in wf.layout.items() if nid in wf.graph}},
+    }
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def atomic_write(path: str | Path, text: str | bytes) -> None:
+    """Write a file so that a crash leaves either the old or the new content, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_workflow(wf, path: str | Path) -> None:
+    atomic_write(path, dumps(workflow_to_dict(wf)))
+
+
+def _refuse_secrets(wf) -> None:
+    """A secret setting must hold a reference (env:NAME, keyring:service/user), never a value."""
+    for inst in wf.nodes:
+        schema = wf.catalog.get(inst.type_id).Settings.model_fields
+        for name, f in schema.items():
+            extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+            value = inst.settings.get(name)
+            if extra.get("ui") == "secret" and value and not str(value).startswith(SECRET_PREFIXES) and not str(value).startswith("$"):
+                raise GraphError(
+                    f'node "{inst.label}": setting {name!r} holds a secret value; store a reference instead '
+                    f"(env:VARIABLE or keyring:service/user) — secrets are never written to workflow files"
+                )
+
+
+def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog | None = None):
+    from .parameters import Parameter
+    from .workflow import Workflow
+
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise WorkflowFileError(source, f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise WorkflowFileError(source, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise WorkflowFileError(source, "JSON nested too deeply") from None
+    if not isinstance(data, dict):
+        raise WorkflowFileError(source, f"a workflow file holds a JSON object, not {type(data).__name__}")
+    try:
+        record = WorkflowRecord.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        raise WorkflowFileError(source, msg, _json_path(err["loc"])) from None
+    except RecursionError:
+        raise WorkflowFileError(source, "JSON nested too deeply") from None
+
+    wf = Workflow(catalog or default_catalog(), record.name)
+    wf.description = record.description
+    if record.format_version > FORMAT_VERSION:
+        msg = (
+            f"{source} was written by a newer Knotwork (format {record.format_version}, "
+            f"Knotwork {record.knotwork_version or '?'}); this is format {FORMAT_VERSION}: some content may not load"
+        )
+        warnings.warn(msg, stacklevel=2)
+        wf.load_warnings.append(msg)
+
+    for i, p in enumerate(record.parameters.items()):
+        name, prec = p
+        if prec.type not in PARAM_TYPES:
+            raise WorkflowFileError(source, f"type must be one of {', '.join(PARAM_TYPES)}", f"$.parameters.{name}.type")
+        try:
+            wf.parameters[name] = Parameter(name, prec.type, prec.value, prec.description)
+        except KnotworkError as exc:
+            raise WorkflowFileError(source, str(exc), f"$.parameters.{name}") from None
+
+    for i, n in enumerate(record.nodes):
+        where = f"$.nodes[{i}]"
+        if n.type_id not in wf.catalog:
+            raise WorkflowFileError(
+                source, f'node "{n.label}" ({n.id}) has type {n.type_id!r}, which no installed package provides', f"{where}.type_id"
+            )
+        node_type = wf.catalog.get(n.type_id)
+        settings = n.settings
+        if n.version > node_type.version:
+            raise WorkflowFileError(
+                source,
+                f'node "{n.label}" was saved by version {n.version} of {n.type_id}; this installation has version {node_type.version}',
+                f"{where}.version",
+            )
+        if n.version < node_type.version:
+            try:
+                settings = node_type.migrate(dict(settings), n.version)
+            except Exception as exc:
+                raise WorkflowFileError(source, f'node "{n.label}": cannot migrate settings: {exc}', f"{where}.settings") from None
+        try:
+            inst = wf.add_node(n.type_id, n.label, settings, id=n.id)
+        except GraphError as exc:
+            raise WorkflowFileError(source, str(exc), f"{where}.id") from None
+        inst.label = n.label  # keep the saved label exactly
+        inst.settings = dict(settings)
+
+    for i, c in enumerate(record.connections):
+        try:
+            wf.connect(c.source, c.source_port, c.target, c.target_port)
+        except GraphError as exc:
+            raise WorkflowFileError(source, str(exc), f"$.connections[{i}]") from None
+
+    for a in record.annotations:
+        wf.add_annotation(a.text, a.x, a.y, a.width, a.height, id=a.id)
+    for nid, (x, y) in record.layout.nodes.items():
+        if nid in wf.graph:
+            wf.layout[nid] = (x, y)
+    return wf
+
+
+def load_workflow(path: str | Path, catalog: Catalog | None = None):
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise WorkflowFileError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    wf = loads_workflow(raw, str(path), catalog)
+    wf.path = path
+    return wf

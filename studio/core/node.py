@@ -1,0 +1,189 @@
+"""The node contract: metadata, typed ports, a pydantic settings model, and
+`configure` + `execute` (or `fit` + `apply` for nodes that learn from data).
+
+A node type is a plain class; the engine instantiates it without arguments, and its
+methods never mutate their inputs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import CancelledError, ConfigureError
+from .ports import Port, TableSpec
+
+
+class NodeSettings(BaseModel):
+    """Base of every settings model: unknown keys are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- field helpers: the hints the studio uses to build dialogs --------------------
+def ColumnField(default: Any = None, *, port: int = 0, numeric: bool = False, description: str = "", **kw: Any) -> Any:
+    """A setting naming one column of the table on input `port` (a column picker)."""
+    return Field(default, description=description, json_schema_extra={"ui": "column", "port": port, "numeric": numeric}, **kw)
+
+
+def ColumnsField(*, port: int = 0, numeric: bool = False, description: str = "", **kw: Any) -> Any:
+    """A setting naming several columns of the table on input `port`."""
+    return Field(default_factory=list, description=description, json_schema_extra={"ui": "columns", "port": port, "numeric": numeric}, **kw)
+
+
+def SecretField(default: str | None = None, *, description: str = "", **kw: Any) -> Any:
+    """A secret *reference* such as `env:DB_PASSWORD` or `keyring:service/user`; never the secret."""
+    return Field(default, description=description, json_schema_extra={"ui": "secret"}, **kw)
+
+
+def TextField(default: str = "", *, description: str = "", **kw: Any) -> Any:
+    """A multi-line text setting (query, expression, inline table)."""
+    return Field(default, description=description, json_schema_extra={"ui": "text"}, **kw)
+
+
+class ExecutionContext:
+    """What a running node may ask of the engine: progress, cancellation, secrets."""
+
+    def __init__(
+        self,
+        node_id: str = "",
+        label: str = "",
+        parameters: dict[str, Any] | None = None,
+        on_progress: Callable[[float, str], None] | None = None,
+        cancel: threading.Event | None = None,
+        base_dir: str | None = None,
+    ):
+        self.node_id = node_id
+        self.label = label
+        self.parameters = parameters or {}
+        self._on_progress = on_progress
+        self._cancel = cancel
+        self.base_dir = base_dir
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        self.check_cancelled()
+        if self._on_progress:
+            self._on_progress(max(0.0, min(1.0, fraction)), message)
+
+    def check_cancelled(self) -> None:
+        if self._cancel is not None and self._cancel.is_set():
+            raise CancelledError(f"{self.label}: cancelled")
+
+    def resolve_path(self, path: str) -> str:
+        """Relative paths in settings are relative to the workflow file's folder."""
+        import os
+
+        if self.base_dir and not os.path.isabs(path):
+            return os.path.join(self.base_dir, path)
+        return path
+
+
+class NodeType:
+    """Base class of every node type. Subclasses set the class attributes and override
+    `configure` and `execute` (or, for `StatefulNodeType`, `fit` and `apply`)."""
+
+    type_id: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+    name: ClassVar[str] = ""
+    category: ClassVar[str] = "Other"
+    description: ClassVar[str] = ""
+    keywords: ClassVar[tuple[str, ...]] = ()
+    inputs: ClassVar[tuple[Port, ...]] = ()
+    outputs: ClassVar[tuple[Port, ...]] = ()
+    stateful: ClassVar[bool] = False
+
+    class Settings(NodeSettings):
+        pass
+
+    def __init__(self, base_dir: str | None = None):
+        # The workflow file's folder: relative paths in settings are relative to it.
+        self.base_dir = base_dir
+
+    def resolve_path(self, path: str) -> str:
+        import os
+
+        path = os.path.expanduser(path)
+        if self.base_dir and not os.path.isabs(path):
+            return os.path.join(self.base_dir, path)
+        return path
+
+    # ---- lifecycle -----------------------------------------------------------------
+    def configure(self, settings: Any, specs: list[Any]) -> list[Any]:
+        """Return the output specs from the input specs, without data.
+
+        Return None for an output whose spec cannot be known before data.
+        """
+        return [None] * len(self.outputs)
+
+    def execute(self, settings: Any, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
+        raise NotImplementedError  # abstract
+
+    @classmethod
+    def migrate(cls, settings: dict[str, Any], from_version: int) -> dict[str, Any]:
+        """Upgrade settings saved by an older version of this node type."""
+        return settings
+
+    # ---- helpers every node needs ----------------------------------------------------
+    @staticmethod
+    def require_columns(spec: TableSpec | None, columns: list[str] | str | None, setting: str) -> None:
+        """Fail configure when a setting names a column the input does not have."""
+        if spec is None or not columns:
+            return
+        wanted = [columns] if isinstance(columns, str) else list(columns)
+        missing = [c for c in wanted if c not in spec.names]
+        if missing:
+            raise ConfigureError(
+                f"column(s) {', '.join(map(repr, missing))} not in the input table "
+                f"(available: {', '.join(spec.names) or 'none'})",
+                where=setting,
+            )
+
+    @classmethod
+    def validate_settings(cls, raw: dict[str, Any]) -> Any:
+        """Validate raw settings into the settings model, naming the field at fault."""
+        try:
+            return cls.Settings.model_validate(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown setting"
+            raise ConfigureError(msg, where=field) from None
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """The catalogue entry: metadata, ports and the settings JSON schema."""
+        return {
+            "type_id": cls.type_id,
+            "version": cls.version,
+            "name": cls.name,
+            "category": cls.category,
+            "description": cls.description,
+            "keywords": list(cls.keywords),
+            "stateful": cls.stateful,
+            "inputs": [{"name": p.name, "type": p.type.value, "optional": p.optional, "description": p.description} for p in cls.inputs],
+            "outputs": [{"name": p.name, "type": p.type.value, "description": p.description} for p in cls.outputs],
+            "settings": cls.Settings.model_json_schema(),
+        }
+
+
+class StatefulNodeType(NodeType):
+    """A node that learns from data: `fit` returns state, `apply` uses it.
+
+    Training runs fit then apply; a deployed graph runs apply with the frozen state.
+    """
+
+    stateful: ClassVar[bool] = True
+
+    def fit(self, settings: Any, inputs: list[Any], ctx: ExecutionContext) -> Any:
+        raise NotImplementedError  # abstract
+
+    def apply(self, settings: Any, state: Any, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
+        raise NotImplementedError  # abstract
+
+    def execute(self, settings: Any, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
+        return self.apply(settings, self.fit(settings, inputs, ctx), inputs, ctx)

@@ -1,0 +1,225 @@
+"""Typed ports, the values that travel on them, and the specs known before data.
+
+A spec describes a value's shape (a table's columns and dtypes, a model's features)
+so that `configure` can catch a wrong setting before anything runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import pandas as pd
+
+
+class PortType(str, Enum):
+    TABLE = "table"
+    MODEL = "model"
+    TRANSFORM = "transform"
+    METRICS = "metrics"
+    FIGURE = "figure"
+    CONNECTION = "connection"
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    type: PortType
+    optional: bool = False
+    description: str = ""
+
+
+COLUMN_ROLES = ("feature", "target", "id", "weight", "time")
+
+
+# ---------------------------------------------------------------- specs
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    dtype: str  # "number", "integer", "boolean", "string", "category", "datetime"
+    categories: tuple[Any, ...] | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.dtype in ("number", "integer", "boolean")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    columns: tuple[ColumnSpec, ...]
+    roles: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> ColumnSpec | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def role_of(self, name: str) -> str:
+        return dict(self.roles).get(name, "feature")
+
+    def columns_with_role(self, role: str) -> list[str]:
+        return [c.name for c in self.columns if self.role_of(c.name) == role]
+
+    def to_json(self) -> dict:
+        return {
+            "columns": [
+                {"name": c.name, "dtype": c.dtype, "categories": list(c.categories) if c.categories is not None else None}
+                for c in self.columns
+            ],
+            "roles": dict(self.roles),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> TableSpec:
+        cols = tuple(
+            ColumnSpec(c["name"], c["dtype"], tuple(c["categories"]) if c.get("categories") is not None else None)
+            for c in data["columns"]
+        )
+        return cls(cols, tuple(sorted(data.get("roles", {}).items())))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    task: str  # "classification", "regression", "clustering"
+    features: tuple[str, ...]
+    target: str | None
+    classes: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class TransformSpec:
+    kind: str
+    input_columns: tuple[str, ...]
+    output: TableSpec | None = None
+
+
+@dataclass(frozen=True)
+class SimpleSpec:
+    """Spec of a value with no shape worth checking before data (metrics, figures)."""
+
+    type: PortType
+
+
+# ---------------------------------------------------------------- values
+def dtype_name(series: pd.Series) -> str:
+    """Map a pandas dtype onto the few kinds users reason about."""
+    dt = series.dtype
+    if pd.api.types.is_bool_dtype(dt):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dt):
+        return "integer"
+    if pd.api.types.is_numeric_dtype(dt):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(dt):
+        return "datetime"
+    if isinstance(dt, pd.CategoricalDtype):
+        return "category"
+    return "string"
+
+
+@dataclass
+class Table:
+    """A pandas DataFrame plus the roles of its columns (feature by default)."""
+
+    df: pd.DataFrame
+    roles: dict[str, str] = field(default_factory=dict)
+
+    def spec(self) -> TableSpec:
+        cols = []
+        for name in self.df.columns:
+            s = self.df[name]
+            kind = dtype_name(s)
+            cats = tuple(s.cat.categories) if kind == "category" else None
+            cols.append(ColumnSpec(str(name), kind, cats))
+        roles = tuple(sorted((k, v) for k, v in self.roles.items() if k in self.df.columns))
+        return TableSpec(tuple(cols), roles)
+
+    def with_df(self, df: pd.DataFrame) -> Table:
+        """Same roles on a new frame (roles of dropped columns vanish)."""
+        return Table(df, {k: v for k, v in self.roles.items() if k in df.columns})
+
+    def target(self) -> str | None:
+        return next((k for k, v in self.roles.items() if v == "target" and k in self.df.columns), None)
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+
+@dataclass
+class Model:
+    """A fitted estimator and everything needed to use and judge it."""
+
+    estimator: Any
+    task: str
+    features: list[str]
+    target: str | None
+    classes: list[Any] | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    learner: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    validation: dict[str, Any] | None = None
+
+    def spec(self) -> ModelSpec:
+        return ModelSpec(self.task, tuple(self.features), self.target, tuple(self.classes) if self.classes is not None else None)
+
+
+@dataclass
+class Transform:
+    """Fitted preprocessing state that an Apply Transform node can reuse on other rows."""
+
+    kind: str
+    input_columns: list[str]
+    state: Any
+    node_type: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def spec(self) -> TransformSpec:
+        return TransformSpec(self.kind, tuple(self.input_columns))
+
+
+@dataclass
+class Metrics:
+    values: dict[str, Any]
+    title: str = ""
+
+    def spec(self) -> SimpleSpec:
+        return SimpleSpec(PortType.METRICS)
+
+
+@dataclass
+class Figure:
+    """A matplotlib figure rendered to PNG bytes, so it is safe to cache and ship."""
+
+    png: bytes
+    title: str = ""
+
+    def spec(self) -> SimpleSpec:
+        return SimpleSpec(PortType.FIGURE)
+
+
+@dataclass
+class Connection:
+    """A database URL whose password is a secret reference, resolved at run time."""
+
+    url: str
+    password_ref: str | None = None
+
+    def spec(self) -> SimpleSpec:
+        return SimpleSpec(PortType.CONNECTION)
+
+
+VALUE_TYPES: dict[PortType, type] = {
+    PortType.TABLE: Table,
+    PortType.MODEL: Model,
+    PortType.TRANSFORM: Transform,
+    PortType.METRICS: Metrics,
+    PortType.FIGURE: Figure,
+    PortType.CONNECTION: Connection,
+}
+
+
+def spec_of(value: Any) -> Any:
+    return value.spec()

@@ -1,0 +1,343 @@
+"""The workflow model: nodes and typed connections on a networkx MultiDiGraph.
+
+Edits go through methods that check the graph rules (port types, no cycles, one wire
+per input) and notify observers, so the studio and the runner share one model.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from .catalog import Catalog, default_catalog
+from .errors import CycleError, GraphError, ParameterError, PortTypeError
+from .node import NodeType
+from .parameters import Parameter
+
+
+@dataclass
+class NodeInstance:
+    id: str
+    type_id: str
+    version: int
+    label: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Link:
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+
+@dataclass
+class Annotation:
+    id: str
+    text: str
+    x: float = 0.0
+    y: float = 0.0
+    width: float = 200.0
+    height: float = 80.0
+
+
+Event = dict[str, Any]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+class Workflow:
+    """A workflow graph plus its parameters, annotations and layout."""
+
+    def __init__(self, catalog: Catalog | None = None, name: str = ""):
+        self.catalog = catalog or default_catalog()
+        self.name = name
+        self.description = ""
+        self.graph = nx.MultiDiGraph()
+        self.parameters: dict[str, Parameter] = {}
+        self.annotations: dict[str, Annotation] = {}
+        self.layout: dict[str, tuple[float, float]] = {}
+        self.path: Path | None = None
+        self.load_warnings: list[str] = []
+        self._observers: list[Callable[[Event], None]] = []
+        # Last outcome per node: (cache key, outputs, fitted state); see executor.
+        self._cache: dict[str, Any] = {}
+        self._states: dict[str, str] = {}
+        self._errors: dict[str, str] = {}
+
+    # ---- construction and persistence -----------------------------------------------
+    @classmethod
+    def new(cls, name: str = "", catalog: Catalog | None = None) -> Workflow:
+        return cls(catalog, name)
+
+    @classmethod
+    def load(cls, path: str | Path, catalog: Catalog | None = None) -> Workflow:
+        from .fileformat import load_workflow
+
+        return load_workflow(path, catalog)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        from .fileformat import save_workflow
+
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise GraphError("the workflow has never been saved: give a path")
+        save_workflow(self, target)
+        self.path = target
+        self._emit({"kind": "saved", "path": str(target)})
+        return target
+
+    def to_dict(self) -> dict[str, Any]:
+        from .fileformat import workflow_to_dict
+
+        return workflow_to_dict(self)
+
+    # ---- observers ------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        self._observers.append(callback)
+        return lambda: self._observers.remove(callback)
+
+    def _emit(self, event: Event) -> None:
+        for cb in list(self._observers):
+            cb(event)
+
+    # ---- lookups --------------------------------------------------------------------
+    @property
+    def nodes(self) -> list[NodeInstance]:
+        return [self.graph.nodes[n]["node"] for n in self.graph.nodes]
+
+    def node(self, ref: str | NodeInstance) -> NodeInstance:
+        """A node by id or by label."""
+        if isinstance(ref, NodeInstance):
+            ref = ref.id
+        if ref in self.graph:
+            return self.graph.nodes[ref]["node"]
+        matches = [n for n in self.nodes if n.label == ref]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise GraphError(f"more than one node is labelled {ref!r}: use its id ({', '.join(m.id for m in matches)})")
+        raise GraphError(f"no node with id or label {ref!r}")
+
+    def node_type(self, ref: str | NodeInstance) -> type[NodeType]:
+        return self.catalog.get(self.node(ref).type_id)
+
+    @property
+    def links(self) -> list[Link]:
+        return [d["link"] for _, _, d in self.graph.edges(data=True)]
+
+    def inputs_of(self, ref: str) -> dict[str, Link]:
+        nid = self.node(ref).id
+        return {d["link"].target_port: d["link"] for _, _, d in self.graph.in_edges(nid, data=True)}
+
+    def outputs_of(self, ref: str) -> list[Link]:
+        nid = self.node(ref).id
+        return [d["link"] for _, _, d in self.graph.out_edges(nid, data=True)]
+
+    # ---- edits ----------------------------------------------------------------------
+    def add_node(
+        self,
+        type_id: str,
+        label: str | None = None,
+        settings: dict[str, Any] | None = None,
+        *,
+        id: str | None = None,
+        position: tuple[float, float] | None = None,
+    ) -> NodeInstance:
+        node_type = self.catalog.get(type_id)
+        nid = id or new_id()
+        if nid in self.graph:
+            raise GraphError(f"a node with id {nid!r} already exists")
+        defaults = node_type.Settings().model_dump(mode="json")
+        merged = {**defaults, **(copy.deepcopy(settings) or {})}
+        inst = NodeInstance(nid, type_id, node_type.version, self._unique_label(label or node_type.name), merged)
+        self.graph.add_node(nid, node=inst)
+        if position is not None:
+            self.layout[nid] = (float(position[0]), float(position[1]))
+        self._invalidate(nid)
+        self._emit({"kind": "node_added", "node": nid})
+        return inst
+
+    def _unique_label(self, label: str, exclude: str | None = None) -> str:
+        taken = {n.label for n in self.nodes if n.id != exclude}
+        if label not in taken:
+            return label
+        i = 2
+        while f"{label} ({i})" in taken:
+            i += 1
+        return f"{label} ({i})"
+
+    def remove_node(self, ref: str) -> None:
+        nid = self.node(ref).id
+        downstream = set(nx.descendants(self.graph, nid))
+        self.graph.remove_node(nid)
+        self.layout.pop(nid, None)
+        self._cache.pop(nid, None)
+        self._states.pop(nid, None)
+        self._errors.pop(nid, None)
+        for d in downstream:
+            self._invalidate(d)
+        self._emit({"kind": "node_removed", "node": nid})
+
+    def rename_node(self, ref: str, label: str) -> None:
+        inst = self.node(ref)
+        if not label.strip():
+            raise GraphError("a node label cannot be empty")
+        inst.label = self._unique_label(label.strip(), exclude=inst.id)
+        self._emit({"kind": "node_renamed", "node": inst.id})
+
+    def move_node(self, ref: str, x: float, y: float) -> None:
+        nid = self.node(ref).id
+        self.layout[nid] = (float(x), float(y))
+        self._emit({"kind": "node_moved", "node": nid})
+
+    def _port_index(self, ports: tuple, port: str | int, node: NodeInstance, direction: str) -> int:
+        if isinstance(port, int):
+            if 0 <= port < len(ports):
+                return port
+        else:
+            for i, p in enumerate(ports):
+                if p.name == port:
+                    return i
+        names = ", ".join(p.name for p in ports) or "none"
+        raise GraphError(f'node "{node.label}" has no {direction} port {port!r} (its {direction} ports: {names})')
+
+    def connect(self, src: str, src_port: str | int, dst: str, dst_port: str | int) -> Link:
+        s, d = self.node(src), self.node(dst)
+        st, dt = self.catalog.get(s.type_id), self.catalog.get(d.type_id)
+        si = self._port_index(st.outputs, src_port, s, "output")
+        di = self._port_index(dt.inputs, dst_port, d, "input")
+        op, ip = st.outputs[si], dt.inputs[di]
+        if op.type != ip.type:
+            raise PortTypeError(
+                f'cannot connect "{s.label}".{op.name} ({op.type.value}) to "{d.label}".{ip.name} '
+                f"({ip.type.value}): the port types differ"
+            )
+        if s.id == d.id or nx.has_path(self.graph, d.id, s.id):
+            raise CycleError(f'connecting "{s.label}" to "{d.label}" would create a cycle')
+        if ip.name in self.inputs_of(d.id):
+            self.disconnect(d.id, ip.name)
+        link = Link(s.id, op.name, d.id, ip.name)
+        self.graph.add_edge(s.id, d.id, key=f"{op.name}->{ip.name}", link=link)
+        self._invalidate(d.id)
+        self._emit({"kind": "connected", "link": link})
+        return link
+
+    def disconnect(self, dst: str, dst_port: str | int) -> Link | None:
+        d = self.node(dst)
+        dt = self.catalog.get(d.type_id)
+        name = dt.inputs[self._port_index(dt.inputs, dst_port, d, "input")].name
+        link = self.inputs_of(d.id).get(name)
+        if link is None:
+            return None
+        self.graph.remove_edge(link.source, link.target, key=f"{link.source_port}->{link.target_port}")
+        self._invalidate(d.id)
+        self._emit({"kind": "disconnected", "link": link})
+        return link
+
+    def set_setting(self, ref: str, name: str, value: Any) -> None:
+        inst = self.node(ref)
+        fields = self.catalog.get(inst.type_id).Settings.model_fields
+        if name not in fields:
+            raise GraphError(f'node "{inst.label}" has no setting {name!r} (its settings: {", ".join(fields)})')
+        inst.settings[name] = copy.deepcopy(value)
+        self._invalidate(inst.id)
+        self._emit({"kind": "setting_changed", "node": inst.id, "setting": name})
+
+    def set_settings(self, ref: str, settings: dict[str, Any]) -> None:
+        inst = self.node(ref)
+        inst.settings = copy.deepcopy(settings)
+        self._invalidate(inst.id)
+        self._emit({"kind": "setting_changed", "node": inst.id, "setting": None})
+
+    # ---- parameters and annotations -------------------------------------------------
+    def add_parameter(self, name: str, type: str = "string", value: Any = "", description: str = "") -> Parameter:
+        param = Parameter(name, type, value, description)
+        self.parameters[name] = param
+        self._emit({"kind": "parameters_changed"})
+        return param
+
+    def remove_parameter(self, name: str) -> None:
+        self.parameters.pop(name, None)
+        self._emit({"kind": "parameters_changed"})
+
+    def parameter_values(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        from .parameters import coerce
+
+        values = {n: p.value for n, p in self.parameters.items()}
+        for name, value in (overrides or {}).items():
+            if name not in self.parameters:
+                known = ", ".join(self.parameters) or "none"
+                raise ParameterError(f"unknown parameter {name!r} (this workflow's parameters: {known})")
+            values[name] = coerce(name, self.parameters[name].type, value)
+        return values
+
+    def add_annotation(self, text: str, x: float = 0, y: float = 0, width: float = 200, height: float = 80, id: str | None = None) -> Annotation:
+        ann = Annotation(id or new_id(), text, x, y, width, height)
+        self.annotations[ann.id] = ann
+        self._emit({"kind": "annotation_changed", "annotation": ann.id})
+        return ann
+
+    def remove_annotation(self, ann_id: str) -> None:
+        self.annotations.pop(ann_id, None)
+        self._emit({"kind": "annotation_changed", "annotation": ann_id})
+
+    # ---- state ----------------------------------------------------------------------
+    def _invalidate(self, nid: str) -> None:
+        """Forget the state of a node and everything downstream (KNIME's reset)."""
+        for n in {nid, *nx.descendants(self.graph, nid)}:
+            if self._states.get(n) in ("executed", "failed"):
+                self._states[n] = "configured"
+                self._errors.pop(n, None)
+                self._emit({"kind": "state", "node": n, "state": "configured", "message": ""})
+
+    def reset(self, ref: str | None = None) -> None:
+        """Drop cached results for a node and its descendants (or all nodes)."""
+        targets = [self.node(ref).id] if ref else list(self.graph.nodes)
+        for t in targets:
+            for n in {t, *nx.descendants(self.graph, t)}:
+                self._cache.pop(n, None)
+            self._invalidate(t)
+
+    def state(self, ref: str) -> str:
+        return self._states.get(self.node(ref).id, "unconfigured")
+
+    def error(self, ref: str) -> str | None:
+        return self._errors.get(self.node(ref).id)
+
+    def output(self, ref: str, port: int | str = 0) -> Any:
+        """The last computed output of a node, or None when it has not run."""
+        inst = self.node(ref)
+        entry = self._cache.get(inst.id)
+        if entry is None or self._states.get(inst.id) != "executed":
+            return None
+        outs = self.catalog.get(inst.type_id).outputs
+        idx = self._port_index(outs, port, inst, "output")
+        return entry.outputs[idx]
+
+    # ---- lifecycle ------------------------------------------------------------------
+    def configure(self, parameters: dict[str, Any] | None = None):
+        from .executor import configure_workflow
+
+        return configure_workflow(self, self.parameter_values(parameters))
+
+    def run(
+        self,
+        parameters: dict[str, Any] | None = None,
+        jobs: int = 1,
+        targets: list[str] | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        cancel: Any = None,
+    ):
+        from .executor import run_workflow
+
+        return run_workflow(self, self.parameter_values(parameters), jobs=jobs, targets=targets, on_event=on_event, cancel=cancel)

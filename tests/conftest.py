@@ -1,0 +1,77 @@
+"""Shared fixtures: real data sets, real files, and a helper that runs one node the
+way the engine does (settings validated, configure checked against execute)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from studio.core import ExecutionContext, Table, default_catalog  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "workspace_templates"
+
+
+@pytest.fixture(scope="session")
+def penguins_df() -> pd.DataFrame:
+    """Palmer penguins (CC0): numeric and categorical columns, a few missing values."""
+    return pd.read_csv(TEMPLATES / "penguins" / "penguins.csv")
+
+
+@pytest.fixture
+def penguins(penguins_df) -> Table:
+    return Table(penguins_df.copy(), {"species": "target"})
+
+
+@pytest.fixture
+def penguins_clean(penguins_df) -> Table:
+    df = penguins_df.dropna().reset_index(drop=True)
+    return Table(df, {"species": "target"})
+
+
+@pytest.fixture(scope="session")
+def breast_cancer_df() -> pd.DataFrame:
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True)
+    df = data.frame.copy()
+    df["target"] = df["target"].map({0: "malignant", 1: "benign"})
+    return df
+
+
+@pytest.fixture(scope="session")
+def diabetes_df() -> pd.DataFrame:
+    from sklearn.datasets import load_diabetes
+
+    return load_diabetes(as_frame=True, scaled=False).frame.copy()
+
+
+def run_node(type_id: str, inputs: list, base_dir: str | None = None, **settings):
+    """Run one node as the engine would: validate settings, configure with the input
+    specs, execute, and check each output's spec against what configure promised."""
+    node_type = default_catalog().get(type_id)
+    s = node_type.validate_settings({**node_type.Settings().model_dump(mode="json"), **settings})
+    node = node_type(base_dir)
+    specs = node.configure(s, [v.spec() if v is not None else None for v in inputs])
+    ctx = ExecutionContext("test", node_type.name)
+    if node_type.stateful:
+        outputs = node.apply(s, node.fit(s, inputs, ctx), inputs, ctx)
+    else:
+        outputs = node.execute(s, inputs, ctx)
+    for spec, value in zip(specs, outputs):
+        if spec is not None and value is not None and isinstance(value, Table):
+            assert [c.name for c in spec.columns] == list(map(str, value.df.columns)), (
+                f"{type_id}: configure promised {spec.names}, execute gave {list(value.df.columns)}"
+            )
+    return outputs
+
+
+@pytest.fixture
+def node_runner():
+    return run_node
