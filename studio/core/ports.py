@@ -94,6 +94,9 @@ class TransformSpec:
     kind: str
     input_columns: tuple[str, ...]
     output: TableSpec | None = None
+    # Which node fitted it and with what settings, so an Apply node can configure too.
+    node_type: str = ""
+    settings: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ class Transform:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def spec(self) -> TransformSpec:
-        return TransformSpec(self.kind, tuple(self.input_columns))
+        return TransformSpec(self.kind, tuple(self.input_columns), None, self.node_type, self.settings)
 
 
 @dataclass
