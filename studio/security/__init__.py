@@ -1,0 +1,1 @@
+"""Security services shared by deploy, registry and serve: secrets, signing, audit."""
