@@ -29,7 +29,8 @@ from .ports import VALUE_TYPES
 if TYPE_CHECKING:
     from .workflow import Workflow
 
-pd.options.mode.copy_on_write = True  # nodes never mutate their inputs
+if int(pd.__version__.split(".")[0]) < 3:
+    pd.options.mode.copy_on_write = True  # nodes never mutate their inputs (default from pandas 3)
 log = logging.getLogger("knotwork.executor")
 
 
@@ -114,6 +115,10 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
                 wf._states[nid] = "unconfigured"
                 continue
             out_specs = list(node_type(base_dir).configure(settings, specs))
+            entry = wf._cache.get(nid)
+            if wf._states.get(nid) == "executed" and entry is not None:
+                # An executed node knows its real output specs (e.g. the classes a model saw).
+                out_specs = [v.spec() if v is not None else s for v, s in zip(entry.outputs, out_specs)]
             if len(out_specs) != len(node_type.outputs):
                 raise ConfigureError(f"configure returned {len(out_specs)} specs for {len(node_type.outputs)} output ports")
             report.nodes[nid] = ConfiguredNode(settings, used, specs, out_specs)

@@ -282,7 +282,7 @@ class Workflow:
         return values
 
     def add_annotation(self, text: str, x: float = 0, y: float = 0, width: float = 200, height: float = 80, id: str | None = None) -> Annotation:
-        ann = Annotation(id or new_id(), text, x, y, width, height)
+        ann = Annotation(id or new_id(), text, float(x), float(y), float(width), float(height))
         self.annotations[ann.id] = ann
         self._emit({"kind": "annotation_changed", "annotation": ann.id})
         return ann

@@ -1,0 +1,194 @@
+"""`knotwork run` and `knotwork validate`: the headless runner for teams and schedulers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from studio.core import Workflow
+from studio.core.errors import GraphError, KnotworkError
+from studio.core.fileformat import atomic_write
+from studio.core.ports import Figure, Metrics, Model, Table, Transform
+
+
+def parse_assignments(items: list[str] | None) -> dict[str, str]:
+    """`--set NAME=VALUE` pairs into a dict; a malformed pair is a usage error."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise KnotworkError(f"--set expects NAME=VALUE, got {item!r}")
+        out[name.strip()] = value
+    return out
+
+
+def _parse_outputs(items: list[str] | None) -> list[tuple[str, str, Path]]:
+    out = []
+    for item in items or []:
+        ref, sep, file = item.rpartition("=")
+        if not sep or not ref or not file:
+            raise KnotworkError(f"--output expects LABEL[:PORT]=FILE, got {item!r}")
+        label, _, port = ref.rpartition(":") if ":" in ref else (ref, "", "0")
+        out.append((label, port, Path(file)))
+    return out
+
+
+def write_value(value: Any, path: Path) -> None:
+    """Write a node output to a file whose type follows from the extension."""
+    suffix = path.suffix.lower()
+    if isinstance(value, Table):
+        if suffix == ".parquet":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            value.df.to_parquet(tmp)
+            tmp.replace(path)
+        elif suffix == ".json":
+            atomic_write(path, value.df.to_json(orient="records", indent=2))
+        else:
+            atomic_write(path, value.df.to_csv(index=False))
+    elif isinstance(value, Metrics):
+        atomic_write(path, json.dumps(value.values, indent=2, sort_keys=True, default=str) + "\n")
+    elif isinstance(value, Figure):
+        atomic_write(path, value.png)
+    elif isinstance(value, Model):
+        summary = {"task": value.task, "features": value.features, "target": value.target, "classes": value.classes,
+                   "metrics": value.metrics, "learner": value.learner, "settings": value.settings, "validation": value.validation}
+        atomic_write(path, json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
+    elif isinstance(value, Transform):
+        atomic_write(path, json.dumps({"kind": value.kind, "input_columns": value.input_columns, "node_type": value.node_type,
+                                       "settings": value.settings}, indent=2, sort_keys=True) + "\n")
+    else:
+        raise KnotworkError(f"cannot write a {type(value).__name__} to {path}")
+
+
+class _Progress:
+    """Rich progress on a terminal, plain lines otherwise."""
+
+    def __init__(self, wf: Workflow, quiet: bool):
+        self.wf = wf
+        self.quiet = quiet
+        self.rich = sys.stderr.isatty() and not quiet
+        self._progress = None
+
+    def __enter__(self) -> _Progress:
+        if self.rich:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=False)
+            self._progress.start()
+            self._task = self._progress.add_task("running", total=max(1, len(self.wf.nodes)))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if event["kind"] != "state" or self.quiet:
+            return
+        state = event["state"]
+        label = self.wf.node(event["node"]).label
+        if self._progress is not None:
+            if state in ("executed", "failed"):
+                self._progress.advance(self._task)
+            self._progress.update(self._task, description=f"{label}: {state}")
+        elif state in ("executed", "failed"):
+            print(f"{label}: {state}", file=sys.stderr, flush=True)
+
+
+def _summary_lines(wf: Workflow, result) -> list[str]:
+    """Headline numbers of every Metrics output, so a run shows what it achieved."""
+    lines = []
+    for inst in wf.nodes:
+        node_type = wf.catalog.get(inst.type_id)
+        for i, port in enumerate(node_type.outputs):
+            value = wf.output(inst.id, i) if result.state(inst.id) == "executed" else None
+            if isinstance(value, Metrics):
+                nums = {k: v for k, v in value.values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+                if nums:
+                    shown = ", ".join(f"{k}={v:.4g}" for k, v in list(nums.items())[:6])
+                    lines.append(f"{inst.label}: {shown}")
+    return lines
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    wf = Workflow.load(args.workflow)
+    for w in wf.load_warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    params = parse_assignments(args.set)
+    outputs = _parse_outputs(args.output)
+    for label, port, _ in outputs:  # fail fast on a typo, before an hour of training
+        wf.node(label)
+    start = time.perf_counter()
+    with _Progress(wf, args.quiet) as progress:
+        result = wf.run(parameters=params, jobs=args.jobs, on_event=progress)
+    total = time.perf_counter() - start
+    status = "success" if result.ok else ("cancelled" if result.cancelled else "failed")
+    for nid, msg in result.errors.items():
+        print(f'node "{wf.node(nid).label}" failed: {msg.removeprefix(wf.node(nid).label + ": ")}', file=sys.stderr)
+    if result.ok:
+        for line in _summary_lines(wf, result):
+            print(line)
+        for label, port, file in outputs:
+            try:
+                port_ref: int | str = int(port)
+            except ValueError:
+                port_ref = port
+            value = wf.output(label, port_ref)
+            if value is None:
+                print(f"knotwork: {label}:{port} produced no value", file=sys.stderr)
+                return 1
+            write_value(value, file)
+    if args.report:
+        report = {
+            "status": status,
+            "workflow": str(args.workflow),
+            "seconds": round(total, 6),
+            "nodes": [
+                {
+                    "id": n.id,
+                    "label": n.label,
+                    "type": n.type_id,
+                    "state": result.state(n.id),
+                    "seconds": round(result.seconds.get(n.id, 0.0), 6),
+                    "error": result.errors.get(n.id),
+                }
+                for n in wf.nodes
+            ],
+        }
+        atomic_write(args.report, json.dumps(report, indent=2, sort_keys=True) + "\n")
+    return 0 if result.ok else 1
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    wf = Workflow.load(args.workflow)
+    report = wf.configure(parse_assignments(args.set))
+    if report.ok:
+        print(f"{args.workflow}: {len(wf.nodes)} nodes configure")
+        return 0
+    for line in report.problems():
+        print(line)
+    return 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a workflow headless")
+    p.add_argument("workflow", help="a *.knotwork.json file")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a workflow parameter")
+    p.add_argument("--output", action="append", metavar="LABEL[:PORT]=FILE", help="write a node's output (.csv, .parquet, .json, .png)")
+    p.add_argument("--report", metavar="FILE", help="write a JSON run report")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="run up to N independent nodes at once")
+    p.add_argument("--quiet", action="store_true", help="print nothing but results and errors")
+    p.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("validate", help="configure every node without running (checks settings and wiring)")
+    v.add_argument("workflow")
+    v.add_argument("--set", action="append", metavar="NAME=VALUE")
+    v.set_defaults(func=cmd_validate)
+
+
+__all__ = ["register", "parse_assignments", "write_value", "GraphError"]
