@@ -9,11 +9,10 @@ from pydantic import Field, field_validator
 from sklearn.base import clone
 from sklearn.model_selection import cross_validate
 
+from nodes.scoring.predictor import probability_column
 from studio.core import Metrics, NodeExecutionError, NodeSettings, NodeType, Port, PortType, Table
 from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, ModelSpec, TableSpec
-
-from nodes.scoring.predictor import probability_column
 
 from .resampling import (
     NEEDS_PROBABILITIES,
@@ -32,13 +31,23 @@ from .resampling import (
 
 class Settings(NodeSettings):
     method: FoldMethod = Field(
-        "stratified", description="kfold; stratified keeps class shares per fold; group keeps a group's rows in one fold; time_series trains on the past only"
+        "stratified",
+        description="kfold; stratified keeps class shares per fold; group keeps a group's rows in one fold; time_series trains on the past only",
     )
     folds: int = Field(5, ge=2, le=100, description="Number of folds")
-    column: str | None = ColumnField(None, port=1, description="Group column (group) or time column (time_series, default: the table's order)")
+    column: str | None = ColumnField(
+        None,
+        port=1,
+        description="Group column (group) or time column (time_series, default: the table's order)",
+    )
     shuffle: bool = Field(True, description="Shuffle rows before cutting folds (kfold, stratified)")
     seed: int = Field(42, ge=0, description="Random seed, so the folds are the same every run")
-    n_jobs: int = Field(1, ge=-1, le=256, description="Folds fitted in parallel (-1: all cores, or all workers of a Dask cluster)")
+    n_jobs: int = Field(
+        1,
+        ge=-1,
+        le=256,
+        description="Folds fitted in parallel (-1: all cores, or all workers of a Dask cluster)",
+    )
 
     @field_validator("n_jobs")
     @classmethod
@@ -56,15 +65,40 @@ class CrossValidation(NodeType):
     name = "Cross-Validation"
     category = "Split and validate"
     description = "Refits a model's learner settings on k folds (k-fold, stratified, group, time series); per-fold scores and out-of-fold predictions."
-    keywords = ("cross validation", "cv", "kfold", "folds", "resampling", "out of fold", "stratified", "time series")
+    keywords = (
+        "cross validation",
+        "cv",
+        "kfold",
+        "folds",
+        "resampling",
+        "out of fold",
+        "stratified",
+        "time series",
+    )
     inputs = (
-        Port("model", PortType.MODEL, description="Any learner's model: its settings are refitted on each fold"),
-        Port("table", PortType.TABLE, description="Rows to cut into folds, with the model's features and target"),
+        Port(
+            "model",
+            PortType.MODEL,
+            description="Any learner's model: its settings are refitted on each fold",
+        ),
+        Port(
+            "table",
+            PortType.TABLE,
+            description="Rows to cut into folds, with the model's features and target",
+        ),
     )
     outputs = (
         Port("fold scores", PortType.TABLE, description="One row per fold, one column per score"),
-        Port("out-of-fold predictions", PortType.TABLE, description="Each row predicted by the fold model that did not see it"),
-        Port("summary", PortType.METRICS, description="Mean and standard deviation of each score over the folds"),
+        Port(
+            "out-of-fold predictions",
+            PortType.TABLE,
+            description="Each row predicted by the fold model that did not see it",
+        ),
+        Port(
+            "summary",
+            PortType.METRICS,
+            description="Mean and standard deviation of each score over the folds",
+        ),
     )
     Settings = Settings
 
@@ -76,7 +110,11 @@ class CrossValidation(NodeType):
         require_fold_column(s.method, s.column, table)
         if model is None:
             return [None, None, None]
-        fold_cols = [ColumnSpec("fold", "integer"), ColumnSpec("train_rows", "integer"), ColumnSpec("test_rows", "integer")]
+        fold_cols = [
+            ColumnSpec("fold", "integer"),
+            ColumnSpec("train_rows", "integer"),
+            ColumnSpec("test_rows", "integer"),
+        ]
         fold_cols += [ColumnSpec(name, "number") for name in default_scores(model.task)]
         oof = None
         if table is not None and (model.task == "regression" or model.classes):
@@ -107,7 +145,9 @@ class CrossValidation(NodeType):
                 error_score="raise",
             )
         except ValueError as exc:
-            raise NodeExecutionError(f"cross-validation failed ({s.method}, {s.folds} folds): {exc}") from None
+            raise NodeExecutionError(
+                f"cross-validation failed ({s.method}, {s.folds} folds): {exc}"
+            ) from None
         ctx.progress(0.8, "pooling out-of-fold predictions")
         folds = _fold_table(cv, names, model.task)
         oof = _out_of_fold(cv, df, X, model)
@@ -115,12 +155,18 @@ class CrossValidation(NodeType):
         for n in default_scores(model.task):
             summary[f"{n}_mean"] = float(folds[n].mean())
             summary[f"{n}_std"] = float(folds[n].std(ddof=0))
-        return [Table(folds), table.with_df(oof), Metrics(summary, title=f"{ctx.label}: {s.folds}-fold {s.method}")]
+        return [
+            Table(folds),
+            table.with_df(oof),
+            Metrics(summary, title=f"{ctx.label}: {s.folds}-fold {s.method}"),
+        ]
 
 
 def _fold_table(cv: dict, names: list[str], task: str) -> pd.DataFrame:
     rows = []
-    for i, (train_idx, test_idx) in enumerate(zip(cv["indices"]["train"], cv["indices"]["test"])):
+    for i, (train_idx, test_idx) in enumerate(
+        zip(cv["indices"]["train"], cv["indices"]["test"], strict=True)
+    ):
         row = {"fold": i + 1, "train_rows": len(train_idx), "test_rows": len(test_idx)}
         for n in default_scores(task):
             row[n] = public_score(n, cv[f"test_{n}"][i]) if n in names else float("nan")
@@ -130,7 +176,10 @@ def _fold_table(cv: dict, names: list[str], task: str) -> pd.DataFrame:
 
 def _added_columns(model) -> list[ColumnSpec]:
     """The fold number, then the Predictor's prediction and probability columns."""
-    cols = [ColumnSpec("fold", "integer"), ColumnSpec("prediction", "number" if model.task == "regression" else "string")]
+    cols = [
+        ColumnSpec("fold", "integer"),
+        ColumnSpec("prediction", "number" if model.task == "regression" else "string"),
+    ]
     if model.task == "classification":
         cols += [ColumnSpec(probability_column(c), "number") for c in model.classes or ()]
     return cols
@@ -140,7 +189,7 @@ def _out_of_fold(cv: dict, df: pd.DataFrame, X: pd.DataFrame, model) -> pd.DataF
     """Predict each test fold with the estimator fitted without it; columns as the Predictor's."""
     added = [c.name for c in _added_columns(model)]
     parts, positions = [], []
-    for i, (est, test_idx) in enumerate(zip(cv["estimator"], cv["indices"]["test"])):
+    for i, (est, test_idx) in enumerate(zip(cv["estimator"], cv["indices"]["test"], strict=True)):
         Xt = X.iloc[test_idx]
         new = {"fold": np.full(len(test_idx), i + 1), "prediction": est.predict(Xt)}
         if model.task == "classification" and hasattr(est, "predict_proba"):
@@ -148,7 +197,9 @@ def _out_of_fold(cv: dict, df: pd.DataFrame, X: pd.DataFrame, model) -> pd.DataF
             seen = {c: j for j, c in enumerate(est.classes_)}
             for c in model.classes or ():
                 # a class missing from a training fold gets probability 0 in that fold
-                new[probability_column(c)] = proba[:, seen[c]] if c in seen else np.zeros(len(test_idx))
+                new[probability_column(c)] = (
+                    proba[:, seen[c]] if c in seen else np.zeros(len(test_idx))
+                )
         part = df.iloc[test_idx].drop(columns=added, errors="ignore")
         parts.append(part.assign(**{k: pd.Series(v, index=part.index) for k, v in new.items()}))
         positions.append(test_idx)

@@ -12,11 +12,20 @@ from pydantic import Field, field_validator
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
-from studio.core import ConfigureError, Metrics, Model, NodeExecutionError, NodeSettings, NodeType, Port, PortType, Table
+from nodes.learners.base import training_metrics
+from studio.core import (
+    ConfigureError,
+    Metrics,
+    Model,
+    NodeExecutionError,
+    NodeSettings,
+    NodeType,
+    Port,
+    PortType,
+    Table,
+)
 from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, ModelSpec, TableSpec, dtype_name
-
-from nodes.learners.base import training_metrics
 
 from .resampling import (
     FoldMethod,
@@ -40,14 +49,28 @@ class Settings(NodeSettings):
         default_factory=dict,
         description='Estimator parameters and the values to try, e.g. {"C": [0.1, 1, 10]}',
     )
-    mode: Literal["grid", "random"] = Field("grid", description="grid tries every combination; random tries n_iter of them")
+    mode: Literal["grid", "random"] = Field(
+        "grid", description="grid tries every combination; random tries n_iter of them"
+    )
     n_iter: int = Field(10, ge=1, le=10_000, description="Combinations tried in random mode")
-    method: FoldMethod = Field("stratified", description="How rows are cut into folds (as in Cross-Validation)")
+    method: FoldMethod = Field(
+        "stratified", description="How rows are cut into folds (as in Cross-Validation)"
+    )
     folds: int = Field(5, ge=2, le=100, description="Number of folds")
-    column: str | None = ColumnField(None, port=1, description="Group column (group) or time column (time_series)")
-    scoring: ScoreName = Field("auto", description="Score to maximise (errors are minimised); auto: balanced accuracy or R²")
+    column: str | None = ColumnField(
+        None, port=1, description="Group column (group) or time column (time_series)"
+    )
+    scoring: ScoreName = Field(
+        "auto",
+        description="Score to maximise (errors are minimised); auto: balanced accuracy or R²",
+    )
     seed: int = Field(42, ge=0, description="Random seed for the folds and the random sample")
-    n_jobs: int = Field(1, ge=-1, le=256, description="Fits in parallel (-1: all cores, or all workers of a Dask cluster)")
+    n_jobs: int = Field(
+        1,
+        ge=-1,
+        le=256,
+        description="Fits in parallel (-1: all cores, or all workers of a Dask cluster)",
+    )
 
     @field_validator("search_space")
     @classmethod
@@ -90,15 +113,38 @@ class ParameterSearch(NodeType):
     name = "Parameter Search"
     category = "Split and validate"
     description = "Grid or random search of a learner's parameters with cross-validation; outputs the best settings, all results and the refitted model."
-    keywords = ("grid search", "random search", "hyperparameter", "tuning", "optimise", "cross validation")
+    keywords = (
+        "grid search",
+        "random search",
+        "hyperparameter",
+        "tuning",
+        "optimise",
+        "cross validation",
+    )
     inputs = (
-        Port("model", PortType.MODEL, description="A learner's model: its estimator is the template"),
-        Port("table", PortType.TABLE, description="Training rows, with the model's features and target"),
+        Port(
+            "model", PortType.MODEL, description="A learner's model: its estimator is the template"
+        ),
+        Port(
+            "table",
+            PortType.TABLE,
+            description="Training rows, with the model's features and target",
+        ),
     )
     outputs = (
-        Port("best", PortType.METRICS, description="Best parameters and their cross-validated score"),
-        Port("results", PortType.TABLE, description="One row per candidate: parameters, mean and std score, rank"),
-        Port("model", PortType.MODEL, description="The template refitted on all rows with the best parameters"),
+        Port(
+            "best", PortType.METRICS, description="Best parameters and their cross-validated score"
+        ),
+        Port(
+            "results",
+            PortType.TABLE,
+            description="One row per candidate: parameters, mean and std score, rank",
+        ),
+        Port(
+            "model",
+            PortType.MODEL,
+            description="The template refitted on all rows with the best parameters",
+        ),
     )
     Settings = Settings
 
@@ -106,13 +152,18 @@ class ParameterSearch(NodeType):
         model: ModelSpec | None = specs[0]
         table: TableSpec | None = specs[1]
         if not s.search_space:
-            raise ConfigureError('give the parameters to search, e.g. {"C": [0.1, 1, 10]}', where="search_space")
+            raise ConfigureError(
+                'give the parameters to search, e.g. {"C": [0.1, 1, 10]}', where="search_space"
+            )
         require_supervised(model)
         require_model_columns(model, table, "input port 'table'")
         require_fold_column(s.method, s.column, table)
         if model is not None:
             score_choice(s.scoring, model.task)
-        cols = [ColumnSpec(c, "integer" if c in ("candidate", "rank") else "number") for c in RESULT_COLUMNS]
+        cols = [
+            ColumnSpec(c, "integer" if c in ("candidate", "rank") else "number")
+            for c in RESULT_COLUMNS
+        ]
         cols += [ColumnSpec(f"param_{k}", _param_dtype(v)) for k, v in s.search_space.items()]
         cols.append(ColumnSpec("params", "string"))
         return [None, TableSpec(tuple(cols)), model]
@@ -131,32 +182,61 @@ class ParameterSearch(NodeType):
         score = score_choice(s.scoring, model.task)
         df, groups = fold_plan(s.method, s.column, table, s.folds, model.task)
         X, y = model_rows(model, table.with_df(df))
-        common = dict(scoring=sklearn_scorer(score, model.task), cv=splitter(s.method, s.folds, s.seed), n_jobs=s.n_jobs, refit=True, error_score="raise")
+        common = dict(
+            scoring=sklearn_scorer(score, model.task),
+            cv=splitter(s.method, s.folds, s.seed),
+            n_jobs=s.n_jobs,
+            refit=True,
+            error_score="raise",
+        )
         if s.mode == "grid":
             search = GridSearchCV(template, s.search_space, **common)
         else:
-            search = RandomizedSearchCV(template, s.search_space, n_iter=s.n_iter, random_state=s.seed, **common)
+            search = RandomizedSearchCV(
+                template, s.search_space, n_iter=s.n_iter, random_state=s.seed, **common
+            )
         ctx.progress(0.05, f"{s.mode} search over {s.folds} folds")
         try:
             search.fit(X, y, groups=groups)
         except (ValueError, TypeError) as exc:
-            raise NodeExecutionError(f"parameter search failed: {exc} (check the values in search_space)") from None
+            raise NodeExecutionError(
+                f"parameter search failed: {exc} (check the values in search_space)"
+            ) from None
         best_params = {k: _plain(v) for k, v in search.best_params_.items()}
         best_score = public_score(score, search.best_score_)
         results = _results_table(search.cv_results_, score, s.search_space)
         best = Metrics(
-            {"best_params": best_params, "best_score": best_score, "scoring": score, "mode": s.mode, "folds": s.folds, "candidates": len(results)},
+            {
+                "best_params": best_params,
+                "best_score": best_score,
+                "scoring": score,
+                "mode": s.mode,
+                "folds": s.folds,
+                "candidates": len(results),
+            },
             title=f"{ctx.label}: best {score} {best_score:.4g}",
         )
-        settings = {**model.settings, **{k: v for k, v in best_params.items() if k in model.settings}}
-        settings["parameter_search"] = {"best_params": best_params, "scoring": score, "best_score": best_score, "mode": s.mode, "folds": s.folds}
+        settings = {
+            **model.settings,
+            **{k: v for k, v in best_params.items() if k in model.settings},
+        }
+        settings["parameter_search"] = {
+            "best_params": best_params,
+            "scoring": score,
+            "best_score": best_score,
+            "mode": s.mode,
+            "folds": s.folds,
+        }
         refit = Model(
             estimator=search.best_estimator_,
             task=model.task,
             features=list(model.features),
             target=model.target,
             classes=list(model.classes) if model.classes is not None else None,
-            metrics={**training_metrics(model.task, y, search.best_estimator_.predict(X)), f"cv_{score}": best_score},
+            metrics={
+                **training_metrics(model.task, y, search.best_estimator_.predict(X)),
+                f"cv_{score}": best_score,
+            },
             learner=model.learner,
             settings=settings,
         )
@@ -180,5 +260,7 @@ def _results_table(cv: dict, score: str, space: dict[str, list[Any]]) -> pd.Data
     )
     for k, tried in space.items():
         out[f"param_{k}"] = _param_column([p.get(k) for p in cv["params"]], tried)
-    out["params"] = [json.dumps({k: _plain(v) for k, v in p.items()}, sort_keys=True) for p in cv["params"]]
+    out["params"] = [
+        json.dumps({k: _plain(v) for k, v in p.items()}, sort_keys=True) for p in cv["params"]
+    ]
     return out.sort_values(["rank", "candidate"], kind="stable").reset_index(drop=True)

@@ -14,7 +14,10 @@ from studio.core import ConfigureError, Model, NodeExecutionError, Table
 from studio.core.ports import ModelSpec, TableSpec
 
 FoldMethod = Literal["kfold", "stratified", "group", "time_series"]
-ScoreName = Literal["auto", "accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "log_loss", "r2", "mae", "rmse"]
+ScoreName = Literal[
+    "auto", "accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "log_loss", "r2", "mae", "rmse"
+]
+
 
 def roc_auc_ovr(estimator, X, y) -> float:
     """Macro one-vs-rest ROC AUC that tolerates folds missing a class (time series, small
@@ -27,7 +30,9 @@ def roc_auc_ovr(estimator, X, y) -> float:
         positive = y == c
         if positive.all():
             continue
-        aucs.append(roc_auc_score(positive, proba[:, column[c]] if c in column else np.zeros(len(y))))
+        aucs.append(
+            roc_auc_score(positive, proba[:, column[c]] if c in column else np.zeros(len(y)))
+        )
     return float(np.mean(aucs)) if aucs else float("nan")
 
 
@@ -40,7 +45,11 @@ CLASSIFICATION_SCORES = {
     "roc_auc": roc_auc_ovr,
     "log_loss": "neg_log_loss",
 }
-REGRESSION_SCORES = {"r2": "r2", "mae": "neg_mean_absolute_error", "rmse": "neg_root_mean_squared_error"}
+REGRESSION_SCORES = {
+    "r2": "r2",
+    "mae": "neg_mean_absolute_error",
+    "rmse": "neg_root_mean_squared_error",
+}
 NEEDS_PROBABILITIES = ("roc_auc", "log_loss")
 LOWER_IS_BETTER = ("log_loss", "mae", "rmse")
 
@@ -48,7 +57,10 @@ LOWER_IS_BETTER = ("log_loss", "mae", "rmse")
 def require_supervised(spec: ModelSpec | None, port: str = "input port 'model'") -> None:
     """Validation needs a target to score against: clustering models cannot be validated."""
     if spec is not None and (spec.task not in ("classification", "regression") or not spec.target):
-        raise ConfigureError(f"a {spec.task} model has no target to validate against: connect a classifier or regressor", where=port)
+        raise ConfigureError(
+            f"a {spec.task} model has no target to validate against: connect a classifier or regressor",
+            where=port,
+        )
 
 
 def require_model_columns(model: ModelSpec | None, table: TableSpec | None, port: str) -> None:
@@ -70,7 +82,9 @@ def model_rows(model: Model, table: Table, port: str = "table") -> tuple[pd.Data
     df = table.df
     missing = [c for c in [*model.features, model.target] if c not in df.columns]
     if missing:
-        raise NodeExecutionError(f"the {port} table lacks the model's column(s) {', '.join(map(repr, missing))}")
+        raise NodeExecutionError(
+            f"the {port} table lacks the model's column(s) {', '.join(map(repr, missing))}"
+        )
     if len(df) == 0:
         raise NodeExecutionError(f"the {port} table is empty (check the filters upstream)")
     y = df[model.target]
@@ -87,7 +101,9 @@ def score_choice(name: str, task: str) -> str:
         return "balanced_accuracy" if task == "classification" else "r2"
     allowed = CLASSIFICATION_SCORES if task == "classification" else REGRESSION_SCORES
     if name not in allowed:
-        raise ConfigureError(f"{name!r} is not a {task} score; choose one of {', '.join(allowed)}", where="scoring")
+        raise ConfigureError(
+            f"{name!r} is not a {task} score; choose one of {', '.join(allowed)}", where="scoring"
+        )
     return name
 
 
@@ -110,7 +126,9 @@ def default_scores(task: str) -> list[str]:
 def splitter(method: str, folds: int, seed: int, shuffle: bool = True):
     """A scikit-learn splitter for the method; seeded so the folds are the same every run."""
     if method == "stratified":
-        return StratifiedKFold(n_splits=folds, shuffle=shuffle, random_state=seed if shuffle else None)
+        return StratifiedKFold(
+            n_splits=folds, shuffle=shuffle, random_state=seed if shuffle else None
+        )
     if method == "group":
         return GroupKFold(n_splits=folds)
     if method == "time_series":
@@ -118,14 +136,23 @@ def splitter(method: str, folds: int, seed: int, shuffle: bool = True):
     return KFold(n_splits=folds, shuffle=shuffle, random_state=seed if shuffle else None)
 
 
-def require_fold_column(method: str, column: str | None, spec: TableSpec | None, setting: str = "column") -> None:
+def require_fold_column(
+    method: str, column: str | None, spec: TableSpec | None, setting: str = "column"
+) -> None:
     if method == "group" and not column:
-        raise ConfigureError("grouped folds need the column whose values keep rows together", where=setting)
+        raise ConfigureError(
+            "grouped folds need the column whose values keep rows together", where=setting
+        )
     if column and spec is not None and column not in spec.names:
-        raise ConfigureError(f"column {column!r} not in the input table (available: {', '.join(spec.names)})", where=setting)
+        raise ConfigureError(
+            f"column {column!r} not in the input table (available: {', '.join(spec.names)})",
+            where=setting,
+        )
 
 
-def fold_plan(method: str, column: str | None, table: Table, folds: int, task: str) -> tuple[pd.DataFrame, np.ndarray | None]:
+def fold_plan(
+    method: str, column: str | None, table: Table, folds: int, task: str
+) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Order the rows for the method (time order for time series) and return the groups.
 
     Fails with a message naming the cause when there are too few rows or classes for the folds.
@@ -140,7 +167,11 @@ def fold_plan(method: str, column: str | None, table: Table, folds: int, task: s
         groups = df[column].to_numpy()
         n_groups = len(pd.unique(groups))
         if n_groups < folds:
-            raise NodeExecutionError(f"column {column!r} has {n_groups} groups, fewer than the {folds} folds: lower 'folds'")
+            raise NodeExecutionError(
+                f"column {column!r} has {n_groups} groups, fewer than the {folds} folds: lower 'folds'"
+            )
     if method == "stratified" and task != "classification":
-        raise NodeExecutionError("stratified folds need a classification target: use method 'kfold' for regression")
+        raise NodeExecutionError(
+            "stratified folds need a classification target: use method 'kfold' for regression"
+        )
     return df, groups
