@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio.core import ConfigureError, KnotworkError, NodeExecutionError, NodeSettings, NodeType, Port, PortType, Transform, default_catalog
+from studio.core import (
+    ConfigureError,
+    KnotworkError,
+    NodeExecutionError,
+    NodeSettings,
+    NodeType,
+    Port,
+    PortType,
+    Transform,
+    default_catalog,
+)
 from studio.core.node import StatefulNodeType
 from studio.core.ports import TableSpec, TransformSpec
 
@@ -20,7 +30,9 @@ class Settings(NodeSettings):
     pass
 
 
-def _fitting_node(node_type: str, settings: dict[str, Any] | None, error: type[Exception]) -> tuple[StatefulNodeType, Any]:
+def _fitting_node(
+    node_type: str, settings: dict[str, Any] | None, error: type[Exception]
+) -> tuple[StatefulNodeType, Any]:
     """The node type that fitted the transform and its validated settings."""
     try:
         cls = default_catalog().get(node_type)
@@ -31,7 +43,9 @@ def _fitting_node(node_type: str, settings: dict[str, Any] | None, error: type[E
     try:
         validated = cls.validate_settings(settings or {})
     except ConfigureError as exc:
-        raise error(f"the transform's settings no longer fit {cls.name}: {exc.where}: {exc.message}") from None
+        raise error(
+            f"the transform's settings no longer fit {cls.name}: {exc.where}: {exc.message}"
+        ) from None
     return cls(), validated
 
 
@@ -54,14 +68,22 @@ class ApplyTransform(NodeType):
         if transform is None or table is None:
             return [None]
         catalog = default_catalog()
-        node = catalog.get(transform.node_type).name if transform.node_type in catalog else transform.node_type or transform.kind
+        node = (
+            catalog.get(transform.node_type).name
+            if transform.node_type in catalog
+            else transform.node_type or transform.kind
+        )
         missing = [c for c in transform.input_columns if c not in table.names]
         if missing:
-            raise ConfigureError(missing_columns_message(missing, node, None), where="input port 'table'")
+            raise ConfigureError(
+                missing_columns_message(missing, node, None), where="input port 'table'"
+            )
         if not transform.node_type:
             return [None]
         try:
-            fitting, validated = _fitting_node(transform.node_type, transform.settings, ConfigureError)
+            fitting, validated = _fitting_node(
+                transform.node_type, transform.settings, ConfigureError
+            )
             return [fitting.configure(validated, [table])[0]]
         except ConfigureError as exc:
             raise ConfigureError(exc.message, where="input port 'table'") from None
@@ -69,9 +91,15 @@ class ApplyTransform(NodeType):
     def execute(self, s: Settings, inputs: list[Any], ctx) -> list[Any]:
         transform: Transform = inputs[0]
         table = inputs[1]
-        fitting, validated = _fitting_node(transform.node_type, transform.settings, NodeExecutionError)
+        fitting, validated = _fitting_node(
+            transform.node_type, transform.settings, NodeExecutionError
+        )
         missing = [c for c in transform.input_columns if c not in table.df.columns]
         if missing:
-            fitted_by = transform.state.get("fitted_by") if isinstance(transform.state, dict) else None
-            raise NodeExecutionError(missing_columns_message(missing, type(fitting).name, fitted_by))
+            fitted_by = (
+                transform.state.get("fitted_by") if isinstance(transform.state, dict) else None
+            )
+            raise NodeExecutionError(
+                missing_columns_message(missing, type(fitting).name, fitted_by)
+            )
         return [fitting.apply(validated, transform.state, [table], ctx)[0]]

@@ -12,7 +12,16 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from studio.core import ConfigureError, ExecutionContext, NodeExecutionError, Port, PortType, StatefulNodeType, Table, Transform
+from studio.core import (
+    ConfigureError,
+    ExecutionContext,
+    NodeExecutionError,
+    Port,
+    PortType,
+    StatefulNodeType,
+    Table,
+    Transform,
+)
 from studio.core.ports import ColumnSpec, TableSpec, TransformSpec
 
 NUMERIC_KINDS = ("number", "integer")
@@ -20,7 +29,9 @@ NUMERIC_KINDS = ("number", "integer")
 
 def missing_columns_message(missing: list[str], node_name: str, fitted_by: str | None) -> str:
     """The one wording for 'this table lacks what the transform was fitted on'."""
-    who = f"{fitted_by!r} ({node_name})" if fitted_by and fitted_by != node_name else repr(node_name)
+    who = (
+        f"{fitted_by!r} ({node_name})" if fitted_by and fitted_by != node_name else repr(node_name)
+    )
     return (
         f"the table lacks column(s) {', '.join(map(repr, missing))} that the transform fitted by {who} needs: "
         f"give this table the same columns as the table it was fitted on"
@@ -28,7 +39,12 @@ def missing_columns_message(missing: list[str], node_name: str, fitted_by: str |
 
 
 def pick_columns(
-    spec: TableSpec, chosen: list[str], setting: str, default_kinds: tuple[str, ...], allowed_kinds: tuple[str, ...] | None, what: str
+    spec: TableSpec,
+    chosen: list[str],
+    setting: str,
+    default_kinds: tuple[str, ...],
+    allowed_kinds: tuple[str, ...] | None,
+    what: str,
 ) -> list[str]:
     """The explicitly chosen columns (checked), or every feature column of the default kinds."""
     if chosen:
@@ -42,13 +58,21 @@ def pick_columns(
             bad = [c for c in chosen if spec.column(c).dtype not in allowed_kinds]
             if bad:
                 raise ConfigureError(
-                    f"column(s) {', '.join(map(repr, bad))} cannot be used: this node takes {what} columns only", where=setting
+                    f"column(s) {', '.join(map(repr, bad))} cannot be used: this node takes {what} columns only",
+                    where=setting,
                 )
         target = [c for c in chosen if spec.role_of(c) == "target"]
         if target:
-            raise ConfigureError(f"{target[0]!r} is the target column: preprocessing it would leak into training", where=setting)
+            raise ConfigureError(
+                f"{target[0]!r} is the target column: preprocessing it would leak into training",
+                where=setting,
+            )
         return list(chosen)
-    return [c.name for c in spec.columns if c.dtype in default_kinds and spec.role_of(c.name) == "feature"]
+    return [
+        c.name
+        for c in spec.columns
+        if c.dtype in default_kinds and spec.role_of(c.name) == "feature"
+    ]
 
 
 class PreprocessingNode(StatefulNodeType):
@@ -59,7 +83,11 @@ class PreprocessingNode(StatefulNodeType):
     inputs = (Port("table", PortType.TABLE, description="Rows to fit on and transform"),)
     outputs = (
         Port("table", PortType.TABLE, description="The transformed rows"),
-        Port("transform", PortType.TRANSFORM, description="The fitted state, for Apply Transform on other rows"),
+        Port(
+            "transform",
+            PortType.TRANSFORM,
+            description="The fitted state, for Apply Transform on other rows",
+        ),
     )
 
     # ---- what a node module provides ---------------------------------------------------
@@ -71,7 +99,9 @@ class PreprocessingNode(StatefulNodeType):
         """The output table's spec, or None when it depends on the data."""
         raise NotImplementedError  # abstract
 
-    def learn(self, s: Any, table: Table, columns: list[str], ctx: ExecutionContext) -> dict[str, Any]:
+    def learn(
+        self, s: Any, table: Table, columns: list[str], ctx: ExecutionContext
+    ) -> dict[str, Any]:
         """What to remember from the training rows (sklearn objects, numpy, plain Python)."""
         raise NotImplementedError  # abstract
 
@@ -86,7 +116,10 @@ class PreprocessingNode(StatefulNodeType):
             return [None, None]
         columns = self.columns_for(s, spec)
         out = self.output_spec(s, spec, columns)
-        return [out, TransformSpec(self.kind, tuple(columns), out, self.type_id, s.model_dump(mode="json"))]
+        return [
+            out,
+            TransformSpec(self.kind, tuple(columns), out, self.type_id, s.model_dump(mode="json")),
+        ]
 
     def fit(self, s: Any, inputs: list[Any], ctx: ExecutionContext) -> dict[str, Any]:
         table: Table = inputs[0]
@@ -96,13 +129,19 @@ class PreprocessingNode(StatefulNodeType):
         learned = self.learn(s, table, columns, ctx)
         return {"fitted_by": ctx.label or self.name, "columns": list(columns), **learned}
 
-    def apply(self, s: Any, state: dict[str, Any], inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
+    def apply(
+        self, s: Any, state: dict[str, Any], inputs: list[Any], ctx: ExecutionContext
+    ) -> list[Any]:
         table: Table = inputs[0]
         missing = [c for c in state["columns"] if c not in table.df.columns]
         if missing:
-            raise NodeExecutionError(missing_columns_message(missing, self.name, state.get("fitted_by")))
+            raise NodeExecutionError(
+                missing_columns_message(missing, self.name, state.get("fitted_by"))
+            )
         out = table.with_df(self.transform(s, state, table))
-        transform = Transform(self.kind, list(state["columns"]), state, self.type_id, s.model_dump(mode="json"))
+        transform = Transform(
+            self.kind, list(state["columns"]), state, self.type_id, s.model_dump(mode="json")
+        )
         return [out, transform]
 
 

@@ -26,9 +26,12 @@ UNSEEN_CODE = -1
 
 class Settings(NodeSettings):
     method: Literal["one_hot", "ordinal"] = Field(
-        "one_hot", description="one_hot: a 0/1 column per category (<column>_<category>); ordinal: one integer code per category (0, 1, ...)"
+        "one_hot",
+        description="one_hot: a 0/1 column per category (<column>_<category>); ordinal: one integer code per category (0, 1, ...)",
     )
-    columns: list[str] = ColumnsField(description="Columns to encode (default: every text and category feature column)")
+    columns: list[str] = ColumnsField(
+        description="Columns to encode (default: every text and category feature column)"
+    )
     unseen: Literal["ignore", "error", "reserved"] = Field(
         "ignore",
         description=(
@@ -37,7 +40,10 @@ class Settings(NodeSettings):
         ),
     )
     max_categories: int = Field(
-        100, ge=2, le=10_000, description="Refuse a column with more distinct values than this (likely an id, not a category)"
+        100,
+        ge=2,
+        le=10_000,
+        description="Refuse a column with more distinct values than this (likely an id, not a category)",
     )
 
 
@@ -70,12 +76,29 @@ class CategoryEncoder(PreprocessingNode):
     type_id = "preprocessing.category_encoder"
     name = "Category Encoder"
     description = "Encodes text and category columns one-hot or as ordinal codes, with a setting for categories unseen in training."
-    keywords = ("category", "categorical", "one-hot", "onehot", "dummy", "ordinal", "encode", "encoder", "label")
+    keywords = (
+        "category",
+        "categorical",
+        "one-hot",
+        "onehot",
+        "dummy",
+        "ordinal",
+        "encode",
+        "encoder",
+        "label",
+    )
     kind = "category_encoder"
     Settings = Settings
 
     def columns_for(self, s: Settings, spec: TableSpec) -> list[str]:
-        return pick_columns(spec, s.columns, "columns", TEXT_KINDS, (*TEXT_KINDS, "boolean", "integer"), "text, category, boolean or integer")
+        return pick_columns(
+            spec,
+            s.columns,
+            "columns",
+            TEXT_KINDS,
+            (*TEXT_KINDS, "boolean", "integer"),
+            "text, category, boolean or integer",
+        )
 
     def output_spec(self, s: Settings, spec: TableSpec, columns: list[str]) -> TableSpec | None:
         if s.method == "ordinal":
@@ -89,7 +112,9 @@ class CategoryEncoder(PreprocessingNode):
             layout[col] = list(cats)
         return _one_hot_spec(spec, layout, s.unseen == "reserved")
 
-    def learn(self, s: Settings, table: Table, columns: list[str], ctx: ExecutionContext) -> dict[str, Any]:
+    def learn(
+        self, s: Settings, table: Table, columns: list[str], ctx: ExecutionContext
+    ) -> dict[str, Any]:
         categories = {}
         for col in columns:
             cats = _learn_categories(table.df[col])
@@ -117,18 +142,24 @@ class CategoryEncoder(PreprocessingNode):
                 out = codes.astype("float64")
                 out[series.isna().to_numpy()] = np.nan
                 column = pd.Series(out, index=df.index)
-                encoded[col] = pd.DataFrame({col: column if column.isna().any() else column.astype("int64")})
+                encoded[col] = pd.DataFrame(
+                    {col: column if column.isna().any() else column.astype("int64")}
+                )
                 continue
             onehot = (codes[:, None] == np.arange(len(cats))[None, :]).astype("int64")
             if s.unseen == "reserved":
                 onehot = np.column_stack([onehot, unseen.astype("int64")])
-            encoded[col] = pd.DataFrame(onehot, index=df.index, columns=one_hot_names(col, cats, s.unseen == "reserved"))
+            encoded[col] = pd.DataFrame(
+                onehot, index=df.index, columns=one_hot_names(col, cats, s.unseen == "reserved")
+            )
         if not encoded:
             return df
         out = pd.concat([encoded[c] if c in encoded else df[[c]] for c in df.columns], axis=1)
         dupes = _duplicates([str(c) for c in out.columns])
         if dupes:
-            raise NodeExecutionError(f"one-hot column(s) {', '.join(map(repr, dupes))} already exist in the table: rename them first")
+            raise NodeExecutionError(
+                f"one-hot column(s) {', '.join(map(repr, dupes))} already exist in the table: rename them first"
+            )
         return out
 
 
@@ -140,10 +171,15 @@ def _one_hot_spec(spec: TableSpec, layout: dict[str, list[Any]], reserved: bool)
     cols: list[ColumnSpec] = []
     for c in spec.columns:
         if c.name in layout:
-            cols += [ColumnSpec(n, "integer") for n in one_hot_names(c.name, layout[c.name], reserved)]
+            cols += [
+                ColumnSpec(n, "integer") for n in one_hot_names(c.name, layout[c.name], reserved)
+            ]
         else:
             cols.append(c)
     dupes = _duplicates([c.name for c in cols])
     if dupes:
-        raise ConfigureError(f"one-hot column(s) {', '.join(map(repr, dupes))} already exist in the table: rename them first", where="columns")
+        raise ConfigureError(
+            f"one-hot column(s) {', '.join(map(repr, dupes))} already exist in the table: rename them first",
+            where="columns",
+        )
     return TableSpec(tuple(cols), spec.roles)

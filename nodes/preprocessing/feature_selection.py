@@ -21,9 +21,14 @@ NUMBER_KINDS = ("number", "integer", "boolean")
 
 
 class Settings(NodeSettings):
-    columns: list[str] = ColumnsField(numeric=True, description="Candidate columns (default: every numeric feature column); others are always kept")
+    columns: list[str] = ColumnsField(
+        numeric=True,
+        description="Candidate columns (default: every numeric feature column); others are always kept",
+    )
     min_variance: float = Field(
-        0.0, ge=0, description="Drop a column whose variance on the training rows is at most this (0: drop only constant columns)"
+        0.0,
+        ge=0,
+        description="Drop a column whose variance on the training rows is at most this (0: drop only constant columns)",
     )
     max_correlation: float = Field(
         0.95,
@@ -33,7 +38,9 @@ class Settings(NodeSettings):
     )
 
 
-def select(df: pd.DataFrame, columns: list[str], min_variance: float, max_correlation: float) -> tuple[list[str], dict[str, str]]:
+def select(
+    df: pd.DataFrame, columns: list[str], min_variance: float, max_correlation: float
+) -> tuple[list[str], dict[str, str]]:
     """Return the kept columns and, for each dropped one, why (in words)."""
     values = df[columns].astype("float64")
     variances = values.var(ddof=0)
@@ -42,7 +49,9 @@ def select(df: pd.DataFrame, columns: list[str], min_variance: float, max_correl
     for col in columns:
         var = variances[col]
         if not np.isfinite(var) or var <= min_variance:
-            reasons[col] = f"variance {var:.3g} <= {min_variance:g}" if np.isfinite(var) else "no values"
+            reasons[col] = (
+                f"variance {var:.3g} <= {min_variance:g}" if np.isfinite(var) else "no values"
+            )
         else:
             kept.append(col)
     if max_correlation < 1 and len(kept) > 1:
@@ -53,7 +62,9 @@ def select(df: pd.DataFrame, columns: list[str], min_variance: float, max_correl
             if twin is None:
                 survivors.append(col)
             else:
-                reasons[col] = f"|correlation| {corr.loc[col, twin]:.3f} with {twin!r} > {max_correlation:g}"
+                reasons[col] = (
+                    f"|correlation| {corr.loc[col, twin]:.3f} with {twin!r} > {max_correlation:g}"
+                )
         kept = survivors
     return kept, reasons
 
@@ -62,7 +73,15 @@ class FeatureSelection(PreprocessingNode):
     type_id = "preprocessing.feature_selection"
     name = "Feature Selection"
     description = "Drops near-constant and highly correlated numeric features (decided on the training rows); never drops the target."
-    keywords = ("feature selection", "variance", "correlation", "filter", "drop", "redundant", "collinear")
+    keywords = (
+        "feature selection",
+        "variance",
+        "correlation",
+        "filter",
+        "drop",
+        "redundant",
+        "collinear",
+    )
     kind = "feature_selection"
     Settings = Settings
 
@@ -72,7 +91,9 @@ class FeatureSelection(PreprocessingNode):
     def output_spec(self, s: Settings, spec: TableSpec, columns: list[str]) -> TableSpec | None:
         return None if columns else spec  # which columns survive depends on the data
 
-    def learn(self, s: Settings, table: Table, columns: list[str], ctx: ExecutionContext) -> dict[str, Any]:
+    def learn(
+        self, s: Settings, table: Table, columns: list[str], ctx: ExecutionContext
+    ) -> dict[str, Any]:
         kept, reasons = select(table.df, columns, s.min_variance, s.max_correlation)
         return {"kept": kept, "dropped": reasons}
 

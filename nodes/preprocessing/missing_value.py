@@ -23,15 +23,25 @@ TEXT_KINDS = ("string", "category", "boolean")
 
 
 class Settings(NodeSettings):
-    columns: list[str] = ColumnsField(description="Columns to fill (default: every numeric and text feature column)")
+    columns: list[str] = ColumnsField(
+        description="Columns to fill (default: every numeric and text feature column)"
+    )
     numbers: Literal["mean", "median", "most_frequent", "constant", "keep"] = Field(
-        "median", description="How to fill numeric columns: the training mean, median or most frequent value, a constant, or keep the gaps"
+        "median",
+        description="How to fill numeric columns: the training mean, median or most frequent value, a constant, or keep the gaps",
     )
-    number_value: float = Field(0.0, description="The constant for numeric columns (when numbers is 'constant')")
+    number_value: float = Field(
+        0.0, description="The constant for numeric columns (when numbers is 'constant')"
+    )
     text: Literal["most_frequent", "constant", "keep"] = Field(
-        "most_frequent", description="How to fill text and category columns: the most frequent training value, a constant, or keep the gaps"
+        "most_frequent",
+        description="How to fill text and category columns: the most frequent training value, a constant, or keep the gaps",
     )
-    text_value: str = Field("missing", min_length=1, description="The constant for text columns (when text is 'constant')")
+    text_value: str = Field(
+        "missing",
+        min_length=1,
+        description="The constant for text columns (when text is 'constant')",
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -67,12 +77,21 @@ class MissingValue(PreprocessingNode):
     Settings = Settings
 
     def columns_for(self, s: Settings, spec: TableSpec) -> list[str]:
-        return pick_columns(spec, s.columns, "columns", NUMBER_KINDS + TEXT_KINDS, NUMBER_KINDS + TEXT_KINDS, "numeric or text")
+        return pick_columns(
+            spec,
+            s.columns,
+            "columns",
+            NUMBER_KINDS + TEXT_KINDS,
+            NUMBER_KINDS + TEXT_KINDS,
+            "numeric or text",
+        )
 
     def output_spec(self, s: Settings, spec: TableSpec, columns: list[str]) -> TableSpec:
         return spec
 
-    def learn(self, s: Settings, table: Table, columns: list[str], ctx: ExecutionContext) -> dict[str, Any]:
+    def learn(
+        self, s: Settings, table: Table, columns: list[str], ctx: ExecutionContext
+    ) -> dict[str, Any]:
         spec = table.spec()
         fills: dict[str, Any] = {}
         for col in columns:
@@ -91,7 +110,11 @@ class MissingValue(PreprocessingNode):
             if isinstance(series.dtype, pd.CategoricalDtype):
                 if value not in series.cat.categories:
                     series = series.cat.add_categories([value])
-            elif pd.api.types.is_integer_dtype(series.dtype) and isinstance(value, float) and not value.is_integer():
+            elif (
+                pd.api.types.is_integer_dtype(series.dtype)
+                and isinstance(value, float)
+                and not value.is_integer()
+            ):
                 series = series.astype("float64")
             new[col] = series.fillna(value)
         return df.assign(**new) if new else df

@@ -22,7 +22,9 @@ class Settings(NodeSettings):
         "zscore",
         description="zscore: mean 0, standard deviation 1; minmax: range 0 to 1; robust: median 0, interquartile range 1 (resists outliers)",
     )
-    columns: list[str] = ColumnsField(numeric=True, description="Numeric columns to scale (default: every numeric feature column)")
+    columns: list[str] = ColumnsField(
+        numeric=True, description="Numeric columns to scale (default: every numeric feature column)"
+    )
 
 
 def _scaler(method: str) -> Any:
@@ -37,7 +39,16 @@ class Normalizer(PreprocessingNode):
     type_id = "preprocessing.normalizer"
     name = "Normalizer"
     description = "Scales numeric columns by z-score, min-max or robust statistics learned on the training rows."
-    keywords = ("normalize", "normalise", "scale", "standardize", "zscore", "minmax", "robust", "scaler")
+    keywords = (
+        "normalize",
+        "normalise",
+        "scale",
+        "standardize",
+        "zscore",
+        "minmax",
+        "robust",
+        "scaler",
+    )
     kind = "normalizer"
     Settings = Settings
 
@@ -47,14 +58,18 @@ class Normalizer(PreprocessingNode):
     def output_spec(self, s: Settings, spec: TableSpec, columns: list[str]) -> TableSpec:
         return replace_dtypes(spec, columns, "number")
 
-    def learn(self, s: Settings, table: Table, columns: list[str], ctx: ExecutionContext) -> dict[str, Any]:
+    def learn(
+        self, s: Settings, table: Table, columns: list[str], ctx: ExecutionContext
+    ) -> dict[str, Any]:
         if not columns:
             return {"scaler": None}
         scaler = _scaler(s.method)
         try:
             scaler.fit(table.df[columns].astype("float64").to_numpy())
         except ValueError as exc:
-            raise NodeExecutionError(f"cannot scale columns {', '.join(map(repr, columns))}: {exc}") from None
+            raise NodeExecutionError(
+                f"cannot scale columns {', '.join(map(repr, columns))}: {exc}"
+            ) from None
         return {"scaler": scaler}
 
     def transform(self, s: Settings, state: dict[str, Any], table: Table) -> pd.DataFrame:
