@@ -95,14 +95,14 @@ def model_rows(model: Model, table: Table, port: str = "table") -> tuple[pd.Data
     return df[model.features], y
 
 
-def score_choice(name: str, task: str) -> str:
+def score_choice(name: str, task: str, setting: str = "scoring") -> str:
     """Resolve 'auto' and refuse a score that does not fit the model's task."""
     if name == "auto":
         return "balanced_accuracy" if task == "classification" else "r2"
     allowed = CLASSIFICATION_SCORES if task == "classification" else REGRESSION_SCORES
     if name not in allowed:
         raise ConfigureError(
-            f"{name!r} is not a {task} score; choose one of {', '.join(allowed)}", where="scoring"
+            f"{name!r} is not a {task} score; choose one of {', '.join(allowed)}", where=setting
         )
     return name
 

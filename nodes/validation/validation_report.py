@@ -1,0 +1,389 @@
+"""Validation Report: the checks that catch a poor model choice before it is deployed
+(no held-out set, overfitting, a weak score, unstable folds, target leakage, imbalance),
+each pass/warn/fail with its number, stored in the Model so deployment carries it."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+from sklearn.metrics import balanced_accuracy_score, get_scorer, r2_score
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from studio.core import (
+    ConfigureError,
+    Metrics,
+    Model,
+    NodeSettings,
+    NodeType,
+    Port,
+    PortType,
+    Table,
+)
+from studio.core.ports import ColumnSpec, ModelSpec, TableSpec
+
+from .resampling import (
+    model_rows,
+    require_model_columns,
+    require_supervised,
+    score_choice,
+    sklearn_scorer,
+)
+
+STATUS_ORDER = ("pass", "warn", "fail")
+REPORT_COLUMNS = (
+    ColumnSpec("check", "string"),
+    ColumnSpec("status", "string"),
+    ColumnSpec("value", "number"),
+    ColumnSpec("threshold", "number"),
+    ColumnSpec("message", "string"),
+)
+
+
+class Settings(NodeSettings):
+    metric: Literal["auto", "accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "r2"] = Field(
+        "auto",
+        description="Score compared across sets (higher is better); auto: balanced accuracy or R²",
+    )
+    max_gap: float = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description="Overfitting: fail when train score minus held-out score exceeds this (warn above half)",
+    )
+    min_score: float = Field(
+        0.6, ge=-1, le=1, description="Floor: fail when a held-out score is below this"
+    )
+    max_cv_std: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Fold spread: fail when the folds' standard deviation exceeds this (warn above half)",
+    )
+    max_overlap: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="Share of held-out rows also found in training tolerated with a warning; above it: fail",
+    )
+    leakage_threshold: float = Field(
+        0.98,
+        gt=0,
+        le=1,
+        description="Leakage: fail when one feature alone scores this well on held-out rows (warn within 0.05)",
+    )
+    min_class_ratio: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Imbalance: warn when the rarest class is rarer than this share of the commonest",
+    )
+
+
+def _check(
+    name: str, status: str, value: float | None, threshold: float | None, message: str
+) -> dict[str, Any]:
+    clean = (
+        None
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else round(float(value), 6)
+    )
+    return {
+        "check": name,
+        "status": status,
+        "value": clean,
+        "threshold": threshold,
+        "message": message,
+    }
+
+
+def _graded(value: float, limit: float) -> str:
+    """Above the limit fails; above half of it warns (the model is drifting that way)."""
+    return "fail" if value > limit else "warn" if value > limit / 2 else "pass"
+
+
+def worst(statuses: list[str]) -> str:
+    return max(statuses, key=STATUS_ORDER.index, default="pass")
+
+
+class ValidationReport(NodeType):
+    type_id = "validation.validation_report"
+    name = "Validation Report"
+    category = "Split and validate"
+    description = (
+        "Checks a model before deployment: held-out rows unseen in training, overfitting gap, score floor, "
+        "fold spread, target leakage and class imbalance; pass/warn/fail with numbers, stored in the model."
+    )
+    keywords = (
+        "validation",
+        "report",
+        "overfitting",
+        "leakage",
+        "holdout",
+        "gate",
+        "policy",
+        "imbalance",
+        "quality",
+    )
+    inputs = (
+        Port("model", PortType.MODEL),
+        Port("train", PortType.TABLE, description="The rows the model was fitted on"),
+        Port("test", PortType.TABLE, description="Held-out rows never used in fitting"),
+        Port(
+            "validation",
+            PortType.TABLE,
+            optional=True,
+            description="A second held-out set (e.g. used for tuning)",
+        ),
+        Port(
+            "fold scores",
+            PortType.TABLE,
+            optional=True,
+            description="Cross-Validation's per-fold scores",
+        ),
+    )
+    outputs = (
+        Port(
+            "report",
+            PortType.TABLE,
+            description="One row per check: status, value, threshold, message",
+        ),
+        Port("result", PortType.METRICS, description='{"status": worst, "checks": [...]}'),
+        Port(
+            "model",
+            PortType.MODEL,
+            description="The input model with its validation result attached",
+        ),
+    )
+    Settings = Settings
+
+    def configure(self, s: Settings, specs):
+        model: ModelSpec | None = specs[0]
+        require_supervised(model)
+        for port, spec in zip(("train", "test", "validation"), specs[1:4], strict=True):
+            require_model_columns(model, spec, f"input port '{port}'")
+        folds: TableSpec | None = specs[4]
+        if model is not None:
+            metric = score_choice(s.metric, model.task, "metric")
+            if folds is not None and metric not in folds.names:
+                raise ConfigureError(
+                    f"the fold scores have no {metric!r} column (columns: {', '.join(folds.names)}): connect Cross-Validation's fold scores",
+                    where="input port 'fold scores'",
+                )
+        return [TableSpec(REPORT_COLUMNS), None, model]
+
+    def execute(self, s: Settings, inputs, ctx):
+        model: Model = inputs[0]
+        train, test, validation, folds = inputs[1:]
+        metric = score_choice(s.metric, model.task, "metric")
+        scorer = sklearn_scorer(metric, model.task)
+        scorer = get_scorer(scorer) if isinstance(scorer, str) else scorer
+        X_train, y_train = model_rows(model, train, "train")
+        train_score = float(scorer(model.estimator, X_train, y_train))
+        held = {"test": test, **({"validation": validation} if validation is not None else {})}
+        checks: list[dict[str, Any]] = []
+        scores = {"train": train_score}
+        for name, table in held.items():
+            checks.append(_overlap_check(name, model, train, table, s.max_overlap))
+            if len(table.df) == 0:
+                continue
+            X, y = model_rows(model, table, name)
+            score = float(scorer(model.estimator, X, y))
+            scores[name] = score
+            gap = train_score - score
+            checks.append(
+                _check(
+                    f"overfitting ({name})",
+                    _graded(gap, s.max_gap),
+                    gap,
+                    s.max_gap,
+                    f"{metric} {train_score:.3f} on train vs {score:.3f} on {name}: gap {gap:+.3f} (limit {s.max_gap:.3f})",
+                )
+            )
+            checks.append(
+                _check(
+                    f"score floor ({name})",
+                    "fail" if score < s.min_score else "pass",
+                    score,
+                    s.min_score,
+                    f"{metric} on {name} is {score:.3f}, {'below' if score < s.min_score else 'at or above'} the floor {s.min_score:.3f}",
+                )
+            )
+        if folds is not None:
+            checks.append(_cv_check(folds.df, metric, s.max_cv_std))
+        ctx.progress(0.6, "looking for target leakage")
+        probe = validation if validation is not None and len(validation.df) else test
+        if len(probe.df):
+            checks.append(_leakage_check(model, train, probe, s.leakage_threshold))
+        if model.task == "classification":
+            checks.append(_imbalance_check(y_train, s.min_class_ratio))
+        result = {
+            "status": worst([c["status"] for c in checks]),
+            "metric": metric,
+            "scores": scores,
+            "checks": checks,
+        }
+        report = pd.DataFrame(
+            [{**c, "value": np.nan if c["value"] is None else c["value"]} for c in checks],
+            columns=[c.name for c in REPORT_COLUMNS],
+        ).astype({"value": float, "threshold": float})
+        validated = dataclasses.replace(model, metrics=dict(model.metrics), validation=result)
+        return [Table(report), Metrics(result, title=f"{ctx.label}: {result['status']}"), validated]
+
+
+def row_hashes(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One 64-bit hash per row over the given columns, to find rows shared between sets."""
+    return pd.util.hash_pandas_object(df[columns], index=False).to_numpy()
+
+
+def _overlap_check(
+    name: str, model: Model, train: Table, held: Table, limit: float
+) -> dict[str, Any]:
+    n = len(held.df)
+    if n == 0:
+        return _check(
+            f"held-out rows ({name})",
+            "fail",
+            0.0,
+            limit,
+            f"the {name} table is empty: hold out rows the model never sees",
+        )
+    cols = [*model.features, model.target]
+    shared = int(np.isin(row_hashes(held.df, cols), row_hashes(train.df, cols)).sum())
+    share = shared / n
+    status = "pass" if shared == 0 else "warn" if share <= limit else "fail"
+    return _check(
+        f"held-out rows ({name})",
+        status,
+        share,
+        limit,
+        f"{shared} of {n} {name} rows ({share:.1%}) also appear in the training rows"
+        + (
+            ""
+            if shared == 0
+            else ": split before any row is duplicated, and never fit on held-out rows"
+        ),
+    )
+
+
+def _cv_check(folds: pd.DataFrame, metric: str, limit: float) -> dict[str, Any]:
+    values = folds[metric].dropna().to_numpy(dtype=float)
+    if len(values) < 2:
+        return _check(
+            "cv spread",
+            "warn",
+            None,
+            limit,
+            f"fewer than 2 folds have a {metric} score: the spread cannot be judged",
+        )
+    std = float(values.std())
+    return _check(
+        "cv spread",
+        _graded(std, limit),
+        std,
+        limit,
+        f"{metric} over {len(values)} folds: mean {values.mean():.3f}, std {std:.3f} (limit {limit:.3f})",
+    )
+
+
+def single_feature_scores(model: Model, train: Table, held: Table) -> dict[str, float]:
+    """How well each feature alone predicts the target on held-out rows: a shallow tree's
+    held-out score, or (regression) the absolute rank correlation if that is higher."""
+    classify = model.task == "classification"
+    y_train, y_held = train.df[model.target], held.df[model.target]
+    out = {}
+    for f in model.features:
+        tree = (
+            DecisionTreeClassifier(max_depth=4, random_state=0)
+            if classify
+            else DecisionTreeRegressor(max_depth=4, random_state=0)
+        )
+        tree.fit(train.df[[f]], y_train)
+        pred = tree.predict(held.df[[f]])
+        if classify:
+            score = (
+                balanced_accuracy_score(y_held, pred)
+                if len(pd.unique(y_held)) > 1
+                else float("nan")
+            )
+        else:
+            both = (
+                [r2_score(y_held, pred), abs(held.df[f].corr(y_held, method="spearman"))]
+                if len(held.df) > 2
+                else []
+            )
+            both = [v for v in both if not math.isnan(v)]
+            score = max(both) if both else float("nan")
+        out[f] = float(score)
+    return out
+
+
+def derived_columns(model: Model, tables: list[Table], threshold: float) -> list[str]:
+    """Features that are a one-to-one recoding of a class target (a species code, a label id)."""
+    if model.task != "classification":
+        return []  # a near-copy of a numeric target shows up in the rank correlation instead
+    df = pd.concat(
+        [t.df[[*model.features, model.target]] for t in tables], ignore_index=True
+    ).dropna()
+    found = []
+    for f in model.features:
+        pair = df[[f, model.target]].astype(str)
+        to_target = pair.groupby(f)[model.target].agg(
+            lambda v: v.value_counts().iloc[0]
+        ).sum() / len(pair)
+        to_feature = pair.groupby(model.target)[f].agg(
+            lambda v: v.value_counts().iloc[0]
+        ).sum() / len(pair)
+        if len(pair) and min(to_target, to_feature) >= threshold:
+            found.append(f)
+    return found
+
+
+def _leakage_check(model: Model, train: Table, held: Table, threshold: float) -> dict[str, Any]:
+    scores = single_feature_scores(model, train, held)
+    derived = derived_columns(model, [train, held], threshold)
+    ranked = sorted(((v, f) for f, v in scores.items() if not math.isnan(v)), reverse=True)
+    top, top_feature = ranked[0] if ranked else (float("nan"), "")
+    suspects = [f for v, f in ranked if v >= threshold]
+    kind = "balanced accuracy" if model.task == "classification" else "R² or |rank correlation|"
+    if suspects or derived:
+        parts = [f"{f!r} alone reaches {kind} {scores[f]:.3f}" for f in suspects]
+        parts += [f"{f!r} maps one-to-one onto the target" for f in derived if f not in suspects]
+        return _check(
+            "target leakage",
+            "fail",
+            top,
+            threshold,
+            "; ".join(parts)
+            + ": a column that knows the answer will not exist at prediction time; drop it from the features",
+        )
+    status = "warn" if top >= threshold - 0.05 else "pass"
+    return _check(
+        "target leakage",
+        status,
+        top,
+        threshold,
+        f"strongest single feature: {top_feature!r} with held-out {kind} {top:.3f} (limit {threshold:.3f})",
+    )
+
+
+def _imbalance_check(y: pd.Series, limit: float) -> dict[str, Any]:
+    counts = y.astype(str).value_counts()
+    ratio = float(counts.iloc[-1] / counts.iloc[0])
+    return _check(
+        "class imbalance",
+        "warn" if ratio < limit else "pass",
+        ratio,
+        limit,
+        f"rarest class {counts.index[-1]!r} has {counts.iloc[-1]} training rows, commonest {counts.index[0]!r} has {counts.iloc[0]} "
+        f"(ratio {ratio:.2f})"
+        + (
+            ": consider class weights, stratified splits and balanced accuracy"
+            if ratio < limit
+            else ""
+        ),
+    )
