@@ -1,0 +1,10 @@
+"""The model server (FastAPI + uvicorn): scores rows with a verified bundle over REST and
+the Open Inference Protocol. No Qt here."""
+
+from __future__ import annotations
+
+from .app import create_app
+from .holder import ModelHolder, ServedModel
+from .monitor_sink import SQLiteSink
+
+__all__ = ["ModelHolder", "SQLiteSink", "ServedModel", "create_app"]

@@ -1,0 +1,113 @@
+"""ASGI guards in front of every route: bearer-token auth and a request body size limit.
+
+Pure ASGI (not BaseHTTPMiddleware) so they add microseconds, not a task per request.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
+OPEN_PATHS = ("/health",)
+OPEN_PREFIXES = ("/v2/health/",)
+
+
+class BodyTooLarge(Exception):
+    """The request body passed the configured limit while it was being read."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"request body larger than {limit} bytes")
+
+
+async def send_json(
+    send: Callable, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] = ()
+) -> None:
+    data = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})
+
+
+def error_body(error: str, row: int | None = None, column: str | None = None) -> dict[str, Any]:
+    return {"detail": [{"row": row, "column": column, "error": error}]}
+
+
+class TokenAuth:
+    """Every route but health needs `Authorization: Bearer <token>`, compared in constant time."""
+
+    def __init__(self, app: ASGIApp, token: str):
+        self.app = app
+        self._expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+            return await self.app(scope, receive, send)
+        given = b""
+        for k, v in scope["headers"]:
+            if k == b"authorization":
+                given = v
+                break
+        if hmac.compare_digest(given, self._expected):
+            return await self.app(scope, receive, send)
+        await send_json(
+            send,
+            401,
+            error_body("missing or wrong bearer token: send 'Authorization: Bearer <token>'"),
+            [(b"www-authenticate", b"Bearer")],
+        )
+
+
+class BodyLimit:
+    """413 when Content-Length (or the bytes actually received) exceed `limit`."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.limit
+        for k, v in scope["headers"]:
+            if k == b"content-length":
+                try:
+                    declared = int(v)
+                except ValueError:
+                    return await send_json(send, 400, error_body("invalid Content-Length header"))
+                if declared > limit:
+                    return await send_json(
+                        send,
+                        413,
+                        error_body(
+                            f"request body larger than {limit} bytes: send fewer rows per request"
+                        ),
+                    )
+                break
+        received = 0
+
+        async def counted() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, counted, send)

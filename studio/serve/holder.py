@@ -1,0 +1,124 @@
+"""The model a server is serving right now, swappable atomically while requests run.
+
+A request reads `holder.current` once and uses that snapshot to the end, so a swap
+(a registry alias moving) never mixes two bundles inside one request.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from studio.core.ports import TableSpec
+
+from .inputs import InputSchema, ParsedRows
+
+# Open Inference Protocol datatypes of our column kinds.
+OIP_DATATYPES = {"number": "FP64", "integer": "INT64", "boolean": "BOOL"}
+
+
+class ServedModel:
+    """A loaded bundle compiled for serving: input parser, output column order, metadata."""
+
+    def __init__(self, bundle: Any):
+        self.bundle = bundle
+        self.name = str(bundle.name)
+        self.version = str(bundle.version)
+        self.manifest: dict[str, Any] = dict(bundle.manifest)
+        self.input_spec: TableSpec = bundle.input_schema
+        self.output_spec: TableSpec | None = bundle.output_schema
+        self.inputs = InputSchema(self.input_spec)
+
+    def predict(self, rows: ParsedRows) -> dict[str, list[Any]]:
+        """Score parsed rows; return the Deployment Output table as JSON-ready columns."""
+        if rows.n_rows == 0:
+            names = self.output_spec.names if self.output_spec is not None else []
+            return {n: [] for n in names}
+        out = self.bundle.predict(rows.frame())
+        return frame_columns(getattr(out, "df", out))
+
+    def summary(self) -> dict[str, Any]:
+        """The manifest minus bulky parts: what /metadata shows."""
+        m = self.manifest
+        keep = (
+            "name",
+            "version",
+            "created_at",
+            "created_by",
+            "knotwork_version",
+            "python_version",
+            "source",
+            "parity",
+            "metrics",
+        )
+        out = {k: m[k] for k in keep if k in m}
+        out.update(name=self.name, version=self.version, input_schema=self.input_spec.to_json())
+        if self.output_spec is not None:
+            out["output_schema"] = self.output_spec.to_json()
+        return out
+
+
+def frame_columns(df: pd.DataFrame) -> dict[str, list[Any]]:
+    """Columns of plain Python values; NaN/inf become null, datetimes ISO strings."""
+    cols: dict[str, list[Any]] = {}
+    for name in df.columns:
+        s = df[name]
+        kind = s.dtype.kind
+        if kind == "f":
+            arr = s.to_numpy()
+            vals = arr.tolist()
+            if not np.isfinite(arr).all():
+                vals = [v if math.isfinite(v) else None for v in vals]
+        elif kind == "M":
+            vals = [None if v is pd.NaT else v.isoformat() for v in s]
+        else:
+            vals = s.tolist()
+            if s.hasnans:
+                vals = [None if _missing(v) else v for v in vals]
+            vals = [_plain(v) for v in vals] if kind == "O" else vals
+        cols[str(name)] = vals
+    return cols
+
+
+def _missing(v: Any) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (pd.Timestamp,)):
+        return v.isoformat()
+    return v
+
+
+def records(cols: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    names = list(cols)
+    return [dict(zip(names, row, strict=False)) for row in zip(*cols.values(), strict=False)]
+
+
+class ModelHolder:
+    """Holds the ServedModel; `swap` compiles the new bundle first, then replaces in one step."""
+
+    def __init__(self, bundle: Any | None = None):
+        self._lock = threading.Lock()
+        self._current: ServedModel | None = ServedModel(bundle) if bundle is not None else None
+        self.generation = 0
+
+    @property
+    def current(self) -> ServedModel | None:
+        return self._current
+
+    def swap(self, new_bundle: Any) -> Any | None:
+        """Serve `new_bundle` from now on; return the bundle it replaced (None if none)."""
+        served = ServedModel(new_bundle)  # may raise: the old bundle keeps serving
+        with self._lock:
+            old, self._current = self._current, served
+            self.generation += 1
+        return old.bundle if old is not None else None

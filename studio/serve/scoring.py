@@ -1,0 +1,104 @@
+"""The scoring path shared by /predict and the OIP infer routes: read the body, parse
+it against the schema, score with the current bundle, count and log the rows."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from studio.core.errors import KnotworkError
+
+from .holder import ModelHolder, ServedModel, frame_columns, records
+from .inputs import InputProblems, ParsedRows, problem
+from .telemetry import ServerMetrics
+
+log = logging.getLogger("knotwork.serve")
+INLINE_ROWS = 64  # small batches score on the event loop (a thread hop costs more than they do)
+
+
+class NotReady(Exception):
+    """No bundle is loaded yet (a registry watcher is still fetching one)."""
+
+
+class ScoringFailed(Exception):
+    """The model itself failed on rows that passed validation: a server-side fault."""
+
+
+async def read_json(request: Request) -> Any:
+    body = await request.body()
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputProblems([problem(None, None, f"invalid JSON body: {exc}")]) from None
+    except RecursionError:
+        raise InputProblems([problem(None, None, "invalid JSON body: nested too deeply")]) from None
+
+
+class ScoringService:
+    def __init__(
+        self, holder: ModelHolder, metrics: ServerMetrics, unknown_category: str, sink: Any | None
+    ):
+        self.holder = holder
+        self.metrics = metrics
+        self.unknown_category = unknown_category
+        self.sink = sink
+
+    def model(self) -> ServedModel:
+        model = self.holder.current
+        if model is None:
+            raise NotReady()
+        return model
+
+    async def parse_request(self, model: ServedModel, request: Request) -> ParsedRows:
+        ctype = (
+            request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        )
+        if ctype in ("text/csv", "application/csv"):
+            body = await request.body()
+            try:
+                text = body.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise InputProblems(
+                    [problem(None, None, "the CSV body is not UTF-8 text")]
+                ) from None
+            return model.inputs.from_csv(text, self.unknown_category)
+        if ctype not in ("application/json", "") and not ctype.endswith("+json"):
+            raise InputProblems(
+                [
+                    problem(
+                        None,
+                        None,
+                        f"unsupported content type {ctype!r}: send application/json or text/csv",
+                    )
+                ]
+            )
+        return model.inputs.from_json(await read_json(request), self.unknown_category)
+
+    async def score(self, model: ServedModel, rows: ParsedRows) -> tuple[str, dict[str, list[Any]]]:
+        """Return (request id, output columns); logs the rows when a sink is configured."""
+        try:
+            if rows.n_rows <= INLINE_ROWS:
+                cols = model.predict(rows)
+            else:
+                cols = await run_in_threadpool(model.predict, rows)
+        except (KnotworkError, ValueError, TypeError, KeyError) as exc:
+            # Rows that fit the schema but not the model (a missing value the pipeline cannot impute).
+            raise InputProblems(
+                [problem(None, None, f"the model could not score these rows: {exc}")]
+            ) from None
+        except Exception as exc:
+            log.exception("scoring failed in %s %s", model.name, model.version)
+            raise ScoringFailed(f"{type(exc).__name__} while scoring") from None
+        request_id = uuid.uuid4().hex
+        self.metrics.rows.labels(model.name, model.version).inc(rows.n_rows)
+        for w in rows.warnings:
+            self.metrics.warnings.labels(w["column"]).inc()
+        if self.sink is not None and rows.n_rows:
+            inputs = records(frame_columns(rows.frame()))
+            self.sink.log_predictions(request_id, model.name, model.version, inputs, records(cols))
+        return request_id, cols
