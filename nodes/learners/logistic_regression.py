@@ -9,7 +9,9 @@ from .base import LearnerNode, LearnerSettings
 
 
 class Settings(LearnerSettings):
-    C: float = Field(1.0, gt=0, description="Inverse regularisation strength (smaller: simpler model)")
+    C: float = Field(
+        1.0, gt=0, description="Inverse regularisation strength (smaller: simpler model)"
+    )
     max_iter: int = Field(1000, ge=10, le=100_000, description="Iteration limit of the solver")
     class_weight: bool = Field(False, description="Weight classes inversely to their frequency")
 
@@ -23,4 +25,6 @@ class LogisticRegressionLearner(LearnerNode):
     Settings = Settings
 
     def build(self, s: Settings):
-        return _LogReg(C=s.C, max_iter=s.max_iter, class_weight="balanced" if s.class_weight else None)
+        return _LogReg(
+            C=s.C, max_iter=s.max_iter, class_weight="balanced" if s.class_weight else None
+        )

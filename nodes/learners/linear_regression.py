@@ -1,0 +1,28 @@
+"""Linear Regression: ordinary least squares, the baseline every regression should beat."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from sklearn.linear_model import LinearRegression as _LinearRegression
+
+from .base import LearnerNode, LearnerSettings
+
+
+class Settings(LearnerSettings):
+    fit_intercept: bool = Field(
+        True, description="Fit a constant term (turn off only when the data is centred)"
+    )
+
+
+class LinearRegressionLearner(LearnerNode):
+    type_id = "learners.linear_regression"
+    name = "Linear Regression Learner"
+    description = (
+        "Fits an ordinary least-squares linear regression; outputs a Model with its coefficients."
+    )
+    keywords = ("linear", "regression", "ols", "least squares")
+    task = "regression"
+    Settings = Settings
+
+    def build(self, s: Settings):
+        return _LinearRegression(fit_intercept=s.fit_intercept)
