@@ -104,3 +104,11 @@ def test_importing_the_engine_the_cli_and_the_nodes_never_imports_qt():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_docs_nodes_md_is_current_with_the_catalogue():
+    from studio.cli.catalog import catalog_markdown
+    from tests.conftest import ROOT
+
+    doc = ROOT / "docs" / "nodes.md"
+    assert doc.read_text() == catalog_markdown(), "regenerate it: knotwork nodes --markdown > docs/nodes.md"
