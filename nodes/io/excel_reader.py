@@ -7,7 +7,15 @@ import os
 import pandas as pd
 from pydantic import Field
 
-from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType, Table
+from studio.core import (
+    ConfigureError,
+    NodeExecutionError,
+    NodeSettings,
+    NodeType,
+    Port,
+    PortType,
+    Table,
+)
 
 
 class Settings(NodeSettings):

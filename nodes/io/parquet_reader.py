@@ -8,7 +8,15 @@ import os
 import pandas as pd
 from pydantic import Field
 
-from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType, Table
+from studio.core import (
+    ConfigureError,
+    NodeExecutionError,
+    NodeSettings,
+    NodeType,
+    Port,
+    PortType,
+    Table,
+)
 from studio.core.ports import TableSpec
 
 ROLES_KEY = b"knotwork.roles"  # schema metadata written by the Parquet Writer

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import pytest
 
-from studio.core import ConfigureError, NodeExecutionError, Table, default_catalog
+from studio.core import ConfigureError, NodeExecutionError, default_catalog
 from tests.conftest import run_node
 
 

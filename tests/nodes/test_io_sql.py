@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from studio.core import ConfigureError, ExecutionContext, NodeExecutionError, Workflow, default_catalog
+from studio.core import (
+    ConfigureError,
+    ExecutionContext,
+    NodeExecutionError,
+    Workflow,
+    default_catalog,
+)
 from studio.security.secrets import SecretError, redact, resolve_secret
 from tests.conftest import run_node
 

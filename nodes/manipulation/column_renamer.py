@@ -1,0 +1,59 @@
+"""Column Renamer: give columns new names (roles follow the column)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from studio.core import ConfigureError, NodeSettings, NodeType, Port, PortType
+from studio.core.ports import ColumnSpec, TableSpec
+
+
+class Rename(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    column: str = Field(description="Current name", json_schema_extra={"ui": "column", "port": 0})
+    new_name: str = Field(min_length=1, description="New name")
+
+
+class Settings(NodeSettings):
+    renames: list[Rename] = Field(default_factory=list, description="Columns to rename")
+
+
+def _mapping(s: Settings, names: list[str]) -> dict[str, str]:
+    """Check the renames against the column names and return old -> new."""
+    mapping: dict[str, str] = {}
+    for i, r in enumerate(s.renames):
+        if r.column not in names:
+            raise ConfigureError(f"column {r.column!r} not in the input table (available: {', '.join(names)})", where=f"renames.{i}.column")
+        if r.column in mapping:
+            raise ConfigureError(f"column {r.column!r} is renamed twice", where=f"renames.{i}.column")
+        mapping[r.column] = r.new_name
+    final = [mapping.get(n, n) for n in names]
+    dupes = sorted({n for n in final if final.count(n) > 1})
+    if dupes:
+        raise ConfigureError(f"the renames would give two columns the name(s) {', '.join(map(repr, dupes))}", where="renames")
+    return mapping
+
+
+class ColumnRenamer(NodeType):
+    type_id = "manipulation.column_renamer"
+    name = "Column Renamer"
+    category = "Manipulation"
+    description = "Renames columns; their roles (target, id, ...) follow them."
+    keywords = ("rename", "columns", "name", "header", "label")
+    inputs = (Port("table", PortType.TABLE),)
+    outputs = (Port("table", PortType.TABLE),)
+    Settings = Settings
+
+    def configure(self, s: Settings, specs):
+        spec: TableSpec | None = specs[0]
+        if spec is None:
+            return [None]
+        m = _mapping(s, spec.names)
+        cols = tuple(ColumnSpec(m.get(c.name, c.name), c.dtype, c.categories) for c in spec.columns)
+        return [TableSpec(cols, tuple(sorted((m.get(k, k), v) for k, v in spec.roles)))]
+
+    def execute(self, s: Settings, inputs, ctx):
+        table = inputs[0]
+        m = _mapping(s, [str(c) for c in table.df.columns])
+        df = table.df.rename(columns=m)
+        return [type(table)(df, {m.get(k, k): v for k, v in table.roles.items()})]
