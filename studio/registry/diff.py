@@ -1,0 +1,112 @@
+"""What changed between two versions: settings in the captured graph, the input/output
+schema, metrics (with deltas), and the bits of lineage a reviewer asks about first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .metrics import flatten, manifest_metrics
+
+
+def _nodes(graph: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    return {str(n.get("id")): n for n in (graph or {}).get("nodes", []) if isinstance(n, dict)}
+
+
+def _links(graph: dict[str, Any] | None) -> set[tuple[str, str, str, str]]:
+    return {
+        (str(c.get("source")), str(c.get("source_port")), str(c.get("target")), str(c.get("target_port")))
+        for c in (graph or {}).get("connections", []) if isinstance(c, dict)
+    }
+
+
+def graph_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any]:
+    if a is None or b is None:
+        return {"available": False, "note": "graph.json missing from one of the stored bundles"}
+    na, nb = _nodes(a), _nodes(b)
+    changed = []
+    for nid in sorted(set(na) & set(nb)):
+        x, y = na[nid], nb[nid]
+        label = y.get("label") or x.get("label") or nid
+        if x.get("type_id") != y.get("type_id") or x.get("version") != y.get("version"):
+            changed.append({"node": nid, "label": label, "setting": "(node type)",
+                            "before": f"{x.get('type_id')} v{x.get('version')}", "after": f"{y.get('type_id')} v{y.get('version')}"})
+        sx, sy = x.get("settings") or {}, y.get("settings") or {}
+        for key in sorted(set(sx) | set(sy)):
+            if sx.get(key) != sy.get(key):
+                changed.append({"node": nid, "label": label, "setting": key, "before": sx.get(key), "after": sy.get(key)})
+    la, lb = _links(a), _links(b)
+    return {
+        "available": True,
+        "added_nodes": [{"node": n, "label": nb[n].get("label"), "type_id": nb[n].get("type_id")} for n in sorted(set(nb) - set(na))],
+        "removed_nodes": [{"node": n, "label": na[n].get("label"), "type_id": na[n].get("type_id")} for n in sorted(set(na) - set(nb))],
+        "changed_settings": changed,
+        "added_connections": [list(c) for c in sorted(lb - la)],
+        "removed_connections": [list(c) for c in sorted(la - lb)],
+    }
+
+
+def _columns(schema: Any) -> dict[str, Any] | None:
+    """A schema as {column: type description}; accepts TableSpec JSON, JSON Schema or a plain map."""
+    if not isinstance(schema, dict):
+        return None
+    if isinstance(schema.get("columns"), list):
+        return {
+            str(c.get("name")): {k: v for k, v in c.items() if k != "name"}
+            for c in schema["columns"] if isinstance(c, dict)
+        }
+    if isinstance(schema.get("properties"), dict):
+        return dict(schema["properties"])
+    return dict(schema)
+
+
+def schema_diff(a: Any, b: Any) -> dict[str, Any]:
+    ca, cb = _columns(a), _columns(b)
+    if ca is None or cb is None:
+        return {"added": [], "removed": [], "changed": [] if a == b else [{"column": "(whole schema)", "before": a, "after": b}]}
+    return {
+        "added": sorted(set(cb) - set(ca)),
+        "removed": sorted(set(ca) - set(cb)),
+        "changed": [{"column": c, "before": ca[c], "after": cb[c]} for c in sorted(set(ca) & set(cb)) if ca[c] != cb[c]],
+    }
+
+
+def metric_deltas(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+    fa, fb = flatten(a), flatten(b)
+    out = []
+    for key in sorted(set(fa) | set(fb)):
+        x, y = fa.get(key), fb.get(key)
+        out.append({"metric": key, "a": x, "b": y, "delta": (y - x) if x is not None and y is not None else None})
+    return out
+
+
+def diff_versions(a: dict[str, Any], b: dict[str, Any], graph_a: dict | None, graph_b: dict | None) -> dict[str, Any]:
+    """`a` and `b` are `Registry.version(..., full=True)` dicts."""
+    ma, mb = a.get("manifest") or {}, b.get("manifest") or {}
+    lineage = {
+        key: {"a": a["lineage"].get(key), "b": b["lineage"].get(key)}
+        for key in ("source_path", "source_sha256", "git_commit", "data_fingerprints", "parameters")
+        if a["lineage"].get(key) != b["lineage"].get(key)
+    }
+    return {
+        "model": a["model"], "a": a["version"], "b": b["version"],
+        "same_content": a["sha256"] == b["sha256"],
+        "graph": graph_diff(graph_a, graph_b),
+        "input_schema": schema_diff(ma.get("input_schema"), mb.get("input_schema")),
+        "output_schema": schema_diff(ma.get("output_schema"), mb.get("output_schema")),
+        "metrics": metric_deltas(manifest_metrics(ma), manifest_metrics(mb)),
+        "validation_status": {"a": (ma.get("validation") or {}).get("status"), "b": (mb.get("validation") or {}).get("status")},
+        "lineage": lineage,
+        "requirements": _requirements_diff(ma.get("requirements"), mb.get("requirements")),
+    }
+
+
+def _requirements_diff(a: Any, b: Any) -> list[dict[str, Any]]:
+    def as_map(r: Any) -> dict[str, str]:
+        if isinstance(r, dict):
+            return {str(k): str(v) for k, v in r.items()}
+        if isinstance(r, list):
+            return {str(x).split("==")[0]: str(x).partition("==")[2] for x in r}
+        return {}
+
+    ra, rb = as_map(a), as_map(b)
+    return [{"package": p, "a": ra.get(p), "b": rb.get(p)} for p in sorted(set(ra) | set(rb)) if ra.get(p) != rb.get(p)]
