@@ -6,4 +6,13 @@ __version__ = "0.1.0"
 
 from .core import Workflow  # noqa: E402
 
-__all__ = ["Workflow", "__version__"]
+__all__ = ["Bundle", "Workflow", "__version__"]
+
+
+def __getattr__(name: str):
+    # Loaded on first use so `import studio` stays light (no skops/cryptography import).
+    if name == "Bundle":
+        from .deploy.bundle import Bundle
+
+        return Bundle
+    raise AttributeError(f"module 'studio' has no attribute {name!r}")

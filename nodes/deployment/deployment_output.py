@@ -1,0 +1,49 @@
+"""Deployment Output: marks what a deployed service returns (the chosen columns)."""
+
+from __future__ import annotations
+
+from studio.core import NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core.node import ColumnsField
+from studio.core.ports import TableSpec
+
+
+class Settings(NodeSettings):
+    columns: list[str] = ColumnsField(description="Columns the service returns (default: all)")
+
+
+class DeploymentOutput(NodeType):
+    type_id = "deployment.output"
+    name = "Deployment Output"
+    category = "Deployment"
+    description = (
+        "Chooses the columns a deployed service returns, e.g. the prediction and its probabilities."
+    )
+    keywords = ("deploy", "deployment", "output", "service", "rest", "api", "capture", "response")
+    inputs = (Port("table", PortType.TABLE, description="Scored rows"),)
+    outputs = (Port("table", PortType.TABLE),)
+    Settings = Settings
+
+    def configure(self, s: Settings, specs):
+        spec: TableSpec | None = specs[0]
+        if spec is None:
+            return [None]
+        self.require_columns(spec, s.columns, "columns")
+        if not s.columns:
+            return [spec]
+        return [
+            TableSpec(
+                tuple(spec.column(c) for c in s.columns),
+                tuple(r for r in spec.roles if r[0] in s.columns),
+            )
+        ]
+
+    def execute(self, s: Settings, inputs, ctx):
+        table = inputs[0]
+        if not s.columns:
+            return [table]
+        missing = [c for c in s.columns if c not in table.df.columns]
+        if missing:
+            raise NodeExecutionError(
+                f"the scored rows lack the output column(s) {', '.join(map(repr, missing))}"
+            )
+        return [table.with_df(table.df[list(s.columns)])]

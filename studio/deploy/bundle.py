@@ -1,0 +1,216 @@
+"""A loaded, verified bundle: the captured subgraph with its frozen values, ready to score.
+
+`Bundle.load` checks every path, hash and the signature before it deserialises any
+state; `predict` then runs the nodes in topological order in apply mode — stateful
+nodes use their frozen state, static inputs their frozen values — with no engine
+cache or events, since this is the serving hot path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from studio.core.errors import KnotworkError
+from studio.core.fileformat import dumps, loads_workflow
+from studio.core.node import ExecutionContext, NodeType
+from studio.core.ports import Table, TableSpec
+from studio.security.signing import TrustedKeys
+
+from .archive import verify_files
+from .errors import BundleError
+from .schema import conform
+from .state import load_value, read_table
+
+GRAPH = "graph.json"
+
+# Where a node input comes from when the bundle runs.
+REQUEST, STATIC, NODE, NONE = 0, 1, 2, 3
+
+
+@dataclass
+class _Step:
+    node_id: str
+    label: str
+    node: NodeType
+    settings: Any
+    stateful: bool
+    fitted: Any
+    sources: list[tuple[int, Any, int]]  # (kind, static value or source node id, output index)
+    ctx: ExecutionContext
+
+
+class Bundle:
+    """A verified bundle; build with `Bundle.load(path)`."""
+
+    def __init__(
+        self,
+        path: Path,
+        manifest: dict[str, Any],
+        files: dict[str, bytes],
+        key_id: str,
+        steps: list[_Step],
+        output_node: str,
+    ):
+        self.path = path
+        self.manifest = manifest
+        self.key_id = key_id
+        self.name: str = manifest["name"]
+        self.version: str = str(manifest["version"])
+        self.input_schema = TableSpec.from_json(manifest["input_schema"])
+        self.output_schema = TableSpec.from_json(manifest["output_schema"])
+        self._roles = dict(self.input_schema.roles)
+        self.optional_columns: frozenset[str] = frozenset(manifest.get("optional_columns") or ())
+        self.required_columns: list[str] = [
+            c for c in self.input_schema.names if c not in self.optional_columns
+        ]
+        self._files = {k: v for k, v in files.items() if not k.startswith("state/")}
+        self.reference: dict[str, Any] = (
+            json.loads(files["reference/profile.json"]) if "reference/profile.json" in files else {}
+        )
+        self._steps = steps
+        self._output = output_node
+
+    # ---- loading --------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path, trusted_keys: TrustedKeys = None) -> Bundle:
+        """Verify (paths, signature, every hash), then load the graph and frozen state."""
+        path = Path(path)
+        verified = verify_files(path, trusted_keys)
+        files, manifest = verified.files, verified.manifest
+        if GRAPH not in files:
+            raise BundleError(f"{path}: {GRAPH} is missing")
+        graph = json.loads(files[GRAPH])
+        wf = loads_workflow(dumps(graph["workflow"]), f"{path}/{GRAPH}")
+        dep = graph["deployment"]
+        statics: dict[tuple[str, str], Any] = {}
+        for entry in dep["static_inputs"]:
+            statics[(entry["node"], entry["port"])] = load_value(entry["value"], files)
+        fitted = {nid: load_value(desc, files) for nid, desc in dep["fitted"].items()}
+        base_dir = str(path.parent)
+        steps: list[_Step] = []
+        for nid in nx.topological_sort(wf.graph):
+            inst = wf.node(nid)
+            node_type = wf.catalog.get(inst.type_id)
+            links = wf.inputs_of(nid)
+            sources: list[tuple[int, Any, int]] = []
+            for port in node_type.inputs:
+                if nid == dep["input_node"]:
+                    sources.append((REQUEST, None, 0))
+                elif (nid, port.name) in statics:
+                    sources.append((STATIC, statics[(nid, port.name)], 0))
+                elif port.name in links:
+                    lk = links[port.name]
+                    src_type = wf.catalog.get(wf.node(lk.source).type_id)
+                    sources.append(
+                        (NODE, lk.source, [p.name for p in src_type.outputs].index(lk.source_port))
+                    )
+                elif port.optional:
+                    sources.append((NONE, None, 0))
+                else:
+                    raise BundleError(
+                        f'{path}: {GRAPH}: input "{port.name}" of node "{inst.label}" has no source'
+                    )
+            if node_type.stateful and nid not in fitted:
+                raise BundleError(
+                    f'{path}: {GRAPH}: no fitted state for stateful node "{inst.label}"'
+                )
+            steps.append(
+                _Step(
+                    nid,
+                    inst.label,
+                    node_type(base_dir),
+                    node_type.validate_settings(inst.settings),
+                    node_type.stateful,
+                    fitted.get(nid),
+                    sources,
+                    ExecutionContext(nid, inst.label, base_dir=base_dir),
+                )
+            )
+        return cls(path, manifest, files, verified.key_id, steps, dep["output_node"])
+
+    # ---- scoring --------------------------------------------------------------------
+    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Score request rows: the Deployment Output table for these rows, index kept.
+
+        Raises InputSchemaError for rows that do not fit the input schema, and
+        BundleError (or a node's NodeExecutionError) when a node fails.
+        """
+        request = Table(conform(df, self.input_schema, self.optional_columns), self._roles)
+        outputs: dict[str, list[Any]] = {}
+        for step in self._steps:
+            inputs = [
+                request
+                if k == REQUEST
+                else v
+                if k == STATIC
+                else outputs[v][i]
+                if k == NODE
+                else None
+                for k, v, i in step.sources
+            ]
+            try:
+                if step.stateful:
+                    outputs[step.node_id] = step.node.apply(
+                        step.settings, step.fitted, inputs, step.ctx
+                    )  # type: ignore[attr-defined]
+                else:
+                    outputs[step.node_id] = step.node.execute(step.settings, inputs, step.ctx)
+            except KnotworkError:
+                raise
+            except Exception as exc:  # a node's own failure: name the node, never a bare traceback
+                raise BundleError(
+                    f'node "{step.label}" failed on these rows: {type(exc).__name__}: {exc}'
+                ) from exc
+        return outputs[self._output][0].df
+
+    # ---- contents -------------------------------------------------------------------
+    def file(self, name: str) -> bytes:
+        """A verified non-state file of the bundle (openapi.json, input_example.json, model.onnx, ...)."""
+        try:
+            return self._files[name]
+        except KeyError:
+            raise BundleError(f"the bundle has no file {name!r}") from None
+
+    @property
+    def openapi(self) -> dict[str, Any]:
+        return json.loads(self.file("openapi.json"))
+
+    @property
+    def input_example(self) -> list[dict[str, Any]]:
+        return json.loads(self.file("input_example.json"))
+
+    @property
+    def onnx_model(self) -> bytes | None:
+        """The checked ONNX export, when the scope was convertible."""
+        return self._files.get("model.onnx")
+
+    def reference_sample(self) -> pd.DataFrame:
+        """Up to 1,000 rows of the training input, for drift comparisons."""
+        return read_table(self.file("reference/sample.parquet"))
+
+    def summary(self) -> dict[str, Any]:
+        """What `bundle inspect` and a server's /metadata show."""
+        m = self.manifest
+        return {
+            "name": self.name,
+            "version": self.version,
+            "created_at": m.get("created_at"),
+            "created_by": m.get("created_by"),
+            "knotwork_version": m.get("knotwork_version"),
+            "source": m.get("source"),
+            "signed_by": self.key_id,
+            "input_schema": m.get("input_schema"),
+            "output_schema": m.get("output_schema"),
+            "metrics": m.get("metrics"),
+            "parity": m.get("parity"),
+            "onnx": m.get("onnx"),
+        }
+
+    def __repr__(self) -> str:
+        return f"Bundle({self.name!r}, version={self.version!r}, path={str(self.path)!r})"

@@ -1,0 +1,213 @@
+"""The bundle's input and output schemas at work: shaping request rows to the input
+schema (the types training saw), and describing both schemas as OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from studio.core.ports import ColumnSpec, TableSpec
+
+from .errors import InputSchemaError
+
+_STRINGY = ("string", "category")
+
+
+def _first_bad(mask: np.ndarray) -> int | None:
+    idx = np.flatnonzero(mask)
+    return int(idx[0]) if len(idx) else None
+
+
+def _numeric(s: pd.Series, col: ColumnSpec) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        out = s
+    else:
+        out = pd.to_numeric(s, errors="coerce")
+        row = _first_bad((out.isna() & s.notna()).to_numpy())
+        if row is not None:
+            raise InputSchemaError(
+                f"column {col.name!r}, row {row}: {s.iloc[row]!r} is not a number",
+                column=col.name,
+                row=row,
+            )
+    if col.dtype == "integer":
+        vals = out.to_numpy(dtype=float, na_value=np.nan)
+        if not np.isnan(vals).any():
+            row = _first_bad(vals != np.round(vals))
+            if row is not None:
+                raise InputSchemaError(
+                    f"column {col.name!r}, row {row}: {s.iloc[row]!r} is not a whole number",
+                    column=col.name,
+                    row=row,
+                )
+            return out.astype("int64") if out.dtype != "int64" else out
+    return out.astype("float64") if out.dtype != "float64" else out
+
+
+def _boolean(s: pd.Series, col: ColumnSpec) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s
+    out = s.map(_to_bool)
+    row = _first_bad(out.isna().to_numpy())
+    if row is not None:
+        raise InputSchemaError(
+            f"column {col.name!r}, row {row}: {s.iloc[row]!r} is not true or false",
+            column=col.name,
+            row=row,
+        )
+    return out.astype(bool)
+
+
+def _to_bool(v: Any) -> bool | None:
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, str):
+        return {"true": True, "false": False, "1": True, "0": False}.get(v.strip().lower())
+    if isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1):
+        return bool(v)
+    return None
+
+
+def conform(
+    df: pd.DataFrame, spec: TableSpec, optional: frozenset[str] | set[str] = frozenset()
+) -> pd.DataFrame:
+    """Request rows in the input schema's column order and types; extra columns are dropped,
+    missing `optional` columns (a model's target) are filled with missing values.
+
+    Raises InputSchemaError naming the missing column, or the column and row of a bad value.
+    """
+    names = spec.names
+    missing = [c for c in names if c not in df.columns and c not in optional]
+    if missing:
+        raise InputSchemaError(
+            f"missing input column(s) {', '.join(map(repr, missing))} (expected: {', '.join(names)})",
+            column=missing[0],
+        )
+    out = {}
+    for col in spec.columns:
+        if col.name not in df.columns:
+            dtype = "float64" if col.is_numeric else "str" if col.dtype == "string" else "object"
+            out[col.name] = pd.Series(
+                np.nan if col.is_numeric else None, index=df.index, dtype=dtype
+            )
+            continue
+        s = df[col.name]
+        if col.dtype in ("number", "integer"):
+            s = _numeric(s, col)
+        elif col.dtype == "boolean":
+            s = _boolean(s, col)
+        elif col.dtype == "datetime":
+            if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+                try:
+                    s = pd.to_datetime(s)
+                except (ValueError, TypeError) as exc:
+                    raise InputSchemaError(
+                        f"column {col.name!r}: not a date/time: {exc}", column=col.name
+                    ) from None
+        elif col.dtype == "category":
+            cats = list(col.categories or ())
+            if not (isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == cats):
+                s = pd.Series(pd.Categorical(s, categories=cats), index=s.index)
+        elif not pd.api.types.is_string_dtype(s.dtype) or pd.api.types.is_object_dtype(s.dtype):
+            s = s.astype("str").where(s.notna())
+        out[col.name] = s
+    return pd.DataFrame(out, index=df.index)
+
+
+# ---------------------------------------------------------------- OpenAPI
+def json_schema(col: ColumnSpec, nullable: bool = True) -> dict[str, Any]:
+    kind = {"number": "number", "integer": "integer", "boolean": "boolean"}.get(col.dtype, "string")
+    out: dict[str, Any] = {"type": [kind, "null"] if nullable else kind}
+    if col.dtype == "datetime":
+        out["format"] = "date-time"
+    if col.dtype in _STRINGY and col.categories:
+        out["enum"] = [*map(str, col.categories), *([None] if nullable else [])]
+    return out
+
+
+def record_schema(spec: TableSpec, required: list[str]) -> dict[str, Any]:
+    props = {c.name: json_schema(c) for c in spec.columns}
+    out: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        out["required"] = required
+    return out
+
+
+def openapi(
+    name: str,
+    version: str,
+    input_spec: TableSpec,
+    output_spec: TableSpec,
+    example: list[dict],
+    optional: list[str] | None = None,
+) -> dict[str, Any]:
+    """An OpenAPI 3.1 description of `POST /predict` for this bundle."""
+    required = [c for c in input_spec.names if c not in (optional or [])]
+    columns = {
+        "type": "object",
+        "properties": {
+            c.name: {"type": "array", "items": json_schema(c)} for c in input_spec.columns
+        },
+        "required": required,
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": f"{name} (Knotwork bundle)", "version": version},
+        "paths": {
+            "/predict": {
+                "post": {
+                    "summary": "Score rows",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/InputRecord"},
+                                        },
+                                        columns,
+                                    ]
+                                },
+                                "example": example,
+                            },
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "One output record per input row",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "predictions": {
+                                                "type": "array",
+                                                "items": {
+                                                    "$ref": "#/components/schemas/OutputRecord"
+                                                },
+                                            }
+                                        },
+                                        "required": ["predictions"],
+                                    }
+                                }
+                            },
+                        },
+                        "422": {
+                            "description": "Rows that do not fit the input schema (names the column and row)"
+                        },
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "InputRecord": record_schema(input_spec, required),
+                "OutputRecord": record_schema(output_spec, []),
+            }
+        },
+    }

@@ -1,0 +1,63 @@
+"""Automatic bundle versions: one more than the highest version of a bundle with the
+same name found next to the output path (directories and .zip files), else "1".
+
+No sidecar counter to drift out of date: the bundles themselves are the record. A
+dotted version ("1.4.2") is bumped in its last part; versions that are not dotted
+integers are ignored when counting.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from .archive import MANIFEST
+
+
+def _manifest(path: Path) -> dict | None:
+    try:
+        if path.is_dir():
+            data = (path / MANIFEST).read_bytes()
+        elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                data = zf.read(MANIFEST)
+        else:
+            return None
+        m = json.loads(data)
+        return m if isinstance(m, dict) else None
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
+def _parse(version: object) -> tuple[int, ...] | None:
+    try:
+        parts = tuple(int(p) for p in str(version).split("."))
+    except ValueError:
+        return None
+    return parts if parts and all(p >= 0 for p in parts) else None
+
+
+def existing_versions(output_path: str | Path, name: str) -> list[str]:
+    """Versions of bundles called `name` beside (or at) output_path."""
+    folder = Path(output_path).parent
+    if not folder.is_dir():
+        return []
+    found = []
+    for entry in sorted(folder.iterdir()):
+        m = _manifest(entry)
+        if m and m.get("name") == name and m.get("version") is not None:
+            found.append(str(m["version"]))
+    return found
+
+
+def next_version(output_path: str | Path, name: str) -> str:
+    parsed = [p for p in map(_parse, existing_versions(output_path, name)) if p is not None]
+    if not parsed:
+        return "1"
+    top = max(parsed)
+    return ".".join(map(str, (*top[:-1], top[-1] + 1)))
+
+
+def is_bundle(path: Path) -> bool:
+    return _manifest(path) is not None
