@@ -1,0 +1,1 @@
+"""The node-graph canvas: a QGraphicsScene mirroring one Workflow, and its view."""

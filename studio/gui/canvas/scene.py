@@ -1,0 +1,339 @@
+"""The scene mirrors the document's workflow: it builds items from core events and
+turns mouse gestures (drops, wire drags, moves, deletes) into undoable commands."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem
+
+from studio.core import GraphError
+from studio.core.workflow import Annotation, Link, new_id
+
+from .. import commands
+from ..document import Document
+from .annotation_item import AnnotationItem
+from .node_item import NodeItem
+from .port_item import PortItem
+from .style import NODE_HEIGHT, NODE_WIDTH
+from .wire_item import DraftWire, WireItem
+
+NODE_MIME = "application/x-knotwork-node-type"
+
+
+class WorkflowScene(QGraphicsScene):
+    message = Signal(str)  # a refusal or a hint for the status bar and console
+    node_activated = Signal(str)  # double-click on a node body: configure it
+    port_activated = Signal(str, int)  # double-click on an output port: view it
+    context_requested = Signal(str, object)  # node id ("" for background), screen position
+
+    def __init__(self, document: Document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self.nodes: dict[str, NodeItem] = {}
+        self.wires: dict[Link, WireItem] = {}
+        self.annotations: dict[str, AnnotationItem] = {}
+        self._draft: DraftWire | None = None
+        self._press_positions: dict[object, QPointF] = {}
+        self._notice: QGraphicsSimpleTextItem | None = None
+        self.setSceneRect(-2000, -2000, 6000, 4000)
+        self.setItemIndexMethod(QGraphicsScene.NoIndex)  # items move often; a BSP index costs more than it saves
+        document.changed.connect(self.on_event)
+        document.replaced.connect(self.rebuild)
+        document.configured.connect(self.refresh_states)
+        self.rebuild()
+
+    @property
+    def wf(self):
+        return self.document.workflow
+
+    # ---- model → items ---------------------------------------------------------------
+    def rebuild(self) -> None:
+        for item in [*self.nodes.values(), *self.wires.values(), *self.annotations.values()]:
+            self.removeItem(item)
+        self.nodes.clear()
+        self.wires.clear()
+        self.annotations.clear()
+        for inst in self.wf.nodes:
+            self._add_node_item(inst.id)
+        for link in self.wf.links:
+            self._add_wire(link)
+        for ann in self.wf.annotations.values():
+            self._add_annotation(ann)
+        self.refresh_states()
+
+    def _add_node_item(self, nid: str) -> NodeItem:
+        inst = self.wf.node(nid)
+        item = NodeItem(nid, self.wf.catalog.get(inst.type_id), inst.label)
+        x, y = self.wf.layout.get(nid, (0.0, 0.0))
+        item.setPos(x, y)
+        item.label_item.committed.connect(lambda text, n=nid: self._rename(n, text))
+        self.addItem(item)
+        self.nodes[nid] = item
+        item.set_state(self.wf.state(nid), self.wf.error(nid) or "")
+        return item
+
+    def _add_wire(self, link: Link) -> None:
+        src, dst = self.nodes.get(link.source), self.nodes.get(link.target)
+        if src is None or dst is None:
+            return
+        sp = next(p for p in src.outputs if p.port.name == link.source_port)
+        dp = next(p for p in dst.inputs if p.port.name == link.target_port)
+        wire = WireItem(link, sp, dp)
+        src.wires.append(wire)
+        dst.wires.append(wire)
+        self.addItem(wire)
+        self.wires[link] = wire
+
+    def _remove_wire(self, link: Link) -> None:
+        wire = self.wires.pop(link, None)
+        if wire is None:
+            return
+        for nid in (link.source, link.target):
+            item = self.nodes.get(nid)
+            if item is not None and wire in item.wires:
+                item.wires.remove(wire)
+        self.removeItem(wire)
+
+    def _add_annotation(self, ann: Annotation) -> None:
+        item = AnnotationItem(ann)
+        item.text_committed.connect(self._edit_annotation_text)
+        self.addItem(item)
+        self.annotations[ann.id] = item
+
+    def on_event(self, event: dict) -> None:
+        kind = event.get("kind")
+        nid = event.get("node")
+        if kind == "node_added" and nid in self.wf.graph:
+            self._add_node_item(nid)
+        elif kind == "node_removed":
+            item = self.nodes.pop(nid, None)
+            if item is not None:
+                for link in [lk for lk in self.wires if nid in (lk.source, lk.target)]:
+                    self._remove_wire(link)
+                self.removeItem(item)
+        elif kind == "node_renamed" and nid in self.nodes:
+            self.nodes[nid].set_label(self.wf.node(nid).label)
+        elif kind == "node_moved" and nid in self.nodes:
+            x, y = self.wf.layout.get(nid, (0.0, 0.0))
+            if (self.nodes[nid].pos().x(), self.nodes[nid].pos().y()) != (x, y):
+                self.nodes[nid].setPos(x, y)
+        elif kind == "connected":
+            self._add_wire(event["link"])
+        elif kind == "disconnected":
+            self._remove_wire(event["link"])
+        elif kind == "annotation_changed":
+            aid = event["annotation"]
+            ann = self.wf.annotations.get(aid)
+            if ann is None:
+                item = self.annotations.pop(aid, None)
+                if item is not None:
+                    self.removeItem(item)
+            elif aid in self.annotations:
+                self.annotations[aid].update_from(ann)
+            else:
+                self._add_annotation(ann)
+        elif kind == "state" and nid in self.nodes:
+            self.nodes[nid].set_state(event["state"], event.get("message", ""))
+        elif kind == "progress" and nid in self.nodes:
+            self.nodes[nid].set_progress(event.get("fraction", 0.0))
+
+    def refresh_states(self, report=None) -> None:
+        for nid, item in self.nodes.items():
+            if nid in self.wf.graph:
+                item.set_state(self.wf.state(nid), self.wf.error(nid) or "")
+
+    # ---- selection helpers -----------------------------------------------------------
+    def selected_node_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_annotation_ids(self) -> list[str]:
+        return [i.ann_id for i in self.selectedItems() if isinstance(i, AnnotationItem)]
+
+    def selected_links(self) -> list[Link]:
+        return [i.link for i in self.selectedItems() if isinstance(i, WireItem)]
+
+    def select_nodes(self, ids: list[str]) -> None:
+        self.clearSelection()
+        for nid in ids:
+            if nid in self.nodes:
+                self.nodes[nid].setSelected(True)
+
+    # ---- edits -----------------------------------------------------------------------
+    def add_node(self, type_id: str, center: QPointF) -> str | None:
+        cmd = commands.AddNodeCommand(self.wf, type_id, (center.x() - NODE_WIDTH / 2, center.y() - NODE_HEIGHT / 2))
+        return cmd.node_id if self.document.push(cmd) else None
+
+    def delete_selection(self) -> None:
+        nodes, links, anns = self.selected_node_ids(), self.selected_links(), self.selected_annotation_ids()
+        if nodes or links or anns:
+            self.document.push(commands.RemoveCommand(self.wf, nodes, links, anns))
+
+    def add_annotation(self, pos: QPointF, text: str = "Double-click to edit this note") -> None:
+        ann = Annotation(new_id(), text, pos.x(), pos.y(), 220, 80)
+        self.document.push(commands.AnnotationCommand(self.wf, None, ann, "Add annotation"))
+
+    def _edit_annotation_text(self, ann_id: str, text: str) -> None:
+        old = self.wf.annotations.get(ann_id)
+        if old is not None and old.text != text:
+            new = Annotation(old.id, text, old.x, old.y, old.width, old.height)
+            self.document.push(commands.AnnotationCommand(self.wf, old, new, "Edit annotation"))
+
+    def _rename(self, nid: str, text: str) -> None:
+        if nid in self.wf.graph and not self.document.push(commands.RenameCommand(self.wf, nid, text)):
+            self.nodes[nid].set_label(self.wf.node(nid).label)
+
+    def connect_ports(self, a: PortItem, b: PortItem) -> bool:
+        """Wire two ports (either order); show the core's reason when it refuses."""
+        if a.is_output == b.is_output:
+            return self.refuse("connect an output port (right side) to an input port (left side)", b.scenePos())
+        out, inp = (a, b) if a.is_output else (b, a)
+        if self.document.running:
+            return self.refuse("the workflow is running: wait or cancel before editing", inp.scenePos())
+        cmd = commands.ConnectCommand(self.wf, out.node_id, out.port.name, inp.node_id, inp.port.name)
+        try:
+            cmd.apply_now()
+        except GraphError as exc:
+            return self.refuse(str(exc), inp.scenePos())
+        self.document.push(cmd)
+        return True
+
+    def refuse(self, reason: str, where: QPointF) -> bool:
+        """Show why an edit was refused, next to where it happened, until the next click."""
+        self.message.emit(reason)
+        if self._notice is None:
+            self._notice = QGraphicsSimpleTextItem()
+            font = QFont()
+            font.setBold(True)
+            self._notice.setFont(font)
+            self._notice.setBrush(QColor("#b00020"))
+            self._notice.setZValue(10)
+            self.addItem(self._notice)
+        self._notice.setText(reason)
+        self._notice.setPos(where + QPointF(12, 12))
+        self._notice.show()
+        QTimer.singleShot(6000, self._notice.hide)
+        return False
+
+    @property
+    def refusal(self) -> str:
+        return self._notice.text() if self._notice is not None and self._notice.isVisible() else ""
+
+    # ---- mouse -----------------------------------------------------------------------
+    def _port_under(self, pos: QPointF) -> PortItem | None:
+        for item in self.items(pos):
+            if isinstance(item, PortItem):
+                return item
+        for item in self.items(pos):
+            if isinstance(item, NodeItem):
+                return item.port_at(pos)
+        return None
+
+    def mousePressEvent(self, event) -> None:
+        if self._notice is not None:
+            self._notice.hide()
+        if event.button() == Qt.LeftButton:
+            port = self._port_under(event.scenePos())
+            if port is not None:
+                self._draft = DraftWire(port)
+                self.addItem(self._draft)
+                self._draft.follow(event.scenePos())
+                event.accept()
+                return
+        super().mousePressEvent(event)
+        self._press_positions = {
+            item: item.pos() for item in self.selectedItems() if isinstance(item, (NodeItem, AnnotationItem))
+        }
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._draft is not None:
+            self._draft.follow(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._draft is not None:
+            start = self._draft.port_item
+            self.removeItem(self._draft)
+            self._draft = None
+            target = self._port_under(event.scenePos())
+            if target is None:
+                target = self._first_fitting_port(start, event.scenePos())
+            if target is not None and target is not start:
+                self.connect_ports(start, target)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        self._commit_moves()
+
+    def _first_fitting_port(self, start: PortItem, pos: QPointF) -> PortItem | None:
+        """Dropping a wire on a node body picks its first port of the same type."""
+        node = next((i for i in self.items(pos) if isinstance(i, NodeItem)), None)
+        if node is None or node.node_id == start.node_id:
+            return None
+        candidates = node.inputs if start.is_output else node.outputs
+        same = [p for p in candidates if p.port.type == start.port.type]
+        if not same:
+            return candidates[0] if candidates else None  # let the core explain the type mismatch
+        if start.is_output:
+            free = [p for p in same if p.port.name not in self.wf.inputs_of(node.node_id)]
+            return (free or same)[0]
+        return same[0]
+
+    def _commit_moves(self) -> None:
+        moves, pressed = {}, self._press_positions
+        for item, before in pressed.items():
+            after = item.pos()
+            if item.scene() is self and after != before:
+                key = item.node_id if isinstance(item, NodeItem) else item.ann_id
+                moves[key] = ((before.x(), before.y()), (after.x(), after.y()))
+        self._press_positions = {}
+        if moves:
+            if not self.document.push(commands.MoveCommand(self.wf, moves, applied=True)):
+                for item, before in pressed.items():
+                    item.setPos(before)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        port = self._port_under(event.scenePos())
+        if port is not None and port.is_output:
+            self.port_activated.emit(port.node_id, port.index)
+            event.accept()
+            return
+        for item in self.items(event.scenePos()):
+            if isinstance(item, NodeItem):
+                if item.label_item.sceneBoundingRect().contains(event.scenePos()):
+                    break  # the label edits itself
+                self.node_activated.emit(item.node_id)
+                event.accept()
+                return
+        super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        node = next((i for i in self.items(event.scenePos()) if isinstance(i, NodeItem)), None)
+        if node is not None and not node.isSelected():
+            self.select_nodes([node.node_id])
+        self.context_requested.emit(node.node_id if node else "", event.screenPos())
+        event.accept()
+
+    # ---- drops from the node repository ----------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasFormat(NODE_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasFormat(NODE_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event) -> None:
+        if event.mimeData().hasFormat(NODE_MIME):
+            type_id = bytes(event.mimeData().data(NODE_MIME)).decode("utf-8")
+            if type_id in self.wf.catalog:
+                self.add_node(type_id, event.scenePos())
+                event.acceptProposedAction()
+                return
+        super().dropEvent(event)

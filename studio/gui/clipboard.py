@@ -1,0 +1,94 @@
+"""Copy and paste as workflow-file JSON fragments, so nodes travel between windows
+(and between studios) through the system clipboard."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QMimeData
+from PySide6.QtWidgets import QApplication
+
+from studio.core import Workflow
+from studio.core.workflow import Annotation, Link, new_id
+
+MIME = "application/x-knotwork-fragment+json"
+FRAGMENT_FORMAT = 1
+
+
+def fragment(wf: Workflow, node_ids: list[str], annotation_ids: list[str] = ()) -> dict[str, Any]:
+    """The chosen nodes, the wires between them, their layout and annotations."""
+    chosen = set(node_ids)
+    return {
+        "knotwork_fragment": FRAGMENT_FORMAT,
+        "nodes": [
+            {"id": n.id, "type_id": n.type_id, "version": n.version, "label": n.label, "settings": n.settings}
+            for n in wf.nodes
+            if n.id in chosen
+        ],
+        "connections": [
+            {"source": lk.source, "source_port": lk.source_port, "target": lk.target, "target_port": lk.target_port}
+            for lk in wf.links
+            if lk.source in chosen and lk.target in chosen
+        ],
+        "annotations": [
+            {"id": a.id, "text": a.text, "x": a.x, "y": a.y, "width": a.width, "height": a.height}
+            for a in wf.annotations.values()
+            if a.id in set(annotation_ids)
+        ],
+        "layout": {"nodes": {nid: list(wf.layout.get(nid, (0.0, 0.0))) for nid in node_ids}},
+    }
+
+
+def copy_to_clipboard(data: dict[str, Any]) -> None:
+    text = json.dumps(data, sort_keys=True, indent=2)
+    mime = QMimeData()
+    mime.setData(MIME, text.encode("utf-8"))
+    mime.setText(text)
+    QApplication.clipboard().setMimeData(mime)
+
+
+def read_clipboard() -> dict[str, Any] | None:
+    """A fragment from the clipboard (ours, or JSON text that looks like one), else None."""
+    mime = QApplication.clipboard().mimeData()
+    if mime is None:
+        return None
+    raw = bytes(mime.data(MIME)).decode("utf-8") if mime.hasFormat(MIME) else mime.text()
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    if not isinstance(data, dict) or data.get("knotwork_fragment") != FRAGMENT_FORMAT:
+        return None
+    return data
+
+
+def instantiate(data: dict[str, Any], wf: Workflow, offset: tuple[float, float] = (40.0, 40.0)):
+    """Fresh ids and shifted positions for a fragment; unknown node types are skipped."""
+    ids: dict[str, str] = {}
+    nodes = []
+    layout = data.get("layout", {}).get("nodes", {})
+    for rec in data.get("nodes", []):
+        if rec.get("type_id") not in wf.catalog:
+            continue
+        ids[rec["id"]] = new_id()
+        x, y = layout.get(rec["id"], (0.0, 0.0))
+        nodes.append(
+            {
+                "id": ids[rec["id"]],
+                "type_id": rec["type_id"],
+                "label": rec.get("label") or wf.catalog.get(rec["type_id"]).name,
+                "settings": dict(rec.get("settings", {})),
+                "position": (float(x) + offset[0], float(y) + offset[1]),
+            }
+        )
+    links = [
+        Link(ids[c["source"]], c["source_port"], ids[c["target"]], c["target_port"])
+        for c in data.get("connections", [])
+        if c.get("source") in ids and c.get("target") in ids
+    ]
+    anns = [
+        Annotation(new_id(), a["text"], a["x"] + offset[0], a["y"] + offset[1], a.get("width", 200), a.get("height", 80))
+        for a in data.get("annotations", [])
+    ]
+    return nodes, links, anns

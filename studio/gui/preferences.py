@@ -1,0 +1,100 @@
+"""User preferences and per-user state kept in QSettings: workspace folder, autosave
+interval, recent files, and the autosave files a crashed session left behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget
+
+MAX_RECENT = 10
+
+
+class Preferences:
+    def __init__(self, settings: QSettings | None = None):
+        self.qs = settings or QSettings("Knotwork", "Knotwork Studio")
+
+    @property
+    def workspace(self) -> Path:
+        return Path(self.qs.value("workspace", str(Path.home() / "knotwork-workspace")))
+
+    @workspace.setter
+    def workspace(self, path: str | Path) -> None:
+        self.qs.setValue("workspace", str(path))
+
+    @property
+    def autosave_seconds(self) -> int:
+        return int(self.qs.value("autosave_seconds", 60))
+
+    @autosave_seconds.setter
+    def autosave_seconds(self, seconds: int) -> None:
+        self.qs.setValue("autosave_seconds", int(seconds))
+
+    @property
+    def first_start(self) -> bool:
+        return self.qs.value("started_before", "false") != "true"
+
+    def mark_started(self) -> None:
+        self.qs.setValue("started_before", "true")
+
+    # ---- recent files ----------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        return [p for p in json.loads(self.qs.value("recent_files", "[]")) if Path(p).exists()]
+
+    def add_recent(self, path: str | Path) -> None:
+        path = str(Path(path).resolve())
+        items = [path, *[p for p in self.recent_files() if p != path]][:MAX_RECENT]
+        self.qs.setValue("recent_files", json.dumps(items))
+
+    # ---- autosave bookkeeping ----------------------------------------------------------
+    def autosaves(self) -> dict[str, dict]:
+        """Autosave file → {"original": path or "", "time": text} for every unsaved session."""
+        return json.loads(self.qs.value("autosaves", "{}"))
+
+    def set_autosave(self, autosave: str, original: str, stamp: str) -> None:
+        data = self.autosaves()
+        data[autosave] = {"original": original, "time": stamp}
+        self.qs.setValue("autosaves", json.dumps(data))
+        self.qs.sync()
+
+    def drop_autosave(self, autosave: str) -> None:
+        data = self.autosaves()
+        data.pop(autosave, None)
+        self.qs.setValue("autosaves", json.dumps(data))
+        self.qs.sync()
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, prefs: Preferences, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.prefs = prefs
+        self.setWindowTitle("Preferences")
+        self.workspace = QLineEdit(str(prefs.workspace))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.workspace, 1)
+        row.addWidget(browse)
+        self.autosave = QSpinBox()
+        self.autosave.setRange(5, 3600)
+        self.autosave.setSuffix(" s")
+        self.autosave.setValue(prefs.autosave_seconds)
+        form = QFormLayout(self)
+        form.addRow("Workspace folder", row)
+        form.addRow("Autosave every", self.autosave)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Workspace folder", self.workspace.text())
+        if folder:
+            self.workspace.setText(folder)
+
+    def accept(self) -> None:
+        self.prefs.workspace = self.workspace.text()
+        self.prefs.autosave_seconds = self.autosave.value()
+        super().accept()

@@ -1,0 +1,92 @@
+"""Runs the workflow on a QThreadPool so the window never freezes; cancellation is a
+threading.Event the executor checks between nodes and in `ctx.progress`."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from .document import Document
+
+
+class _Signals(QObject):
+    finished = Signal(object)  # RunResult
+    crashed = Signal(str)
+
+
+class _RunJob(QRunnable):
+    def __init__(self, document: Document, targets: list[str] | None, cancel: threading.Event, signals: _Signals):
+        super().__init__()
+        self.workflow, self.targets, self.cancel, self.signals = document.workflow, targets, cancel, signals
+
+    def run(self) -> None:
+        try:
+            result = self.workflow.run(targets=self.targets, cancel=self.cancel)
+        except Exception as exc:  # report it in the console; the GUI thread unlocks the document
+            self.signals.crashed.emit(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+            return
+        self.signals.finished.emit(result)
+
+
+class RunController(QObject):
+    """Starts, cancels and reports runs; the document is locked against edits meanwhile."""
+
+    started = Signal()
+    finished = Signal(object)  # RunResult, or None when the run crashed
+    crashed = Signal(str)
+
+    def __init__(self, document: Document, parent: QObject | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._cancel: threading.Event | None = None
+        self._signals = _Signals(self)
+        self._signals.finished.connect(self._done)
+        self._signals.crashed.connect(self._crashed)
+        self.last_result = None
+
+    @property
+    def running(self) -> bool:
+        return self._cancel is not None
+
+    def run(self, targets: list[str] | None = None) -> bool:
+        if self.running or not self.document.workflow.nodes:
+            return False
+        self._cancel = threading.Event()
+        self.document.running = True
+        self.started.emit()
+        self.pool.start(_RunJob(self.document, targets, self._cancel, self._signals))
+        return True
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def reset(self, node_ids: list[str] | None = None) -> None:
+        if self.running:
+            return
+        if node_ids:
+            for nid in node_ids:
+                self.document.workflow.reset(nid)
+        else:
+            self.document.workflow.reset()
+
+    def _unlock(self) -> None:
+        self._cancel = None
+        self.document.running = False
+
+    def _done(self, result) -> None:
+        self._unlock()
+        self.last_result = result
+        self.finished.emit(result)
+
+    def _crashed(self, text: str) -> None:
+        self._unlock()
+        self.crashed.emit(text)
+        self.finished.emit(None)
+
+    def wait(self, msecs: int = -1) -> bool:
+        return self.pool.waitForDone(msecs)

@@ -1,0 +1,70 @@
+"""The "New from template" gallery: each `workspace_templates/<name>/` folder holds a
+`*.knotwork.json` and its data; a copy goes into the workspace so the original stays clean."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "workspace_templates"
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    description: str
+    path: Path
+
+
+def find_templates(root: Path = TEMPLATES_DIR) -> list[Template]:
+    out = []
+    for path in sorted(root.glob("*/*.knotwork.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        out.append(Template(data.get("name") or path.parent.name, data.get("description", ""), path))
+    return out
+
+
+def copy_template(template: Template, workspace: Path) -> Path:
+    """Copy the template's folder into the workspace under a free name; return the workflow path."""
+    workspace.mkdir(parents=True, exist_ok=True)
+    base = template.path.parent.name
+    target, i = workspace / base, 2
+    while target.exists():
+        target, i = workspace / f"{base}-{i}", i + 1
+    shutil.copytree(template.path.parent, target, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    return target / template.path.name
+
+
+class TemplateGallery(QDialog):
+    def __init__(self, templates: list[Template], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("New from template")
+        self.list = QListWidget()
+        for t in templates:
+            item = QListWidgetItem(f"{t.name}\n{t.description}")
+            item.setData(Qt.UserRole, t)
+            self.list.addItem(item)
+        if templates:
+            self.list.setCurrentRow(0)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("Create")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.list.itemDoubleClicked.connect(lambda _item: self.accept())
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Start from one of the example workflows (a copy goes into your workspace):"))
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+        self.resize(520, 360)
+
+    def chosen(self) -> Template | None:
+        item = self.list.currentItem()
+        return item.data(Qt.UserRole) if item else None
