@@ -130,7 +130,7 @@ class CategoryEncoder(PreprocessingNode):
         encoded: dict[str, pd.DataFrame] = {}
         for col, cats in state["categories"].items():
             series = df[col]
-            codes = pd.Categorical(series.astype(object), categories=cats).codes
+            codes = pd.Index(cats, dtype=object).get_indexer(series.astype(object))
             unseen = (codes == -1) & series.notna().to_numpy()
             if unseen.any() and s.unseen == "error":
                 values = list(dict.fromkeys(series[unseen].astype(str)))[:5]

@@ -8,14 +8,25 @@ import pandas as pd
 import pytest
 import skops.io as sio
 
-from studio.core import ConfigureError, ExecutionContext, NodeExecutionError, Table, Transform, Workflow, default_catalog
+from studio.core import (
+    ConfigureError,
+    ExecutionContext,
+    NodeExecutionError,
+    Table,
+    Transform,
+    Workflow,
+    default_catalog,
+)
 from studio.core.ports import TransformSpec
 from tests.conftest import ROOT, run_node
 
 # (node, settings) pairs that exercise every preprocessing node on the raw penguins.
 CASES = [
     ("preprocessing.missing_value", {}),
-    ("preprocessing.missing_value", {"numbers": "mean", "text": "constant", "text_value": "unknown"}),
+    (
+        "preprocessing.missing_value",
+        {"numbers": "mean", "text": "constant", "text_value": "unknown"},
+    ),
     ("preprocessing.normalizer", {"method": "zscore"}),
     ("preprocessing.normalizer", {"method": "robust"}),
     ("preprocessing.category_encoder", {"method": "one_hot", "unseen": "reserved"}),
@@ -26,12 +37,16 @@ IDS = [f"{t.split('.')[1]}-{i}" for i, (t, _) in enumerate(CASES)]
 
 
 def _split(table: Table) -> tuple[Table, Table]:
-    train, test, _ = run_node("validation.partitioning", [table], method="random", train_fraction=0.7, seed=3)
+    train, test, _ = run_node(
+        "validation.partitioning", [table], method="random", train_fraction=0.7, seed=3
+    )
     return train, test
 
 
 @pytest.mark.parametrize(("type_id", "settings"), CASES, ids=IDS)
-def test_apply_transform_on_the_training_rows_equals_the_nodes_own_output(penguins, type_id, settings):
+def test_apply_transform_on_the_training_rows_equals_the_nodes_own_output(
+    penguins, type_id, settings
+):
     train, _ = _split(penguins)
     out, transform = run_node(type_id, [train], **settings)
     (again,) = run_node("preprocessing.apply_transform", [transform, train])
@@ -40,13 +55,17 @@ def test_apply_transform_on_the_training_rows_equals_the_nodes_own_output(pengui
 
 
 @pytest.mark.parametrize(("type_id", "settings"), CASES, ids=IDS)
-def test_transform_fitted_on_train_gives_each_test_row_the_same_result_alone_or_in_a_batch(penguins, type_id, settings):
+def test_transform_fitted_on_train_gives_each_test_row_the_same_result_alone_or_in_a_batch(
+    penguins, type_id, settings
+):
     train, test = _split(penguins)
     _, transform = run_node(type_id, [train], **settings)
     (batch,) = run_node("preprocessing.apply_transform", [transform, test])
     assert len(batch) == len(test)
     for i in (0, 7, len(test) - 1):
-        (one,) = run_node("preprocessing.apply_transform", [transform, test.with_df(test.df.iloc[[i]])])
+        (one,) = run_node(
+            "preprocessing.apply_transform", [transform, test.with_df(test.df.iloc[[i]])]
+        )
         pd.testing.assert_frame_equal(one.df, batch.df.iloc[[i]], check_dtype=False)
 
 
@@ -56,21 +75,31 @@ def test_fitted_state_round_trips_through_skops_and_still_applies(penguins, type
     _, transform = run_node(type_id, [train], **settings)
     data = sio.dumps(transform.state)
     loaded = sio.loads(data, trusted=sio.get_untrusted_types(data=data))
-    frozen = Transform(transform.kind, transform.input_columns, loaded, transform.node_type, transform.settings)
+    frozen = Transform(
+        transform.kind, transform.input_columns, loaded, transform.node_type, transform.settings
+    )
     (a,) = run_node("preprocessing.apply_transform", [transform, test])
     (b,) = run_node("preprocessing.apply_transform", [frozen, test])
     pd.testing.assert_frame_equal(a.df, b.df)
 
 
-def test_missing_columns_error_names_the_columns_and_the_node_that_fitted_the_transform(penguins_clean):
+def test_missing_columns_error_names_the_columns_and_the_node_that_fitted_the_transform(
+    penguins_clean,
+):
     node_type = default_catalog().get("preprocessing.normalizer")
     node, s = node_type(), node_type.validate_settings({})
     ctx = ExecutionContext("n1", "Scale train rows")
     _, transform = node.apply(s, node.fit(s, [penguins_clean], ctx), [penguins_clean], ctx)
-    lacking = penguins_clean.with_df(penguins_clean.df.drop(columns=["bill_depth_mm", "body_mass_g"]))
+    lacking = penguins_clean.with_df(
+        penguins_clean.df.drop(columns=["bill_depth_mm", "body_mass_g"])
+    )
     apply_type = default_catalog().get("preprocessing.apply_transform")
     with pytest.raises(NodeExecutionError) as err:
-        apply_type().execute(apply_type.validate_settings({}), [transform, lacking], ExecutionContext("n2", "Scale test"))
+        apply_type().execute(
+            apply_type.validate_settings({}),
+            [transform, lacking],
+            ExecutionContext("n2", "Scale test"),
+        )
     msg = str(err.value)
     assert "'bill_depth_mm'" in msg and "'body_mass_g'" in msg
     assert "Scale train rows" in msg and "Normalizer" in msg
@@ -104,20 +133,29 @@ def test_apply_transform_configure_propagates_the_fitting_nodes_output_spec(peng
 
 
 def test_a_transform_from_an_unknown_node_type_is_refused_with_its_name(penguins_clean):
-    alien = Transform("mystery", ["bill_length_mm"], {"columns": ["bill_length_mm"]}, "thirdparty.mystery", {})
+    alien = Transform(
+        "mystery", ["bill_length_mm"], {"columns": ["bill_length_mm"]}, "thirdparty.mystery", {}
+    )
     with pytest.raises(ConfigureError, match="unknown node type 'thirdparty.mystery'"):
         run_node("preprocessing.apply_transform", [alien, penguins_clean])
     apply_type = default_catalog().get("preprocessing.apply_transform")
     with pytest.raises(NodeExecutionError, match="unknown node type 'thirdparty.mystery'"):
-        apply_type().execute(apply_type.validate_settings({}), [alien, penguins_clean], ExecutionContext())
+        apply_type().execute(
+            apply_type.validate_settings({}), [alien, penguins_clean], ExecutionContext()
+        )
 
 
 def test_workflow_fits_on_train_and_applies_to_test_with_specs_known_before_running(tmp_path):
     wf = Workflow.new("prep")
-    reader = wf.add_node("io.csv_reader", settings={"path": str(ROOT / "workspace_templates" / "penguins" / "penguins.csv")})
+    reader = wf.add_node(
+        "io.csv_reader",
+        settings={"path": str(ROOT / "workspace_templates" / "penguins" / "penguins.csv")},
+    )
     split = wf.add_node("validation.partitioning", settings={"method": "random", "seed": 1})
     fill = wf.add_node("preprocessing.missing_value", "Fill train")
-    enc = wf.add_node("preprocessing.category_encoder", settings={"columns": ["island", "sex", "species"]})
+    enc = wf.add_node(
+        "preprocessing.category_encoder", settings={"columns": ["island", "sex", "species"]}
+    )
     fill_test = wf.add_node("preprocessing.apply_transform", "Fill test")
     enc_test = wf.add_node("preprocessing.apply_transform", "Encode test")
     wf.connect(reader.id, 0, split.id, 0)
