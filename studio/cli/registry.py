@@ -1,0 +1,314 @@
+"""`knotwork registry ...`: list, inspect, register, promote, approve, roll back, diff and
+audit model versions. Every sub-command takes --json, --registry URL and --token.
+
+Exit codes: 0 done; 1 refused (policy, permission, awaiting approval, corrupt artifact);
+2 bad usage, an unknown model/version, or an unreadable bundle or registry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from studio.core.errors import KnotworkError
+
+
+def _common() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--registry", metavar="URL", help="database URL or SQLite file (default: $KNOTWORK_REGISTRY_URL, "
+                   "else .knotwork/registry.db in the workspace)")
+    p.add_argument("--token", help="API token of a shared registry (default: $KNOTWORK_REGISTRY_TOKEN)")
+    p.add_argument("--policy", metavar="FILE", help="registry policy file (default: knotwork-registry.json in the workspace)")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    return p
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    common = _common()
+    reg = subparsers.add_parser("registry", help="model registry: versions, environments, promotion, audit log",
+                                description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = reg.add_subparsers(dest="registry_command", metavar="SUBCOMMAND", parser_class=type(reg))
+    reg.set_defaults(func=lambda args: (reg.print_help(), 2)[1])
+
+    def add(name: str, func, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(func=lambda args: _run(func, args))
+        return p
+
+    add("list", cmd_list, "models with their versions and environments")
+    p = add("show", cmd_show, "a model, or one version with its lineage, metrics and Validation Report")
+    p.add_argument("ref", metavar="MODEL[:VERSION]")
+    p = add("register", cmd_register, "copy a bundle into the registry as a new version")
+    p.add_argument("bundle", help="bundle directory or .zip")
+    p.add_argument("--name", help="model name (default: the manifest's)")
+    p.add_argument("--tag", action="append", default=[], help="free-form tag (repeatable)")
+    p.add_argument("--env", help="also promote the new version to this environment (e.g. dev)")
+    p.add_argument("--reason", default="", help="why, for the audit log")
+    p = add("promote", cmd_promote, "move an environment to a version, if its policy allows")
+    p.add_argument("ref", metavar="MODEL:VERSION")
+    p.add_argument("--to", required=True, metavar="ENV", dest="env")
+    p.add_argument("--reason", default="")
+    p.add_argument("--dry-run", action="store_true", help="only print the policy report")
+    p = add("approve", cmd_approve, "approve a version for an environment (four eyes); completes a waiting promotion")
+    p.add_argument("ref", metavar="MODEL:VERSION")
+    p.add_argument("--env", required=True)
+    p.add_argument("--reason", default="")
+    p = add("rollback", cmd_rollback, "point an environment back at the version it held before")
+    p.add_argument("model")
+    p.add_argument("--env", required=True)
+    p.add_argument("--reason", default="")
+    p = add("diff", cmd_diff, "what changed between two versions: graph settings, schema, metrics")
+    p.add_argument("a", metavar="MODEL:A")
+    p.add_argument("b", metavar="MODEL:B")
+    p = add("log", cmd_log, "the audit log (every registration, promotion, approval, rollback)")
+    p.add_argument("model", nargs="?")
+    p.add_argument("--limit", type=int, help="only the last N entries")
+    p = add("alias", cmd_alias, "point a free alias (champion, challenger…) at a version")
+    p.add_argument("ref", metavar="MODEL:VERSION")
+    p.add_argument("alias")
+    p.add_argument("--reason", default="")
+    p = add("resolve", cmd_resolve, "print the verified bundle path of registry://MODEL@ENV or MODEL:VERSION")
+    p.add_argument("uri")
+    p = add("token", cmd_token, "API tokens of a shared registry: create NAME --role R | list | revoke NAME")
+    p.add_argument("action", choices=("create", "list", "revoke"))
+    p.add_argument("name", nargs="?")
+    p.add_argument("--role", choices=("viewer", "editor", "approver", "admin"))
+
+
+def _open(args: argparse.Namespace):
+    from studio.registry import Registry
+
+    return Registry(args.registry, token=args.token, config_path=args.policy)
+
+
+def _out(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True, default=str) if args.json else text)
+
+
+def _run(func, args: argparse.Namespace) -> int:
+    from studio.registry import (
+        ArtifactError,
+        NotFoundError,
+        PermissionDeniedError,
+        PromotionRefusedError,
+    )
+
+    try:
+        with _open(args) as reg:
+            return func(reg, args)
+    except PromotionRefusedError as exc:
+        _out(args, {"error": "promotion refused", **exc.report.to_json()}, str(exc))
+        return 1
+    except (PermissionDeniedError, ArtifactError) as exc:
+        _fail(args, exc)
+        return 1
+    except (NotFoundError, KnotworkError) as exc:
+        _fail(args, exc)
+        return 2
+
+
+def _fail(args: argparse.Namespace, exc: Exception) -> None:
+    if args.json:
+        print(json.dumps({"error": str(exc), "kind": type(exc).__name__}, indent=2))
+    else:
+        print(f"knotwork registry: {exc}", file=sys.stderr)
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    return "\n".join("  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=False)).rstrip() for r in [header, *rows])
+
+
+def cmd_list(reg, args) -> int:
+    models = reg.models()
+    envs = reg.config.environments
+    rows = [[m["name"], str(m["versions"]), m["latest"] or "-", *[m["aliases"].get(e, "-") for e in envs],
+             ", ".join(f"{a}={v}" for a, v in m["aliases"].items() if a not in envs) or "-"] for m in models]
+    text = _table(rows, ["MODEL", "VERSIONS", "LATEST", *[e.upper() for e in envs], "ALIASES"]) if rows else \
+        f"no models in {reg!r} yet: knotwork registry register BUNDLE"
+    _out(args, {"registry": repr(reg), "environments": envs, "models": models}, text)
+    return 0
+
+
+def _version_text(v: dict[str, Any]) -> str:
+    lin = v["lineage"]
+    lines = [
+        f"{v['model']}:{v['version']}  (#{v['seq']}, aliases: {', '.join(v['aliases']) or 'none'})",
+        f"  bundle     {v['artifact']}  sha256 {v['sha256'][:16]}…  signed by {v['signature_key_id'] or 'nobody'}",
+        f"  built      {v['built_at']} by {v['author'] or '?'}; registered {v['registered_at']} by {v['registered_by']}",
+        f"  source     {lin['source_path'] or '?'}  sha256 {(lin['source_sha256'] or '?')[:16]}  git {lin['git_commit'] or '-'}",
+        f"  parity     {'passed' if v['parity_passed'] else 'NOT passed' if v['parity_passed'] is False else 'unknown'}",
+        f"  validation {v['validation_status'] or 'no report'}",
+    ]
+    for c in (v.get("validation") or {}).get("checks", []):
+        lines.append(f"    {c.get('status', '?'):<5} {c.get('name')}: {c.get('message', '')}")
+    from studio.registry.metrics import flatten
+
+    for key, value in flatten(v["metrics"]).items():
+        lines.append(f"  metric     {key} = {value:.4g}")
+    if v["tags"]:
+        lines.append(f"  tags       {', '.join(map(str, v['tags']))}")
+    return "\n".join(lines)
+
+
+def cmd_show(reg, args) -> int:
+    from studio.registry.store import split_ref
+
+    name, version = split_ref(args.ref)
+    if version is None:
+        m = reg.model(name)
+        envs = ", ".join(f"{e}={v or '-'}" for e, v in m["environments"].items())
+        rows = [[v["version"], v["registered_at"][:19], v["registered_by"], v["validation_status"] or "-",
+                 ", ".join(v["aliases"]) or "-"] for v in m["versions"]]
+        text = f"{m['name']}  (owner {m['owner']}; {envs})\n" + _table(rows, ["VERSION", "REGISTERED", "BY", "VALIDATION", "ALIASES"])
+        _out(args, m, text)
+        return 0
+    v = reg.version(name, version)
+    _out(args, v, _version_text(v))
+    return 0
+
+
+def cmd_register(reg, args) -> int:
+    info = reg.register(args.bundle, name=args.name, tags=args.tag, reason=args.reason)
+    text = (f"{info['model']}:{info['version']} " + ("was already registered" if info.get("already_registered") else "registered")
+            + f" (sha256 {info['sha256'][:16]}…)")
+    if args.env:
+        result = reg.promote(f"{info['model']}:{info['version']}", args.env, args.reason)
+        info["promotion"] = result
+        text += "\n" + _promotion_text(result)
+        if result["status"] == "awaiting approval":
+            _out(args, info, text)
+            return 1
+    _out(args, info, text)
+    return 0
+
+
+def _promotion_text(r: dict[str, Any]) -> str:
+    where = f"{r['model']}@{r['environment']}"
+    if r["status"] == "promoted":
+        return f"{where} → {r['version']} (was {r['previous'] or 'unset'})"
+    if r["status"] == "unchanged":
+        return f"{where} already points at {r['version']}"
+    if r["status"] == "awaiting approval":
+        return (f"{where}: not moved yet — awaiting approval by a second person:\n"
+                f"  knotwork registry approve {r['model']}:{r['version']} --env {r['environment']}")
+    return f"{where}: {r['status']}"
+
+
+def cmd_promote(reg, args) -> int:
+    if args.dry_run:
+        report = reg.check(args.ref, args.env)
+        _out(args, report.to_json(), report.text())
+        return 0 if report.allowed else 1
+    result = reg.promote(args.ref, args.env, args.reason)
+    text = _promotion_text(result)
+    if result.get("report") and result["status"] == "awaiting approval":
+        text = _report_text(result["report"]) + "\n" + text
+    _out(args, result, text)
+    return 1 if result["status"] == "awaiting approval" else 0
+
+
+def cmd_approve(reg, args) -> int:
+    result = reg.approve(args.ref, args.env, args.reason)
+    if result["status"] == "approved":
+        text = f"approved {result['model']}:{result['version']} for {result['environment']}"
+    elif result["status"] == "promoted":
+        text = f"approved; {_promotion_text(result)} (requested by {result.get('requested_by')})"
+    else:
+        text = f"approved, but the promotion is still refused:\n{result['report'] and _report_text(result['report'])}"
+    _out(args, result, text)
+    return 1 if result["status"].startswith("approved, promotion refused") else 0
+
+
+def _report_text(rep: dict[str, Any]) -> str:
+    from studio.registry.policy import CheckResult, PolicyReport
+
+    return PolicyReport(rep["model"], rep["version"], rep["environment"], rep["actor"],
+                        [CheckResult(**c) for c in rep["checks"]]).text()
+
+
+def cmd_rollback(reg, args) -> int:
+    r = reg.rollback(args.model, args.env, args.reason)
+    _out(args, r, f"{r['model']}@{r['environment']} rolled back: {r['previous']} → {r['version']}")
+    return 0
+
+
+def cmd_diff(reg, args) -> int:
+    d = reg.diff(args.a, args.b)
+    _out(args, d, _diff_text(d))
+    return 0
+
+
+def _diff_text(d: dict[str, Any]) -> str:
+    lines = [f"{d['model']}: {d['a']} → {d['b']}" + ("  (identical content)" if d["same_content"] else "")]
+    g = d["graph"]
+    if not g.get("available"):
+        lines.append(f"  graph: {g.get('note')}")
+    else:
+        lines += [f"  + node {n['label']} ({n['type_id']})" for n in g["added_nodes"]]
+        lines += [f"  - node {n['label']} ({n['type_id']})" for n in g["removed_nodes"]]
+        lines += [f"  ~ {c['label']}.{c['setting']}: {c['before']!r} → {c['after']!r}" for c in g["changed_settings"]]
+        lines += [f"  + wire {c[0]}.{c[1]} → {c[2]}.{c[3]}" for c in g["added_connections"]]
+        lines += [f"  - wire {c[0]}.{c[1]} → {c[2]}.{c[3]}" for c in g["removed_connections"]]
+    for side in ("input_schema", "output_schema"):
+        s = d[side]
+        lines += [f"  + {side} column {c}" for c in s["added"]] + [f"  - {side} column {c}" for c in s["removed"]]
+        lines += [f"  ~ {side} column {c['column']}: {c['before']} → {c['after']}" for c in s["changed"]]
+    for m in d["metrics"]:
+        if m["delta"] is None:
+            lines.append(f"  metric {m['metric']}: {m['a']} → {m['b']}")
+        elif m["delta"] != 0:
+            lines.append(f"  metric {m['metric']}: {m['a']:.4g} → {m['b']:.4g} ({m['delta']:+.4g})")
+    for key, change in d["lineage"].items():
+        if key != "data_fingerprints":
+            lines.append(f"  {key}: {change['a']} → {change['b']}")
+    if "data_fingerprints" in d["lineage"]:
+        lines.append("  training data changed (data fingerprints differ)")
+    lines += [f"  requirement {r['package']}: {r['a'] or '-'} → {r['b'] or '-'}" for r in d["requirements"]]
+    return "\n".join(lines)
+
+
+def cmd_log(reg, args) -> int:
+    entries = reg.log(args.model, args.limit)
+    rows = [[str(e["id"]), e["at"][:19], e["actor"], e["action"], e["outcome"],
+             f"{e['model']}:{e['version']}" if e["version"] else e["model"] or "-", e["environment"] or "-", e["reason"] or ""]
+            for e in entries]
+    _out(args, entries, _table(rows, ["#", "AT (UTC)", "WHO", "ACTION", "OUTCOME", "WHAT", "ENV", "WHY"]) if rows else "the audit log is empty")
+    return 0
+
+
+def cmd_alias(reg, args) -> int:
+    r = reg.set_alias(args.ref, args.alias, args.reason)
+    _out(args, r, f"{r['model']}@{r['environment']} → {r['version']} (was {r['previous'] or 'unset'})")
+    return 0
+
+
+def cmd_resolve(reg, args) -> int:
+    from studio.registry import parse_uri
+
+    uri = args.uri if args.uri.startswith("registry://") else f"registry://{args.uri}"
+    path = reg.resolve(*parse_uri(uri))
+    _out(args, {"uri": uri, "path": str(path)}, str(path))
+    return 0
+
+
+def cmd_token(reg, args) -> int:
+    if args.action == "list":
+        tokens = reg.tokens()
+        rows = [[t["name"], t["role"], t["created_by"], t["created_at"][:19], t["revoked_at"] or "-"] for t in tokens]
+        _out(args, tokens, _table(rows, ["NAME", "ROLE", "CREATED BY", "CREATED", "REVOKED"]) if rows else "no tokens: the registry is local")
+        return 0
+    if not args.name:
+        raise KnotworkError(f"token {args.action} needs a NAME")
+    if args.action == "create":
+        if not args.role:
+            raise KnotworkError("token create needs --role viewer|editor|approver|admin")
+        token = reg.create_token(args.name, args.role)
+        _out(args, {"name": args.name, "role": args.role, "token": token},
+             f"{token}\n(shown once; give it to {args.name}; it acts with role {args.role})")
+        return 0
+    n = reg.revoke_tokens(args.name)
+    _out(args, {"name": args.name, "revoked": n}, f"revoked {n} token(s) of {args.name}")
+    return 0
