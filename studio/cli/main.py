@@ -17,6 +17,10 @@ from studio.core.errors import KnotworkError
 COMMAND_MODULES = (
     "studio.cli.run",
     "studio.cli.catalog",
+    "studio.cli.deploy", "studio.cli.bundle", "studio.cli.keys",
+    "studio.cli.serve",
+    "studio.cli.score",
+    "studio.cli.registry",
 )
 
 
