@@ -18,9 +18,6 @@ COMMAND_MODULES = (
     "studio.cli.run",
     "studio.cli.catalog",
     "studio.cli.deploy", "studio.cli.bundle", "studio.cli.keys",
-    "studio.cli.serve",
-    "studio.cli.score",
-    "studio.cli.registry",
 )
 
 

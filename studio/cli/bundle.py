@@ -1,0 +1,131 @@
+"""`knotwork bundle inspect|verify`: look inside a bundle and check it without loading its state."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from studio.core.fileformat import dumps
+
+
+def _inspect_data(path: str, keys: Any) -> dict[str, Any]:
+    from studio.deploy.archive import MANIFEST, read_files, verify_files
+    from studio.deploy.errors import BundleIntegrityError
+
+    files = read_files(path)
+    try:
+        manifest = json.loads(files[MANIFEST])
+    except (KeyError, ValueError):
+        raise BundleIntegrityError(
+            f"{path}: no readable {MANIFEST}: this is not a Knotwork bundle", file=MANIFEST
+        ) from None
+    try:
+        verified = verify_files(path, keys)
+        status = {"verified": True, "signed_by": verified.key_id}
+    except BundleIntegrityError as exc:
+        status = {"verified": False, "problem": str(exc), "file": exc.file}
+    return {
+        "manifest": manifest,
+        "verification": status,
+        "size_bytes": sum(len(b) for b in files.values()),
+    }
+
+
+def _columns(schema: dict[str, Any]) -> str:
+    return ", ".join(f"{c['name']} ({c['dtype']})" for c in schema.get("columns", []))
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    data = _inspect_data(args.bundle, args.key)
+    if args.json:
+        sys.stdout.write(dumps(data))
+        return 0
+    m, v = data["manifest"], data["verification"]
+    parity = m.get("parity") or {}
+    onnx = m.get("onnx") or {}
+    lines = [
+        f"{m.get('name')} version {m.get('version')}",
+        f"  created:      {m.get('created_at')} by {m.get('created_by')} with Knotwork {m.get('knotwork_version')} (Python {m.get('python')})",
+        f"  source:       {(m.get('source') or {}).get('path')} sha256 {(m.get('source') or {}).get('sha256', '')[:16]}…",
+        f"  signature:    {'valid, key ' + v['signed_by'] if v['verified'] else 'NOT VERIFIED: ' + v['problem']}",
+        f"  input:        {_columns(m.get('input_schema') or {})}",
+        f"  output:       {_columns(m.get('output_schema') or {})}",
+        f"  parity:       {'passed' if parity.get('passed') else 'FAILED' if parity.get('passed') is False else 'unknown'} on {parity.get('rows', '?')} rows",
+        f"  ONNX:         {'model.onnx (' + onnx.get('precision', '') + ')' if onnx.get('exported') else onnx.get('note', 'none')}",
+    ]
+    for label, values in ((m.get("metrics") or {}).get("training") or {}).items():
+        lines.append(
+            f"  training:     {label}: "
+            + ", ".join(
+                f"{k}={val:.4g}" for k, val in values.items() if isinstance(val, (int, float))
+            )
+        )
+    for label, values in ((m.get("metrics") or {}).get("scores") or {}).items():
+        nums = {
+            k: val
+            for k, val in values.items()
+            if isinstance(val, (int, float)) and not isinstance(val, bool)
+        }
+        lines.append(
+            f"  scores:       {label}: "
+            + ", ".join(f"{k}={val:.4g}" for k, val in list(nums.items())[:6])
+        )
+    lines.append(f"  files:        {len(m.get('files') or {})} ({data['size_bytes']:,} bytes)")
+    lines.append(
+        f"  requirements: {', '.join(f'{k}=={val}' for k, val in (m.get('requirements') or {}).items())}"
+    )
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from studio.deploy.archive import verify_files
+    from studio.deploy.errors import BundleIntegrityError
+
+    if not Path(args.bundle).exists():
+        print(f"knotwork: {args.bundle}: no such bundle", file=sys.stderr)
+        return 2
+    try:
+        verified = verify_files(args.bundle, args.key)
+    except BundleIntegrityError as exc:
+        print(f"knotwork: verification failed: {exc}", file=sys.stderr)
+        return 1
+    m = verified.manifest
+    print(
+        f"OK: {m.get('name')} version {m.get('version')}: {len(m['files'])} files match, signed by trusted key {verified.key_id}"
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bundle",
+        help="inspect or verify a deployment bundle",
+        description="Look inside a bundle or check its integrity.",
+    )
+    bsub = p.add_subparsers(dest="bundle_command", metavar="COMMAND")
+    i = bsub.add_parser("inspect", help="summarise a bundle (schema, metrics, parity, signature)")
+    i.add_argument("bundle", help="bundle folder or .zip")
+    i.add_argument(
+        "--json", action="store_true", help="print the manifest and verification status as JSON"
+    )
+    i.add_argument(
+        "--key",
+        metavar="PUB",
+        help="public key to verify against (default: this machine's trusted keys)",
+    )
+    i.set_defaults(func=cmd_inspect)
+    v = bsub.add_parser(
+        "verify", help="check every file hash and the signature (exit 1 naming the first bad file)"
+    )
+    v.add_argument("bundle", help="bundle folder or .zip")
+    v.add_argument(
+        "--key",
+        metavar="PUB",
+        help="public key to verify against (default: this machine's trusted keys)",
+    )
+    v.set_defaults(func=cmd_verify)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])

@@ -1,0 +1,101 @@
+"""`knotwork deploy`: run a workflow, capture its scoring path and write a signed bundle."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from studio.core import Workflow
+from studio.core.errors import KnotworkError
+
+
+def _parse_sets(items: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise KnotworkError(f"--set expects NAME=VALUE, got {item!r}")
+        out[name.strip()] = value
+    return out
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from studio.deploy import build_bundle
+    from studio.deploy.errors import BundleError, CaptureError
+
+    wf = Workflow.load(args.workflow)
+    quiet = args.quiet
+    try:
+        result = build_bundle(
+            wf,
+            args.output,
+            name=args.name,
+            version=args.version,
+            parameters=_parse_sets(args.set),
+            input_node=args.input_node,
+            output_node=args.output_node,
+            signing_key=args.key,
+            on_progress=None
+            if quiet
+            else (lambda msg: print(f"deploy: {msg}", file=sys.stderr, flush=True)),
+        )
+    except CaptureError as exc:
+        print(f"knotwork: {exc}", file=sys.stderr)
+        return 2
+    except BundleError as exc:
+        print(f"knotwork: {exc}", file=sys.stderr)
+        return 1
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    m = result.manifest
+    onnx = m["onnx"]
+    print(f"bundle {m['name']} version {m['version']} written to {result.path}")
+    print(
+        f"  parity: passed on {result.parity['rows']} held-out rows (max numeric difference {result.parity['max_abs_diff']:.3g})"
+    )
+    print(
+        f"  ONNX: {'model.onnx exported, parity checked' if onnx.get('exported') else onnx.get('note')}"
+    )
+    print(f"  input columns: {', '.join(c['name'] for c in m['input_schema']['columns'])}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "deploy",
+        help="build a signed, parity-checked bundle from a workflow",
+        description="Run WORKFLOW (reusing cached results), capture the nodes between its Deployment Input and "
+        "Deployment Output, and write a signed bundle (a folder, or one file when PATH ends in .zip).",
+    )
+    p.add_argument("workflow", help="the *.knotwork.json workflow file")
+    p.add_argument(
+        "--output", "-o", required=True, metavar="PATH", help="bundle folder or .zip file to write"
+    )
+    p.add_argument("--name", help="bundle name (default: the workflow's name)")
+    p.add_argument(
+        "--version",
+        help="bundle version (default: one more than the bundles of that name next to PATH)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="override a workflow parameter (repeatable)",
+    )
+    p.add_argument(
+        "--key",
+        metavar="KEYFILE",
+        help="Ed25519 private key to sign with (default: your key, created on first use)",
+    )
+    p.add_argument(
+        "--input-node",
+        metavar="NODE",
+        help="Deployment Input node id or label, when there are several",
+    )
+    p.add_argument(
+        "--output-node",
+        metavar="NODE",
+        help="Deployment Output node id or label, when there are several",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_deploy)
