@@ -18,6 +18,9 @@ COMMAND_MODULES = (
     "studio.cli.run",
     "studio.cli.catalog",
     "studio.cli.deploy", "studio.cli.bundle", "studio.cli.keys",
+    "studio.cli.serve",
+    "studio.cli.score",
+    "studio.cli.registry",
 )
 
 
