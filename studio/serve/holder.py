@@ -6,6 +6,7 @@ A request reads `holder.current` once and uses that snapshot to the end, so a sw
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from typing import Any
@@ -13,9 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from studio.core.ports import TableSpec
+from studio.core.ports import ColumnSpec, TableSpec
 
+from .fastpath import OnnxScorer
 from .inputs import InputSchema, ParsedRows
+
+log = logging.getLogger("knotwork.serve")
 
 # Open Inference Protocol datatypes of our column kinds.
 OIP_DATATYPES = {"number": "FP64", "integer": "INT64", "boolean": "BOOL"}
@@ -29,15 +33,28 @@ class ServedModel:
         self.name = str(bundle.name)
         self.version = str(bundle.version)
         self.manifest: dict[str, Any] = dict(bundle.manifest)
-        self.input_spec: TableSpec = bundle.input_schema
+        self.input_spec: TableSpec = with_reference_categories(
+            bundle.input_schema, getattr(bundle, "reference", None)
+        )
         self.output_spec: TableSpec | None = bundle.output_schema
         self.inputs = InputSchema(self.input_spec)
+        try:
+            self.fast = OnnxScorer.build(bundle, self.inputs)
+        except (
+            Exception
+        ) as exc:  # the graph path always works; never refuse a bundle over its ONNX copy
+            log.warning("serving %s without ONNX: %s: %s", self.name, type(exc).__name__, exc)
+            self.fast = None
 
     def predict(self, rows: ParsedRows) -> dict[str, list[Any]]:
         """Score parsed rows; return the Deployment Output table as JSON-ready columns."""
         if rows.n_rows == 0:
             names = self.output_spec.names if self.output_spec is not None else []
             return {n: [] for n in names}
+        if self.fast is not None:
+            cols = self.fast.predict(rows)
+            if cols is not None:
+                return cols
         out = self.bundle.predict(rows.frame())
         return frame_columns(getattr(out, "df", out))
 
@@ -60,6 +77,20 @@ class ServedModel:
         if self.output_spec is not None:
             out["output_schema"] = self.output_spec.to_json()
         return out
+
+
+def with_reference_categories(spec: TableSpec, reference: dict[str, Any] | None) -> TableSpec:
+    """Text columns without declared categories get the values the reference profile saw,
+    when that list is complete, so unseen values can be caught (or warned about)."""
+    profiles = (reference or {}).get("columns", {})
+    cols = []
+    for c in spec.columns:
+        ref = profiles.get(c.name) or {}
+        freq = ref.get("frequencies")
+        if c.categories is None and c.dtype == "string" and freq and ref.get("other", 1) == 0:
+            c = ColumnSpec(c.name, c.dtype, tuple(sorted(freq)))
+        cols.append(c)
+    return TableSpec(tuple(cols), spec.roles)
 
 
 def frame_columns(df: pd.DataFrame) -> dict[str, list[Any]]:

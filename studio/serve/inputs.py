@@ -10,6 +10,7 @@ import csv
 import io
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,8 @@ MAX_PROBLEMS = 50  # a bad 100k-row upload answers with the first problems, not 
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 _INT64 = (-(2**63), 2**63 - 1)
+# What pandas reads as missing in a CSV file, so `knotwork score` and text/csv agree with training.
+NA_TEXT = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>"})
 
 
 class InputProblems(Exception):
@@ -74,7 +77,7 @@ class _Column:
     # -- one value ------------------------------------------------------------------
     def _value(self, v: Any, text: bool) -> Any:
         """Return the coerced value or raise ValueError with the reason."""
-        if v is None or (text and v == ""):
+        if v is None or (text and v in NA_TEXT):
             return None
         d = self.dtype
         if d == "number":
@@ -113,6 +116,9 @@ class _Column:
                 raise ValueError(f"expected true or false, got {_kind(v)}")
             return v
         if d == "datetime":
+            if isinstance(v, datetime):  # Parquet gives timestamps, not text
+                ts = pd.Timestamp(v)
+                return ts.tz_convert(None) if ts.tzinfo is not None else ts
             if not isinstance(v, str):
                 raise ValueError(f"expected an ISO 8601 date-time string, got {_kind(v)}")
             try:

@@ -1,0 +1,140 @@
+"""A faster way to the same answers: score with the bundle's `model.onnx` (onnxruntime,
+numpy in and out, no pandas) when the bundle's scope is one scikit-learn model.
+
+Used only when it reproduces `bundle.predict` on the bundle's own example and reference
+rows (labels identical, numbers within 1e-9); any row it cannot take as-is (a missing
+value) goes through `bundle.predict`, so answers never depend on which path ran.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .inputs import InputProblems, InputSchema, ParsedRows
+
+log = logging.getLogger("knotwork.serve")
+TOLERANCE = 1e-9
+PROBABILITY = "probability_"
+
+
+class OnnxScorer:
+    def __init__(
+        self, session: Any, features: list[str], plan: list[tuple[str, str, Any]], task: str
+    ):
+        self._session = session
+        self._features = features
+        self._plan = plan  # (output column, source kind, detail) in output order
+        self._task = task
+
+    @classmethod
+    def build(cls, bundle: Any, inputs: InputSchema) -> OnnxScorer | None:
+        """The checked fast path for `bundle`, or None (with the reason in the log)."""
+        note = (getattr(bundle, "manifest", {}) or {}).get("onnx") or {}
+        data = getattr(bundle, "onnx_model", None)
+        if not data or not note.get("exported") or note.get("precision") != "double":
+            return None
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            return None
+        features = list(note.get("inputs", {}).get("input", []))
+        task = note.get("task")
+        classes = list(note.get("classes") or [])
+        names = inputs.names
+        out_names = bundle.output_schema.names
+        derived = [
+            c
+            for c in out_names
+            if c not in names and not (task == "classification" and c.startswith(PROBABILITY))
+        ]
+        if not features or any(f not in names for f in features) or len(derived) != 1:
+            return None
+        plan: list[tuple[str, str, Any]] = []
+        for c in out_names:
+            if c == derived[0]:
+                plan.append((c, "label", None))
+            elif c in names:
+                plan.append((c, "input", c))
+            elif c[len(PROBABILITY) :] in map(str, classes):
+                plan.append(
+                    (c, "probability", [str(k) for k in classes].index(c[len(PROBABILITY) :]))
+                )
+            else:
+                return None
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1  # one request is tiny; threads only add hand-off latency
+        opts.inter_op_num_threads = 1
+        session = ort.InferenceSession(data, sess_options=opts, providers=["CPUExecutionProvider"])
+        scorer = cls(session, features, plan, task)
+        reason = scorer._agrees_with(bundle, inputs)
+        if reason:
+            log.info("serving %s with bundle.predict: the ONNX model %s", bundle.name, reason)
+            return None
+        return scorer
+
+    def _agrees_with(self, bundle: Any, inputs: InputSchema) -> str | None:
+        """Why the fast path may not be used (None when it matches bundle.predict)."""
+        frames = []
+        try:
+            frames.append(pd.DataFrame(bundle.input_example))
+        except Exception:  # an older bundle without an example: the reference sample suffices
+            pass
+        try:
+            frames.append(bundle.reference_sample().head(500))
+        except Exception:
+            pass
+        checked = 0
+        for frame in frames:
+            try:
+                rows = inputs.from_frame(
+                    frame[[c for c in frame.columns if c in inputs.names]], "warn"
+                )
+            except (InputProblems, KeyError):
+                continue
+            fast = self.predict(rows)
+            if fast is None:
+                continue
+            want = bundle.predict(rows.frame())
+            for name, values in fast.items():
+                ref = want[name].to_numpy()
+                got = np.asarray(values, dtype=ref.dtype if ref.dtype.kind in "fiub" else object)
+                if ref.dtype.kind == "f":
+                    if not np.allclose(got, ref, rtol=0, atol=TOLERANCE, equal_nan=True):
+                        return f"differs from the bundle in column {name!r}"
+                elif [str(v) for v in got] != [str(v) for v in ref]:
+                    return f"differs from the bundle in column {name!r}"
+            checked += rows.n_rows
+        return None if checked else "could not be checked on any example row"
+
+    def predict(self, rows: ParsedRows) -> dict[str, list[Any]] | None:
+        """Output columns, or None when these rows need the bundle's own graph."""
+        try:
+            X = np.column_stack([rows.columns[f] for f in self._features]).astype(
+                np.float64, copy=False
+            )
+        except (TypeError, ValueError):
+            return None
+        if not np.isfinite(X).all():
+            return None
+        outs = self._session.run(None, {"input": X})
+        cols: dict[str, list[Any]] = {}
+        for name, kind, detail in self._plan:
+            if kind == "label":
+                label = np.asarray(outs[0])
+                cols[name] = (
+                    label.ravel()
+                    if self._task == "classification"
+                    else label.reshape(len(X), -1)[:, 0]
+                ).tolist()
+            elif kind == "probability":
+                cols[name] = np.asarray(outs[1])[:, detail].astype(np.float64).tolist()
+            else:
+                values = np.asarray(rows.columns[detail]).tolist()
+                if any(v is None or v != v for v in values):  # missing values: let the graph decide
+                    return None
+                cols[name] = values
+        return cols

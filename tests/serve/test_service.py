@@ -1,0 +1,150 @@
+"""Token auth, Prometheus metrics, the web form, feedback logging and hot swaps."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from studio.deploy import Bundle, build_bundle
+from studio.serve import ModelHolder, SQLiteSink, create_app
+
+from .conftest import TOKEN, penguins_workflow, start_server, stop_server
+
+
+def test_without_a_token_configured_every_route_is_open(server):
+    with server.client() as c:
+        assert c.get("/metadata").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/predict",
+        "/metadata",
+        "/metrics",
+        "/",
+        "/openapi.json",
+        "/v2",
+        "/v2/models/penguins",
+        "/ready",
+    ],
+)
+def test_with_a_token_every_route_but_health_needs_it(serve, path):
+    secured = serve(token=TOKEN)
+    method = "POST" if path == "/predict" else "GET"
+    with (
+        secured.client() as anonymous,
+        secured.client("wrong-token") as wrong,
+        secured.client(TOKEN) as good,
+    ):
+        assert anonymous.request(method, path).status_code == 401
+        assert wrong.request(method, path).status_code == 401
+        assert good.request(method, path).status_code in (200, 422)
+        assert anonymous.get("/health").status_code == 200
+        assert anonymous.get("/v2/health/live").status_code == 200
+        assert anonymous.get("/v2/health/ready").status_code == 200
+    r = secured.client().get("/metadata")
+    assert r.headers["www-authenticate"] == "Bearer" and TOKEN not in r.text
+
+
+def _metric(text: str, name: str, **labels) -> float:
+    for line in text.splitlines():
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_count_requests_errors_latency_and_rows(serve, example_rows):
+    fresh = serve()
+    with fresh.client() as c:
+        c.post("/predict", json=example_rows[:3])
+        c.post("/predict", json=example_rows[:2])
+        c.post("/predict", json=[{"island": "Dream"}])
+        text = c.get("/metrics").text
+    assert _metric(text, "knotwork_requests_total", route="/predict", status="200") == 2
+    assert _metric(text, "knotwork_request_errors_total", route="/predict", status="422") == 1
+    assert _metric(text, "knotwork_request_latency_seconds_count", route="/predict") == 3
+    assert _metric(text, "knotwork_rows_scored_total", model="penguins", version="1") == 5
+
+
+def test_the_web_form_has_an_input_per_column_and_choices_for_categories(server, bundle):
+    with server.client() as c:
+        html = c.get("/").text
+    for col in bundle.input_schema.names:
+        assert f'name="{col}"' in html
+    island = re.search(r'<select name="island".*?</select>', html, re.S).group(0)
+    assert all(f">{v}</option>" in island for v in ("Biscoe", "Dream", "Torgersen"))
+    assert 'type="number" step="any" name="bill_length_mm"' in html
+    assert "fetch('predict'" in html and "<script src" not in html
+
+
+def test_openapi_describes_the_real_columns(server):
+    with server.client() as c:
+        doc = c.get("/openapi.json").json()
+    record = doc["components"]["schemas"]["Record"]
+    assert record["required"] == [
+        "island",
+        "bill_length_mm",
+        "bill_depth_mm",
+        "flipper_length_mm",
+        "body_mass_g",
+        "sex",
+        "year",
+    ]
+    assert record["properties"]["bill_length_mm"]["type"] == ["number", "null"]
+    assert set(record["properties"]["island"]["enum"]) == {"Biscoe", "Dream", "Torgersen", None}
+    assert "text/csv" in doc["paths"]["/predict"]["post"]["requestBody"]["content"]
+    assert "/v2/models/{name}/versions/{version}/infer" in doc["paths"]
+
+
+def test_feedback_is_logged_against_the_scored_rows(bundle, tmp_path, example_rows):
+    sink = SQLiteSink(tmp_path / "monitor.sqlite")
+    running, thread = start_server(create_app(ModelHolder(bundle), monitor_sink=sink))
+    try:
+        with running.client() as c:
+            rid = c.post("/predict", json=example_rows[:2]).json()["request_id"]
+            ok = c.post(
+                "/feedback",
+                json=[
+                    {"request_id": rid, "row": 1, "truth": "Adelie"},
+                    {"request_id": "nope", "row": 0, "truth": "Gentoo"},
+                ],
+            )
+            bad = c.post("/feedback", json=[{"request_id": rid, "row": -1, "truth": "Adelie"}])
+    finally:
+        stop_server(running, thread)
+        sink.close()
+    assert ok.json() == {"accepted": 2, "matched": 1}
+    assert bad.status_code == 422 and bad.json()["detail"][0]["column"] == "row"
+    db = sqlite3.connect(tmp_path / "monitor.sqlite")
+    assert db.execute(
+        "SELECT COUNT(*) FROM predictions WHERE request_id = ?", (rid,)
+    ).fetchone() == (2,)
+    assert db.execute(
+        "SELECT truth FROM feedback WHERE request_id = ? AND row = 1", (rid,)
+    ).fetchone() == ('"Adelie"',)
+
+
+def test_feedback_without_a_monitoring_store_is_404(server):
+    with server.client() as c:
+        assert (
+            c.post("/feedback", json={"request_id": "x", "row": 0, "truth": 1}).status_code == 404
+        )
+
+
+def test_a_swap_serves_the_new_version_from_the_next_request(bundle, tmp_path, example_rows):
+    holder = ModelHolder(bundle)
+    running, thread = start_server(create_app(holder))
+    build_bundle(penguins_workflow(), tmp_path / "v2", name="penguins", version="2")
+    try:
+        with running.client() as c:
+            assert c.post("/predict", json=example_rows[:1]).json()["version"] == "1"
+            old = holder.swap(Bundle.load(tmp_path / "v2"))
+            assert c.post("/predict", json=example_rows[:1]).json()["version"] == "2"
+            assert c.get("/v2/models/penguins/versions/2").status_code == 200
+            assert c.get("/openapi.json").json()["info"]["version"] == "2"
+    finally:
+        stop_server(running, thread)
+    assert old is bundle and holder.generation == 1
