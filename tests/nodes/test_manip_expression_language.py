@@ -8,8 +8,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nodes.manipulation.expression_language import (
+    ExpressionError,
+    check,
+    columns_used,
+    compile_expression,
+    evaluate,
+    parse,
+)
 from studio.core import ConfigureError, Table
-from nodes.manipulation.expression_language import ExpressionError, check, columns_used, compile_expression, evaluate, parse
 
 
 @pytest.fixture(scope="module")
