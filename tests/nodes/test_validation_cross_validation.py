@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from studio.core import ConfigureError, Model, Table
 from tests.conftest import run_node
@@ -18,8 +20,18 @@ FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g
 
 @pytest.fixture
 def model(penguins_clean):
-    (m,) = run_node("learners.logistic_regression", [penguins_clean], features=FEATURES)
-    return m
+    df = penguins_clean.df
+    est = make_pipeline(StandardScaler(), LogisticRegression()).fit(df[FEATURES], df["species"])
+    return Model(est, "classification", FEATURES, "species", list(est.classes_))
+
+
+def test_a_learner_node_model_is_refitted_with_its_settings_on_each_fold(penguins_clean):
+    (learned,) = run_node(
+        "learners.logistic_regression", [penguins_clean], features=FEATURES, C=0.5, max_iter=200
+    )
+    folds, oof, _ = run_node("validation.cross_validation", [learned, penguins_clean], folds=3)
+    assert len(folds.df) == 3 and len(oof.df) == len(penguins_clean)
+    assert (folds.df["accuracy"] > 0.8).all()
 
 
 def test_each_row_is_predicted_once_by_a_fold_and_scores_are_per_fold(model, penguins_clean):
@@ -49,14 +61,14 @@ def test_out_of_fold_predictions_come_from_a_model_that_never_saw_the_row(model,
 
 
 def test_input_model_is_not_refitted_by_cross_validation(model, penguins_clean):
-    before = model.estimator.coef_.copy()
+    before = model.estimator[-1].coef_.copy()
     run_node(
         "validation.cross_validation",
         [model, penguins_clean.with_df(penguins_clean.df.sample(60, random_state=0))],
         method="kfold",
         folds=3,
     )
-    np.testing.assert_array_equal(model.estimator.coef_, before)
+    np.testing.assert_array_equal(model.estimator[-1].coef_, before)
 
 
 def test_same_seed_gives_the_same_folds_and_another_seed_does_not(model, penguins_clean):
