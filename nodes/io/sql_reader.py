@@ -30,13 +30,12 @@ class SQLReader(NodeType):
         return [None]  # columns are known only once the database answers
 
     def execute(self, s: Settings, inputs, ctx):
-        from sqlalchemy import text
         from sqlalchemy.exc import SQLAlchemyError
 
         engine = make_engine(s, self.resolve_path, ctx.label)
         try:
             with engine.connect() as conn:
-                df = pd.read_sql_query(text(s.query), conn)
+                df = pd.read_sql_query(s.query, conn)  # sent as written: no ':name' bind parsing
         except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
             raise database_error(exc, ctx.label, "query") from None
         finally:

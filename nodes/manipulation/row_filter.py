@@ -40,8 +40,11 @@ def _check_condition(i: int, c: Condition, spec: TableSpec) -> None:
     col = spec.column(c.column)
     if col is None:
         raise ConfigureError(f"column {c.column!r} not in the input table (available: {', '.join(spec.names)})", where=f"{where}.column")
-    if c.operator in ORDERED and col.is_numeric:
+    if col.is_numeric and col.dtype != "boolean" and c.operator in ORDERED | {"==", "!="}:
         _number(c, where)
+    if col.is_numeric and col.dtype != "boolean" and c.operator == "in":
+        for part in c.value.split(","):
+            _number(Condition(column=c.column, operator="==", value=part.strip()), where)
     if c.operator in TEXT_OPS and col.is_numeric:
         raise ConfigureError(f"{c.operator!r} tests text, but column {c.column!r} holds numbers", where=f"{where}.operator")
 

@@ -130,3 +130,8 @@ def test_redact_hides_resolved_secrets(monkeypatch):
     resolve_secret("env:KNOTWORK_TEST_PW2")
     assert redact("login failed for pa55word! at host") == "login failed for *** at host"
     assert redact("nothing secret here") == "nothing secret here"
+
+
+def test_sql_reader_sends_the_query_as_written(tmp_path):
+    (t,) = run_node("io.sql_reader", [], url=_url(tmp_path), query="SELECT ':not_a_param' AS s, '10:30' AS t")
+    assert t.df.iloc[0].tolist() == [":not_a_param", "10:30"]
