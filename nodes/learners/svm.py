@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.svm import SVC, SVR
 
 from .base import LearnerNode, LearnerSettings
@@ -30,11 +31,6 @@ class _Settings(LearnerSettings):
 
 class ClassificationSettings(_Settings):
     class_weight: bool = Field(False, description="Weight classes inversely to their frequency")
-    seed: int = Field(
-        42,
-        ge=0,
-        description="Random seed of the internal cross-validation that calibrates probabilities",
-    )
 
 
 class RegressionSettings(_Settings):
@@ -49,21 +45,22 @@ class RegressionSettings(_Settings):
 class SVMClassifierLearner(LearnerNode):
     type_id = "learners.svm_classifier"
     name = "SVM Classifier"
-    description = "Fits a support vector classifier with class probabilities; scale features first with a Normalizer."
+    description = "Fits a support vector classifier with calibrated class probabilities; scale features first with a Normalizer."
     keywords = ("svm", "svc", "support vector", "kernel", "margin", "classification", "classifier")
     task = "classification"
     Settings = ClassificationSettings
 
     def build(self, s: ClassificationSettings):
-        return SVC(
+        # Platt-scaled probabilities from 5-fold predictions, then one SVC on all rows: what
+        # SVC(probability=True) did, without its deprecated internal cross-validation.
+        svc = SVC(
             C=s.C,
             kernel=s.kernel,
             gamma=s.gamma,
             degree=s.degree,
-            probability=True,
             class_weight="balanced" if s.class_weight else None,
-            random_state=s.seed,
         )
+        return CalibratedClassifierCV(svc, method="sigmoid", cv=5, ensemble=False)
 
 
 class SVMRegressorLearner(LearnerNode):
