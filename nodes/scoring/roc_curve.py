@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from studio.core import (
@@ -34,7 +35,7 @@ class Settings(NodeSettings):
     truth_column: str | None = ColumnField(
         None, description="Column with the true classes (default: the target-role column)"
     )
-    positive_class: str | None = ColumnField(
+    positive_class: str | None = Field(
         None,
         description="Binary targets: the class whose probability is ranked (default: the last class in sorted order)",
     )
@@ -70,11 +71,6 @@ class RocCurve(NodeType):
         spec: TableSpec | None = specs[0]
         if spec is not None:
             self.require_columns(spec, _truth(s, spec), "truth_column")
-            if not [c for c in spec.names if c.startswith(PREFIX)]:
-                raise ConfigureError(
-                    "no probability_<class> columns: connect a Predictor with 'probabilities' on",
-                    where="input port 'predictions'",
-                )
         return [None, TableSpec(AUC_COLUMNS)]
 
     def execute(self, s: Settings, inputs, ctx):
@@ -82,6 +78,11 @@ class RocCurve(NodeType):
         df = table.df
         truth = _truth(s, table.spec())
         prob_cols = [c for c in df.columns if str(c).startswith(PREFIX)]
+        if not prob_cols:
+            # checked here, not in configure: a Predictor's spec lists them only when the classes are known
+            raise NodeExecutionError(
+                "no probability_<class> columns: connect a Predictor with 'probabilities' on"
+            )
         if len(df) == 0:
             raise NodeExecutionError("nothing to draw: the table is empty")
         if df[truth].isna().any():

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from nodes.scoring.data_profile import profile
-from studio.core import ConfigureError, Figure, Model, Table
+from studio.core import ConfigureError, Figure, Model, NodeExecutionError, Table
 from tests.conftest import run_node
 
 FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
@@ -72,14 +72,14 @@ def test_multiclass_roc_curve_draws_one_vs_rest_per_class(penguins_clean):
     assert (auc.df["auc"] > 0.8).all()
 
 
-def test_roc_curve_without_probability_columns_is_a_configure_error(penguins_clean):
+def test_roc_curve_without_probability_columns_names_the_missing_predictor_setting(penguins_clean):
     _, _, predictions = model_and_predictions(penguins_clean, FEATURES)
     bare = predictions.with_df(
         predictions.df.drop(
             columns=[c for c in predictions.df.columns if c.startswith("probability_")]
         )
     )
-    with pytest.raises(ConfigureError, match="probability"):
+    with pytest.raises(NodeExecutionError, match="probability_<class> columns"):
         run_node("scoring.roc_curve", [bare])
 
 
