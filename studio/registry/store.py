@@ -370,6 +370,11 @@ class Registry:
             raise RegistryError(f"role {role!r} is not one of {', '.join(ROLES)}")
         with self.transaction() as s:
             who = self.identity(s, "admin")
+            if who.via == "os" and role != "admin":
+                raise PermissionDeniedError(
+                    "the first token of a registry must have role admin (it makes the registry shared, and "
+                    "only an admin token can create the others): token create NAME --role admin"
+                )
             token = new_token()
             s.add(TokenRow(name=name, role=role, token_sha256=token_digest(token), created_by=who.name, created_at=now()))
             self.audit(s, who, "token-create", "ok", reason=f"token for {name} with role {role}", token_name=name, role=role)
