@@ -20,7 +20,8 @@ class DatabaseSettings(NodeSettings):
         description="SQLAlchemy URL without password (a relative SQLite path is relative to the workflow's folder)",
     )
     password: str | None = SecretField(
-        None, description="Secret reference for the URL's password: env:DB_PASSWORD or keyring:service/user"
+        None,
+        description="Secret reference for the URL's password: env:DB_PASSWORD or keyring:service/user",
     )
 
 
@@ -34,7 +35,10 @@ def check_url(s: DatabaseSettings):
     try:
         url = make_url(s.url.strip())
     except (ArgumentError, ValueError) as exc:
-        raise ConfigureError(f"not a database URL ({exc}); e.g. sqlite:///data.sqlite or postgresql+psycopg://user@host/db", where="url") from None
+        raise ConfigureError(
+            f"not a database URL ({exc}); e.g. sqlite:///data.sqlite or postgresql+psycopg://user@host/db",
+            where="url",
+        ) from None
     if url.password is not None:
         raise ConfigureError(
             "the URL holds a literal password; remove it from the URL and put a reference such as "
@@ -42,9 +46,14 @@ def check_url(s: DatabaseSettings):
             where="url",
         )
     if s.password and ":" not in s.password:
-        raise ConfigureError("write a reference such as env:DB_PASSWORD or keyring:service/user, not the password", where="password")
+        raise ConfigureError(
+            "write a reference such as env:DB_PASSWORD or keyring:service/user, not the password",
+            where="password",
+        )
     if s.password and url.get_backend_name() == "sqlite":
-        raise ConfigureError("SQLite files have no password: clear the 'password' setting", where="password")
+        raise ConfigureError(
+            "SQLite files have no password: clear the 'password' setting", where="password"
+        )
     return url
 
 
@@ -56,7 +65,9 @@ def make_engine(s: DatabaseSettings, resolve_path: Callable[[str], str], label: 
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         path = resolve_path(url.database)
         if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-            raise NodeExecutionError(f"{label}: folder of the SQLite file does not exist: {os.path.dirname(path)}")
+            raise NodeExecutionError(
+                f"{label}: folder of the SQLite file does not exist: {os.path.dirname(path)}"
+            )
         url = url.set(database=path)
     if s.password:
         try:
@@ -66,13 +77,17 @@ def make_engine(s: DatabaseSettings, resolve_path: Callable[[str], str], label: 
     try:
         return create_engine(url)
     except Exception as exc:  # missing driver, bad options: say which
-        raise NodeExecutionError(f"{label}: cannot open {url.render_as_string(hide_password=True)}: {redact(str(exc))}") from None
+        raise NodeExecutionError(
+            f"{label}: cannot open {url.render_as_string(hide_password=True)}: {redact(str(exc))}"
+        ) from None
 
 
 def database_error(exc: Exception, label: str, action: str) -> NodeExecutionError:
     """The database's own message (not SQLAlchemy's wrapper), with the node label."""
     seen = exc
-    while seen is not None and getattr(seen, "orig", None) is None:  # pandas wraps SQLAlchemy's error
+    while (
+        seen is not None and getattr(seen, "orig", None) is None
+    ):  # pandas wraps SQLAlchemy's error
         seen = seen.__cause__ or seen.__context__
     orig = getattr(seen, "orig", None)
     message = str(orig) if orig is not None else str(exc).split("\n")[0]

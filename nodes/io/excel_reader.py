@@ -19,7 +19,11 @@ from studio.core import (
 
 
 class Settings(NodeSettings):
-    path: str = Field("", description="Excel workbook (.xlsx, relative to the workflow's folder)", json_schema_extra={"ui": "file", "filter": "Excel (*.xlsx *.xlsm)"})
+    path: str = Field(
+        "",
+        description="Excel workbook (.xlsx, relative to the workflow's folder)",
+        json_schema_extra={"ui": "file", "filter": "Excel (*.xlsx *.xlsm)"},
+    )
     sheet: str = Field("", description="Sheet name (empty: the first sheet)")
     header: bool = Field(True, description="The first row holds column names")
     skip_rows: int = Field(0, ge=0, description="Rows to skip above the table")
@@ -44,14 +48,25 @@ class ExcelReader(NodeType):
             with pd.ExcelFile(path, engine="openpyxl") as book:
                 sheets = [str(n) for n in book.sheet_names]
                 if s.sheet and s.sheet not in sheets:
-                    raise ConfigureError(f"no sheet {s.sheet!r} in {os.path.basename(path)} (sheets: {', '.join(sheets)})", where="sheet")
-                df = pd.read_excel(book, s.sheet or 0, header=0 if s.header else None, skiprows=s.skip_rows, nrows=nrows)
+                    raise ConfigureError(
+                        f"no sheet {s.sheet!r} in {os.path.basename(path)} (sheets: {', '.join(sheets)})",
+                        where="sheet",
+                    )
+                df = pd.read_excel(
+                    book,
+                    s.sheet or 0,
+                    header=0 if s.header else None,
+                    skiprows=s.skip_rows,
+                    nrows=nrows,
+                )
         except ConfigureError:
             raise
         except (ValueError, OSError, KeyError) as exc:
             raise NodeExecutionError(f"{path}: not a readable .xlsx workbook: {exc}") from None
         except Exception as exc:  # openpyxl raises zipfile/XML errors for corrupt files
-            raise NodeExecutionError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+            raise NodeExecutionError(
+                f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
+            ) from None
         if not s.header:
             df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
         df.columns = [str(c) for c in df.columns]

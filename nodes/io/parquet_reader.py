@@ -23,8 +23,16 @@ ROLES_KEY = b"knotwork.roles"  # schema metadata written by the Parquet Writer
 
 
 class Settings(NodeSettings):
-    path: str = Field("", description="Parquet file (relative to the workflow's folder)", json_schema_extra={"ui": "file", "filter": "Parquet (*.parquet *.pq)"})
-    columns: list[str] = Field(default_factory=list, description="Columns to read (empty: all)", json_schema_extra={"ui": "columns", "port": -1})
+    path: str = Field(
+        "",
+        description="Parquet file (relative to the workflow's folder)",
+        json_schema_extra={"ui": "file", "filter": "Parquet (*.parquet *.pq)"},
+    )
+    columns: list[str] = Field(
+        default_factory=list,
+        description="Columns to read (empty: all)",
+        json_schema_extra={"ui": "columns", "port": -1},
+    )
 
 
 def _roles(schema) -> dict[str, str]:
@@ -57,7 +65,9 @@ class ParquetReader(NodeType):
         try:
             schema = pq.read_schema(path)
         except (pa.ArrowException, OSError) as exc:
-            raise ConfigureError(f"{path} is not a readable Parquet file: {exc}", where="path") from None
+            raise ConfigureError(
+                f"{path} is not a readable Parquet file: {exc}", where="path"
+            ) from None
         missing = [c for c in s.columns if c not in schema.names]
         if missing:
             raise ConfigureError(
@@ -73,7 +83,15 @@ class ParquetReader(NodeType):
         empty = schema.empty_table().to_pandas()
         spec = Table(empty, _roles(schema)).spec()
         # Categories are only known from the data, so leave them open.
-        return [TableSpec(tuple(c if c.dtype != "category" else type(c)(c.name, c.dtype, None) for c in spec.columns), spec.roles)]
+        return [
+            TableSpec(
+                tuple(
+                    c if c.dtype != "category" else type(c)(c.name, c.dtype, None)
+                    for c in spec.columns
+                ),
+                spec.roles,
+            )
+        ]
 
     def execute(self, s: Settings, inputs, ctx):
         import pyarrow as pa

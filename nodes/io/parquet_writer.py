@@ -15,8 +15,14 @@ from .parquet_reader import ROLES_KEY
 
 
 class Settings(NodeSettings):
-    path: str = Field("", description="Output Parquet file (relative to the workflow's folder)", json_schema_extra={"ui": "save_file", "filter": "Parquet (*.parquet)"})
-    compression: Literal["snappy", "zstd", "gzip", "none"] = Field("snappy", description="Compression codec")
+    path: str = Field(
+        "",
+        description="Output Parquet file (relative to the workflow's folder)",
+        json_schema_extra={"ui": "save_file", "filter": "Parquet (*.parquet)"},
+    )
+    compression: Literal["snappy", "zstd", "gzip", "none"] = Field(
+        "snappy", description="Compression codec"
+    )
     overwrite: bool = Field(True, description="Replace an existing file; off fails instead")
 
 
@@ -24,7 +30,9 @@ class ParquetWriter(NodeType):
     type_id = "io.parquet_writer"
     name = "Parquet Writer"
     category = "IO"
-    description = "Writes a table to a Parquet file (atomically: a failed write leaves the old file intact)."
+    description = (
+        "Writes a table to a Parquet file (atomically: a failed write leaves the old file intact)."
+    )
     keywords = ("parquet", "arrow", "write", "save", "export", "file")
     inputs = (Port("table", PortType.TABLE),)
     Settings = Settings
@@ -46,8 +54,15 @@ class ParquetWriter(NodeType):
         try:
             arrow = pa.Table.from_pandas(df, preserve_index=False)
         except (pa.ArrowException, ValueError, TypeError) as exc:
-            raise NodeExecutionError(f"cannot store the table as Parquet ({exc}): convert mixed-type columns with a Type Converter") from None
-        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), ROLES_KEY: json.dumps(table.roles, sort_keys=True).encode()})
+            raise NodeExecutionError(
+                f"cannot store the table as Parquet ({exc}): convert mixed-type columns with a Type Converter"
+            ) from None
+        arrow = arrow.replace_schema_metadata(
+            {
+                **(arrow.schema.metadata or {}),
+                ROLES_KEY: json.dumps(table.roles, sort_keys=True).encode(),
+            }
+        )
         sink = pa.BufferOutputStream()
         pq.write_table(arrow, sink, compression=None if s.compression == "none" else s.compression)
         atomic_write(path, sink.getvalue().to_pybytes())

@@ -34,7 +34,10 @@ class SQLWriter(NodeType):
         if not s.table.strip():
             raise ConfigureError("no table name given", where="table")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ .]*", s.table):
-            raise ConfigureError(f"{s.table!r} is not a plain table name (letters, digits, _ , space, schema.table)", where="table")
+            raise ConfigureError(
+                f"{s.table!r} is not a plain table name (letters, digits, _ , space, schema.table)",
+                where="table",
+            )
         return []
 
     def execute(self, s: Settings, inputs, ctx):
@@ -44,10 +47,21 @@ class SQLWriter(NodeType):
         engine = make_engine(s, self.resolve_path, ctx.label)
         schema, _, name = s.table.rpartition(".")
         try:
-            with engine.begin() as conn:  # one transaction: a failed write leaves the table as it was
-                df.to_sql(name, conn, schema=schema or None, if_exists=s.if_exists, index=False, chunksize=s.chunk_size)
+            with (
+                engine.begin() as conn
+            ):  # one transaction: a failed write leaves the table as it was
+                df.to_sql(
+                    name,
+                    conn,
+                    schema=schema or None,
+                    if_exists=s.if_exists,
+                    index=False,
+                    chunksize=s.chunk_size,
+                )
         except ValueError as exc:  # pandas' own 'table already exists' for if_exists='fail'
-            raise NodeExecutionError(f"{ctx.label}: {exc} (set 'if_exists' to replace or append)") from None
+            raise NodeExecutionError(
+                f"{ctx.label}: {exc} (set 'if_exists' to replace or append)"
+            ) from None
         except SQLAlchemyError as exc:
             raise database_error(exc, ctx.label, f"writing table {s.table!r}") from None
         finally:

@@ -13,17 +13,25 @@ from studio.core.node import TextField
 
 
 class Settings(NodeSettings):
-    source: Literal["csv", "rows"] = Field("csv", description="Type the table as CSV text, or as column names plus rows")
-    csv_text: str = TextField("x,y\n1,a\n2,b\n", description="CSV text with a header line (source = csv)")
+    source: Literal["csv", "rows"] = Field(
+        "csv", description="Type the table as CSV text, or as column names plus rows"
+    )
+    csv_text: str = TextField(
+        "x,y\n1,a\n2,b\n", description="CSV text with a header line (source = csv)"
+    )
     columns: list[str] = Field(default_factory=list, description="Column names (source = rows)")
-    rows: list[list[Any]] = Field(default_factory=list, description="Rows of values, one list per row (source = rows)")
+    rows: list[list[Any]] = Field(
+        default_factory=list, description="Rows of values, one list per row (source = rows)"
+    )
 
 
 def build(s: Settings) -> pd.DataFrame:
     """The table the settings describe; configure and execute share it, so specs match data."""
     if s.source == "csv":
         if not s.csv_text.strip():
-            raise ConfigureError("the CSV text is empty: type a header line and rows", where="csv_text")
+            raise ConfigureError(
+                "the CSV text is empty: type a header line and rows", where="csv_text"
+            )
         try:
             df = pd.read_csv(io.StringIO(s.csv_text), skipinitialspace=True)
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -35,7 +43,9 @@ def build(s: Settings) -> pd.DataFrame:
         raise ConfigureError("column names must be unique", where="columns")
     for i, row in enumerate(s.rows):
         if len(row) != len(s.columns):
-            raise ConfigureError(f"row {i + 1} has {len(row)} values for {len(s.columns)} columns", where="rows")
+            raise ConfigureError(
+                f"row {i + 1} has {len(row)} values for {len(s.columns)} columns", where="rows"
+            )
     return pd.DataFrame(s.rows, columns=s.columns).infer_objects()
 
 

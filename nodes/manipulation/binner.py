@@ -27,11 +27,22 @@ from studio.core.ports import ColumnSpec, TableSpec, TransformSpec
 
 class Settings(NodeSettings):
     column: str | None = ColumnField(None, numeric=True, description="Numeric column to bin")
-    method: Literal["equal_width", "quantile", "custom"] = Field("equal_width", description="Equal-width bins, equal-count (quantile) bins, or your own edges")
+    method: Literal["equal_width", "quantile", "custom"] = Field(
+        "equal_width",
+        description="Equal-width bins, equal-count (quantile) bins, or your own edges",
+    )
     bins: int = Field(5, ge=2, le=1000, description="Number of bins (equal_width, quantile)")
-    edges: list[float] = Field(default_factory=list, description="Bin edges in increasing order (custom); values outside fall into the end bins")
-    labels: list[str] = Field(default_factory=list, description="One name per bin (empty: interval text such as [1.5, 3.0))")
-    output_column: str = Field("", description="Name of the binned column (empty: replace the column)")
+    edges: list[float] = Field(
+        default_factory=list,
+        description="Bin edges in increasing order (custom); values outside fall into the end bins",
+    )
+    labels: list[str] = Field(
+        default_factory=list,
+        description="One name per bin (empty: interval text such as [1.5, 3.0))",
+    )
+    output_column: str = Field(
+        "", description="Name of the binned column (empty: replace the column)"
+    )
 
 
 def _out(s: Settings) -> str:
@@ -55,15 +66,23 @@ def _check(s: Settings, spec: TableSpec | None) -> None:
             raise ConfigureError("edges must be strictly increasing", where="edges")
     n_bins = len(s.edges) - 1 if s.method == "custom" else s.bins
     if s.labels and len(s.labels) != n_bins:
-        raise ConfigureError(f"{len(s.labels)} labels for {n_bins} bins: give one label per bin", where="labels")
+        raise ConfigureError(
+            f"{len(s.labels)} labels for {n_bins} bins: give one label per bin", where="labels"
+        )
     if s.labels and len(set(s.labels)) != len(s.labels):
         raise ConfigureError("labels must be distinct", where="labels")
     if spec is not None:
         col = spec.column(s.column)
         if col is None:
-            raise ConfigureError(f"column {s.column!r} not in the input table (available: {', '.join(spec.names)})", where="column")
+            raise ConfigureError(
+                f"column {s.column!r} not in the input table (available: {', '.join(spec.names)})",
+                where="column",
+            )
         if not col.is_numeric:
-            raise ConfigureError(f"column {s.column!r} holds {col.dtype} values; binning needs numbers", where="column")
+            raise ConfigureError(
+                f"column {s.column!r} holds {col.dtype} values; binning needs numbers",
+                where="column",
+            )
 
 
 class Binner(StatefulNodeType):
@@ -109,14 +128,18 @@ class Binner(StatefulNodeType):
         else:
             lo, hi = float(values.min()), float(values.max())
             if lo == hi:
-                raise NodeExecutionError(f"column {s.column!r} holds one value ({lo:g}): nothing to bin")
+                raise NodeExecutionError(
+                    f"column {s.column!r} holds one value ({lo:g}): nothing to bin"
+                )
             edges = np.linspace(lo, hi, s.bins + 1)
         return {"edges": [float(e) for e in edges]}
 
     def apply(self, s: Settings, state, inputs, ctx):
         table = inputs[0]
         if s.column not in table.df.columns:
-            raise NodeExecutionError(f"column {s.column!r} not in the table to bin (the binning was learned on it)")
+            raise NodeExecutionError(
+                f"column {s.column!r} not in the table to bin (the binning was learned on it)"
+            )
         edges = list(state["edges"])
         labels = _labels(s, edges)
         values = pd.to_numeric(table.df[s.column], errors="coerce").to_numpy(dtype=float)
@@ -125,5 +148,7 @@ class Binner(StatefulNodeType):
         codes = np.where(np.isnan(values), -1, codes)
         binned = pd.Categorical.from_codes(codes, categories=labels)
         df = table.df.assign(**{_out(s): pd.Series(binned, index=table.df.index)})
-        transform = Transform("binning", [s.column], state, node_type=self.type_id, settings=s.model_dump(mode="json"))
+        transform = Transform(
+            "binning", [s.column], state, node_type=self.type_id, settings=s.model_dump(mode="json")
+        )
         return [table.with_df(df), transform]

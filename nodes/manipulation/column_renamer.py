@@ -23,14 +23,22 @@ def _mapping(s: Settings, names: list[str]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for i, r in enumerate(s.renames):
         if r.column not in names:
-            raise ConfigureError(f"column {r.column!r} not in the input table (available: {', '.join(names)})", where=f"renames.{i}.column")
+            raise ConfigureError(
+                f"column {r.column!r} not in the input table (available: {', '.join(names)})",
+                where=f"renames.{i}.column",
+            )
         if r.column in mapping:
-            raise ConfigureError(f"column {r.column!r} is renamed twice", where=f"renames.{i}.column")
+            raise ConfigureError(
+                f"column {r.column!r} is renamed twice", where=f"renames.{i}.column"
+            )
         mapping[r.column] = r.new_name
     final = [mapping.get(n, n) for n in names]
     dupes = sorted({n for n in final if final.count(n) > 1})
     if dupes:
-        raise ConfigureError(f"the renames would give two columns the name(s) {', '.join(map(repr, dupes))}", where="renames")
+        raise ConfigureError(
+            f"the renames would give two columns the name(s) {', '.join(map(repr, dupes))}",
+            where="renames",
+        )
     return mapping
 
 

@@ -19,7 +19,9 @@ class Settings(NodeSettings):
     weight: str | None = ColumnField(None, numeric=True, description="Row weight column")
     time: str | None = ColumnField(None, description="Time column (for time-ordered splits)")
     features: list[str] = ColumnsField(description="Columns to turn back into plain features")
-    keep_existing: bool = Field(True, description="Keep roles set upstream for columns not named here")
+    keep_existing: bool = Field(
+        True, description="Keep roles set upstream for columns not named here"
+    )
 
 
 def _roles(s: Settings, names: list[str], current: dict[str, str]) -> dict[str, str]:
@@ -33,9 +35,15 @@ def _roles(s: Settings, names: list[str], current: dict[str, str]) -> dict[str, 
     ):
         for c in cols:
             if c not in names:
-                raise ConfigureError(f"column {c!r} not in the input table (available: {', '.join(names)})", where=setting)
+                raise ConfigureError(
+                    f"column {c!r} not in the input table (available: {', '.join(names)})",
+                    where=setting,
+                )
             if c in chosen:
-                raise ConfigureError(f"column {c!r} already has the role {chosen[c][0]!r} (setting {chosen[c][1]!r})", where=setting)
+                raise ConfigureError(
+                    f"column {c!r} already has the role {chosen[c][0]!r} (setting {chosen[c][1]!r})",
+                    where=setting,
+                )
             chosen[c] = (role, setting)
     roles = dict(current) if s.keep_existing else {}
     for single in ("target", "weight", "time"):  # one column each: a new choice replaces the old

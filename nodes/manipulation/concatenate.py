@@ -14,9 +14,12 @@ from .spec_frames import empty_frame, spec_of_frame
 
 class Settings(NodeSettings):
     columns: Literal["union", "intersection"] = Field(
-        "union", description="Keep every column (missing values where a table lacks one), or only the shared ones"
+        "union",
+        description="Keep every column (missing values where a table lacks one), or only the shared ones",
     )
-    source_column: str = Field("", description="Name of a column recording which input each row came from (empty: none)")
+    source_column: str = Field(
+        "", description="Name of a column recording which input each row came from (empty: none)"
+    )
     reset_index: bool = Field(True, description="Number the stacked rows 0, 1, 2, ...")
 
 
@@ -26,7 +29,9 @@ def _stack(s: Settings, frames: list[pd.DataFrame]) -> pd.DataFrame:
     join = "outer" if s.columns == "union" else "inner"
     out = pd.concat(frames, join=join, ignore_index=s.reset_index, sort=False)
     if out.shape[1] == 0:
-        raise ConfigureError("the tables share no column: choose 'union' or check the inputs", where="columns")
+        raise ConfigureError(
+            "the tables share no column: choose 'union' or check the inputs", where="columns"
+        )
     return out
 
 
@@ -51,7 +56,10 @@ class Concatenate(NodeType):
             return [None]
         for sp in given:
             if s.source_column and s.source_column in sp.names:
-                raise ConfigureError(f"an input already has a column {s.source_column!r}: choose another name", where="source_column")
+                raise ConfigureError(
+                    f"an input already has a column {s.source_column!r}: choose another name",
+                    where="source_column",
+                )
         out = _stack(s, [empty_frame(sp) for sp in given])
         roles = dict(given[0].roles)
         return [spec_of_frame(out, roles, open_categories=True)]

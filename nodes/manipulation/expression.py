@@ -15,7 +15,11 @@ SPEC_DTYPES = {"number": "number", "string": "string", "boolean": "boolean", "da
 
 
 class Settings(NodeSettings):
-    column: str = Field("result", min_length=1, description="Name of the new column (an existing name is replaced in place)")
+    column: str = Field(
+        "result",
+        min_length=1,
+        description="Name of the new column (an existing name is replaced in place)",
+    )
     expression: str = TextField(
         "",
         description='Arithmetic, text and comparison expression, e.g. bill_length_mm / bill_depth_mm or if(col("body mass") > 4000, "heavy", "light")',

@@ -11,21 +11,33 @@ from studio.core import ConfigureError, NodeSettings, NodeType, Port, PortType, 
 from studio.core.node import ColumnsField
 from studio.core.ports import ColumnSpec, TableSpec
 
-Function = Literal["count", "sum", "mean", "median", "min", "max", "std", "first", "last", "nunique"]
+Function = Literal[
+    "count", "sum", "mean", "median", "min", "max", "std", "first", "last", "nunique"
+]
 NUMERIC_ONLY = {"sum", "mean", "median", "std"}
 
 
 class Aggregation(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(description="Column to aggregate", json_schema_extra={"ui": "column", "port": 0})
+    column: str = Field(
+        description="Column to aggregate", json_schema_extra={"ui": "column", "port": 0}
+    )
     function: Function = Field("mean", description="Aggregation")
-    name: str = Field("", description="Output column name (empty: function(column), e.g. mean(price))")
+    name: str = Field(
+        "", description="Output column name (empty: function(column), e.g. mean(price))"
+    )
 
 
 class Settings(NodeSettings):
-    group_columns: list[str] = ColumnsField(description="Columns whose value combinations form the groups")
-    aggregations: list[Aggregation] = Field(default_factory=list, description="What to compute per group")
-    include_missing_groups: bool = Field(True, description="Rows with a missing group value form their own group")
+    group_columns: list[str] = ColumnsField(
+        description="Columns whose value combinations form the groups"
+    )
+    aggregations: list[Aggregation] = Field(
+        default_factory=list, description="What to compute per group"
+    )
+    include_missing_groups: bool = Field(
+        True, description="Rows with a missing group value form their own group"
+    )
 
 
 def _out_name(a: Aggregation) -> str:
@@ -57,7 +69,9 @@ class GroupBy(NodeType):
         if not s.group_columns:
             raise ConfigureError("choose at least one column to group by", where="group_columns")
         if not s.aggregations:
-            raise ConfigureError("add at least one aggregation (e.g. count of a column)", where="aggregations")
+            raise ConfigureError(
+                "add at least one aggregation (e.g. count of a column)", where="aggregations"
+            )
         self.require_columns(spec, s.group_columns, "group_columns")
         out = [c for c in spec.columns if c.name in s.group_columns]
         out.sort(key=lambda c: s.group_columns.index(c.name))
@@ -65,12 +79,18 @@ class GroupBy(NodeType):
             self.require_columns(spec, a.column, f"aggregations.{i}.column")
             col = spec.column(a.column)
             if a.function in NUMERIC_ONLY and not col.is_numeric:
-                raise ConfigureError(f"{a.function} needs numbers, but column {a.column!r} holds {col.dtype} values", where=f"aggregations.{i}.function")
+                raise ConfigureError(
+                    f"{a.function} needs numbers, but column {a.column!r} holds {col.dtype} values",
+                    where=f"aggregations.{i}.function",
+                )
             out.append(_result_dtype(a, col))
         names = [c.name for c in out]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ConfigureError(f"two output columns would be named {', '.join(map(repr, dupes))}: give the aggregations distinct names", where="aggregations")
+            raise ConfigureError(
+                f"two output columns would be named {', '.join(map(repr, dupes))}: give the aggregations distinct names",
+                where="aggregations",
+            )
         return out
 
     def configure(self, s: Settings, specs):
@@ -81,7 +101,9 @@ class GroupBy(NodeType):
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]
         self._check(s, table.spec())
-        grouped = table.df.groupby(s.group_columns, dropna=not s.include_missing_groups, sort=True, observed=True)
+        grouped = table.df.groupby(
+            s.group_columns, dropna=not s.include_missing_groups, sort=True, observed=True
+        )
         parts = {_out_name(a): grouped[a.column].agg(a.function) for a in s.aggregations}
         df = pd.DataFrame(parts).reset_index()
         return [Table(df[[*s.group_columns, *parts]])]

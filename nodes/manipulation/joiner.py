@@ -22,13 +22,22 @@ from .spec_frames import empty_frame, spec_of_frame
 
 
 class Settings(NodeSettings):
-    how: Literal["inner", "left", "right", "outer"] = Field("inner", description="Which rows to keep: matching only, all left, all right, or all")
+    how: Literal["inner", "left", "right", "outer"] = Field(
+        "inner", description="Which rows to keep: matching only, all left, all right, or all"
+    )
     left_keys: list[str] = ColumnsField(port=0, description="Key columns of the left table")
-    right_keys: list[str] = ColumnsField(port=1, description="Key columns of the right table (empty: same names as the left keys)")
-    left_suffix: str = Field("", description="Added to left columns whose name also appears on the right")
-    right_suffix: str = Field(" (right)", description="Added to right columns whose name also appears on the left")
+    right_keys: list[str] = ColumnsField(
+        port=1, description="Key columns of the right table (empty: same names as the left keys)"
+    )
+    left_suffix: str = Field(
+        "", description="Added to left columns whose name also appears on the right"
+    )
+    right_suffix: str = Field(
+        " (right)", description="Added to right columns whose name also appears on the left"
+    )
     validate_keys: Literal["none", "one_to_one", "one_to_many", "many_to_one"] = Field(
-        "none", description="Fail when keys repeat where they should not (catches accidental row multiplication)"
+        "none",
+        description="Fail when keys repeat where they should not (catches accidental row multiplication)",
     )
 
 
@@ -37,21 +46,41 @@ def _keys(s: Settings) -> tuple[list[str], list[str]]:
         raise ConfigureError("choose the key column(s) of the left table", where="left_keys")
     right = s.right_keys or s.left_keys
     if len(right) != len(s.left_keys):
-        raise ConfigureError(f"{len(s.left_keys)} left key(s) but {len(right)} right key(s): give the same number", where="right_keys")
+        raise ConfigureError(
+            f"{len(s.left_keys)} left key(s) but {len(right)} right key(s): give the same number",
+            where="right_keys",
+        )
     if s.left_suffix == s.right_suffix:
-        raise ConfigureError("the two suffixes must differ, or overlapping column names would clash", where="right_suffix")
+        raise ConfigureError(
+            "the two suffixes must differ, or overlapping column names would clash",
+            where="right_suffix",
+        )
     return list(s.left_keys), list(right)
 
 
 def _merge(s: Settings, left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     lk, rk = _keys(s)
-    validate = None if s.validate_keys == "none" else s.validate_keys.replace("_to_", ":").replace("one", "1").replace("many", "m")
+    validate = (
+        None
+        if s.validate_keys == "none"
+        else s.validate_keys.replace("_to_", ":").replace("one", "1").replace("many", "m")
+    )
     try:
-        return pd.merge(left, right, how=s.how, left_on=lk, right_on=rk, suffixes=(s.left_suffix, s.right_suffix), validate=validate)
+        return pd.merge(
+            left,
+            right,
+            how=s.how,
+            left_on=lk,
+            right_on=rk,
+            suffixes=(s.left_suffix, s.right_suffix),
+            validate=validate,
+        )
     except pd.errors.MergeError as exc:
         raise NodeExecutionError(f"validate_keys: {exc}") from None
     except ValueError as exc:  # e.g. joining a number key to a text key
-        raise NodeExecutionError(f"cannot join {lk} with {rk}: {exc} (convert the keys to one type with a Type Converter)") from None
+        raise NodeExecutionError(
+            f"cannot join {lk} with {rk}: {exc} (convert the keys to one type with a Type Converter)"
+        ) from None
 
 
 class Joiner(NodeType):
@@ -74,7 +103,10 @@ class Joiner(NodeType):
         for a, b in zip(lk, rk, strict=True):
             ka, kb = left.column(a), right.column(b)
             if ka.is_numeric != kb.is_numeric:
-                raise ConfigureError(f"key {a!r} holds {ka.dtype} values but {b!r} holds {kb.dtype}: convert one with a Type Converter", where="right_keys")
+                raise ConfigureError(
+                    f"key {a!r} holds {ka.dtype} values but {b!r} holds {kb.dtype}: convert one with a Type Converter",
+                    where="right_keys",
+                )
         merged = _merge(s, empty_frame(left), empty_frame(right))
         return [spec_of_frame(merged, dict(left.roles))]
 

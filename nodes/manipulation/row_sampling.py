@@ -13,10 +13,14 @@ from studio.core.node import ColumnField
 
 
 class Settings(NodeSettings):
-    mode: Literal["count", "fraction"] = Field("fraction", description="Take a number of rows, or a share of them")
+    mode: Literal["count", "fraction"] = Field(
+        "fraction", description="Take a number of rows, or a share of them"
+    )
     count: int = Field(100, ge=1, description="Rows to take (mode = count)")
     fraction: float = Field(0.1, gt=0, le=1, description="Share of rows to take (mode = fraction)")
-    stratify: str | None = ColumnField(None, description="Keep the shares of this column's values (empty: plain random)")
+    stratify: str | None = ColumnField(
+        None, description="Keep the shares of this column's values (empty: plain random)"
+    )
     seed: int = Field(42, ge=0, description="Random seed, so the sample is the same every run")
 
 

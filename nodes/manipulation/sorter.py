@@ -11,13 +11,17 @@ from studio.core import ConfigureError, NodeSettings, NodeType, Port, PortType
 
 class SortKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(description="Column to sort by", json_schema_extra={"ui": "column", "port": 0})
+    column: str = Field(
+        description="Column to sort by", json_schema_extra={"ui": "column", "port": 0}
+    )
     ascending: bool = Field(True, description="Smallest first; off sorts largest first")
 
 
 class Settings(NodeSettings):
     keys: list[SortKey] = Field(default_factory=list, description="Sort keys, most important first")
-    missing: Literal["last", "first"] = Field("last", description="Where rows with missing values go")
+    missing: Literal["last", "first"] = Field(
+        "last", description="Where rows with missing values go"
+    )
     reset_index: bool = Field(True, description="Number the sorted rows 0, 1, 2, ...")
 
 
@@ -43,6 +47,9 @@ class Sorter(NodeType):
         for i, k in enumerate(s.keys):
             self.require_columns(table.spec(), k.column, f"keys.{i}.column")
         df = table.df.sort_values(
-            [k.column for k in s.keys], ascending=[k.ascending for k in s.keys], na_position=s.missing, kind="stable"
+            [k.column for k in s.keys],
+            ascending=[k.ascending for k in s.keys],
+            na_position=s.missing,
+            kind="stable",
         )
         return [table.with_df(df.reset_index(drop=True) if s.reset_index else df)]

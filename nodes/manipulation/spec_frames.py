@@ -8,7 +8,13 @@ import pandas as pd
 
 from studio.core.ports import ColumnSpec, Table, TableSpec
 
-_DTYPES = {"number": "float64", "integer": "int64", "boolean": "bool", "string": "object", "datetime": "datetime64[ns]"}
+_DTYPES = {
+    "number": "float64",
+    "integer": "int64",
+    "boolean": "bool",
+    "string": "object",
+    "datetime": "datetime64[ns]",
+}
 
 
 def empty_frame(spec: TableSpec) -> pd.DataFrame:
@@ -22,10 +28,15 @@ def empty_frame(spec: TableSpec) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def spec_of_frame(df: pd.DataFrame, roles: dict[str, str], open_categories: bool = True) -> TableSpec:
+def spec_of_frame(
+    df: pd.DataFrame, roles: dict[str, str], open_categories: bool = True
+) -> TableSpec:
     """The spec of an (empty) result frame; categories stay open unless known."""
     spec = Table(df, roles).spec()
     if not open_categories:
         return spec
-    cols = tuple(ColumnSpec(c.name, c.dtype, None) if c.dtype == "category" and not c.categories else c for c in spec.columns)
+    cols = tuple(
+        ColumnSpec(c.name, c.dtype, None) if c.dtype == "category" and not c.categories else c
+        for c in spec.columns
+    )
     return TableSpec(cols, spec.roles)

@@ -16,14 +16,24 @@ FALSE = {"false", "f", "no", "n", "0", "0.0"}
 
 class Conversion(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(description="Column to convert", json_schema_extra={"ui": "column", "port": 0})
-    to: Literal["number", "integer", "string", "boolean", "category", "datetime"] = Field("number", description="Target type")
+    column: str = Field(
+        description="Column to convert", json_schema_extra={"ui": "column", "port": 0}
+    )
+    to: Literal["number", "integer", "string", "boolean", "category", "datetime"] = Field(
+        "number", description="Target type"
+    )
 
 
 class Settings(NodeSettings):
-    conversions: list[Conversion] = Field(default_factory=list, description="Columns and the type each becomes")
-    on_error: Literal["fail", "missing"] = Field("fail", description="A value that does not convert: fail, or make it missing")
-    date_format: str = Field("", description="strftime format for dates, e.g. %d/%m/%Y (empty: guess)")
+    conversions: list[Conversion] = Field(
+        default_factory=list, description="Columns and the type each becomes"
+    )
+    on_error: Literal["fail", "missing"] = Field(
+        "fail", description="A value that does not convert: fail, or make it missing"
+    )
+    date_format: str = Field(
+        "", description="strftime format for dates, e.g. %d/%m/%Y (empty: guess)"
+    )
 
 
 def _convert(s: pd.Series, to: str, settings: Settings, where: str) -> pd.Series:
@@ -56,7 +66,14 @@ def _convert(s: pd.Series, to: str, settings: Settings, where: str) -> pd.Series
     return out
 
 
-SPEC_DTYPES = {"number": "number", "integer": "integer", "string": "string", "boolean": "boolean", "category": "category", "datetime": "datetime"}
+SPEC_DTYPES = {
+    "number": "number",
+    "integer": "integer",
+    "string": "string",
+    "boolean": "boolean",
+    "category": "category",
+    "datetime": "datetime",
+}
 
 
 class TypeConverter(NodeType):
@@ -78,7 +95,9 @@ class TypeConverter(NodeType):
         for i, c in enumerate(s.conversions):
             self.require_columns(spec, c.column, f"conversions.{i}.column")
         to = {c.column: c.to for c in s.conversions}
-        cols = tuple(ColumnSpec(c.name, SPEC_DTYPES[to[c.name]]) if c.name in to else c for c in spec.columns)
+        cols = tuple(
+            ColumnSpec(c.name, SPEC_DTYPES[to[c.name]]) if c.name in to else c for c in spec.columns
+        )
         return [TableSpec(cols, spec.roles)]
 
     def execute(self, s: Settings, inputs, ctx):
@@ -86,6 +105,8 @@ class TypeConverter(NodeType):
         new = {}
         for i, c in enumerate(s.conversions):
             if c.column not in table.df.columns:
-                raise NodeExecutionError(f"conversions.{i}.column: column {c.column!r} not in the input table")
+                raise NodeExecutionError(
+                    f"conversions.{i}.column: column {c.column!r} not in the input table"
+                )
             new[c.column] = _convert(table.df[c.column], c.to, s, f"conversions.{i}")
         return [table.with_df(table.df.assign(**new))]

@@ -65,7 +65,9 @@ def _from_keyring(path: str) -> str:
         import keyring
         from keyring.errors import KeyringError
     except ImportError:
-        raise SecretError(f"keyring:{path} needs the 'keyring' package, which is not installed") from None
+        raise SecretError(
+            f"keyring:{path} needs the 'keyring' package, which is not installed"
+        ) from None
     try:
         value = keyring.get_password(service, user)
     except KeyringError as exc:

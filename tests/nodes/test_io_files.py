@@ -53,7 +53,13 @@ def test_parquet_writer_with_overwrite_off_keeps_the_existing_file(tmp_path, pen
 
 
 def test_parquet_writer_relative_path_lands_in_the_workflow_folder(tmp_path, penguins):
-    run_node("io.parquet_writer", [penguins], base_dir=str(tmp_path), path="out/p.parquet", compression="zstd")
+    run_node(
+        "io.parquet_writer",
+        [penguins],
+        base_dir=str(tmp_path),
+        path="out/p.parquet",
+        compression="zstd",
+    )
     assert (tmp_path / "out" / "p.parquet").is_file()
 
 
@@ -66,7 +72,9 @@ def test_excel_reader_reads_the_chosen_sheet(tmp_path, penguins_df, breast_cance
     (cancer,) = run_node("io.excel_reader", [], path=str(path), sheet="cancer")
     assert list(first.df.columns) == list(penguins_df.columns)
     assert len(cancer.df) == 20
-    assert cancer.df["mean radius"].tolist() == pytest.approx(breast_cancer_df["mean radius"].head(20).tolist())
+    assert cancer.df["mean radius"].tolist() == pytest.approx(
+        breast_cancer_df["mean radius"].head(20).tolist()
+    )
 
 
 def test_excel_reader_unknown_sheet_lists_the_sheets(tmp_path, penguins_df):
@@ -86,7 +94,9 @@ def test_excel_reader_without_header_numbers_the_columns(tmp_path):
 
 
 def test_table_creator_from_csv_text_guesses_types():
-    (t,) = run_node("io.table_creator", [], csv_text="name,age,member\nAda,36,true\nAlan, 41,false\n")
+    (t,) = run_node(
+        "io.table_creator", [], csv_text="name,age,member\nAda,36,true\nAlan, 41,false\n"
+    )
     assert t.df["age"].tolist() == [36, 41]
     assert t.spec().column("age").dtype == "integer"
     assert t.spec().column("member").dtype == "boolean"
@@ -94,7 +104,9 @@ def test_table_creator_from_csv_text_guesses_types():
 
 
 def test_table_creator_from_columns_and_rows():
-    (t,) = run_node("io.table_creator", [], source="rows", columns=["k", "v"], rows=[["a", 1.5], ["b", 2]])
+    (t,) = run_node(
+        "io.table_creator", [], source="rows", columns=["k", "v"], rows=[["a", 1.5], ["b", 2]]
+    )
     assert t.df.to_dict("list") == {"k": ["a", "b"], "v": [1.5, 2.0]}
 
 

@@ -16,7 +16,11 @@ def _configure(type_id: str, specs: list, **settings):
 
 
 def test_renamer_renames_and_the_target_role_follows(penguins):
-    (out,) = run_node("manipulation.column_renamer", [penguins], renames=[{"column": "species", "new_name": "kind"}, {"column": "sex", "new_name": "Sex"}])
+    (out,) = run_node(
+        "manipulation.column_renamer",
+        [penguins],
+        renames=[{"column": "species", "new_name": "kind"}, {"column": "sex", "new_name": "Sex"}],
+    )
     assert list(out.df.columns)[:1] == ["kind"] and "Sex" in out.df.columns
     assert out.roles == {"kind": "target"}
     assert "species" in penguins.df.columns
@@ -24,18 +28,32 @@ def test_renamer_renames_and_the_target_role_follows(penguins):
 
 def test_renamer_refuses_a_name_clash(penguins):
     with pytest.raises(ConfigureError, match="'island'") as err:
-        run_node("manipulation.column_renamer", [penguins], renames=[{"column": "sex", "new_name": "island"}])
+        run_node(
+            "manipulation.column_renamer",
+            [penguins],
+            renames=[{"column": "sex", "new_name": "island"}],
+        )
     assert err.value.where == "renames"
 
 
 def test_renamer_names_the_unknown_column(penguins):
     with pytest.raises(ConfigureError) as err:
-        run_node("manipulation.column_renamer", [penguins], renames=[{"column": "beak", "new_name": "b"}])
+        run_node(
+            "manipulation.column_renamer", [penguins], renames=[{"column": "beak", "new_name": "b"}]
+        )
     assert err.value.where == "renames.0.column"
 
 
 def test_type_converter_text_to_numbers_and_dates(tmp_path):
-    t = Table(pd.DataFrame({"n": ["1", "2.5", "x"], "d": ["2024-01-05", "2024-02-10", "2024-03-15"], "b": ["yes", "No", "1"]}))
+    t = Table(
+        pd.DataFrame(
+            {
+                "n": ["1", "2.5", "x"],
+                "d": ["2024-01-05", "2024-02-10", "2024-03-15"],
+                "b": ["yes", "No", "1"],
+            }
+        )
+    )
     (out,) = run_node(
         "manipulation.type_converter", [t], on_error="missing",
         conversions=[{"column": "n", "to": "number"}, {"column": "d", "to": "datetime"}, {"column": "b", "to": "boolean"}],
@@ -47,7 +65,10 @@ def test_type_converter_text_to_numbers_and_dates(tmp_path):
 
 def test_type_converter_failure_names_column_and_examples():
     t = Table(pd.DataFrame({"n": ["1", "two", "3"]}))
-    with pytest.raises(NodeExecutionError, match=r"conversions.0: 1 value\(s\) of column 'n' do not convert to integer \(e.g. 'two'\)"):
+    with pytest.raises(
+        NodeExecutionError,
+        match=r"conversions.0: 1 value\(s\) of column 'n' do not convert to integer \(e.g. 'two'\)",
+    ):
         run_node("manipulation.type_converter", [t], conversions=[{"column": "n", "to": "integer"}])
 
 
@@ -90,9 +111,15 @@ def test_column_roles_features_setting_clears_a_role(penguins):
 def test_sorter_sorts_by_several_keys_with_missing_last(penguins):
     keys = [{"column": "species", "ascending": True}, {"column": "body_mass_g", "ascending": False}]
     (out,) = run_node("manipulation.sorter", [penguins], keys=keys)
-    expected = penguins.df.sort_values(["species", "body_mass_g"], ascending=[True, False], na_position="last", kind="stable")
-    assert out.df["body_mass_g"].tolist() == pytest.approx(expected["body_mass_g"].tolist(), nan_ok=True)
-    assert out.df["species"].iloc[0] == "Adelie" and pd.isna(out.df["body_mass_g"][out.df["species"] == "Adelie"].iloc[-1])
+    expected = penguins.df.sort_values(
+        ["species", "body_mass_g"], ascending=[True, False], na_position="last", kind="stable"
+    )
+    assert out.df["body_mass_g"].tolist() == pytest.approx(
+        expected["body_mass_g"].tolist(), nan_ok=True
+    )
+    assert out.df["species"].iloc[0] == "Adelie" and pd.isna(
+        out.df["body_mass_g"][out.df["species"] == "Adelie"].iloc[-1]
+    )
     assert list(out.df.index) == list(range(len(out)))
 
 

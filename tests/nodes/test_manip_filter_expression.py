@@ -10,7 +10,12 @@ from tests.conftest import run_node
 
 
 def test_expression_adds_a_ratio_column(penguins):
-    (out,) = run_node("manipulation.expression", [penguins], column="bill_ratio", expression="bill_length_mm / bill_depth_mm")
+    (out,) = run_node(
+        "manipulation.expression",
+        [penguins],
+        column="bill_ratio",
+        expression="bill_length_mm / bill_depth_mm",
+    )
     expected = penguins.df["bill_length_mm"] / penguins.df["bill_depth_mm"]
     pd.testing.assert_series_equal(out.df["bill_ratio"], expected, check_names=False)
     assert out.roles == {"species": "target"}
@@ -19,17 +24,26 @@ def test_expression_adds_a_ratio_column(penguins):
 
 def test_expression_with_if_gives_text_and_configure_knows_the_type(penguins):
     node_type = default_catalog().get("manipulation.expression")
-    s = node_type.validate_settings({"column": "size", "expression": 'if(body_mass_g > 4000, "heavy", "light")'})
+    s = node_type.validate_settings(
+        {"column": "size", "expression": 'if(body_mass_g > 4000, "heavy", "light")'}
+    )
     (spec,) = node_type().configure(s, [penguins.spec()])
     assert spec.column("size").dtype == "string"
-    (out,) = run_node("manipulation.expression", [penguins], column="size", expression='if(body_mass_g > 4000, "heavy", "light")')
+    (out,) = run_node(
+        "manipulation.expression",
+        [penguins],
+        column="size",
+        expression='if(body_mass_g > 4000, "heavy", "light")',
+    )
     heavy = penguins.df["body_mass_g"] > 4000
     assert (out.df.loc[heavy, "size"] == "heavy").all()
     assert out.df.loc[penguins.df["body_mass_g"].isna(), "size"].isna().all()
 
 
 def test_expression_replacing_a_column_keeps_its_position(penguins):
-    (out,) = run_node("manipulation.expression", [penguins], column="body_mass_g", expression="body_mass_g / 1000")
+    (out,) = run_node(
+        "manipulation.expression", [penguins], column="body_mass_g", expression="body_mass_g / 1000"
+    )
     assert list(out.df.columns) == list(penguins.df.columns)
     assert out.df["body_mass_g"].max() == pytest.approx(penguins.df["body_mass_g"].max() / 1000)
 
@@ -52,7 +66,10 @@ def test_expression_unknown_column_is_reported_by_the_engine_before_running(peng
 
 
 def test_row_filter_conditions_all(penguins):
-    conds = [{"column": "island", "operator": "==", "value": "Biscoe"}, {"column": "body_mass_g", "operator": ">", "value": "5000"}]
+    conds = [
+        {"column": "island", "operator": "==", "value": "Biscoe"},
+        {"column": "body_mass_g", "operator": ">", "value": "5000"},
+    ]
     (out,) = run_node("manipulation.row_filter", [penguins], conditions=conds)
     df = penguins.df
     assert len(out) == int(((df["island"] == "Biscoe") & (df["body_mass_g"] > 5000)).sum()) > 0
@@ -60,7 +77,10 @@ def test_row_filter_conditions_all(penguins):
 
 
 def test_row_filter_conditions_any_and_in(penguins):
-    conds = [{"column": "species", "operator": "in", "value": "Adelie, Chinstrap"}, {"column": "sex", "operator": "is missing"}]
+    conds = [
+        {"column": "species", "operator": "in", "value": "Adelie, Chinstrap"},
+        {"column": "sex", "operator": "is missing"},
+    ]
     (out,) = run_node("manipulation.row_filter", [penguins], conditions=conds, combine="any")
     df = penguins.df
     assert len(out) == int((df["species"].isin(["Adelie", "Chinstrap"]) | df["sex"].isna()).sum())
@@ -75,7 +95,11 @@ def test_row_filter_inverted_keeps_the_other_rows(penguins):
 
 
 def test_row_filter_text_operators(penguins):
-    (out,) = run_node("manipulation.row_filter", [penguins], conditions=[{"column": "island", "operator": "starts with", "value": "Dr"}])
+    (out,) = run_node(
+        "manipulation.row_filter",
+        [penguins],
+        conditions=[{"column": "island", "operator": "starts with", "value": "Dr"}],
+    )
     assert set(out.df["island"]) == {"Dream"}
 
 
@@ -83,31 +107,50 @@ def test_row_filter_expression_mode(breast_cancer_df):
     from studio.core import Table
 
     t = Table(breast_cancer_df, {"target": "target"})
-    (out,) = run_node("manipulation.row_filter", [t], mode="expression", expression='col("mean radius") > 15 and target == "malignant"')
+    (out,) = run_node(
+        "manipulation.row_filter",
+        [t],
+        mode="expression",
+        expression='col("mean radius") > 15 and target == "malignant"',
+    )
     df = breast_cancer_df
     assert len(out) == int(((df["mean radius"] > 15) & (df["target"] == "malignant")).sum()) > 0
 
 
 def test_row_filter_expression_must_be_true_false(penguins):
     with pytest.raises(ConfigureError, match="needs true/false") as err:
-        run_node("manipulation.row_filter", [penguins], mode="expression", expression="body_mass_g * 2")
+        run_node(
+            "manipulation.row_filter", [penguins], mode="expression", expression="body_mass_g * 2"
+        )
     assert err.value.where == "expression"
 
 
 def test_row_filter_names_the_condition_with_a_bad_number(penguins):
     with pytest.raises(ConfigureError, match="'heavy' is not a number") as err:
-        run_node("manipulation.row_filter", [penguins], conditions=[{"column": "body_mass_g", "operator": ">", "value": "heavy"}])
+        run_node(
+            "manipulation.row_filter",
+            [penguins],
+            conditions=[{"column": "body_mass_g", "operator": ">", "value": "heavy"}],
+        )
     assert err.value.where == "conditions.0.value"
 
 
 def test_row_filter_names_a_missing_column(penguins):
     with pytest.raises(ConfigureError, match="'wing'") as err:
-        run_node("manipulation.row_filter", [penguins], conditions=[{"column": "wing", "operator": "==", "value": "1"}])
+        run_node(
+            "manipulation.row_filter",
+            [penguins],
+            conditions=[{"column": "wing", "operator": "==", "value": "1"}],
+        )
     assert err.value.where == "conditions.0.column"
 
 
 def test_filter_leaving_no_rows_passes_an_empty_table_and_a_learner_says_why(penguins_clean):
-    (empty,) = run_node("manipulation.row_filter", [penguins_clean], conditions=[{"column": "body_mass_g", "operator": ">", "value": "1e9"}])
+    (empty,) = run_node(
+        "manipulation.row_filter",
+        [penguins_clean],
+        conditions=[{"column": "body_mass_g", "operator": ">", "value": "1e9"}],
+    )
     assert len(empty) == 0 and list(empty.df.columns) == list(penguins_clean.df.columns)
     numeric = empty.with_df(empty.df[["bill_length_mm", "flipper_length_mm", "species"]])
     with pytest.raises(NodeExecutionError, match="training table is empty"):
@@ -116,4 +159,9 @@ def test_filter_leaving_no_rows_passes_an_empty_table_and_a_learner_says_why(pen
 
 def test_filter_leaving_no_rows_fails_when_asked(penguins):
     with pytest.raises(NodeExecutionError, match="no row of 344 is left"):
-        run_node("manipulation.row_filter", [penguins], conditions=[{"column": "species", "operator": "==", "value": "Emperor"}], fail_on_empty=True)
+        run_node(
+            "manipulation.row_filter",
+            [penguins],
+            conditions=[{"column": "species", "operator": "==", "value": "Emperor"}],
+            fail_on_empty=True,
+        )

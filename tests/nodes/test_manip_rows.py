@@ -26,7 +26,9 @@ def test_sampling_by_count_is_seeded_and_keeps_order(penguins):
 
 def test_sampling_stratified_keeps_class_shares(breast_cancer_df):
     t = Table(breast_cancer_df, {"target": "target"})
-    (out,) = run_node("manipulation.row_sampling", [t], mode="fraction", fraction=0.2, stratify="target")
+    (out,) = run_node(
+        "manipulation.row_sampling", [t], mode="fraction", fraction=0.2, stratify="target"
+    )
     full = breast_cancer_df["target"].value_counts(normalize=True)
     got = out.df["target"].value_counts(normalize=True)
     assert len(out) == round(len(breast_cancer_df) * 0.2)
@@ -45,42 +47,81 @@ def test_group_by_aggregates_per_group(penguins):
         {"column": "bill_length_mm", "function": "count", "name": "n_bills"},
         {"column": "island", "function": "nunique"},
     ]
-    (out,) = run_node("manipulation.group_by", [penguins], group_columns=["species"], aggregations=aggs)
+    (out,) = run_node(
+        "manipulation.group_by", [penguins], group_columns=["species"], aggregations=aggs
+    )
     assert list(out.df.columns) == ["species", "mean(body_mass_g)", "n_bills", "nunique(island)"]
     expected = penguins.df.groupby("species")["body_mass_g"].mean()
-    assert out.df.set_index("species")["mean(body_mass_g)"].to_dict() == pytest.approx(expected.to_dict())
+    assert out.df.set_index("species")["mean(body_mass_g)"].to_dict() == pytest.approx(
+        expected.to_dict()
+    )
     assert out.df.set_index("species").loc["Adelie", "nunique(island)"] == 3
 
 
 def test_group_by_spec_matches_output_types(penguins):
-    aggs = [{"column": "body_mass_g", "function": "sum"}, {"column": "year", "function": "max"}, {"column": "sex", "function": "count"}]
-    (spec,) = _configure("manipulation.group_by", [penguins.spec()], group_columns=["island", "species"], aggregations=aggs)
-    (out,) = run_node("manipulation.group_by", [penguins], group_columns=["island", "species"], aggregations=aggs)
-    assert [(c.name, c.dtype) for c in spec.columns] == [(c.name, c.dtype) for c in out.spec().columns]
+    aggs = [
+        {"column": "body_mass_g", "function": "sum"},
+        {"column": "year", "function": "max"},
+        {"column": "sex", "function": "count"},
+    ]
+    (spec,) = _configure(
+        "manipulation.group_by",
+        [penguins.spec()],
+        group_columns=["island", "species"],
+        aggregations=aggs,
+    )
+    (out,) = run_node(
+        "manipulation.group_by", [penguins], group_columns=["island", "species"], aggregations=aggs
+    )
+    assert [(c.name, c.dtype) for c in spec.columns] == [
+        (c.name, c.dtype) for c in out.spec().columns
+    ]
 
 
 def test_group_by_refuses_mean_of_text(penguins):
     with pytest.raises(ConfigureError, match="mean needs numbers, but column 'island'") as err:
-        run_node("manipulation.group_by", [penguins], group_columns=["species"], aggregations=[{"column": "island", "function": "mean"}])
+        run_node(
+            "manipulation.group_by",
+            [penguins],
+            group_columns=["species"],
+            aggregations=[{"column": "island", "function": "mean"}],
+        )
     assert err.value.where == "aggregations.0.function"
 
 
 # ---- Joiner ---------------------------------------------------------------------------------
 @pytest.fixture
 def islands() -> Table:
-    return Table(pd.DataFrame({"island": ["Biscoe", "Dream", "Atlantis"], "area_km2": [13.1, 3.4, 99.0], "year": [1, 2, 3]}))
+    return Table(
+        pd.DataFrame(
+            {
+                "island": ["Biscoe", "Dream", "Atlantis"],
+                "area_km2": [13.1, 3.4, 99.0],
+                "year": [1, 2, 3],
+            }
+        )
+    )
 
 
 @pytest.mark.parametrize("how", ["inner", "left", "right", "outer"])
 def test_joiner_row_counts_per_join_type(penguins, islands, how):
-    matched = int(penguins.df["island"].isin(["Biscoe", "Dream"]).sum())  # Torgersen has no area; Atlantis no penguins
-    expected = {"inner": matched, "left": len(penguins), "right": matched + 1, "outer": len(penguins) + 1}[how]
+    matched = int(
+        penguins.df["island"].isin(["Biscoe", "Dream"]).sum()
+    )  # Torgersen has no area; Atlantis no penguins
+    expected = {
+        "inner": matched,
+        "left": len(penguins),
+        "right": matched + 1,
+        "outer": len(penguins) + 1,
+    }[how]
     (out,) = run_node("manipulation.joiner", [penguins, islands], how=how, left_keys=["island"])
     assert len(out) == expected
 
 
 def test_joiner_suffixes_clashing_names_and_spec_agrees(penguins, islands):
-    (spec,) = _configure("manipulation.joiner", [penguins.spec(), islands.spec()], how="left", left_keys=["island"])
+    (spec,) = _configure(
+        "manipulation.joiner", [penguins.spec(), islands.spec()], how="left", left_keys=["island"]
+    )
     (out,) = run_node("manipulation.joiner", [penguins, islands], how="left", left_keys=["island"])
     assert "year" in out.df.columns and "year (right)" in out.df.columns
     assert spec.names == list(out.df.columns)
@@ -91,19 +132,28 @@ def test_joiner_suffixes_clashing_names_and_spec_agrees(penguins, islands):
 
 def test_joiner_with_different_key_names(penguins, islands):
     right = islands.with_df(islands.df.rename(columns={"island": "name"}))
-    (out,) = run_node("manipulation.joiner", [penguins, right], left_keys=["island"], right_keys=["name"])
+    (out,) = run_node(
+        "manipulation.joiner", [penguins, right], left_keys=["island"], right_keys=["name"]
+    )
     assert (out.df["island"] == out.df["name"]).all()
 
 
 def test_joiner_validation_catches_row_multiplication(penguins, islands):
     dup = islands.with_df(pd.concat([islands.df, islands.df]))
     with pytest.raises(NodeExecutionError, match="validate_keys"):
-        run_node("manipulation.joiner", [penguins, dup], left_keys=["island"], validate_keys="many_to_one")
+        run_node(
+            "manipulation.joiner",
+            [penguins, dup],
+            left_keys=["island"],
+            validate_keys="many_to_one",
+        )
 
 
 def test_joiner_refuses_number_key_against_text_key(penguins, islands):
     with pytest.raises(ConfigureError, match="Type Converter") as err:
-        run_node("manipulation.joiner", [penguins, islands], left_keys=["year"], right_keys=["island"])
+        run_node(
+            "manipulation.joiner", [penguins, islands], left_keys=["year"], right_keys=["island"]
+        )
     assert err.value.where == "right_keys"
 
 
@@ -121,7 +171,9 @@ def test_concatenate_union_fills_missing_columns(penguins):
 def test_concatenate_intersection_of_three_tables(penguins):
     parts = [penguins.with_df(penguins.df.iloc[i * 10 : (i + 1) * 10]) for i in range(3)]
     parts[2] = parts[2].with_df(parts[2].df[["species", "year"]])
-    (spec,) = _configure("manipulation.concatenate", [p.spec() for p in parts] + [None], columns="intersection")
+    (spec,) = _configure(
+        "manipulation.concatenate", [p.spec() for p in parts] + [None], columns="intersection"
+    )
     (out,) = run_node("manipulation.concatenate", [*parts, None], columns="intersection")
     assert list(out.df.columns) == spec.names == ["species", "year"]
     assert len(out) == 30
@@ -131,7 +183,9 @@ def test_concatenate_intersection_of_three_tables(penguins):
 def test_binner_equal_width_learns_edges_on_train_and_reuses_them(penguins_clean):
     train = penguins_clean.with_df(penguins_clean.df.iloc[:200])
     test = penguins_clean.with_df(penguins_clean.df.iloc[200:])
-    binned, transform = run_node("manipulation.binner", [train], column="body_mass_g", bins=4, output_column="mass_bin")
+    binned, transform = run_node(
+        "manipulation.binner", [train], column="body_mass_g", bins=4, output_column="mass_bin"
+    )
     assert isinstance(transform, Transform) and transform.node_type == "manipulation.binner"
     lo, hi = train.df["body_mass_g"].min(), train.df["body_mass_g"].max()
     assert transform.state["edges"] == pytest.approx([lo + i * (hi - lo) / 4 for i in range(5)])
@@ -139,7 +193,9 @@ def test_binner_equal_width_learns_edges_on_train_and_reuses_them(penguins_clean
     node_type = default_catalog().get(transform.node_type)
     s = node_type.validate_settings(transform.settings)
     out = node_type().apply(s, transform.state, [test], None)[0]
-    assert out.df["mass_bin"].notna().all()  # test values outside the training range fall into the end bins
+    assert (
+        out.df["mass_bin"].notna().all()
+    )  # test values outside the training range fall into the end bins
     assert len(out) == len(test)
 
 
@@ -151,15 +207,30 @@ def test_binner_quantile_bins_hold_similar_counts(breast_cancer_df):
 
 
 def test_binner_custom_edges_and_labels(penguins):
-    out, _ = run_node("manipulation.binner", [penguins], column="body_mass_g", method="custom", edges=[0, 3500, 4500, 10000], labels=["light", "medium", "heavy"], output_column="mass")
-    expected = pd.cut(penguins.df["body_mass_g"], [0, 3500, 4500, 10000], right=False, labels=["light", "medium", "heavy"])
+    out, _ = run_node(
+        "manipulation.binner",
+        [penguins],
+        column="body_mass_g",
+        method="custom",
+        edges=[0, 3500, 4500, 10000],
+        labels=["light", "medium", "heavy"],
+        output_column="mass",
+    )
+    expected = pd.cut(
+        penguins.df["body_mass_g"],
+        [0, 3500, 4500, 10000],
+        right=False,
+        labels=["light", "medium", "heavy"],
+    )
     assert out.df["mass"].astype(object).tolist() == expected.astype(object).tolist()
     assert out.spec().column("mass").categories == ("light", "medium", "heavy")
 
 
 def test_binner_settings_errors_name_the_setting(penguins):
     with pytest.raises(ConfigureError) as err:
-        run_node("manipulation.binner", [penguins], column="body_mass_g", method="custom", edges=[3, 1])
+        run_node(
+            "manipulation.binner", [penguins], column="body_mass_g", method="custom", edges=[3, 1]
+        )
     assert err.value.where == "edges"
     with pytest.raises(ConfigureError) as err:
         run_node("manipulation.binner", [penguins], column="island")

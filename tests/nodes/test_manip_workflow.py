@@ -13,12 +13,30 @@ def _build(tmp_path, penguins_df) -> tuple[Workflow, dict]:
     wf = Workflow(default_catalog())
     n = {
         "read": wf.add_node("io.csv_reader", "Penguins", {"path": "penguins.csv"}),
-        "clean": wf.add_node("manipulation.row_filter", "Complete rows", {"conditions": [{"column": "sex", "operator": "is not missing"}]}),
-        "roles": wf.add_node("manipulation.column_roles", "Roles", {"target": "sex", "ids": ["year"]}),
-        "ratio": wf.add_node("manipulation.expression", "Bill ratio", {"column": "bill_ratio", "expression": "bill_length_mm / bill_depth_mm"}),
-        "keep": wf.add_node("manipulation.column_filter", "Numbers", {"mode": "exclude", "columns": ["species", "island"]}),
+        "clean": wf.add_node(
+            "manipulation.row_filter",
+            "Complete rows",
+            {"conditions": [{"column": "sex", "operator": "is not missing"}]},
+        ),
+        "roles": wf.add_node(
+            "manipulation.column_roles", "Roles", {"target": "sex", "ids": ["year"]}
+        ),
+        "ratio": wf.add_node(
+            "manipulation.expression",
+            "Bill ratio",
+            {"column": "bill_ratio", "expression": "bill_length_mm / bill_depth_mm"},
+        ),
+        "keep": wf.add_node(
+            "manipulation.column_filter",
+            "Numbers",
+            {"mode": "exclude", "columns": ["species", "island"]},
+        ),
         "learn": wf.add_node("learners.logistic_regression", "Learner", {}),
-        "save": wf.add_node("io.sql_writer", "Store", {"url": "sqlite:///out.sqlite", "table": "clean", "if_exists": "replace"}),
+        "save": wf.add_node(
+            "io.sql_writer",
+            "Store",
+            {"url": "sqlite:///out.sqlite", "table": "clean", "if_exists": "replace"},
+        ),
     }
     chain = ["read", "clean", "roles", "ratio", "keep", "learn"]
     for a, b in zip(chain, chain[1:], strict=False):
@@ -37,13 +55,27 @@ def test_specs_flow_through_manipulation_nodes_into_a_learner(tmp_path, penguins
     assert result.ok, result.errors
     model = wf.output(n["learn"].id)
     assert model.target == "sex"
-    assert model.features == ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "bill_ratio"]
+    assert model.features == [
+        "bill_length_mm",
+        "bill_depth_mm",
+        "flipper_length_mm",
+        "body_mass_g",
+        "bill_ratio",
+    ]
     assert (tmp_path / "out.sqlite").is_file()
 
 
 def test_a_password_reference_is_saved_as_a_reference(tmp_path):
     wf = Workflow(default_catalog())
-    wf.add_node("io.sql_reader", "Orders", {"url": "postgresql+psycopg://ana@db.example/shop", "password": "env:SHOP_DB_PASSWORD", "query": "SELECT 1"})
+    wf.add_node(
+        "io.sql_reader",
+        "Orders",
+        {
+            "url": "postgresql+psycopg://ana@db.example/shop",
+            "password": "env:SHOP_DB_PASSWORD",
+            "query": "SELECT 1",
+        },
+    )
     path = wf.save(tmp_path / "db.knotwork.json")
     text = path.read_text()
     (node,) = json.loads(text)["nodes"]
