@@ -9,7 +9,6 @@ from pydantic import Field
 
 from studio.core import (
     ConfigureError,
-    NodeExecutionError,
     NodeSettings,
     NodeType,
     Port,
@@ -61,11 +60,10 @@ class ExcelReader(NodeType):
                 )
         except ConfigureError:
             raise
-        except (ValueError, OSError, KeyError) as exc:
-            raise NodeExecutionError(f"{path}: not a readable .xlsx workbook: {exc}") from None
-        except Exception as exc:  # openpyxl raises zipfile/XML errors for corrupt files
-            raise NodeExecutionError(
-                f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
+        except Exception as exc:  # openpyxl raises zipfile, XML and value errors for bad files
+            raise ConfigureError(
+                f"{path} is not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+                where="path",
             ) from None
         if not s.header:
             df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]

@@ -120,3 +120,11 @@ def test_table_creator_empty_csv_text_names_the_setting():
     with pytest.raises(ConfigureError) as err:
         run_node("io.table_creator", [], csv_text="  ")
     assert err.value.where == "csv_text"
+
+
+def test_excel_reader_refuses_a_file_that_is_not_a_workbook(tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_text("species,island\nAdelie,Dream\n")
+    with pytest.raises(ConfigureError, match="not a readable .xlsx workbook") as err:
+        run_node("io.excel_reader", [], path=str(path))
+    assert err.value.where == "path"
