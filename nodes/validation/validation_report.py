@@ -236,8 +236,18 @@ class ValidationReport(NodeType):
 
 
 def row_hashes(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """One 64-bit hash per row over the given columns, to find rows shared between sets."""
-    return pd.util.hash_pandas_object(df[columns], index=False).to_numpy()
+    """One 64-bit hash per row over the given columns, to find rows shared between sets.
+
+    Numbers are hashed as floats, so 3 in one table and 3.0 in another (a column that
+    became float through missing values) still count as the same row."""
+    part = df[columns].apply(
+        lambda s: (
+            s.astype(float)
+            if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+            else s
+        )
+    )
+    return pd.util.hash_pandas_object(part, index=False).to_numpy()
 
 
 def _overlap_check(
@@ -302,8 +312,9 @@ def single_feature_scores(model: Model, train: Table, held: Table) -> dict[str, 
             if classify
             else DecisionTreeRegressor(max_depth=4, random_state=0)
         )
-        tree.fit(train.df[[f]], y_train)
-        pred = tree.predict(held.df[[f]])
+        x_train, x_held = _single_column(train.df[f], held.df[f])
+        tree.fit(x_train, y_train)
+        pred = tree.predict(x_held)
         if classify:
             score = (
                 balanced_accuracy_score(y_held, pred)
@@ -320,6 +331,21 @@ def single_feature_scores(model: Model, train: Table, held: Table) -> dict[str, 
             score = max(both) if both else float("nan")
         out[f] = float(score)
     return out
+
+
+def _single_column(train: pd.Series, held: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A feature as a one-column frame a tree can split (text becomes codes learned on train)."""
+    if pd.api.types.is_numeric_dtype(train) and pd.api.types.is_numeric_dtype(held):
+        return train.to_frame(), held.to_frame()
+    categories = pd.unique(train.dropna().astype(str))
+
+    def codes(s: pd.Series) -> pd.DataFrame:
+        c = pd.Categorical(s.astype(str).where(s.notna()), categories=categories).codes.astype(
+            float
+        )
+        return pd.DataFrame({s.name: np.where(c < 0, np.nan, c)}, index=s.index)
+
+    return codes(train), codes(held)
 
 
 def derived_columns(model: Model, tables: list[Table], threshold: float) -> list[str]:
