@@ -133,6 +133,8 @@ def cmd_list(reg, args) -> int:
 
 
 def _version_text(v: dict[str, Any]) -> str:
+    from studio.registry.metrics import check_name, flatten
+
     lin = v["lineage"]
     lines = [
         f"{v['model']}:{v['version']}  (#{v['seq']}, aliases: {', '.join(v['aliases']) or 'none'})",
@@ -143,8 +145,7 @@ def _version_text(v: dict[str, Any]) -> str:
         f"  validation {v['validation_status'] or 'no report'}",
     ]
     for c in (v.get("validation") or {}).get("checks", []):
-        lines.append(f"    {c.get('status', '?'):<5} {c.get('name')}: {c.get('message', '')}")
-    from studio.registry.metrics import flatten
+        lines.append(f"    {c.get('status', '?'):<5} {check_name(c)}: {c.get('message', '')}")
 
     for key, value in flatten(v["metrics"]).items():
         lines.append(f"  metric     {key} = {value:.4g}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .metrics import flatten, manifest_metrics
+from .metrics import flatten, manifest_metrics, validation_report
 
 
 def _nodes(graph: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -94,7 +94,7 @@ def diff_versions(a: dict[str, Any], b: dict[str, Any], graph_a: dict | None, gr
         "input_schema": schema_diff(ma.get("input_schema"), mb.get("input_schema")),
         "output_schema": schema_diff(ma.get("output_schema"), mb.get("output_schema")),
         "metrics": metric_deltas(manifest_metrics(ma), manifest_metrics(mb)),
-        "validation_status": {"a": (ma.get("validation") or {}).get("status"), "b": (mb.get("validation") or {}).get("status")},
+        "validation_status": {"a": (validation_report(ma) or {}).get("status"), "b": (validation_report(mb) or {}).get("status")},
         "lineage": lineage,
         "requirements": _requirements_diff(ma.get("requirements"), mb.get("requirements")),
     }

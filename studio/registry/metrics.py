@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-HELD_OUT = ("validation", "test", "holdout", "cv", "cross_validation", "scorer")
+HELD_OUT = ("validation", "test", "holdout", "cv", "cross_validation", "scores")
 TRAIN = ("train", "training")
+# Bundles built by `knotwork deploy` nest by node label: {"training": {"Logistic Regression":
+# {"accuracy": ..}}, "scores": {"Scorer": {"accuracy": ..}}}; flat layouts work too.
 
 
 def flatten(metrics: Any, prefix: str = "") -> dict[str, float]:
@@ -31,6 +33,9 @@ def held_out_value(metrics: dict[str, Any], name: str) -> tuple[float, str] | No
         for key in (f"{section}.{name}", f"{section}_{name}"):
             if key in flat:
                 return flat[key], key
+        for key, value in flat.items():
+            if key.startswith(f"{section}.") and key.endswith(f".{name}"):
+                return value, key
     if name in flat:
         return flat[name], name
     for key, value in flat.items():
@@ -45,6 +50,9 @@ def train_value(metrics: dict[str, Any], name: str) -> tuple[float, str] | None:
         for key in (f"{section}.{name}", f"{section}_{name}"):
             if key in flat:
                 return flat[key], key
+        for key, value in flat.items():
+            if key.startswith(f"{section}.") and key.endswith(f".{name}"):
+                return value, key
     return None
 
 
@@ -65,7 +73,7 @@ def manifest_metrics(manifest: dict[str, Any]) -> dict[str, Any]:
     """The manifest's metrics plus the Validation Report's scores ({"scores": {"train": x,
     "test": y}, "metric": "accuracy"}), which are the held-out figures policies care about."""
     out: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in (manifest.get("metrics") or {}).items()}
-    validation = manifest.get("validation") or {}
+    validation = validation_report(manifest) or {}
     metric, scores = validation.get("metric"), validation.get("scores")
     if isinstance(metric, str) and isinstance(scores, dict):
         for section, value in scores.items():
@@ -74,3 +82,27 @@ def manifest_metrics(manifest: dict[str, Any]) -> dict[str, Any]:
                 if isinstance(bucket, dict):
                     bucket.setdefault(metric, float(value))
     return out
+
+
+def check_name(check: dict[str, Any]) -> str:
+    """Validation Report checks carry their name under "name" or "check"."""
+    return str(check.get("name") or check.get("check") or "?")
+
+
+def validation_report(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The bundle's Validation Report: the manifest's `validation`, else a Validation Report
+    node's result recorded among the metrics (a dict with "status" and a "checks" list)."""
+    report = manifest.get("validation")
+    if isinstance(report, dict) and report:
+        return report
+
+    def find(node: Any) -> dict[str, Any] | None:
+        if isinstance(node, dict):
+            if isinstance(node.get("checks"), list) and "status" in node:
+                return node
+            for value in node.values():
+                if (found := find(value)) is not None:
+                    return found
+        return None
+
+    return find(manifest.get("metrics") or {})

@@ -24,7 +24,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import RegistryError
-from .metrics import held_out_value, manifest_metrics, metric_names, train_value
+from .metrics import (
+    check_name,
+    held_out_value,
+    manifest_metrics,
+    metric_names,
+    train_value,
+    validation_report,
+)
 
 POLICY_FILE = "knotwork-registry.json"
 
@@ -166,19 +173,22 @@ class PromotionFacts:
 def _validation_check(validation: dict[str, Any] | None) -> tuple[bool, str]:
     if not validation:
         return False, "the bundle carries no Validation Report (add a Validation Report node to the workflow)"
-    failed = [c.get("name", "?") for c in validation.get("checks", []) if c.get("status") == "fail"]
+    failed = [check_name(c) for c in validation.get("checks", []) if c.get("status") == "fail"]
     if failed or validation.get("status") == "fail":
         return False, f"status {validation.get('status')}; failed: {', '.join(failed) or 'overall'}"
     return True, f"status {validation.get('status', '?')}, {len(validation.get('checks', []))} checks, none failed"
 
 
 def _gap(manifest: dict[str, Any], rule: EnvironmentPolicy) -> tuple[float, str] | None:
-    validation = manifest.get("validation") or {}
+    validation = validation_report(manifest) or {}
     if rule.gap_metric is None:
-        for c in validation.get("checks", []):
-            name = str(c.get("name", "")).lower()
-            if ("gap" in name or "overfit" in name) and isinstance(c.get("value"), (int, float)):
-                return float(c["value"]), f"Validation Report check {c.get('name')!r}"
+        gaps = [
+            (float(c["value"]), f"Validation Report check {check_name(c)!r}")
+            for c in validation.get("checks", [])
+            if any(w in check_name(c).lower() for w in ("gap", "overfit")) and isinstance(c.get("value"), (int, float))
+        ]
+        if gaps:
+            return max(gaps)  # the worst held-out set decides
     metrics = manifest_metrics(manifest)
     for name in [rule.gap_metric] if rule.gap_metric else metric_names(metrics):
         tr, ho = train_value(metrics, name), held_out_value(metrics, name)
@@ -219,7 +229,7 @@ def evaluate(config: RegistryConfig, env: str, model: str, version: str, facts: 
 
     m = facts.manifest
     add("permission", True, lambda: (facts.role_allowed, facts.role_detail))
-    add("validation report has no failure", rule.validation_no_failure, lambda: _validation_check(m.get("validation")))
+    add("validation report has no failure", rule.validation_no_failure, lambda: _validation_check(validation_report(m)))
 
     def gap() -> tuple[bool, str]:
         found = _gap(m, rule)

@@ -31,6 +31,7 @@ from .database import (
 )
 from .errors import ArtifactError, NotFoundError, PermissionDeniedError, RegistryError
 from .identity import ROLES, Identity, local_identity, new_token, token_digest, token_from_env
+from .metrics import validation_report
 from .policy import RegistryConfig, load_config
 from .schema import AliasRow, AuditRow, ModelRow, TokenRow, VersionRow
 from .verification import check_integrity
@@ -222,7 +223,7 @@ class Registry:
             git_commit=source.get("git_commit") or lineage.get("git_commit") or git_commit_of(source),
             data_fingerprints=m.get("data_fingerprints") or lineage.get("data_fingerprints") or _reference_hashes(m),
             parameters=m.get("parameters") or lineage.get("parameters") or {},
-            metrics=m.get("metrics") or {}, validation=m.get("validation"), parity=m.get("parity"), manifest=m,
+            metrics=m.get("metrics") or {}, validation=validation_report(m), parity=m.get("parity"), manifest=m,
             author=str(m.get("created_by") or ""), built_at=str(m.get("created_at") or ""),
             registered_by=who.name, registered_at=now(), tags=sorted(set(m.get("tags") or []) | set(tags)),
         )
