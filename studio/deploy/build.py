@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from studio.core.executor import RunResult
 from studio.core.fileformat import dumps, workflow_to_dict
-from studio.core.ports import Metrics, Model, PortType, Transform
+from studio.core.ports import Metrics, Model, PortType, TableSpec, Transform
 from studio.core.workflow import Workflow
 from studio.security.signing import default_signing_key, load_private_key, sign
 
@@ -233,7 +233,8 @@ def build_bundle(
     inputs = workflow.output(scope.input_node)
     expected = workflow.output(scope.output_node)
     input_spec, output_spec = inputs.spec(), expected.spec()
-    # A model's target may reach the Deployment Input in training; requests need not send it.
+    # A model's target may pass through the Deployment Input in training (to score the test
+    # rows); clients do not send it: it leaves the input schema and is filled with missing values.
     targets = {m.target for m in models.values() if m.target} | set(
         input_spec.columns_with_role("target")
     )
@@ -276,7 +277,10 @@ def build_bundle(
         "parameters": jsonable(workflow.parameter_values(parameters)),
         "input_node": {"id": scope.input_node, "label": workflow.node(scope.input_node).label},
         "output_node": {"id": scope.output_node, "label": workflow.node(scope.output_node).label},
-        "input_schema": input_spec.to_json(),
+        "input_schema": TableSpec(
+            tuple(c for c in input_spec.columns if c.name not in optional), input_spec.roles
+        ).to_json(),
+        "captured_input_schema": input_spec.to_json(),
         "optional_columns": optional,
         "output_schema": output_spec.to_json(),
         "metrics": _collect_metrics(workflow, models),

@@ -64,11 +64,14 @@ class Bundle:
         self.version: str = str(manifest["version"])
         self.input_schema = TableSpec.from_json(manifest["input_schema"])
         self.output_schema = TableSpec.from_json(manifest["output_schema"])
-        self._roles = dict(self.input_schema.roles)
-        self.optional_columns: frozenset[str] = frozenset(manifest.get("optional_columns") or ())
-        self.required_columns: list[str] = [
-            c for c in self.input_schema.names if c not in self.optional_columns
-        ]
+        # What the Deployment Input saw in training; columns beyond input_schema (a target) are optional.
+        self._captured = TableSpec.from_json(
+            manifest.get("captured_input_schema") or manifest["input_schema"]
+        )
+        self.optional_columns: frozenset[str] = frozenset(self._captured.names) - set(
+            self.input_schema.names
+        )
+        self._roles = dict(self._captured.roles)
         self._files = {k: v for k, v in files.items() if not k.startswith("state/")}
         self.reference: dict[str, Any] = (
             json.loads(files["reference/profile.json"]) if "reference/profile.json" in files else {}
@@ -141,7 +144,7 @@ class Bundle:
         Raises InputSchemaError for rows that do not fit the input schema, and
         BundleError (or a node's NodeExecutionError) when a node fails.
         """
-        request = Table(conform(df, self.input_schema, self.optional_columns), self._roles)
+        request = Table(conform(df, self._captured, self.optional_columns), self._roles)
         outputs: dict[str, list[Any]] = {}
         for step in self._steps:
             inputs = [

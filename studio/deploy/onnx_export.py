@@ -46,7 +46,9 @@ def _check(data: bytes, model: Model, X: pd.DataFrame, double: bool) -> dict[str
     )
     report: dict[str, Any] = {"rows": int(len(X)), "rtol": rtol, "atol": atol, "outputs": names}
     if model.task == "classification":
-        mism = np.flatnonzero(np.asarray([str(a) != str(b) for a, b in zip(expected, got, strict=True)]))
+        mism = np.flatnonzero(
+            np.asarray([str(a) != str(b) for a, b in zip(expected, got, strict=True)])
+        )
         report["label_mismatches"] = int(len(mism))
         ok = len(mism) == 0
         if hasattr(model.estimator, "predict_proba") and len(outs) > 1:

@@ -59,7 +59,9 @@ def compare(
                 max_diff = max(max_diff, float(np.max(gap)))
             bad = np.flatnonzero(gap > tolerance * np.maximum(1.0, np.abs(np.nan_to_num(ev))))
         else:
-            bad = np.array([i for i, (x, y) in enumerate(zip(e, a, strict=True)) if not _same(x, y)], dtype=int)
+            bad = np.array(
+                [i for i, (x, y) in enumerate(zip(e, a, strict=True)) if not _same(x, y)], dtype=int
+            )
         for i in bad[: MAX_REPORTED - len(diffs)]:
             diffs.append(
                 {

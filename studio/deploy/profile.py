@@ -29,7 +29,9 @@ def _numeric(s: pd.Series) -> dict[str, Any]:
         "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
         "min": float(values.min()),
         "max": float(values.max()),
-        "quantiles": dict(zip(["p01", "p05", "p25", "p50", "p75", "p95", "p99"], map(float, q), strict=True)),
+        "quantiles": dict(
+            zip(["p01", "p05", "p25", "p50", "p75", "p95", "p99"], map(float, q), strict=True)
+        ),
         "histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
     }
 
