@@ -1,0 +1,134 @@
+"""Follow a registry alias from a running server: when `MODEL@ENV` moves, load and verify
+the new bundle in a background thread, then hand it to `holder.swap` in one step.
+
+Requests keep being served by the old bundle until the new one is fully loaded; a bundle
+that fails verification (corrupt artifact, bad signature) is never swapped in.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .errors import RegistryError
+from .resolver import parse_uri
+from .store import Registry
+
+log = logging.getLogger("knotwork.registry.watch")
+
+Loader = Callable[[Path], Any]
+
+
+def bundle_loader(trusted_keys: list[str] | None = None) -> Loader:
+    """Load a bundle the way the server does: hashes and signature verified before anything."""
+
+    def load(path: Path) -> Any:
+        from studio.deploy import Bundle
+
+        return Bundle.load(path, trusted_keys=trusted_keys)
+
+    return load
+
+
+class AliasWatcher:
+    """Polls one alias every `interval` seconds and swaps the holder's bundle when it moves."""
+
+    def __init__(self, uri: str, holder: Any, *, registry: Registry | str | None = None,
+                 load: Loader | None = None, interval: float = 2.0,
+                 on_event: Callable[[dict[str, Any]], None] | None = None):
+        self.model, self.alias = parse_uri(uri)
+        if self.alias is None or "@" not in uri:
+            raise RegistryError(f"{uri!r}: a watched URI names an alias, e.g. registry://{self.model}@prod")
+        self.uri = uri
+        self.holder = holder
+        self.interval = interval
+        self._registry = registry
+        self._own_registry = not isinstance(registry, Registry)
+        self._reg: Registry | None = registry if isinstance(registry, Registry) else None
+        self._load = load or bundle_loader()
+        self._on_event = on_event
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.current_sha: str | None = None
+        self.current_version: str | None = None
+        self._failed_sha: str | None = None
+
+    def _registry_obj(self) -> Registry:
+        if self._reg is None:
+            self._reg = Registry(self._registry if isinstance(self._registry, str) else None)
+        return self._reg
+
+    def _emit(self, kind: str, **info: Any) -> None:
+        event = {"kind": kind, "model": self.model, "alias": self.alias, **info}
+        (log.warning if kind == "error" else log.info)("%s", event)
+        if self._on_event is not None:
+            self._on_event(event)
+
+    def load_current(self) -> Any:
+        """Resolve and load what the alias names now (used at server start); remembers it."""
+        reg = self._registry_obj()
+        target = reg.alias_target(self.model, self.alias)
+        if target is None:
+            raise RegistryError(f"{self.uri}: the alias {self.alias!r} does not point at any version of {self.model!r}")
+        bundle = self._load(reg.resolve(self.model, target["version"]))
+        self.current_sha, self.current_version = target["sha256"], target["version"]
+        return bundle
+
+    def poll_once(self) -> str:
+        """One check: 'unchanged', 'swapped', or 'error' (the old bundle keeps serving)."""
+        try:
+            target = self._registry_obj().alias_target(self.model, self.alias)
+        except Exception as exc:  # the registry is briefly unreachable: keep serving, try again
+            self._emit("error", error=f"cannot read the registry: {exc}")
+            return "error"
+        if target is None or target["sha256"] == self.current_sha:
+            return "unchanged"
+        if target["sha256"] == self._failed_sha:
+            return "error"  # already reported; wait for the alias to move again
+        try:
+            path = self._registry_obj().resolve(self.model, target["version"])
+            bundle = self._load(path)
+            self.holder.swap(bundle)
+        except Exception as exc:
+            self._failed_sha = target["sha256"]
+            self._emit("error", version=target["version"], error=str(exc))
+            return "error"
+        previous = self.current_version
+        self.current_sha, self.current_version, self._failed_sha = target["sha256"], target["version"], None
+        self._emit("swapped", version=target["version"], previous=previous)
+        return "swapped"
+
+    def attach(self, holder: Any) -> AliasWatcher:
+        """Give the watcher the holder the server built from `load_current()`, and start it."""
+        self.holder = holder
+        return self.start()
+
+    def start(self) -> AliasWatcher:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"registry-watch {self.uri}", daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.poll_once()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._own_registry and self._reg is not None:
+            self._reg.close()
+            self._reg = None
+
+
+def follow(uri: str, trusted_keys: list[str] | None = None, registry: Registry | str | None = None,
+           interval: float = 2.0) -> tuple[Any, AliasWatcher]:
+    """For `knotwork serve registry://MODEL@ENV`: the verified bundle the alias names now, and
+    a watcher to `attach(holder)` once the server holds that bundle."""
+    watcher = AliasWatcher(uri, None, registry=registry, load=bundle_loader(trusted_keys), interval=interval)
+    return watcher.load_current(), watcher

@@ -1,0 +1,124 @@
+"""A server following registry://MODEL@ENV swaps to the new bundle when the alias moves,
+and never swaps in a bundle that fails verification."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from studio.core import Workflow
+from studio.registry.watch import AliasWatcher, bundle_loader, follow
+from studio.serve import ModelHolder
+
+
+def _iris_workflow(csv: Path, C: float) -> Workflow:
+    wf = Workflow.new("iris")
+    read = wf.add_node("io.csv_reader", settings={"path": str(csv)})
+    roles = wf.add_node("manipulation.column_roles", settings={"target": "species"})
+    split = wf.add_node("validation.partitioning", settings={"method": "stratified", "column": "species", "seed": 1})
+    learn = wf.add_node("learners.logistic_regression", settings={"C": C})
+    dep_in = wf.add_node("deployment.input")
+    predict = wf.add_node("scoring.predictor")
+    dep_out = wf.add_node("deployment.output")
+    wf.connect(read.id, 0, roles.id, 0)
+    wf.connect(roles.id, 0, split.id, 0)
+    wf.connect(split.id, "train", learn.id, 0)
+    wf.connect(split.id, "test", dep_in.id, 0)
+    wf.connect(learn.id, 0, predict.id, "model")
+    wf.connect(dep_in.id, 0, predict.id, "table")
+    wf.connect(predict.id, 0, dep_out.id, 0)
+    return wf
+
+
+@pytest.fixture(scope="session")
+def real_bundles(tmp_path_factory):
+    """Two real signed bundles (C=1 and C=0.01) and the folder of the key that signed them."""
+    from sklearn.datasets import load_iris
+
+    from studio.deploy import build_bundle
+
+    root = tmp_path_factory.mktemp("iris")
+    home = root / "home"
+    old = os.environ.get("KNOTWORK_HOME")
+    os.environ["KNOTWORK_HOME"] = str(home)
+    try:
+        data = load_iris(as_frame=True)
+        df = data.frame.rename(columns=lambda c: c.replace(" (cm)", "").replace(" ", "_"))
+        df["species"] = data.target_names[data.target]
+        csv = root / "iris.csv"
+        df.drop(columns="target").to_csv(csv, index=False)
+        out = {}
+        for version, C in (("1", 1.0), ("2", 0.01)):
+            out[version] = build_bundle(_iris_workflow(csv, C), root / f"iris-{version}", name="iris", version=version).path
+    finally:
+        if old is None:
+            os.environ.pop("KNOTWORK_HOME", None)
+        else:
+            os.environ["KNOTWORK_HOME"] = old
+    return out, [str(home / "keys" / "trusted")]
+
+
+@pytest.fixture
+def served(registry, real_bundles):
+    paths, keys = real_bundles
+    for p in paths.values():
+        registry.register(p)
+    registry.promote("iris:1", "dev")
+    bundle, watcher = follow("registry://iris@dev", keys, registry)
+    holder = ModelHolder(bundle)
+    watcher.holder = holder
+    return registry, watcher, holder
+
+
+ROW = pd.DataFrame([{"sepal_length": 5.9, "sepal_width": 3.0, "petal_length": 4.2, "petal_width": 1.5}])
+
+
+def test_watcher_swaps_to_the_version_the_alias_moves_to(served):
+    registry, watcher, holder = served
+    assert holder.current.version == "1"
+    assert watcher.poll_once() == "unchanged"
+    registry.promote("iris:2", "dev", reason="retrained")
+    assert watcher.poll_once() == "swapped"
+    assert holder.current.version == "2" and watcher.current_version == "2"
+    assert "prediction" in holder.current.bundle.predict(ROW).columns
+
+
+def test_corrupt_new_version_is_never_swapped_in(served):
+    registry, watcher, holder = served
+    artifact = Path(registry.version("iris", "2")["artifact"])
+    victim = next(p for p in sorted(artifact.rglob("*")) if p.is_file() and p.parent.name == "state")
+    victim.write_bytes(b"corrupted")
+    events = []
+    watcher._on_event = events.append
+    registry.promote("iris:2", "dev")
+    assert watcher.poll_once() == "error"
+    assert holder.current.version == "1"
+    assert events[-1]["kind"] == "error" and "corrupt" in events[-1]["error"]
+    assert watcher.poll_once() == "error" and len(events) == 1  # reported once, not on every poll
+
+
+def test_background_thread_follows_a_rollback(served):
+    registry, watcher, holder = served
+    registry.promote("iris:2", "dev")
+    swapped = threading.Event()
+    watcher._on_event = lambda e: swapped.set() if e["kind"] == "swapped" else None
+    watcher.interval = 0.05
+    watcher.start()
+    try:
+        assert swapped.wait(30) and holder.current.version == "2"
+        swapped.clear()
+        registry.rollback("iris", "dev", reason="bad latency")
+        assert swapped.wait(30) and holder.current.version == "1"
+    finally:
+        watcher.stop()
+
+
+def test_watching_needs_an_alias(registry):
+    from studio.registry import RegistryError
+
+    with pytest.raises(RegistryError, match="names an alias"):
+        AliasWatcher("registry://iris:3", None, registry=registry, load=bundle_loader())
