@@ -21,7 +21,7 @@ CLASSIFIERS = [
     ("learners.knn_classifier", {"n_neighbors": 7}, 0.93),
     ("learners.naive_bayes", {}, 0.90),
     ("learners.svm_classifier", {}, 0.95),
-    ("learners.mlp_classifier", {"hidden_layers": [16], "max_iter": 300}, 0.94),
+    ("learners.mlp_classifier", {"hidden_layers": [16], "max_iter": 600}, 0.94),
 ]
 IDS = [c[0].split(".")[1] for c in CLASSIFIERS]
 
@@ -36,12 +36,25 @@ def cancer_split(breast_cancer_df):
     return train_scaled, test_scaled
 
 
+@pytest.fixture(scope="module")
+def fitted(cancer_split):
+    """One fit per learner shared by the tests of this module (fits are the slow part)."""
+    cache: dict = {}
+
+    def fit(type_id: str, settings: dict):
+        if type_id not in cache:
+            (cache[type_id],) = run_node(type_id, [cancer_split[0]], **settings)
+        return cache[type_id]
+
+    return fit
+
+
 @pytest.mark.parametrize(("type_id", "settings", "floor"), CLASSIFIERS, ids=IDS)
 def test_classifier_predicts_held_out_rows_well_through_the_predictor(
-    cancer_split, type_id, settings, floor
+    cancer_split, fitted, type_id, settings, floor
 ):
     train, test = cancer_split
-    (model,) = run_node(type_id, [train], **settings)
+    model = fitted(type_id, settings)
     assert model.task == "classification" and model.target == "target"
     assert model.classes == ["benign", "malignant"]
     assert len(model.features) == 30 and model.learner == type_id
@@ -55,10 +68,10 @@ def test_classifier_predicts_held_out_rows_well_through_the_predictor(
 
 @pytest.mark.parametrize(("type_id", "settings", "floor"), CLASSIFIERS, ids=IDS)
 def test_classifier_is_reproducible_and_round_trips_through_skops(
-    cancer_split, type_id, settings, floor
+    cancer_split, fitted, type_id, settings, floor
 ):
     train, test = cancer_split
-    (first,) = run_node(type_id, [train], **settings)
+    first = fitted(type_id, settings)
     (second,) = run_node(type_id, [train], **settings)
     (a,) = run_node("scoring.predictor", [first, test])
     (b,) = run_node("scoring.predictor", [second, test])

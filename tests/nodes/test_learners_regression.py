@@ -40,12 +40,25 @@ def diabetes_split(diabetes_df):
     return train_scaled, test_scaled
 
 
+@pytest.fixture(scope="module")
+def fitted(diabetes_split):
+    """One fit per learner shared by the tests of this module (fits are the slow part)."""
+    cache: dict = {}
+
+    def fit(type_id: str, settings: dict):
+        if type_id not in cache:
+            (cache[type_id],) = run_node(type_id, [diabetes_split[0]], **settings)
+        return cache[type_id]
+
+    return fit
+
+
 @pytest.mark.parametrize(("type_id", "settings", "floor"), REGRESSORS, ids=IDS)
 def test_regressor_predicts_held_out_rows_through_the_predictor(
-    diabetes_split, type_id, settings, floor
+    diabetes_split, fitted, type_id, settings, floor
 ):
     train, test = diabetes_split
-    (model,) = run_node(type_id, [train], **settings)
+    model = fitted(type_id, settings)
     assert model.task == "regression" and model.target == "target" and model.classes is None
     assert len(model.features) == 10
     assert set(model.metrics) == {"r2", "rmse"} and model.metrics["rmse"] > 0
@@ -56,10 +69,10 @@ def test_regressor_predicts_held_out_rows_through_the_predictor(
 
 @pytest.mark.parametrize(("type_id", "settings", "floor"), REGRESSORS, ids=IDS)
 def test_regressor_is_reproducible_and_round_trips_through_skops(
-    diabetes_split, type_id, settings, floor
+    diabetes_split, fitted, type_id, settings, floor
 ):
     train, test = diabetes_split
-    (first,) = run_node(type_id, [train], **settings)
+    first = fitted(type_id, settings)
     (second,) = run_node(type_id, [train], **settings)
     X = test.df[first.features]
     np.testing.assert_array_equal(first.estimator.predict(X), second.estimator.predict(X))
