@@ -64,7 +64,7 @@ def pick_columns(
         target = [c for c in chosen if spec.role_of(c) == "target"]
         if target:
             raise ConfigureError(
-                f"{target[0]!r} is the target column: preprocessing it would leak into training",
+                f"{target[0]!r} is the target column: leave it out (a deployed model never receives the target, so its transform could not run there)",
                 where=setting,
             )
         return list(chosen)
