@@ -141,3 +141,11 @@ def test_a_table_without_the_model_features_is_refused_before_running(model, pen
 def test_group_folds_without_a_group_column_are_a_configure_error(model, penguins_clean):
     with pytest.raises(ConfigureError, match="column"):
         run_node("validation.cross_validation", [model, penguins_clean], method="group")
+
+
+def test_parallel_folds_give_the_same_results_as_serial_ones(model, penguins_clean):
+    table = penguins_clean.with_df(penguins_clean.df.sample(120, random_state=0))
+    serial = run_node("validation.cross_validation", [model, table], folds=3, n_jobs=1)
+    parallel = run_node("validation.cross_validation", [model, table], folds=3, n_jobs=2)
+    pd.testing.assert_frame_equal(serial[0].df, parallel[0].df)
+    pd.testing.assert_frame_equal(serial[1].df, parallel[1].df)
