@@ -7,6 +7,7 @@ rows or in production) is handled by the `unseen` setting, never silently re-cod
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Literal
 
 import numpy as np
@@ -164,7 +165,7 @@ class CategoryEncoder(PreprocessingNode):
 
 
 def _duplicates(names: list[str]) -> list[str]:
-    return sorted({n for n in names if names.count(n) > 1})
+    return sorted(n for n, k in Counter(names).items() if k > 1)
 
 
 def _one_hot_spec(spec: TableSpec, layout: dict[str, list[Any]], reserved: bool) -> TableSpec:
