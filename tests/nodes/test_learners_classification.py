@@ -139,3 +139,47 @@ def test_every_learner_setting_has_a_description():
     for node_type in learners:
         for name, field in node_type.Settings.model_fields.items():
             assert field.description, f"{node_type.type_id}.{name} has no description"
+
+
+def test_workflow_preprocesses_on_train_only_and_scores_test_rows():
+    from studio.core import Workflow
+    from tests.conftest import ROOT
+
+    wf = Workflow.new("penguins")
+    csv = str(ROOT / "workspace_templates" / "penguins" / "penguins.csv")
+    reader = wf.add_node("io.csv_reader", settings={"path": csv})
+    split = wf.add_node("validation.partitioning", settings={"column": "species", "seed": 2})
+    fill = wf.add_node("preprocessing.missing_value")
+    enc = wf.add_node(
+        "preprocessing.category_encoder",
+        settings={"columns": ["island", "sex"], "method": "ordinal"},
+    )
+    fill_test = wf.add_node("preprocessing.apply_transform", "Fill test")
+    enc_test = wf.add_node("preprocessing.apply_transform", "Encode test")
+    learner = wf.add_node(
+        "learners.random_forest_classifier", settings={"target": "species", "n_estimators": 30}
+    )
+    predict = wf.add_node("scoring.predictor")
+    for src, sp, dst, dp in [
+        (reader, 0, split, 0),
+        (split, "train", fill, 0),
+        (fill, "table", enc, 0),
+        (fill, "transform", fill_test, "transform"),
+        (split, "test", fill_test, "table"),
+        (enc, "transform", enc_test, "transform"),
+        (fill_test, 0, enc_test, "table"),
+        (enc, "table", learner, 0),
+        (learner, 0, predict, "model"),
+        (enc_test, 0, predict, "table"),
+    ]:
+        wf.connect(src.id, sp, dst.id, dp)
+    report = wf.configure()
+    assert report.ok, report.problems()
+    (model_spec,) = report.output_specs(learner.id)
+    assert "species" not in model_spec.features and "island" in model_spec.features
+    assert "prediction" in report.output_specs(predict.id)[0].names
+    result = wf.run()
+    assert result.ok, result.errors
+    pred = result.output(predict.id).df
+    assert len(pred) == len(result.output(split.id, "test").df)
+    assert accuracy_score(pred["species"], pred["prediction"]) > 0.9
