@@ -110,3 +110,33 @@ def _requirements_diff(a: Any, b: Any) -> list[dict[str, Any]]:
 
     ra, rb = as_map(a), as_map(b)
     return [{"package": p, "a": ra.get(p), "b": rb.get(p)} for p in sorted(set(ra) | set(rb)) if ra.get(p) != rb.get(p)]
+
+
+def diff_text(d: dict[str, Any]) -> str:
+    """The diff as a reviewer reads it: one change per line."""
+    lines = [f"{d['model']}: {d['a']} → {d['b']}" + ("  (identical content)" if d["same_content"] else "")]
+    g = d["graph"]
+    if not g.get("available"):
+        lines.append(f"  graph: {g.get('note')}")
+    else:
+        lines += [f"  + node {n['label']} ({n['type_id']})" for n in g["added_nodes"]]
+        lines += [f"  - node {n['label']} ({n['type_id']})" for n in g["removed_nodes"]]
+        lines += [f"  ~ {c['label']}.{c['setting']}: {c['before']!r} → {c['after']!r}" for c in g["changed_settings"]]
+        lines += [f"  + wire {c[0]}.{c[1]} → {c[2]}.{c[3]}" for c in g["added_connections"]]
+        lines += [f"  - wire {c[0]}.{c[1]} → {c[2]}.{c[3]}" for c in g["removed_connections"]]
+    for side in ("input_schema", "output_schema"):
+        s = d[side]
+        lines += [f"  + {side} column {c}" for c in s["added"]] + [f"  - {side} column {c}" for c in s["removed"]]
+        lines += [f"  ~ {side} column {c['column']}: {c['before']} → {c['after']}" for c in s["changed"]]
+    for m in d["metrics"]:
+        if m["delta"] is None:
+            lines.append(f"  metric {m['metric']}: {m['a']} → {m['b']}")
+        elif m["delta"] != 0:
+            lines.append(f"  metric {m['metric']}: {m['a']:.4g} → {m['b']:.4g} ({m['delta']:+.4g})")
+    for key, change in d["lineage"].items():
+        if key != "data_fingerprints":
+            lines.append(f"  {key}: {change['a']} → {change['b']}")
+    if "data_fingerprints" in d["lineage"]:
+        lines.append("  training data changed (data fingerprints differ)")
+    lines += [f"  requirement {r['package']}: {r['a'] or '-'} → {r['b'] or '-'}" for r in d["requirements"]]
+    return "\n".join(lines)

@@ -410,7 +410,10 @@ def git_commit_of(source: dict[str, Any]) -> str | None:
     try:
         if source.get("sha256") and hashlib.sha256(path.read_bytes()).hexdigest() != source["sha256"]:
             return None
-        run = lambda *a: subprocess.run(["git", *a], cwd=path.parent, capture_output=True, text=True, timeout=10)  # noqa: E731
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(["git", *args], cwd=path.parent, capture_output=True, text=True, timeout=10)
+
         head = run("rev-parse", "HEAD")
         if head.returncode != 0:
             return None

@@ -1,0 +1,363 @@
+"""Registry panel: models, their versions and environments, metrics over versions, the
+policy report, promote/approve/rollback (confirmed, with a reason), diff and audit log.
+
+A view over `studio.registry.Registry`; every decision (policy, permissions, audit) stays
+there. Registry calls are short database transactions, so they run on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.errors import KnotworkError
+from studio.registry import PromotionRefusedError, Registry
+from studio.registry.diff import diff_text
+from studio.registry.metrics import flatten, manifest_metrics
+
+VERSION_COLUMNS = ("Version", "Registered", "By", "Validation", "Parity", "Aliases")
+LOG_COLUMNS = ("#", "When (UTC)", "Who", "Action", "Outcome", "Version", "Env", "Why")
+
+
+def _mono(widget: QWidget) -> QWidget:
+    font = QFont("monospace")
+    font.setStyleHint(QFont.TypeWriter)
+    widget.setFont(font)
+    return widget
+
+
+class ConfirmDialog(QDialog):
+    """Shows what is about to happen (and the policy report) and asks for a reason."""
+
+    def __init__(self, title: str, details: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName("registryConfirm")
+        layout = QVBoxLayout(self)
+        self.details = _mono(QPlainTextEdit(details))
+        self.details.setReadOnly(True)
+        self.details.setMinimumSize(620, 220)
+        self.reason = QLineEdit(placeholderText="Reason (kept in the audit log)")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.reason.textChanged.connect(lambda t: self.buttons.button(QDialogButtonBox.Ok).setEnabled(bool(t.strip())))
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(False)
+        layout.addWidget(self.details)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.buttons)
+
+
+class MetricsChart(QWidget):
+    """One metric across a model's versions, as a line; the metric is chosen in a combo box."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.metric = QComboBox()
+        self.metric.currentTextChanged.connect(lambda _t: self._draw())
+        self.figure = Figure(figsize=(5, 3), tight_layout=True)
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.metric)
+        layout.addWidget(self.canvas)
+        self.series: dict[str, list[tuple[str, float]]] = {}
+
+    def set_versions(self, versions: list[dict[str, Any]]) -> None:
+        series: dict[str, list[tuple[str, float]]] = {}
+        for v in versions:
+            for key, value in flatten(manifest_metrics(v.get("manifest") or {"metrics": v["metrics"]})).items():
+                series.setdefault(key, []).append((v["version"], value))
+        self.series = series
+        keep = self.metric.currentText()
+        self.metric.blockSignals(True)
+        self.metric.clear()
+        self.metric.addItems(sorted(series))
+        if keep in series:
+            self.metric.setCurrentText(keep)
+        self.metric.blockSignals(False)
+        self._draw()
+
+    def _draw(self) -> None:
+        self.figure.clear()
+        ax = self.figure.add_subplot(111)
+        points = self.series.get(self.metric.currentText(), [])
+        if points:
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o")
+            ax.set_xlabel("version")
+            ax.set_ylabel(self.metric.currentText().rsplit(".", 1)[-1])
+            ax.grid(alpha=0.3)
+        else:
+            ax.text(0.5, 0.5, "no metrics recorded", ha="center", va="center", transform=ax.transAxes)
+        self.canvas.draw_idle()
+
+
+class RegistryPanel(QWidget):
+    """The registry as the studio shows it; a dock of the main window."""
+
+    changed = Signal(object)  # the result dict of a promotion, approval or rollback
+    failed = Signal(str)
+
+    def __init__(self, registry: Registry | Callable[[], Registry] | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("registryPanel")
+        self._registry = registry
+        self._reg: Registry | None = registry if isinstance(registry, Registry) else None
+        self.models = QListWidget()
+        self.models.currentTextChanged.connect(lambda _t: self.show_model())
+        self.environments = QLabel()
+        self.environments.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.versions = self._table(VERSION_COLUMNS)
+        self.versions.itemSelectionChanged.connect(self._version_selected)
+        self.env = QComboBox()
+        self.promote_button = QPushButton("Promote…")
+        self.approve_button = QPushButton("Approve…")
+        self.rollback_button = QPushButton("Roll back…")
+        self.promote_button.clicked.connect(self.promote_selected)
+        self.approve_button.clicked.connect(self.approve_selected)
+        self.rollback_button.clicked.connect(self.rollback_env)
+        self.report = _mono(QPlainTextEdit(readOnly=True))
+        self.chart = MetricsChart()
+        self.diff_a, self.diff_b = QComboBox(), QComboBox()
+        self.diff_view = _mono(QPlainTextEdit(readOnly=True))
+        self.diff_a.currentTextChanged.connect(lambda _t: self.show_diff())
+        self.diff_b.currentTextChanged.connect(lambda _t: self.show_diff())
+        self.log = self._table(LOG_COLUMNS)
+        self.status = QLabel()
+        self._build()
+        self._versions_data: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------------ layout
+    @staticmethod
+    def _table(columns: tuple[str, ...]) -> QTableWidget:
+        t = QTableWidget(0, len(columns))
+        t.setHorizontalHeaderLabels(list(columns))
+        t.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        t.setSelectionBehavior(QAbstractItemView.SelectRows)
+        t.setSelectionMode(QAbstractItemView.SingleSelection)
+        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        t.horizontalHeader().setStretchLastSection(True)
+        t.verticalHeader().setVisible(False)
+        return t
+
+    def _build(self) -> None:
+        versions_tab = QWidget()
+        v = QVBoxLayout(versions_tab)
+        v.addWidget(self.environments)
+        v.addWidget(self.versions, 3)
+        actions = QHBoxLayout()
+        actions.addWidget(QLabel("Environment:"))
+        actions.addWidget(self.env)
+        for b in (self.promote_button, self.approve_button, self.rollback_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        v.addLayout(actions)
+        v.addWidget(QLabel("Policy report"))
+        v.addWidget(self.report, 2)
+        diff_tab = QWidget()
+        d = QVBoxLayout(diff_tab)
+        pick = QHBoxLayout()
+        pick.addWidget(QLabel("From"))
+        pick.addWidget(self.diff_a)
+        pick.addWidget(QLabel("to"))
+        pick.addWidget(self.diff_b)
+        pick.addStretch(1)
+        d.addLayout(pick)
+        d.addWidget(self.diff_view)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(versions_tab, "Versions")
+        self.tabs.addTab(self.chart, "Metrics")
+        self.tabs.addTab(diff_tab, "Diff")
+        self.tabs.addTab(self.log, "Audit log")
+        split = QSplitter()
+        split.addWidget(self.models)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(1, 4)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.status)
+        self.env.currentTextChanged.connect(lambda _t: self._version_selected())
+
+    # ------------------------------------------------------------------ data
+    @property
+    def registry(self) -> Registry:
+        if self._reg is None:
+            self._reg = self._registry() if callable(self._registry) else Registry(self._registry)
+        return self._reg
+
+    def _guard(self, work: Callable[[], Any]) -> Any:
+        """Run a registry call; show its error in the status line instead of raising into Qt."""
+        try:
+            return work()
+        except KnotworkError as exc:
+            self.status.setText(str(exc).splitlines()[0])
+            self.failed.emit(str(exc))
+            return None
+
+    def refresh(self) -> None:
+        current = self.models.currentItem().text() if self.models.currentItem() else None
+        models = self._guard(self.registry.models)
+        if models is None:
+            return
+        self.env.blockSignals(True)
+        keep_env = self.env.currentText()
+        self.env.clear()
+        self.env.addItems(self.registry.config.environments)
+        if keep_env:
+            self.env.setCurrentText(keep_env)
+        self.env.blockSignals(False)
+        self.models.blockSignals(True)
+        self.models.clear()
+        self.models.addItems([m["name"] for m in models])
+        self.models.blockSignals(False)
+        names = [m["name"] for m in models]
+        if names:
+            self.models.setCurrentRow(names.index(current) if current in names else 0)
+        self.show_model()
+        self.status.setText(f"{len(names)} model(s) in {self.registry!r}")
+
+    @property
+    def model_name(self) -> str | None:
+        item = self.models.currentItem()
+        return item.text() if item else None
+
+    @property
+    def selected_version(self) -> str | None:
+        rows = self.versions.selectionModel().selectedRows() if self.versions.selectionModel() else []
+        return self.versions.item(rows[0].row(), 0).text() if rows else None
+
+    def show_model(self) -> None:
+        name = self.model_name
+        if not name:
+            return
+        info = self._guard(lambda: self.registry.model(name))
+        if info is None:
+            return
+        self.environments.setText("   ".join(f"<b>{e}</b>: {v or '—'}" for e, v in info["environments"].items()))
+        keep = self.selected_version
+        full = [self.registry.version(name, v["version"]) for v in info["versions"]]
+        self._versions_data = full
+        self.versions.setRowCount(len(full))
+        for r, v in enumerate(full):
+            parity = {True: "passed", False: "FAILED"}.get(v["parity_passed"], "—")
+            cells = (v["version"], v["registered_at"][:19].replace("T", " "), v["registered_by"],
+                     v["validation_status"] or "—", parity, ", ".join(v["aliases"]))
+            for c, text in enumerate(cells):
+                self.versions.setItem(r, c, QTableWidgetItem(text))
+        labels = [v["version"] for v in full]
+        if labels:
+            self.versions.selectRow(labels.index(keep) if keep in labels else len(labels) - 1)
+        self.chart.set_versions(full)
+        for combo, pick in ((self.diff_a, -2), (self.diff_b, -1)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(labels)
+            if labels:
+                combo.setCurrentIndex(max(0, len(labels) + pick))
+            combo.blockSignals(False)
+        self.show_diff()
+        self._fill_log(name)
+
+    def _fill_log(self, name: str) -> None:
+        entries = self._guard(lambda: self.registry.log(name)) or []
+        self.log.setRowCount(len(entries))
+        for r, e in enumerate(reversed(entries)):
+            cells = (str(e["id"]), e["at"][:19].replace("T", " "), e["actor"], e["action"], e["outcome"],
+                     e["version"], e["environment"], e["reason"])
+            for c, text in enumerate(cells):
+                self.log.setItem(r, c, QTableWidgetItem(text))
+
+    def _version_selected(self) -> None:
+        version, env = self.selected_version, self.env.currentText()
+        if not (self.model_name and version and env):
+            self.report.setPlainText("")
+            return
+        report = self._guard(lambda: self.registry.check(f"{self.model_name}:{version}", env))
+        if report is not None:
+            self.report.setPlainText(report.text())
+
+    def show_diff(self) -> None:
+        a, b, name = self.diff_a.currentText(), self.diff_b.currentText(), self.model_name
+        if not (a and b and name):
+            self.diff_view.setPlainText("")
+            return
+        d = self._guard(lambda: self.registry.diff(f"{name}:{a}", f"{name}:{b}"))
+        if d is not None:
+            self.diff_view.setPlainText(diff_text(d))
+
+    # ------------------------------------------------------------------ actions
+    def confirm(self, title: str, details: str) -> str | None:
+        """Ask before acting; return the reason given, or None when cancelled."""
+        dialog = ConfirmDialog(title, details, self)
+        return dialog.reason.text().strip() if dialog.exec() == QDialog.Accepted else None
+
+    def _act(self, title: str, details: str, work: Callable[[str], dict[str, Any]]) -> dict[str, Any] | None:
+        reason = self.confirm(title, details)
+        if reason is None:
+            return None
+        try:
+            result = work(reason)
+        except PromotionRefusedError as exc:
+            self.report.setPlainText(exc.report.text())
+            self.status.setText(f"refused: {exc.report.model}:{exc.report.version} → {exc.report.environment}")
+            self.failed.emit(str(exc))
+            self._fill_log(self.model_name or "")
+            return None
+        except KnotworkError as exc:
+            self.status.setText(str(exc).splitlines()[0])
+            self.failed.emit(str(exc))
+            self._fill_log(self.model_name or "")
+            return None
+        self.status.setText(f"{result['model']}@{result['environment']}: {result['status']} ({result['version']})")
+        self.show_model()
+        self.changed.emit(result)
+        return result
+
+    def promote_selected(self) -> dict[str, Any] | None:
+        name, version, env = self.model_name, self.selected_version, self.env.currentText()
+        if not (name and version and env):
+            return None
+        report = self._guard(lambda: self.registry.check(f"{name}:{version}", env))
+        text = report.text() if report is not None else ""
+        return self._act(f"Promote {name}:{version} to {env}", text,
+                         lambda reason: self.registry.promote(f"{name}:{version}", env, reason))
+
+    def approve_selected(self) -> dict[str, Any] | None:
+        name, version, env = self.model_name, self.selected_version, self.env.currentText()
+        if not (name and version and env):
+            return None
+        return self._act(f"Approve {name}:{version} for {env}",
+                         f"You approve {name}:{version} for {env} as the second person (four eyes).",
+                         lambda reason: self.registry.approve(f"{name}:{version}", env, reason))
+
+    def rollback_env(self) -> dict[str, Any] | None:
+        name, env = self.model_name, self.env.currentText()
+        if not (name and env):
+            return None
+        history = self._guard(lambda: self.registry.alias_history(name, env)) or []
+        lines = [f"{m['at'][:19]}  {m['kind']:<8} {m['from'] or '—'} → {m['to'] or '—'}  {m['actor']}" for m in history]
+        return self._act(f"Roll back {name}@{env}", "\n".join([f"{env} moves back one step. History:", *lines]),
+                         lambda reason: self.registry.rollback(name, env, reason))
