@@ -146,7 +146,8 @@ class CrossValidation(NodeType):
             )
         except ValueError as exc:
             raise NodeExecutionError(
-                f"cross-validation failed ({s.method}, {s.folds} folds): {exc}"
+                f"cross-validation failed ({s.method}, {s.folds} folds): {exc} "
+                "(fewer folds or another method may help)"
             ) from None
         ctx.progress(0.8, "pooling out-of-fold predictions")
         folds = _fold_table(cv, names, model.task)
