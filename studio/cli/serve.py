@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="serve a bundle over HTTP (REST, Open Inference Protocol, web form)",
         description="Load a bundle (hashes and signature verified first) and serve it with uvicorn.",
     )
-    p.add_argument("bundle", help="bundle directory or .zip")
+    p.add_argument("bundle", help="bundle directory or .zip, or registry://MODEL@ENV (follows the alias as it moves)")
+    p.add_argument("--registry", metavar="URL", help="registry for registry:// bundles (default: $KNOTWORK_REGISTRY_URL or the workspace's)")
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -66,6 +67,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-monitor", action="store_true", help="do not log scored rows; /feedback answers 404"
     )
     p.add_argument(
+        "--no-onnx",
+        action="store_true",
+        help="score with the bundle's graph even when it carries a checked model.onnx",
+    )
+    p.add_argument(
         "--access-log",
         action="store_true",
         help="log every request (off by default: it costs latency)",
@@ -92,9 +98,14 @@ def _token(args: argparse.Namespace) -> str | None:
     return token.strip() if token else None
 
 
-def load_bundle(path: str, keys: list[str] | None) -> Any:
+def load_bundle(path: str, keys: list[str] | None, registry: str | None = None) -> Any:
     """Load and verify a bundle; nothing in it runs before its hashes and signature check out."""
     from studio.deploy import Bundle
+
+    if path.startswith("registry://"):
+        from studio.registry import resolve
+
+        path = str(resolve(path, registry))
 
     if not Path(path).exists():
         raise KnotworkError(
@@ -107,10 +118,10 @@ def build_app(config: dict[str, Any], token: str | None) -> Any:
     """The app of one server process, from the settings `run` collected."""
     from studio.serve import ModelHolder, SQLiteSink, create_app
 
-    bundle = load_bundle(config["bundle"], config.get("keys"))
+    bundle = load_bundle(config["bundle"], config.get("keys"), config.get("registry"))
     sink = None if config.get("monitor_db") is None else SQLiteSink(config["monitor_db"])
     app = create_app(
-        ModelHolder(bundle),
+        ModelHolder(bundle, fast_path=config.get("fast_path", True)),
         token=token,
         max_body_bytes=int(config["max_body_mb"] * 1024 * 1024),
         unknown_category=config["unknown_category"],
@@ -118,6 +129,10 @@ def build_app(config: dict[str, Any], token: str | None) -> Any:
     )
     if sink is not None:
         app.router.on_shutdown.append(sink.close)
+    if config["bundle"].startswith("registry://"):
+        from studio.registry.watch import watch_server
+
+        watch_server(app, config["bundle"], config.get("keys"), config.get("registry"))
     return app
 
 
@@ -137,11 +152,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     token = _token(args)
     config = {
-        "bundle": str(Path(args.bundle).resolve()),
+        "bundle": args.bundle if args.bundle.startswith("registry://") else str(Path(args.bundle).resolve()),
+        "registry": args.registry,
         "keys": args.key,
         "unknown_category": args.unknown_category,
         "max_body_mb": args.max_body_mb,
         "monitor_db": None if args.no_monitor else str(Path(args.monitor_db).resolve()),
+        "fast_path": not args.no_onnx,
     }
     common = {
         "host": args.host,
@@ -159,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
         )
         uvicorn.run(app, **common)
         return 0
-    load_bundle(config["bundle"], config["keys"])  # fail here, once, rather than in every worker
+    load_bundle(config["bundle"], config["keys"], config["registry"])  # fail here, once, rather than in every worker
     os.environ[CONFIG_ENV] = json.dumps(config)
     if token:
         os.environ[TOKEN_ENV] = token

@@ -28,7 +28,7 @@ OIP_DATATYPES = {"number": "FP64", "integer": "INT64", "boolean": "BOOL"}
 class ServedModel:
     """A loaded bundle compiled for serving: input parser, output column order, metadata."""
 
-    def __init__(self, bundle: Any):
+    def __init__(self, bundle: Any, fast_path: bool = True):
         self.bundle = bundle
         self.name = str(bundle.name)
         self.version = str(bundle.version)
@@ -38,8 +38,9 @@ class ServedModel:
         )
         self.output_spec: TableSpec | None = bundle.output_schema
         self.inputs = InputSchema(self.input_spec)
+        self.fast: OnnxScorer | None = None
         try:
-            self.fast = OnnxScorer.build(bundle, self.inputs)
+            self.fast = OnnxScorer.build(bundle, self.inputs) if fast_path else None
         except (
             Exception
         ) as exc:  # the graph path always works; never refuse a bundle over its ONNX copy
@@ -137,9 +138,12 @@ def records(cols: dict[str, list[Any]]) -> list[dict[str, Any]]:
 class ModelHolder:
     """Holds the ServedModel; `swap` compiles the new bundle first, then replaces in one step."""
 
-    def __init__(self, bundle: Any | None = None):
+    def __init__(self, bundle: Any | None = None, *, fast_path: bool = True):
         self._lock = threading.Lock()
-        self._current: ServedModel | None = ServedModel(bundle) if bundle is not None else None
+        self._fast_path = fast_path  # False: always run the bundle's own graph (no ONNX)
+        self._current: ServedModel | None = (
+            ServedModel(bundle, fast_path) if bundle is not None else None
+        )
         self.generation = 0
 
     @property
@@ -148,7 +152,7 @@ class ModelHolder:
 
     def swap(self, new_bundle: Any) -> Any | None:
         """Serve `new_bundle` from now on; return the bundle it replaced (None if none)."""
-        served = ServedModel(new_bundle)  # may raise: the old bundle keeps serving
+        served = ServedModel(new_bundle, self._fast_path)  # may raise: the old bundle keeps serving
         with self._lock:
             old, self._current = self._current, served
             self.generation += 1
