@@ -6,6 +6,7 @@ the frozen objects import, plus what loading and serving a bundle always needs.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 from collections.abc import Iterable
@@ -29,11 +30,16 @@ BASE = (
 SKIP = {"knotwork", "studio", "nodes"}
 
 
+@functools.lru_cache(maxsize=1)
+def _distributions() -> dict[str, list[str]]:
+    return metadata.packages_distributions()  # scans site-packages: do it once per process
+
+
 def _distribution(module: str) -> str | None:
     top = module.split(".")[0]
     if top in sys.stdlib_module_names or top in SKIP:
         return None
-    names = metadata.packages_distributions().get(top)
+    names = _distributions().get(top)
     return names[0] if names else None
 
 

@@ -22,18 +22,32 @@ def built(scoring_wf, tmp_path):
 
 def test_a_built_bundle_has_the_documented_layout_and_a_passing_parity_check(built):
     names = {p.relative_to(built.path).as_posix() for p in built.path.rglob("*") if p.is_file()}
-    assert {"manifest.json", "signature.json", "graph.json", "openapi.json", "input_example.json", "requirements.txt",
-            "Dockerfile", "reference/profile.json", "reference/sample.parquet", "model.onnx"} <= names
+    assert {
+        "manifest.json",
+        "signature.json",
+        "graph.json",
+        "openapi.json",
+        "input_example.json",
+        "requirements.txt",
+        "Dockerfile",
+        "reference/profile.json",
+        "reference/sample.parquet",
+        "model.onnx",
+    } <= names
     assert any(n.startswith("state/") and n.endswith(".skops") for n in names)
     m = json.loads((built.path / "manifest.json").read_text())
     assert set(m["files"]) == names - {"manifest.json", "signature.json"}
     assert m["parity"]["passed"] is True and m["parity"]["rows"] == built.parity["rows"] > 0
     assert m["name"] == "penguins" and m["version"] == "1"
     assert {c["name"] for c in m["input_schema"]["columns"]} == {"island", "sex", "year", *FEATURES}
-    assert m["optional_columns"] == ["species"]  # the model's target passes through but clients need not send it
+    assert m["optional_columns"] == [
+        "species"
+    ]  # the model's target passes through but clients need not send it
     assert m["metrics"]["training"]["Learner"]["accuracy"] > 0.9
     assert "scikit-learn" in m["requirements"] and "skops" in m["requirements"]
-    assert "knotwork serve /bundle --host 0.0.0.0" in (built.path / "Dockerfile").read_text().replace('", "', " ").replace('["', "")
+    assert "knotwork serve /bundle --host 0.0.0.0" in (
+        built.path / "Dockerfile"
+    ).read_text().replace('", "', " ").replace('["', "")
 
 
 def test_the_loaded_bundle_scores_one_row_like_the_training_run(built, scoring_wf):
@@ -44,7 +58,9 @@ def test_the_loaded_bundle_scores_one_row_like_the_training_run(built, scoring_w
     got = bundle.predict(one)
     assert len(got) == 1
     assert got["prediction"].iloc[0] == expected["prediction"].iloc[3]
-    assert got["probability_Adelie"].iloc[0] == pytest.approx(expected["probability_Adelie"].iloc[3], abs=1e-12)
+    assert got["probability_Adelie"].iloc[0] == pytest.approx(
+        expected["probability_Adelie"].iloc[3], abs=1e-12
+    )
 
 
 def test_bundle_is_importable_from_the_package_root(built):
@@ -59,7 +75,9 @@ def test_a_zip_bundle_round_trips_and_versions_count_up_beside_it(scoring_wf, tm
     second = build_bundle(scoring_wf, tmp_path / "out" / "b.zip")
     assert zipfile.is_zipfile(first.path)
     assert (first.manifest["version"], second.manifest["version"]) == ("1", "2")
-    again = build_bundle(scoring_wf, tmp_path / "out" / "b.zip")  # rebuilding in place replaces it with the next version
+    again = build_bundle(
+        scoring_wf, tmp_path / "out" / "b.zip"
+    )  # rebuilding in place replaces it with the next version
     assert Bundle.load(again.path).version == "3"
     pinned = build_bundle(scoring_wf, tmp_path / "out" / "c.zip", version="7.0.1", name="penguins")
     assert pinned.manifest["version"] == "7.0.1"
@@ -76,8 +94,16 @@ def test_no_half_written_bundle_is_left_when_the_build_fails(penguins_csv, tmp_p
 
 def test_requests_are_shaped_to_the_input_schema_and_bad_values_name_column_and_row(built):
     bundle = Bundle.load(built.path)
-    row = {"island": "Biscoe", "bill_length_mm": 45, "bill_depth_mm": "15.5", "flipper_length_mm": 220, "body_mass_g": 5000,
-           "sex": "male", "year": 2008, "unknown_extra": 1}
+    row = {
+        "island": "Biscoe",
+        "bill_length_mm": 45,
+        "bill_depth_mm": "15.5",
+        "flipper_length_mm": 220,
+        "body_mass_g": 5000,
+        "sex": "male",
+        "year": 2008,
+        "unknown_extra": 1,
+    }
     out = bundle.predict(pd.DataFrame([row]))
     assert out["prediction"].iloc[0] == "Gentoo"
     with pytest.raises(InputSchemaError, match="missing input column") as missing:
@@ -93,7 +119,10 @@ def test_the_reference_profile_describes_the_rows_that_reached_the_input(built):
     prof = bundle.reference
     assert prof["rows"] == built.parity["rows"]
     mass = prof["columns"]["body_mass_g"]
-    assert mass["min"] <= mass["mean"] <= mass["max"] and sum(mass["histogram"]["counts"]) == mass["count"]
+    assert (
+        mass["min"] <= mass["mean"] <= mass["max"]
+        and sum(mass["histogram"]["counts"]) == mass["count"]
+    )
     assert set(prof["columns"]["island"]["frequencies"]) <= {"Biscoe", "Dream", "Torgersen"}
     assert len(bundle.reference_sample()) == prof["rows"]
     assert bundle.openapi["paths"]["/predict"]["post"]["requestBody"]["required"] is True
@@ -101,12 +130,16 @@ def test_the_reference_profile_describes_the_rows_that_reached_the_input(built):
     assert set(bundle.input_example[0]) == set(bundle.input_schema.names)
 
 
-def test_onnx_is_exported_for_a_plain_sklearn_scope_and_skipped_with_a_note_otherwise(built, penguins_with_gaps_csv, tmp_path):
+def test_onnx_is_exported_for_a_plain_sklearn_scope_and_skipped_with_a_note_otherwise(
+    built, penguins_with_gaps_csv, tmp_path
+):
     onnx = built.manifest["onnx"]
     assert onnx["exported"] and onnx["parity"]["passed"] and onnx["parity"]["label_mismatches"] == 0
     import onnxruntime as ort
 
-    sess = ort.InferenceSession(Bundle.load(built.path).onnx_model, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(
+        Bundle.load(built.path).onnx_model, providers=["CPUExecutionProvider"]
+    )
     assert [i.name for i in sess.get_inputs()] == ["input"]
     from studio.core import Workflow
 
@@ -114,23 +147,48 @@ def test_onnx_is_exported_for_a_plain_sklearn_scope_and_skipped_with_a_note_othe
     wf.add_node("io.csv_reader", "Read", {"path": str(penguins_with_gaps_csv)}, id="read")
     wf.add_node("validation.partitioning", "Split", {"method": "random"}, id="split")
     wf.add_node("preprocessing.missing_value", "Impute", id="imp")
-    wf.add_node("learners.logistic_regression", "Learner", {"target": "species", "features": FEATURES}, id="learner")
+    wf.add_node(
+        "learners.logistic_regression",
+        "Learner",
+        {"target": "species", "features": FEATURES},
+        id="learner",
+    )
     wf.add_node("deployment.input", "Deployment Input", id="din")
     wf.add_node("preprocessing.apply_transform", "Impute test", id="apply")
     wf.add_node("scoring.predictor", "Predict", id="predict")
     wf.add_node("deployment.output", "Deployment Output", {"columns": ["prediction"]}, id="dout")
-    for a, ap, b, bp in [("read", 0, "split", 0), ("split", "train", "imp", 0), ("imp", "table", "learner", 0), ("split", "test", "din", 0),
-                         ("imp", "transform", "apply", "transform"), ("din", 0, "apply", "table"), ("apply", 0, "predict", "table"),
-                         ("learner", "model", "predict", "model"), ("predict", 0, "dout", 0)]:
+    for a, ap, b, bp in [
+        ("read", 0, "split", 0),
+        ("split", "train", "imp", 0),
+        ("imp", "table", "learner", 0),
+        ("split", "test", "din", 0),
+        ("imp", "transform", "apply", "transform"),
+        ("din", 0, "apply", "table"),
+        ("apply", 0, "predict", "table"),
+        ("learner", "model", "predict", "model"),
+        ("predict", 0, "dout", 0),
+    ]:
         wf.connect(a, ap, b, bp)
     result = build_bundle(wf, tmp_path / "impute")
     assert result.parity["passed"]
-    assert result.manifest["onnx"]["exported"] is False and "apply_transform" in result.manifest["onnx"]["note"]
+    assert (
+        result.manifest["onnx"]["exported"] is False
+        and "apply_transform" in result.manifest["onnx"]["note"]
+    )
     assert not (tmp_path / "impute" / "model.onnx").exists()
     # The Transform was frozen: a row with a gap is imputed exactly as in training.
-    row = {"island": "Dream", "sex": None, "year": 2008, **{f: None if f == "body_mass_g" else 40.0 for f in FEATURES}}
+    row = {
+        "island": "Dream",
+        "sex": None,
+        "year": 2008,
+        **{f: None if f == "body_mass_g" else 40.0 for f in FEATURES},
+    }
     one = Bundle.load(result.path).predict(pd.DataFrame([row]))
-    assert list(one.columns) == ["prediction"] and one["prediction"].iloc[0] in {"Adelie", "Chinstrap", "Gentoo"}
+    assert list(one.columns) == ["prediction"] and one["prediction"].iloc[0] in {
+        "Adelie",
+        "Chinstrap",
+        "Gentoo",
+    }
 
 
 def test_parity_reports_differing_labels_and_numbers_beyond_the_tolerance():

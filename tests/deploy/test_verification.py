@@ -13,7 +13,13 @@ import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
 from studio.core.fileformat import dumps
-from studio.deploy import Bundle, BundleIntegrityError, UntrustedTypeError, build_bundle, verify_bundle
+from studio.deploy import (
+    Bundle,
+    BundleIntegrityError,
+    UntrustedTypeError,
+    build_bundle,
+    verify_bundle,
+)
 from studio.deploy.archive import sha256
 from studio.security.signing import default_signing_key, generate_key, load_private_key, sign
 
@@ -24,7 +30,11 @@ def bundle_dir(scoring_wf, tmp_path):
 
 
 def _state_file(path) -> str:
-    return next(p.relative_to(path).as_posix() for p in sorted((path / "state").iterdir()) if p.suffix == ".skops")
+    return next(
+        p.relative_to(path).as_posix()
+        for p in sorted((path / "state").iterdir())
+        if p.suffix == ".skops"
+    )
 
 
 def _resign(path, manifest, key=None) -> None:
@@ -54,9 +64,15 @@ def test_an_altered_manifest_breaks_the_signature(bundle_dir):
     assert err.value.file == "manifest.json"
 
 
-def test_a_signature_by_an_untrusted_key_is_refused_and_accepted_once_that_key_is_trusted(bundle_dir, tmp_path):
+def test_a_signature_by_an_untrusted_key_is_refused_and_accepted_once_that_key_is_trusted(
+    bundle_dir, tmp_path
+):
     other = generate_key(tmp_path / "mallory", trust=False)
-    _resign(bundle_dir, json.loads((bundle_dir / "manifest.json").read_text()), load_private_key(other.private_path))
+    _resign(
+        bundle_dir,
+        json.loads((bundle_dir / "manifest.json").read_text()),
+        load_private_key(other.private_path),
+    )
     with pytest.raises(BundleIntegrityError, match="not trusted"):
         Bundle.load(bundle_dir)
     assert Bundle.load(bundle_dir, trusted_keys=other.public_path).key_id == other.key_id
@@ -79,7 +95,9 @@ def test_a_state_file_holding_an_untrusted_type_is_refused_naming_the_type(bundl
     (bundle_dir / state).write_bytes(sio.dumps(FunctionTransformer(func=os.system)))
     m = json.loads((bundle_dir / "manifest.json").read_text())
     m["files"][state] = sha256((bundle_dir / state).read_bytes())
-    _resign(bundle_dir, m)  # integrity and signature now check out: the trust list is the last guard
+    _resign(
+        bundle_dir, m
+    )  # integrity and signature now check out: the trust list is the last guard
     verify_bundle(bundle_dir)
     with pytest.raises(UntrustedTypeError, match=r"system") as err:
         Bundle.load(bundle_dir)
@@ -98,7 +116,11 @@ def _zip_with(entries: dict[str, bytes], target, symlink: str | None = None):
 
 
 def test_a_zip_with_parent_or_absolute_paths_is_refused(bundle_dir, tmp_path):
-    files = {p.relative_to(bundle_dir).as_posix(): p.read_bytes() for p in bundle_dir.rglob("*") if p.is_file()}
+    files = {
+        p.relative_to(bundle_dir).as_posix(): p.read_bytes()
+        for p in bundle_dir.rglob("*")
+        if p.is_file()
+    }
     for bad in ("../evil.txt", "state/../../evil.txt", "/etc/evil.txt"):
         target = _zip_with({**files, bad: b"boom"}, tmp_path / "evil.zip")
         with pytest.raises(BundleIntegrityError, match="unsafe path"):
@@ -108,7 +130,11 @@ def test_a_zip_with_parent_or_absolute_paths_is_refused(bundle_dir, tmp_path):
 
 
 def test_symlinks_are_refused_in_zips_and_folders(bundle_dir, tmp_path):
-    files = {p.relative_to(bundle_dir).as_posix(): p.read_bytes() for p in bundle_dir.rglob("*") if p.is_file()}
+    files = {
+        p.relative_to(bundle_dir).as_posix(): p.read_bytes()
+        for p in bundle_dir.rglob("*")
+        if p.is_file()
+    }
     with pytest.raises(BundleIntegrityError, match="symbolic link"):
         Bundle.load(_zip_with(files, tmp_path / "link.zip", symlink="state/link"))
     copy = tmp_path / "copy"
