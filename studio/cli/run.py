@@ -109,9 +109,11 @@ def _summary_lines(wf: Workflow, result) -> list[str]:
             value = wf.output(inst.id, i) if result.state(inst.id) == "executed" else None
             if isinstance(value, Metrics):
                 nums = {k: v for k, v in value.values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-                if nums:
-                    shown = ", ".join(f"{k}={v:.4g}" for k, v in list(nums.items())[:6])
-                    lines.append(f"{inst.label}: {shown}")
+                shown = [f"{k}={v:.4g}" for k, v in list(nums.items())[:6]]
+                if isinstance(value.values.get("status"), str):  # a Validation Report's verdict
+                    shown.insert(0, f"status={value.values['status']}")
+                if shown:
+                    lines.append(f"{inst.label}: {', '.join(shown)}")
     return lines
 
 
