@@ -44,15 +44,12 @@ def registry_url(url: str | None = None) -> str:
     return url
 
 
-def default_artifact_dir(url: str) -> Path:
-    """Artifacts sit next to a SQLite file; for a server database, in the workspace unless
-    KNOTWORK_REGISTRY_ARTIFACTS names a shared folder."""
-    configured = os.environ.get("KNOTWORK_REGISTRY_ARTIFACTS")
-    if configured:
-        return Path(configured).expanduser().resolve()
+def default_artifact_dir(url: str, workspace: Path | None = None) -> Path:
+    """Artifacts sit next to a SQLite file; for a server database, in the workspace (teams
+    set KNOTWORK_REGISTRY_ARTIFACTS to a shared folder instead)."""
     if url.startswith("sqlite:///"):
         return Path(url[len("sqlite:///"):]).parent / "artifacts"
-    return workspace_dir() / STATE_DIR / "artifacts"
+    return (workspace or workspace_dir()) / STATE_DIR / "artifacts"
 
 
 def create_registry_engine(url: str) -> Engine:

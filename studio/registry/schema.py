@@ -135,3 +135,12 @@ class TokenRow(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[str] = mapped_column(String(40))
     revoked_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class SettingRow(Base):
+    """Registry-wide settings (e.g. `artifact_root`), written once at creation."""
+
+    __tablename__ = "registry_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -8,6 +8,7 @@ Promotion, approval and rollback live in `promotion.py`; this module is storage 
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +34,7 @@ from .errors import ArtifactError, NotFoundError, PermissionDeniedError, Registr
 from .identity import ROLES, Identity, local_identity, new_token, token_digest, token_from_env
 from .metrics import validation_report
 from .policy import RegistryConfig, load_config
-from .schema import AliasRow, AuditRow, ModelRow, TokenRow, VersionRow
+from .schema import AliasRow, AuditRow, ModelRow, SettingRow, TokenRow, VersionRow
 from .verification import check_integrity
 
 
@@ -71,12 +72,29 @@ class Registry:
         self.engine = create_registry_engine(self.url)
         self.schema_revision = upgrade_schema(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.artifacts = ArtifactStore(artifacts or default_artifact_dir(self.url))
+        self.artifacts = ArtifactStore(self._artifact_root(artifacts))
         if config is not None:
             self.config, self.config_path = config, None
         else:
             self.config, self.config_path = load_config(config_path, self.workspace)
         self._token = token or token_from_env()
+
+    def _artifact_root(self, explicit: str | Path | None) -> Path:
+        """Explicit folder or KNOTWORK_REGISTRY_ARTIFACTS first; else the folder recorded in the
+        database when it was created (so servers knowing only the URL find the bundles);
+        else next to the SQLite file or in the workspace. The first one used is recorded."""
+        configured = explicit or os.environ.get("KNOTWORK_REGISTRY_ARTIFACTS")
+        with self.transaction() as s:
+            row = s.get(SettingRow, "artifact_root")
+            if configured:
+                root = Path(configured).expanduser().resolve()
+            elif row is not None:
+                return Path(row.value)
+            else:
+                root = default_artifact_dir(self.url, self.workspace)
+            if row is None:
+                s.add(SettingRow(key="artifact_root", value=str(root)))
+        return root
 
     def __repr__(self) -> str:
         return f"Registry({safe_url(self.url)!r})"

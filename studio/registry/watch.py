@@ -102,8 +102,15 @@ class AliasWatcher:
         return "swapped"
 
     def attach(self, holder: Any) -> AliasWatcher:
-        """Give the watcher the holder the server built from `load_current()`, and start it."""
+        """Follow the alias for this holder, starting from the version it serves now, and start."""
         self.holder = holder
+        served = getattr(getattr(holder, "current", None), "version", None)
+        if self.current_sha is None and served is not None:
+            try:
+                self.current_sha = self._registry_obj().version(self.model, str(served), full=False)["sha256"]
+                self.current_version = str(served)
+            except RegistryError:
+                pass  # not a version of this model: the first poll swaps in what the alias names
         return self.start()
 
     def start(self) -> AliasWatcher:
@@ -132,3 +139,13 @@ def follow(uri: str, trusted_keys: list[str] | None = None, registry: Registry |
     a watcher to `attach(holder)` once the server holds that bundle."""
     watcher = AliasWatcher(uri, None, registry=registry, load=bundle_loader(trusted_keys), interval=interval)
     return watcher.load_current(), watcher
+
+
+def watch_server(app: Any, uri: str, trusted_keys: list[str] | None = None, registry: Registry | str | None = None,
+                 interval: float = 2.0) -> AliasWatcher:
+    """For `knotwork serve registry://MODEL@ENV`: follow the alias for a `studio.serve` app
+    (its `app.state.holder`), and stop following when the app shuts down."""
+    watcher = AliasWatcher(uri, None, registry=registry, load=bundle_loader(trusted_keys), interval=interval)
+    watcher.attach(app.state.holder)
+    app.router.on_shutdown.append(watcher.stop)
+    return watcher

@@ -122,3 +122,25 @@ def test_crash_between_artifact_copy_and_commit_leaves_no_version(db_url, tmp_pa
         assert reg.log() == []
         info = reg.register(b)
         assert reg.resolve("churn", "1") == Path(info["artifact"])
+
+
+def test_older_schema_is_upgraded_on_open(db_url, tmp_path):
+    """A database left at revision 0001 gets the later tables when a newer Knotwork opens it."""
+    Registry(db_url, artifacts=tmp_path / "a").close()
+    engine = sa.create_engine(db_url)
+    with engine.begin() as c:
+        c.execute(sa.text("DROP TABLE registry_settings"))
+        c.execute(sa.text("UPDATE alembic_version SET version_num = '0001'"))
+    with Registry(db_url) as reg:
+        assert reg.schema_revision == "0002"
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert c.execute(sa.text("SELECT count(*) FROM registry_settings")).scalar() == 1
+    engine.dispose()
+
+
+def test_server_knowing_only_the_url_finds_the_artifact_folder(db_url, tmp_path, bundles):
+    with Registry(db_url, artifacts=tmp_path / "shared-artifacts") as reg:
+        reg.register(bundles(version="1"))
+    with Registry(db_url, workspace=tmp_path / "elsewhere") as reg:
+        assert reg.resolve("churn", "1").parent.parent == (tmp_path / "shared-artifacts").resolve()

@@ -122,3 +122,32 @@ def test_watching_needs_an_alias(registry):
 
     with pytest.raises(RegistryError, match="names an alias"):
         AliasWatcher("registry://iris:3", None, registry=registry, load=bundle_loader())
+
+
+def test_knotwork_serve_registry_uri_serves_the_alias_and_follows_it(registry, real_bundles):
+    """The server app `knotwork serve registry://iris@dev` builds: answers with the version
+    dev names, and after a promotion answers with the new one, no request failing between."""
+    from fastapi.testclient import TestClient
+
+    from studio.cli.serve import build_app
+
+    paths, keys = real_bundles
+    for p in paths.values():
+        registry.register(p)
+    registry.promote("iris:1", "dev")
+    config = {"bundle": "registry://iris@dev", "registry": registry.url, "keys": keys, "unknown_category": "error",
+              "max_body_mb": 1.0, "monitor_db": None}
+    app = build_app(config, None)
+    watcher = next(f.__self__ for f in app.router.on_shutdown if isinstance(getattr(f, "__self__", None), AliasWatcher))
+    swapped = threading.Event()
+    watcher._on_event = lambda e: swapped.set() if e["kind"] == "swapped" else None
+    row = ROW.to_dict(orient="records")
+    with TestClient(app) as client:
+        assert client.get("/metadata").json()["version"] == "1"
+        registry.promote("iris:2", "dev", reason="retrained")
+        while not swapped.is_set():  # requests keep succeeding while the new bundle loads
+            assert client.post("/predict", json=row).status_code == 200
+            swapped.wait(0.05)
+        assert client.get("/metadata").json()["version"] == "2"
+        assert client.post("/predict", json=row).status_code == 200
+    assert watcher._thread is None  # stopped with the app
