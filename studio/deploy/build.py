@@ -139,6 +139,26 @@ def _collect_metrics(workflow: Workflow, models: dict[str, Model]) -> dict[str, 
     }
 
 
+def _validation(workflow: Workflow, models: list[Model]) -> dict[str, Any] | None:
+    """The Validation Report of a frozen model: on the model itself, or on a validated copy of
+    it elsewhere in the workflow (a Validation Report node's output shares the estimator)."""
+    found = next((m.validation for m in models if m.validation), None)
+    if found is not None:
+        return found
+    estimators = {id(m.estimator) for m in models}
+    for inst in workflow.nodes:
+        for port in workflow.node_type(inst.id).outputs:
+            if port.type == PortType.MODEL:
+                value = workflow.output(inst.id, port.name)
+                if (
+                    isinstance(value, Model)
+                    and value.validation
+                    and id(value.estimator) in estimators
+                ):
+                    return value.validation
+    return None
+
+
 def _modules(value: Any) -> set[str]:
     if isinstance(value, Model):
         return environment.modules_of(value.estimator)
@@ -264,7 +284,7 @@ def build_bundle(
     files["requirements.txt"] = environment.requirements_txt(pins).encode()
     files["Dockerfile"] = environment.dockerfile(pins).encode()
 
-    validation = next((m.validation for m in models.values() if m.validation), None)
+    validation = _validation(workflow, list(models.values()))
     manifest: dict[str, Any] = {
         "format": "knotwork-bundle",
         "format_version": BUNDLE_FORMAT,
@@ -347,6 +367,7 @@ def _move_into_place(tmp: Path, target: Path, as_zip: bool) -> None:
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         os.rename(target, old)
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a bundle is meant to be shared
     os.rename(tmp, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

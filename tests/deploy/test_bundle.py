@@ -63,6 +63,16 @@ def test_the_loaded_bundle_scores_one_row_like_the_training_run(built, scoring_w
     )
 
 
+def test_building_reuses_the_trained_results_instead_of_refitting(scoring_wf, tmp_path):
+    scoring_wf.run()
+    fitted = scoring_wf.output("learner").estimator
+    events = []
+    scoring_wf.subscribe(events.append)
+    build_bundle(scoring_wf, tmp_path / "b")
+    assert scoring_wf.output("learner").estimator is fitted
+    assert not [e for e in events if e.get("kind") == "state" and e.get("state") == "executing"]
+
+
 def test_bundle_is_importable_from_the_package_root(built):
     from studio import Bundle as RootBundle
 

@@ -41,6 +41,10 @@ def test_template_deploys_with_parity(template, tmp_path):
     wf = _narrowed(template)
     result = build_bundle(wf, tmp_path / "bundle.zip")
     assert result.parity["passed"] and result.parity["rows"] > 0
+    if any(n.type_id == "validation.validation_report" for n in wf.nodes):
+        assert result.manifest["validation"]["checks"], (
+            "the Validation Report of the frozen model goes into the manifest"
+        )
     bundle = Bundle.load(result.path)
     one = bundle.predict(bundle.reference_sample().head(1))
     assert list(one.columns) == bundle.output_schema.names and len(one) == 1
