@@ -50,7 +50,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         f"{m.get('name')} version {m.get('version')}",
         f"  created:      {m.get('created_at')} by {m.get('created_by')} with Knotwork {m.get('knotwork_version')} (Python {m.get('python')})",
         f"  source:       {(m.get('source') or {}).get('path')} sha256 {(m.get('source') or {}).get('sha256', '')[:16]}…",
-        f"  signature:    {'valid, key ' + v['signed_by'] if v['verified'] else 'NOT VERIFIED: ' + v['problem']}",
+        f"  verified:     {'valid, key ' + v['signed_by'] if v['verified'] else 'NOT VERIFIED: ' + v['problem']}",
         f"  input:        {_columns(m.get('input_schema') or {})}",
         f"  output:       {_columns(m.get('output_schema') or {})}",
         f"  parity:       {'passed' if parity.get('passed') else 'FAILED' if parity.get('passed') is False else 'unknown'} on {parity.get('rows', '?')} rows",

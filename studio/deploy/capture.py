@@ -32,6 +32,11 @@ class CaptureScope:
     stateful_nodes: list[str] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # topological order of the scope
 
+    def input_spec(self, workflow: Workflow, parameters: dict[str, Any] | None = None) -> Any:
+        """The input schema known before running (the Deployment Input's configured spec), or None."""
+        specs = workflow.configure(parameters).output_specs(self.input_node)
+        return specs[0] if specs else None
+
     def static_values(self, workflow: Workflow) -> dict[tuple[str, str], Any]:
         """The frozen value of each static input, keyed by (target node id, target port)."""
         return {

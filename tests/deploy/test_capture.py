@@ -136,3 +136,4 @@ def test_capturing_before_the_workflow_ran_asks_to_run_it(scoring_wf):
         capture(scoring_wf)
     scope = capture(scoring_wf, require_results=False)  # the studio's preview needs no results
     assert scope.nodes == {"din", "predict", "dout"}
+    assert "body_mass_g" in scope.input_spec(scoring_wf).names
