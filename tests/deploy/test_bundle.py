@@ -209,3 +209,38 @@ def test_parity_reports_differing_labels_and_numbers_beyond_the_tolerance():
     assert {(d["row"], d["column"]) for d in report["differences"]} == {(1, "prediction"), (2, "p")}
     assert compare(expected, expected.assign(p=expected["p"] + 1e-12))["passed"] is True
     assert compare(expected, actual[["p", "prediction"]])["passed"] is False
+
+
+def test_a_lookup_table_entering_the_scope_is_frozen_and_joined_in_production(
+    penguins_csv, tmp_path
+):
+    lookup = tmp_path / "islands.csv"
+    pd.DataFrame(
+        {"island": ["Biscoe", "Dream", "Torgersen"], "region": ["south", "north", "west"]}
+    ).to_csv(lookup, index=False)
+    wf = scoring_workflow(penguins_csv, output_columns=["prediction", "region"])
+    wf.add_node("io.csv_reader", "Islands", {"path": str(lookup)}, id="islands")
+    wf.add_node(
+        "manipulation.joiner",
+        "Add region",
+        {"how": "left", "left_keys": ["island"], "right_keys": ["island"]},
+        id="join",
+    )
+    wf.disconnect("predict", "table")
+    wf.connect("din", "table", "join", 0)
+    wf.connect("islands", "table", "join", 1)
+    wf.connect("join", 0, "predict", "table")
+    result = build_bundle(wf, tmp_path / "joined")
+    assert result.parity["passed"]
+    lookup.unlink()  # production never reads the training-time file: the table is in the bundle
+    bundle = Bundle.load(result.path)
+    row = {
+        "island": "Dream",
+        "sex": "male",
+        "year": 2009,
+        "bill_length_mm": 50.0,
+        "bill_depth_mm": 19.0,
+        "flipper_length_mm": 196.0,
+        "body_mass_g": 3900.0,
+    }
+    assert bundle.predict(pd.DataFrame([row]))["region"].iloc[0] == "north"
