@@ -20,8 +20,14 @@ def registry(tmp_path, monkeypatch):
     monkeypatch.setenv("KNOTWORK_HOME", str(tmp_path / "home"))
     reg = Registry(workspace=tmp_path / "ws")
     for version, C, test_acc in (("1", 1.0, 0.90), ("2", 0.5, 0.93), ("3", 0.1, 0.95)):
-        reg.register(write_bundle(tmp_path / "b", version=version, C=C,
-                                  metrics={"train": {"accuracy": 0.97}, "test": {"accuracy": test_acc}}))
+        reg.register(
+            write_bundle(
+                tmp_path / "b",
+                version=version,
+                C=C,
+                metrics={"train": {"accuracy": 0.97}, "test": {"accuracy": test_acc}},
+            )
+        )
     for version in ("1", "2"):
         for env in ("dev", "test", "prod"):
             reg.promote(f"churn:{version}", env)
@@ -57,7 +63,9 @@ def answer_dialog(reason: str | None):
 
 
 def select_version(panel, version: str) -> None:
-    row = [panel.versions.item(r, 0).text() for r in range(panel.versions.rowCount())].index(version)
+    row = [panel.versions.item(r, 0).text() for r in range(panel.versions.rowCount())].index(
+        version
+    )
     panel.versions.selectRow(row)
 
 
@@ -102,7 +110,10 @@ def test_refused_promotion_shows_the_report(panel, registry, qtbot):
     answer_dialog("skip the queue")
     with qtbot.waitSignal(panel.failed):
         panel.promote_selected()
-    assert "refused" in panel.report.toPlainText() and "7. passed through previous environment" in answer_dialog.details
+    assert (
+        "refused" in panel.report.toPlainText()
+        and "7. passed through previous environment" in answer_dialog.details
+    )
     assert registry.alias_target("churn", "prod")["version"] == "2"
     assert panel.log.item(0, 4).text() == "refused"
 
