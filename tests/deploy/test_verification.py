@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import zipfile
+from pathlib import Path
 
 import pytest
 import skops.io as sio
@@ -23,10 +24,30 @@ from studio.deploy import (
 from studio.deploy.archive import sha256
 from studio.security.signing import default_signing_key, generate_key, load_private_key, sign
 
+from .conftest import scoring_workflow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def knotwork_home(tmp_path_factory):
+    """One key folder for the module, so one bundle build serves every test."""
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path_factory.mktemp("knotwork-home")
+        mp.setenv("KNOTWORK_HOME", str(home))
+        yield home
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory, penguins_df, knotwork_home):
+    folder = tmp_path_factory.mktemp("pristine")
+    csv = folder / "penguins.csv"
+    penguins_df.dropna().to_csv(csv, index=False)
+    return build_bundle(scoring_workflow(csv), folder / "b").path
+
 
 @pytest.fixture
-def bundle_dir(scoring_wf, tmp_path):
-    return build_bundle(scoring_wf, tmp_path / "b").path
+def bundle_dir(pristine, tmp_path):
+    """A fresh copy of a valid bundle for each test to tamper with."""
+    return Path(shutil.copytree(pristine, tmp_path / "b"))
 
 
 def _state_file(path) -> str:
