@@ -17,18 +17,32 @@ from studio.core.errors import KnotworkError
 
 def _common() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--registry", metavar="URL", help="database URL or SQLite file (default: $KNOTWORK_REGISTRY_URL, "
-                   "else .knotwork/registry.db in the workspace)")
-    p.add_argument("--token", help="API token of a shared registry (default: $KNOTWORK_REGISTRY_TOKEN)")
-    p.add_argument("--policy", metavar="FILE", help="registry policy file (default: knotwork-registry.json in the workspace)")
+    p.add_argument(
+        "--registry",
+        metavar="URL",
+        help="database URL or SQLite file (default: $KNOTWORK_REGISTRY_URL, "
+        "else .knotwork/registry.db in the workspace)",
+    )
+    p.add_argument(
+        "--token", help="API token of a shared registry (default: $KNOTWORK_REGISTRY_TOKEN)"
+    )
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="registry policy file (default: knotwork-registry.json in the workspace)",
+    )
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     return p
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     common = _common()
-    reg = subparsers.add_parser("registry", help="model registry: versions, environments, promotion, audit log",
-                                description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    reg = subparsers.add_parser(
+        "registry",
+        help="model registry: versions, environments, promotion, audit log",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = reg.add_subparsers(dest="registry_command", metavar="SUBCOMMAND", parser_class=type(reg))
     reg.set_defaults(func=lambda args: (reg.print_help(), 2)[1])
 
@@ -38,7 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         return p
 
     add("list", cmd_list, "models with their versions and environments")
-    p = add("show", cmd_show, "a model, or one version with its lineage, metrics and Validation Report")
+    p = add(
+        "show", cmd_show, "a model, or one version with its lineage, metrics and Validation Report"
+    )
     p.add_argument("ref", metavar="MODEL[:VERSION]")
     p = add("register", cmd_register, "copy a bundle into the registry as a new version")
     p.add_argument("bundle", help="bundle directory or .zip")
@@ -51,7 +67,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--to", required=True, metavar="ENV", dest="env")
     p.add_argument("--reason", default="")
     p.add_argument("--dry-run", action="store_true", help="only print the policy report")
-    p = add("approve", cmd_approve, "approve a version for an environment (four eyes); completes a waiting promotion")
+    p = add(
+        "approve",
+        cmd_approve,
+        "approve a version for an environment (four eyes); completes a waiting promotion",
+    )
     p.add_argument("ref", metavar="MODEL:VERSION")
     p.add_argument("--env", required=True)
     p.add_argument("--reason", default="")
@@ -69,9 +89,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("ref", metavar="MODEL:VERSION")
     p.add_argument("alias")
     p.add_argument("--reason", default="")
-    p = add("resolve", cmd_resolve, "print the verified bundle path of registry://MODEL@ENV or MODEL:VERSION")
+    p = add(
+        "resolve",
+        cmd_resolve,
+        "print the verified bundle path of registry://MODEL@ENV or MODEL:VERSION",
+    )
     p.add_argument("uri")
-    p = add("token", cmd_token, "API tokens of a shared registry: create NAME --role R | list | revoke NAME")
+    p = add(
+        "token",
+        cmd_token,
+        "API tokens of a shared registry: create NAME --role R | list | revoke NAME",
+    )
     p.add_argument("action", choices=("create", "list", "revoke"))
     p.add_argument("name", nargs="?")
     p.add_argument("--role", choices=("viewer", "editor", "approver", "admin"))
@@ -118,16 +146,30 @@ def _fail(args: argparse.Namespace, exc: Exception) -> None:
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
-    return "\n".join("  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=False)).rstrip() for r in [header, *rows])
+    return "\n".join(
+        "  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=False)).rstrip()
+        for r in [header, *rows]
+    )
 
 
 def cmd_list(reg, args) -> int:
     models = reg.models()
     envs = reg.config.environments
-    rows = [[m["name"], str(m["versions"]), m["latest"] or "-", *[m["aliases"].get(e, "-") for e in envs],
-             ", ".join(f"{a}={v}" for a, v in m["aliases"].items() if a not in envs) or "-"] for m in models]
-    text = _table(rows, ["MODEL", "VERSIONS", "LATEST", *[e.upper() for e in envs], "ALIASES"]) if rows else \
-        f"no models in {reg!r} yet: knotwork registry register BUNDLE"
+    rows = [
+        [
+            m["name"],
+            str(m["versions"]),
+            m["latest"] or "-",
+            *[m["aliases"].get(e, "-") for e in envs],
+            ", ".join(f"{a}={v}" for a, v in m["aliases"].items() if a not in envs) or "-",
+        ]
+        for m in models
+    ]
+    text = (
+        _table(rows, ["MODEL", "VERSIONS", "LATEST", *[e.upper() for e in envs], "ALIASES"])
+        if rows
+        else f"no models in {reg!r} yet: knotwork registry register BUNDLE"
+    )
     _out(args, {"registry": repr(reg), "environments": envs, "models": models}, text)
     return 0
 
@@ -161,9 +203,19 @@ def cmd_show(reg, args) -> int:
     if version is None:
         m = reg.model(name)
         envs = ", ".join(f"{e}={v or '-'}" for e, v in m["environments"].items())
-        rows = [[v["version"], v["registered_at"][:19], v["registered_by"], v["validation_status"] or "-",
-                 ", ".join(v["aliases"]) or "-"] for v in m["versions"]]
-        text = f"{m['name']}  (owner {m['owner']}; {envs})\n" + _table(rows, ["VERSION", "REGISTERED", "BY", "VALIDATION", "ALIASES"])
+        rows = [
+            [
+                v["version"],
+                v["registered_at"][:19],
+                v["registered_by"],
+                v["validation_status"] or "-",
+                ", ".join(v["aliases"]) or "-",
+            ]
+            for v in m["versions"]
+        ]
+        text = f"{m['name']}  (owner {m['owner']}; {envs})\n" + _table(
+            rows, ["VERSION", "REGISTERED", "BY", "VALIDATION", "ALIASES"]
+        )
         _out(args, m, text)
         return 0
     v = reg.version(name, version)
@@ -173,8 +225,11 @@ def cmd_show(reg, args) -> int:
 
 def cmd_register(reg, args) -> int:
     info = reg.register(args.bundle, name=args.name, tags=args.tag, reason=args.reason)
-    text = (f"{info['model']}:{info['version']} " + ("was already registered" if info.get("already_registered") else "registered")
-            + f" (sha256 {info['sha256'][:16]}…)")
+    text = (
+        f"{info['model']}:{info['version']} "
+        + ("was already registered" if info.get("already_registered") else "registered")
+        + f" (sha256 {info['sha256'][:16]}…)"
+    )
     if args.env:
         result = reg.promote(f"{info['model']}:{info['version']}", args.env, args.reason)
         info["promotion"] = result
@@ -193,8 +248,10 @@ def _promotion_text(r: dict[str, Any]) -> str:
     if r["status"] == "unchanged":
         return f"{where} already points at {r['version']}"
     if r["status"] == "awaiting approval":
-        return (f"{where}: not moved yet — awaiting approval by a second person:\n"
-                f"  knotwork registry approve {r['model']}:{r['version']} --env {r['environment']}")
+        return (
+            f"{where}: not moved yet — awaiting approval by a second person:\n"
+            f"  knotwork registry approve {r['model']}:{r['version']} --env {r['environment']}"
+        )
     return f"{where}: {r['status']}"
 
 
@@ -226,8 +283,13 @@ def cmd_approve(reg, args) -> int:
 def _report_text(rep: dict[str, Any]) -> str:
     from studio.registry.policy import CheckResult, PolicyReport
 
-    return PolicyReport(rep["model"], rep["version"], rep["environment"], rep["actor"],
-                        [CheckResult(**c) for c in rep["checks"]]).text()
+    return PolicyReport(
+        rep["model"],
+        rep["version"],
+        rep["environment"],
+        rep["actor"],
+        [CheckResult(**c) for c in rep["checks"]],
+    ).text()
 
 
 def cmd_rollback(reg, args) -> int:
@@ -246,16 +308,36 @@ def cmd_diff(reg, args) -> int:
 
 def cmd_log(reg, args) -> int:
     entries = reg.log(args.model, args.limit)
-    rows = [[str(e["id"]), e["at"][:19], e["actor"], e["action"], e["outcome"],
-             f"{e['model']}:{e['version']}" if e["version"] else e["model"] or "-", e["environment"] or "-", e["reason"] or ""]
-            for e in entries]
-    _out(args, entries, _table(rows, ["#", "AT (UTC)", "WHO", "ACTION", "OUTCOME", "WHAT", "ENV", "WHY"]) if rows else "the audit log is empty")
+    rows = [
+        [
+            str(e["id"]),
+            e["at"][:19],
+            e["actor"],
+            e["action"],
+            e["outcome"],
+            f"{e['model']}:{e['version']}" if e["version"] else e["model"] or "-",
+            e["environment"] or "-",
+            e["reason"] or "",
+        ]
+        for e in entries
+    ]
+    _out(
+        args,
+        entries,
+        _table(rows, ["#", "AT (UTC)", "WHO", "ACTION", "OUTCOME", "WHAT", "ENV", "WHY"])
+        if rows
+        else "the audit log is empty",
+    )
     return 0
 
 
 def cmd_alias(reg, args) -> int:
     r = reg.set_alias(args.ref, args.alias, args.reason)
-    _out(args, r, f"{r['model']}@{r['environment']} → {r['version']} (was {r['previous'] or 'unset'})")
+    _out(
+        args,
+        r,
+        f"{r['model']}@{r['environment']} → {r['version']} (was {r['previous'] or 'unset'})",
+    )
     return 0
 
 
@@ -271,8 +353,17 @@ def cmd_resolve(reg, args) -> int:
 def cmd_token(reg, args) -> int:
     if args.action == "list":
         tokens = reg.tokens()
-        rows = [[t["name"], t["role"], t["created_by"], t["created_at"][:19], t["revoked_at"] or "-"] for t in tokens]
-        _out(args, tokens, _table(rows, ["NAME", "ROLE", "CREATED BY", "CREATED", "REVOKED"]) if rows else "no tokens: the registry is local")
+        rows = [
+            [t["name"], t["role"], t["created_by"], t["created_at"][:19], t["revoked_at"] or "-"]
+            for t in tokens
+        ]
+        _out(
+            args,
+            tokens,
+            _table(rows, ["NAME", "ROLE", "CREATED BY", "CREATED", "REVOKED"])
+            if rows
+            else "no tokens: the registry is local",
+        )
         return 0
     if not args.name:
         raise KnotworkError(f"token {args.action} needs a NAME")
@@ -280,8 +371,11 @@ def cmd_token(reg, args) -> int:
         if not args.role:
             raise KnotworkError("token create needs --role viewer|editor|approver|admin")
         token = reg.create_token(args.name, args.role)
-        _out(args, {"name": args.name, "role": args.role, "token": token},
-             f"{token}\n(shown once; give it to {args.name}; it acts with role {args.role})")
+        _out(
+            args,
+            {"name": args.name, "role": args.role, "token": token},
+            f"{token}\n(shown once; give it to {args.name}; it acts with role {args.role})",
+        )
         return 0
     n = reg.revoke_tokens(args.name)
     _out(args, {"name": args.name, "revoked": n}, f"revoked {n} token(s) of {args.name}")

@@ -65,7 +65,9 @@ class ConfirmDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        self.reason.textChanged.connect(lambda t: self.buttons.button(QDialogButtonBox.Ok).setEnabled(bool(t.strip())))
+        self.reason.textChanged.connect(
+            lambda t: self.buttons.button(QDialogButtonBox.Ok).setEnabled(bool(t.strip()))
+        )
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(False)
         layout.addWidget(self.details)
         layout.addWidget(self.reason)
@@ -89,7 +91,9 @@ class MetricsChart(QWidget):
     def set_versions(self, versions: list[dict[str, Any]]) -> None:
         series: dict[str, list[tuple[str, float]]] = {}
         for v in versions:
-            for key, value in flatten(manifest_metrics(v.get("manifest") or {"metrics": v["metrics"]})).items():
+            for key, value in flatten(
+                manifest_metrics(v.get("manifest") or {"metrics": v["metrics"]})
+            ).items():
                 series.setdefault(key, []).append((v["version"], value))
         self.series = series
         keep = self.metric.currentText()
@@ -111,7 +115,9 @@ class MetricsChart(QWidget):
             ax.set_ylabel(self.metric.currentText().rsplit(".", 1)[-1])
             ax.grid(alpha=0.3)
         else:
-            ax.text(0.5, 0.5, "no metrics recorded", ha="center", va="center", transform=ax.transAxes)
+            ax.text(
+                0.5, 0.5, "no metrics recorded", ha="center", va="center", transform=ax.transAxes
+            )
         self.canvas.draw_idle()
 
 
@@ -121,7 +127,11 @@ class RegistryPanel(QWidget):
     changed = Signal(object)  # the result dict of a promotion, approval or rollback
     failed = Signal(str)
 
-    def __init__(self, registry: Registry | Callable[[], Registry] | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        registry: Registry | Callable[[], Registry] | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("registryPanel")
         self._registry = registry
@@ -246,7 +256,9 @@ class RegistryPanel(QWidget):
 
     @property
     def selected_version(self) -> str | None:
-        rows = self.versions.selectionModel().selectedRows() if self.versions.selectionModel() else []
+        rows = (
+            self.versions.selectionModel().selectedRows() if self.versions.selectionModel() else []
+        )
         return self.versions.item(rows[0].row(), 0).text() if rows else None
 
     def show_model(self) -> None:
@@ -256,15 +268,23 @@ class RegistryPanel(QWidget):
         info = self._guard(lambda: self.registry.model(name))
         if info is None:
             return
-        self.environments.setText("   ".join(f"<b>{e}</b>: {v or '—'}" for e, v in info["environments"].items()))
+        self.environments.setText(
+            "   ".join(f"<b>{e}</b>: {v or '—'}" for e, v in info["environments"].items())
+        )
         keep = self.selected_version
         full = [self.registry.version(name, v["version"]) for v in info["versions"]]
         self._versions_data = full
         self.versions.setRowCount(len(full))
         for r, v in enumerate(full):
             parity = {True: "passed", False: "FAILED"}.get(v["parity_passed"], "—")
-            cells = (v["version"], v["registered_at"][:19].replace("T", " "), v["registered_by"],
-                     v["validation_status"] or "—", parity, ", ".join(v["aliases"]))
+            cells = (
+                v["version"],
+                v["registered_at"][:19].replace("T", " "),
+                v["registered_by"],
+                v["validation_status"] or "—",
+                parity,
+                ", ".join(v["aliases"]),
+            )
             for c, text in enumerate(cells):
                 self.versions.setItem(r, c, QTableWidgetItem(text))
         labels = [v["version"] for v in full]
@@ -285,8 +305,16 @@ class RegistryPanel(QWidget):
         entries = self._guard(lambda: self.registry.log(name)) or []
         self.log.setRowCount(len(entries))
         for r, e in enumerate(reversed(entries)):
-            cells = (str(e["id"]), e["at"][:19].replace("T", " "), e["actor"], e["action"], e["outcome"],
-                     e["version"], e["environment"], e["reason"])
+            cells = (
+                str(e["id"]),
+                e["at"][:19].replace("T", " "),
+                e["actor"],
+                e["action"],
+                e["outcome"],
+                e["version"],
+                e["environment"],
+                e["reason"],
+            )
             for c, text in enumerate(cells):
                 self.log.setItem(r, c, QTableWidgetItem(text))
 
@@ -314,7 +342,9 @@ class RegistryPanel(QWidget):
         dialog = ConfirmDialog(title, details, self)
         return dialog.reason.text().strip() if dialog.exec() == QDialog.Accepted else None
 
-    def _act(self, title: str, details: str, work: Callable[[str], dict[str, Any]]) -> dict[str, Any] | None:
+    def _act(
+        self, title: str, details: str, work: Callable[[str], dict[str, Any]]
+    ) -> dict[str, Any] | None:
         reason = self.confirm(title, details)
         if reason is None:
             return None
@@ -322,7 +352,9 @@ class RegistryPanel(QWidget):
             result = work(reason)
         except PromotionRefusedError as exc:
             self.report.setPlainText(exc.report.text())
-            self.status.setText(f"refused: {exc.report.model}:{exc.report.version} → {exc.report.environment}")
+            self.status.setText(
+                f"refused: {exc.report.model}:{exc.report.version} → {exc.report.environment}"
+            )
             self.failed.emit(str(exc))
             self._fill_log(self.model_name or "")
             return None
@@ -331,7 +363,9 @@ class RegistryPanel(QWidget):
             self.failed.emit(str(exc))
             self._fill_log(self.model_name or "")
             return None
-        self.status.setText(f"{result['model']}@{result['environment']}: {result['status']} ({result['version']})")
+        self.status.setText(
+            f"{result['model']}@{result['environment']}: {result['status']} ({result['version']})"
+        )
         self.show_model()
         self.changed.emit(result)
         return result
@@ -342,22 +376,33 @@ class RegistryPanel(QWidget):
             return None
         report = self._guard(lambda: self.registry.check(f"{name}:{version}", env))
         text = report.text() if report is not None else ""
-        return self._act(f"Promote {name}:{version} to {env}", text,
-                         lambda reason: self.registry.promote(f"{name}:{version}", env, reason))
+        return self._act(
+            f"Promote {name}:{version} to {env}",
+            text,
+            lambda reason: self.registry.promote(f"{name}:{version}", env, reason),
+        )
 
     def approve_selected(self) -> dict[str, Any] | None:
         name, version, env = self.model_name, self.selected_version, self.env.currentText()
         if not (name and version and env):
             return None
-        return self._act(f"Approve {name}:{version} for {env}",
-                         f"You approve {name}:{version} for {env} as the second person (four eyes).",
-                         lambda reason: self.registry.approve(f"{name}:{version}", env, reason))
+        return self._act(
+            f"Approve {name}:{version} for {env}",
+            f"You approve {name}:{version} for {env} as the second person (four eyes).",
+            lambda reason: self.registry.approve(f"{name}:{version}", env, reason),
+        )
 
     def rollback_env(self) -> dict[str, Any] | None:
         name, env = self.model_name, self.env.currentText()
         if not (name and env):
             return None
         history = self._guard(lambda: self.registry.alias_history(name, env)) or []
-        lines = [f"{m['at'][:19]}  {m['kind']:<8} {m['from'] or '—'} → {m['to'] or '—'}  {m['actor']}" for m in history]
-        return self._act(f"Roll back {name}@{env}", "\n".join([f"{env} moves back one step. History:", *lines]),
-                         lambda reason: self.registry.rollback(name, env, reason))
+        lines = [
+            f"{m['at'][:19]}  {m['kind']:<8} {m['from'] or '—'} → {m['to'] or '—'}  {m['actor']}"
+            for m in history
+        ]
+        return self._act(
+            f"Roll back {name}@{env}",
+            "\n".join([f"{env} moves back one step. History:", *lines]),
+            lambda reason: self.registry.rollback(name, env, reason),
+        )

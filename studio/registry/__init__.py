@@ -17,7 +17,21 @@ from .resolver import is_registry_uri, open_registry, parse_uri, register_bundle
 from .store import Registry
 
 __all__ = [
-    "ROLES", "ArtifactError", "Identity", "NotFoundError", "PermissionDeniedError", "PolicyReport",
-    "PromotionRefusedError", "Registry", "RegistryConfig", "RegistryError", "SchemaTooNewError",
-    "is_registry_uri", "load_config", "open_registry", "parse_uri", "register_bundle", "resolve",
+    "ROLES",
+    "ArtifactError",
+    "Identity",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PolicyReport",
+    "PromotionRefusedError",
+    "Registry",
+    "RegistryConfig",
+    "RegistryError",
+    "SchemaTooNewError",
+    "is_registry_uri",
+    "load_config",
+    "open_registry",
+    "parse_uri",
+    "register_bundle",
+    "resolve",
 ]

@@ -89,7 +89,9 @@ class ArtifactStore:
         """Return the artifact's path if it exists and still hashes to `sha256`."""
         path = self.path(relpath)
         if not path.exists():
-            raise ArtifactError(f"artifact {relpath} is missing from {self.root}: the bundle was deleted or moved")
+            raise ArtifactError(
+                f"artifact {relpath} is missing from {self.root}: the bundle was deleted or moved"
+            )
         actual = content_sha256(path)
         if actual != sha256:
             raise ArtifactError(
@@ -107,7 +109,7 @@ class ArtifactStore:
         """Remove half-written copies left by processes that died mid-copy."""
         for d in self.root.glob(f"{INCOMING}*"):
             try:
-                pid = int(d.name[len(INCOMING):].split("-", 1)[0])
+                pid = int(d.name[len(INCOMING) :].split("-", 1)[0])
             except ValueError:
                 continue
             if not _alive(pid):

@@ -54,7 +54,9 @@ def content_sha256(path: Path) -> str:
     if is_zip(path):
         return file_sha256(path)
     if path.is_dir():
-        return tree_sha256({p.relative_to(path).as_posix(): file_sha256(p) for p in bundle_files(path)})
+        return tree_sha256(
+            {p.relative_to(path).as_posix(): file_sha256(p) for p in bundle_files(path)}
+        )
     raise ArtifactError(f"{path}: not a bundle (expected a directory or a .zip file)")
 
 
@@ -93,15 +95,21 @@ def read_meta(path: str | Path) -> BundleMeta:
     path = Path(path)
     raw = _read_members(path, ("manifest.json", "signature.json", "graph.json"))
     if raw["manifest.json"] is None:
-        raise RegistryError(f"{path}: no manifest.json — is this a bundle written by `knotwork deploy`?")
+        raise RegistryError(
+            f"{path}: no manifest.json — is this a bundle written by `knotwork deploy`?"
+        )
     manifest = _json(raw["manifest.json"], f"{path}/manifest.json")
     for key in ("name", "version"):
         if not str(manifest.get(key) or "").strip():
-            raise RegistryError(f"{path}/manifest.json: field {key!r} is missing; rebuild the bundle with `knotwork deploy`")
+            raise RegistryError(
+                f"{path}/manifest.json: field {key!r} is missing; rebuild the bundle with `knotwork deploy`"
+            )
     return BundleMeta(
         manifest=manifest,
         manifest_bytes=raw["manifest.json"],
-        signature=_json(raw["signature.json"], f"{path}/signature.json") if raw["signature.json"] else None,
+        signature=_json(raw["signature.json"], f"{path}/signature.json")
+        if raw["signature.json"]
+        else None,
         graph=_json(raw["graph.json"], f"{path}/graph.json") if raw["graph.json"] else None,
     )
 
@@ -118,14 +126,18 @@ def check_file_hashes(path: str | Path, manifest: dict[str, Any]) -> None:
                 if data is None:
                     raise ArtifactError(f"{path}: {rel} is listed in the manifest but missing")
                 if hashlib.sha256(data).hexdigest() != expected:
-                    raise ArtifactError(f"{path}: {rel} does not match its SHA-256 in the manifest (altered or corrupt)")
+                    raise ArtifactError(
+                        f"{path}: {rel} does not match its SHA-256 in the manifest (altered or corrupt)"
+                    )
         return
     for rel, expected in sorted(files.items()):
         target = path / _safe_rel(rel, path)
         if not target.is_file():
             raise ArtifactError(f"{path}: {rel} is listed in the manifest but missing")
         if file_sha256(target) != expected:
-            raise ArtifactError(f"{path}: {rel} does not match its SHA-256 in the manifest (altered or corrupt)")
+            raise ArtifactError(
+                f"{path}: {rel} does not match its SHA-256 in the manifest (altered or corrupt)"
+            )
 
 
 def _safe_rel(rel: str, where: Path) -> str:

@@ -36,7 +36,9 @@ def registry_url(url: str | None = None) -> str:
 
     A bare file path means SQLite; `postgresql://` is given the psycopg 3 driver.
     """
-    url = url or os.environ.get("KNOTWORK_REGISTRY_URL") or str(workspace_dir() / STATE_DIR / DB_FILE)
+    url = (
+        url or os.environ.get("KNOTWORK_REGISTRY_URL") or str(workspace_dir() / STATE_DIR / DB_FILE)
+    )
     if "://" not in url:
         return f"sqlite:///{Path(url).expanduser().resolve()}"
     if url.startswith(("postgresql://", "postgres://")):
@@ -48,15 +50,17 @@ def default_artifact_dir(url: str, workspace: Path | None = None) -> Path:
     """Artifacts sit next to a SQLite file; for a server database, in the workspace (teams
     set KNOTWORK_REGISTRY_ARTIFACTS to a shared folder instead)."""
     if url.startswith("sqlite:///"):
-        return Path(url[len("sqlite:///"):]).parent / "artifacts"
+        return Path(url[len("sqlite:///") :]).parent / "artifacts"
     return (workspace or workspace_dir()) / STATE_DIR / "artifacts"
 
 
 def create_registry_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
-            raise RegistryError("the registry needs a file: give a path, not an in-memory SQLite database")
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            raise RegistryError(
+                "the registry needs a file: give a path, not an in-memory SQLite database"
+            )
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
         _serialize_sqlite_writers(engine)
         return engine
@@ -119,10 +123,15 @@ def upgrade_schema(engine: Engine) -> str:
             if set(current) != {head}:
                 # What `alembic upgrade head` does, without needing an env.py on disk.
                 with EnvironmentContext(
-                    cfg, scripts, fn=lambda rev, _ctx: scripts._upgrade_revs(head, rev), destination_rev=head
+                    cfg,
+                    scripts,
+                    fn=lambda rev, _ctx: scripts._upgrade_revs(head, rev),
+                    destination_rev=head,
                 ) as env:
                     env.configure(connection=conn, transactional_ddl=True)
                     env.run_migrations()
     except OperationalError as exc:
-        raise RegistryError(f"cannot open registry {safe_url(str(engine.url))}: {exc.orig}") from None
+        raise RegistryError(
+            f"cannot open registry {safe_url(str(engine.url))}: {exc.orig}"
+        ) from None
     return head

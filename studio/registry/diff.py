@@ -14,8 +14,14 @@ def _nodes(graph: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
 
 def _links(graph: dict[str, Any] | None) -> set[tuple[str, str, str, str]]:
     return {
-        (str(c.get("source")), str(c.get("source_port")), str(c.get("target")), str(c.get("target_port")))
-        for c in (graph or {}).get("connections", []) if isinstance(c, dict)
+        (
+            str(c.get("source")),
+            str(c.get("source_port")),
+            str(c.get("target")),
+            str(c.get("target_port")),
+        )
+        for c in (graph or {}).get("connections", [])
+        if isinstance(c, dict)
     }
 
 
@@ -28,17 +34,38 @@ def graph_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, 
         x, y = na[nid], nb[nid]
         label = y.get("label") or x.get("label") or nid
         if x.get("type_id") != y.get("type_id") or x.get("version") != y.get("version"):
-            changed.append({"node": nid, "label": label, "setting": "(node type)",
-                            "before": f"{x.get('type_id')} v{x.get('version')}", "after": f"{y.get('type_id')} v{y.get('version')}"})
+            changed.append(
+                {
+                    "node": nid,
+                    "label": label,
+                    "setting": "(node type)",
+                    "before": f"{x.get('type_id')} v{x.get('version')}",
+                    "after": f"{y.get('type_id')} v{y.get('version')}",
+                }
+            )
         sx, sy = x.get("settings") or {}, y.get("settings") or {}
         for key in sorted(set(sx) | set(sy)):
             if sx.get(key) != sy.get(key):
-                changed.append({"node": nid, "label": label, "setting": key, "before": sx.get(key), "after": sy.get(key)})
+                changed.append(
+                    {
+                        "node": nid,
+                        "label": label,
+                        "setting": key,
+                        "before": sx.get(key),
+                        "after": sy.get(key),
+                    }
+                )
     la, lb = _links(a), _links(b)
     return {
         "available": True,
-        "added_nodes": [{"node": n, "label": nb[n].get("label"), "type_id": nb[n].get("type_id")} for n in sorted(set(nb) - set(na))],
-        "removed_nodes": [{"node": n, "label": na[n].get("label"), "type_id": na[n].get("type_id")} for n in sorted(set(na) - set(nb))],
+        "added_nodes": [
+            {"node": n, "label": nb[n].get("label"), "type_id": nb[n].get("type_id")}
+            for n in sorted(set(nb) - set(na))
+        ],
+        "removed_nodes": [
+            {"node": n, "label": na[n].get("label"), "type_id": na[n].get("type_id")}
+            for n in sorted(set(na) - set(nb))
+        ],
         "changed_settings": changed,
         "added_connections": [list(c) for c in sorted(lb - la)],
         "removed_connections": [list(c) for c in sorted(la - lb)],
@@ -52,7 +79,8 @@ def _columns(schema: Any) -> dict[str, Any] | None:
     if isinstance(schema.get("columns"), list):
         return {
             str(c.get("name")): {k: v for k, v in c.items() if k != "name"}
-            for c in schema["columns"] if isinstance(c, dict)
+            for c in schema["columns"]
+            if isinstance(c, dict)
         }
     if isinstance(schema.get("properties"), dict):
         return dict(schema["properties"])
@@ -62,11 +90,19 @@ def _columns(schema: Any) -> dict[str, Any] | None:
 def schema_diff(a: Any, b: Any) -> dict[str, Any]:
     ca, cb = _columns(a), _columns(b)
     if ca is None or cb is None:
-        return {"added": [], "removed": [], "changed": [] if a == b else [{"column": "(whole schema)", "before": a, "after": b}]}
+        return {
+            "added": [],
+            "removed": [],
+            "changed": [] if a == b else [{"column": "(whole schema)", "before": a, "after": b}],
+        }
     return {
         "added": sorted(set(cb) - set(ca)),
         "removed": sorted(set(ca) - set(cb)),
-        "changed": [{"column": c, "before": ca[c], "after": cb[c]} for c in sorted(set(ca) & set(cb)) if ca[c] != cb[c]],
+        "changed": [
+            {"column": c, "before": ca[c], "after": cb[c]}
+            for c in sorted(set(ca) & set(cb))
+            if ca[c] != cb[c]
+        ],
     }
 
 
@@ -75,11 +111,20 @@ def metric_deltas(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for key in sorted(set(fa) | set(fb)):
         x, y = fa.get(key), fb.get(key)
-        out.append({"metric": key, "a": x, "b": y, "delta": (y - x) if x is not None and y is not None else None})
+        out.append(
+            {
+                "metric": key,
+                "a": x,
+                "b": y,
+                "delta": (y - x) if x is not None and y is not None else None,
+            }
+        )
     return out
 
 
-def diff_versions(a: dict[str, Any], b: dict[str, Any], graph_a: dict | None, graph_b: dict | None) -> dict[str, Any]:
+def diff_versions(
+    a: dict[str, Any], b: dict[str, Any], graph_a: dict | None, graph_b: dict | None
+) -> dict[str, Any]:
     """`a` and `b` are `Registry.version(..., full=True)` dicts."""
     ma, mb = a.get("manifest") or {}, b.get("manifest") or {}
     lineage = {
@@ -88,13 +133,18 @@ def diff_versions(a: dict[str, Any], b: dict[str, Any], graph_a: dict | None, gr
         if a["lineage"].get(key) != b["lineage"].get(key)
     }
     return {
-        "model": a["model"], "a": a["version"], "b": b["version"],
+        "model": a["model"],
+        "a": a["version"],
+        "b": b["version"],
         "same_content": a["sha256"] == b["sha256"],
         "graph": graph_diff(graph_a, graph_b),
         "input_schema": schema_diff(ma.get("input_schema"), mb.get("input_schema")),
         "output_schema": schema_diff(ma.get("output_schema"), mb.get("output_schema")),
         "metrics": metric_deltas(manifest_metrics(ma), manifest_metrics(mb)),
-        "validation_status": {"a": (validation_report(ma) or {}).get("status"), "b": (validation_report(mb) or {}).get("status")},
+        "validation_status": {
+            "a": (validation_report(ma) or {}).get("status"),
+            "b": (validation_report(mb) or {}).get("status"),
+        },
         "lineage": lineage,
         "requirements": _requirements_diff(ma.get("requirements"), mb.get("requirements")),
     }
@@ -109,25 +159,39 @@ def _requirements_diff(a: Any, b: Any) -> list[dict[str, Any]]:
         return {}
 
     ra, rb = as_map(a), as_map(b)
-    return [{"package": p, "a": ra.get(p), "b": rb.get(p)} for p in sorted(set(ra) | set(rb)) if ra.get(p) != rb.get(p)]
+    return [
+        {"package": p, "a": ra.get(p), "b": rb.get(p)}
+        for p in sorted(set(ra) | set(rb))
+        if ra.get(p) != rb.get(p)
+    ]
 
 
 def diff_text(d: dict[str, Any]) -> str:
     """The diff as a reviewer reads it: one change per line."""
-    lines = [f"{d['model']}: {d['a']} → {d['b']}" + ("  (identical content)" if d["same_content"] else "")]
+    lines = [
+        f"{d['model']}: {d['a']} → {d['b']}"
+        + ("  (identical content)" if d["same_content"] else "")
+    ]
     g = d["graph"]
     if not g.get("available"):
         lines.append(f"  graph: {g.get('note')}")
     else:
         lines += [f"  + node {n['label']} ({n['type_id']})" for n in g["added_nodes"]]
         lines += [f"  - node {n['label']} ({n['type_id']})" for n in g["removed_nodes"]]
-        lines += [f"  ~ {c['label']}.{c['setting']}: {c['before']!r} → {c['after']!r}" for c in g["changed_settings"]]
+        lines += [
+            f"  ~ {c['label']}.{c['setting']}: {c['before']!r} → {c['after']!r}"
+            for c in g["changed_settings"]
+        ]
         lines += [f"  + wire {c[0]}.{c[1]} → {c[2]}.{c[3]}" for c in g["added_connections"]]
         lines += [f"  - wire {c[0]}.{c[1]} → {c[2]}.{c[3]}" for c in g["removed_connections"]]
     for side in ("input_schema", "output_schema"):
         s = d[side]
-        lines += [f"  + {side} column {c}" for c in s["added"]] + [f"  - {side} column {c}" for c in s["removed"]]
-        lines += [f"  ~ {side} column {c['column']}: {c['before']} → {c['after']}" for c in s["changed"]]
+        lines += [f"  + {side} column {c}" for c in s["added"]] + [
+            f"  - {side} column {c}" for c in s["removed"]
+        ]
+        lines += [
+            f"  ~ {side} column {c['column']}: {c['before']} → {c['after']}" for c in s["changed"]
+        ]
     for m in d["metrics"]:
         if m["delta"] is None:
             lines.append(f"  metric {m['metric']}: {m['a']} → {m['b']}")
@@ -138,5 +202,8 @@ def diff_text(d: dict[str, Any]) -> str:
             lines.append(f"  {key}: {change['a']} → {change['b']}")
     if "data_fingerprints" in d["lineage"]:
         lines.append("  training data changed (data fingerprints differ)")
-    lines += [f"  requirement {r['package']}: {r['a'] or '-'} → {r['b'] or '-'}" for r in d["requirements"]]
+    lines += [
+        f"  requirement {r['package']}: {r['a'] or '-'} → {r['b'] or '-'}"
+        for r in d["requirements"]
+    ]
     return "\n".join(lines)

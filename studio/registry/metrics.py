@@ -63,7 +63,7 @@ def metric_names(metrics: dict[str, Any]) -> list[str]:
         base = key.rsplit(".", 1)[-1]
         for section in (*TRAIN, *HELD_OUT):
             if base.startswith(f"{section}_"):
-                base = base[len(section) + 1:]
+                base = base[len(section) + 1 :]
         if base not in names:
             names.append(base)
     return names
@@ -72,7 +72,10 @@ def metric_names(metrics: dict[str, Any]) -> list[str]:
 def manifest_metrics(manifest: dict[str, Any]) -> dict[str, Any]:
     """The manifest's metrics plus the Validation Report's scores ({"scores": {"train": x,
     "test": y}, "metric": "accuracy"}), which are the held-out figures policies care about."""
-    out: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in (manifest.get("metrics") or {}).items()}
+    out: dict[str, Any] = {
+        k: (dict(v) if isinstance(v, dict) else v)
+        for k, v in (manifest.get("metrics") or {}).items()
+    }
     validation = validation_report(manifest) or {}
     metric, scores = validation.get("metric"), validation.get("scores")
     if isinstance(metric, str) and isinstance(scores, dict):

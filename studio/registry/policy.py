@@ -39,23 +39,42 @@ POLICY_FILE = "knotwork-registry.json"
 class EnvironmentPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    validation_no_failure: bool = Field(False, description="the Validation Report has no failed check")
-    max_overfitting_gap: float | None = Field(None, ge=0, description="train minus held-out metric at most this")
-    gap_metric: str | None = Field(None, description="metric for the gap; default: the report's gap check or the first shared metric")
-    metric_floor: dict[str, float] = Field(default_factory=dict, description="held-out metric at least this")
-    metric_ceiling: dict[str, float] = Field(default_factory=dict, description="held-out metric at most this (errors)")
+    validation_no_failure: bool = Field(
+        False, description="the Validation Report has no failed check"
+    )
+    max_overfitting_gap: float | None = Field(
+        None, ge=0, description="train minus held-out metric at most this"
+    )
+    gap_metric: str | None = Field(
+        None,
+        description="metric for the gap; default: the report's gap check or the first shared metric",
+    )
+    metric_floor: dict[str, float] = Field(
+        default_factory=dict, description="held-out metric at least this"
+    )
+    metric_ceiling: dict[str, float] = Field(
+        default_factory=dict, description="held-out metric at most this (errors)"
+    )
     parity_passed: bool = Field(False, description="the bundle reproduced the training predictions")
     signature_valid: bool = Field(False, description="signed by a trusted key")
-    previous_environment: bool = Field(False, description="the version was in the environment before this one")
+    previous_environment: bool = Field(
+        False, description="the version was in the environment before this one"
+    )
     four_eyes: bool = Field(False, description="a second person approved the promotion")
     protected: bool = Field(False, description="only approver or admin roles may move it")
 
 
 DEFAULT_POLICIES = {
     "dev": EnvironmentPolicy(),
-    "test": EnvironmentPolicy(validation_no_failure=True, parity_passed=True, previous_environment=True),
+    "test": EnvironmentPolicy(
+        validation_no_failure=True, parity_passed=True, previous_environment=True
+    ),
     "prod": EnvironmentPolicy(
-        validation_no_failure=True, parity_passed=True, signature_valid=True, previous_environment=True, protected=True
+        validation_no_failure=True,
+        parity_passed=True,
+        signature_valid=True,
+        previous_environment=True,
+        protected=True,
     ),
 }
 
@@ -84,7 +103,9 @@ class RegistryConfig(BaseModel):
         return self.environments[i - 1] if i > 0 else None
 
 
-def load_config(path: str | Path | None = None, workspace: Path | None = None) -> tuple[RegistryConfig, Path | None]:
+def load_config(
+    path: str | Path | None = None, workspace: Path | None = None
+) -> tuple[RegistryConfig, Path | None]:
     """The registry config and the file it came from (None: built-in defaults)."""
     explicit = path or os.environ.get("KNOTWORK_REGISTRY_POLICY")
     candidate = Path(explicit) if explicit else (workspace or Path.cwd()) / POLICY_FILE
@@ -101,7 +122,9 @@ def load_config(path: str | Path | None = None, workspace: Path | None = None) -
         where = ".".join(str(p) for p in err["loc"]) or "$"
         raise RegistryError(f"{candidate}: {where}: {err['msg']}") from None
     base = candidate.parent
-    cfg.trusted_keys = [str((base / k).resolve()) if not Path(k).is_absolute() else k for k in cfg.trusted_keys]
+    cfg.trusted_keys = [
+        str((base / k).resolve()) if not Path(k).is_absolute() else k for k in cfg.trusted_keys
+    ]
     return cfg, candidate
 
 
@@ -115,7 +138,13 @@ class CheckResult:
     detail: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"number": self.number, "name": self.name, "required": self.required, "verdict": self.verdict, "detail": self.detail}
+        return {
+            "number": self.number,
+            "name": self.name,
+            "required": self.required,
+            "verdict": self.verdict,
+            "detail": self.detail,
+        }
 
 
 @dataclass
@@ -133,22 +162,32 @@ class PolicyReport:
     @property
     def awaiting_approval(self) -> bool:
         """Only the second person's approval is missing."""
-        return not self.allowed and all(c.verdict in ("pass", "not required", "pending") for c in self.checks)
+        return not self.allowed and all(
+            c.verdict in ("pass", "not required", "pending") for c in self.checks
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "model": self.model, "version": self.version, "environment": self.environment, "actor": self.actor,
-            "allowed": self.allowed, "checks": [c.to_json() for c in self.checks],
+            "model": self.model,
+            "version": self.version,
+            "environment": self.environment,
+            "actor": self.actor,
+            "allowed": self.allowed,
+            "checks": [c.to_json() for c in self.checks],
         }
 
     def text(self) -> str:
         failed = [c for c in self.checks if c.verdict in ("fail", "pending")]
-        head = (
-            f"promotion of {self.model}:{self.version} to {self.environment} "
-            + ("allowed" if self.allowed else f"refused ({len(failed)} of {len(self.checks)} checks not passed)")
+        head = f"promotion of {self.model}:{self.version} to {self.environment} " + (
+            "allowed"
+            if self.allowed
+            else f"refused ({len(failed)} of {len(self.checks)} checks not passed)"
         )
         width = max(len(c.name) for c in self.checks) if self.checks else 0
-        lines = [f"  {c.number}. {c.name:<{width}}  {c.verdict.upper() if c.verdict in ('fail', 'pending') else c.verdict:<12}  {c.detail}" for c in self.checks]
+        lines = [
+            f"  {c.number}. {c.name:<{width}}  {c.verdict.upper() if c.verdict in ('fail', 'pending') else c.verdict:<12}  {c.detail}"
+            for c in self.checks
+        ]
         return "\n".join([head, *lines])
 
 
@@ -172,11 +211,17 @@ class PromotionFacts:
 
 def _validation_check(validation: dict[str, Any] | None) -> tuple[bool, str]:
     if not validation:
-        return False, "the bundle carries no Validation Report (add a Validation Report node to the workflow)"
+        return (
+            False,
+            "the bundle carries no Validation Report (add a Validation Report node to the workflow)",
+        )
     failed = [check_name(c) for c in validation.get("checks", []) if c.get("status") == "fail"]
     if failed or validation.get("status") == "fail":
         return False, f"status {validation.get('status')}; failed: {', '.join(failed) or 'overall'}"
-    return True, f"status {validation.get('status', '?')}, {len(validation.get('checks', []))} checks, none failed"
+    return (
+        True,
+        f"status {validation.get('status', '?')}, {len(validation.get('checks', []))} checks, none failed",
+    )
 
 
 def _gap(manifest: dict[str, Any], rule: EnvironmentPolicy) -> tuple[float, str] | None:
@@ -185,7 +230,8 @@ def _gap(manifest: dict[str, Any], rule: EnvironmentPolicy) -> tuple[float, str]
         gaps = [
             (float(c["value"]), f"Validation Report check {check_name(c)!r}")
             for c in validation.get("checks", [])
-            if any(w in check_name(c).lower() for w in ("gap", "overfit")) and isinstance(c.get("value"), (int, float))
+            if any(w in check_name(c).lower() for w in ("gap", "overfit"))
+            and isinstance(c.get("value"), (int, float))
         ]
         if gaps:
             return max(gaps)  # the worst held-out set decides
@@ -200,9 +246,9 @@ def _gap(manifest: dict[str, Any], rule: EnvironmentPolicy) -> tuple[float, str]
 def _metric_thresholds(manifest: dict[str, Any], rule: EnvironmentPolicy) -> tuple[bool, str]:
     metrics = manifest_metrics(manifest)
     ok, parts = True, []
-    for name, bound, cmp, word in [(n, b, lambda v, b: v >= b, "≥") for n, b in rule.metric_floor.items()] + [
-        (n, b, lambda v, b: v <= b, "≤") for n, b in rule.metric_ceiling.items()
-    ]:
+    for name, bound, cmp, word in [
+        (n, b, lambda v, b: v >= b, "≥") for n, b in rule.metric_floor.items()
+    ] + [(n, b, lambda v, b: v <= b, "≤") for n, b in rule.metric_ceiling.items()]:
         found = held_out_value(metrics, name)
         if found is None:
             ok = False
@@ -214,7 +260,9 @@ def _metric_thresholds(manifest: dict[str, Any], rule: EnvironmentPolicy) -> tup
     return ok, "; ".join(parts)
 
 
-def evaluate(config: RegistryConfig, env: str, model: str, version: str, facts: PromotionFacts) -> PolicyReport:
+def evaluate(
+    config: RegistryConfig, env: str, model: str, version: str, facts: PromotionFacts
+) -> PolicyReport:
     rule = config.policy(env)
     report = PolicyReport(model, version, env, facts.actor)
 
@@ -229,22 +277,38 @@ def evaluate(config: RegistryConfig, env: str, model: str, version: str, facts: 
 
     m = facts.manifest
     add("permission", True, lambda: (facts.role_allowed, facts.role_detail))
-    add("validation report has no failure", rule.validation_no_failure, lambda: _validation_check(validation_report(m)))
+    add(
+        "validation report has no failure",
+        rule.validation_no_failure,
+        lambda: _validation_check(validation_report(m)),
+    )
 
     def gap() -> tuple[bool, str]:
         found = _gap(m, rule)
         if found is None:
-            return False, "no train and held-out metric pair (or gap check) in the bundle to measure overfitting"
-        return found[0] <= rule.max_overfitting_gap, f"gap {found[0]:.4g} ({found[1]}) ≤ {rule.max_overfitting_gap:g}"
+            return (
+                False,
+                "no train and held-out metric pair (or gap check) in the bundle to measure overfitting",
+            )
+        return (
+            found[0] <= rule.max_overfitting_gap,
+            f"gap {found[0]:.4g} ({found[1]}) ≤ {rule.max_overfitting_gap:g}",
+        )
 
     add("overfitting gap", rule.max_overfitting_gap is not None, gap)
-    add("metric thresholds", bool(rule.metric_floor or rule.metric_ceiling), lambda: _metric_thresholds(m, rule))
+    add(
+        "metric thresholds",
+        bool(rule.metric_floor or rule.metric_ceiling),
+        lambda: _metric_thresholds(m, rule),
+    )
 
     def parity() -> tuple[bool, str]:
         p = m.get("parity")
         if not isinstance(p, dict):
             return False, "the manifest records no parity check"
-        return p.get("passed") is True, "bundle predictions equal training predictions" if p.get("passed") else f"parity failed: {p}"
+        return p.get("passed") is True, "bundle predictions equal training predictions" if p.get(
+            "passed"
+        ) else f"parity failed: {p}"
 
     add("parity passed", rule.parity_passed, parity)
     add("signature valid", rule.signature_valid, facts.signature)
@@ -261,10 +325,16 @@ def evaluate(config: RegistryConfig, env: str, model: str, version: str, facts: 
     def four_eyes() -> tuple[Any, str]:
         others = [a for a in facts.approvers if a != facts.requester]
         if others:
-            return True, f"requested by {facts.requester}, approved by {', '.join(sorted(set(others)))}"
+            return (
+                True,
+                f"requested by {facts.requester}, approved by {', '.join(sorted(set(others)))}",
+            )
         if facts.approvers:
             return "pending", f"only {facts.requester} approved; a second person must approve"
-        return "pending", f"awaiting approval by a second person (knotwork registry approve {model}:{version} --env {env})"
+        return (
+            "pending",
+            f"awaiting approval by a second person (knotwork registry approve {model}:{version} --env {env})",
+        )
 
     add("four-eyes approval", rule.four_eyes, four_eyes)
     return report

@@ -22,7 +22,7 @@ def parse_uri(uri: str) -> tuple[str, str | None]:
     """(model, alias-or-version); `registry://churn` means its latest version."""
     if not is_registry_uri(uri):
         raise RegistryError(f"{uri!r}: expected registry://MODEL@ENV or registry://MODEL:VERSION")
-    rest = uri[len(SCHEME):].strip("/")
+    rest = uri[len(SCHEME) :].strip("/")
     if "@" in rest:
         model, _, ref = rest.partition("@")
     else:
@@ -46,8 +46,12 @@ def resolve(uri: str, registry: Registry | str | None = None) -> Path:
             reg.close()
 
 
-def register_bundle(path: str | Path, registry: Registry | str | None = None, env: str | None = "dev",
-                    reason: str = "registered by knotwork deploy") -> dict[str, Any]:
+def register_bundle(
+    path: str | Path,
+    registry: Registry | str | None = None,
+    env: str | None = "dev",
+    reason: str = "registered by knotwork deploy",
+) -> dict[str, Any]:
     """Register a bundle and, when `env` is given, promote it there (what `deploy --register` calls).
     Returns the version record, plus the promotion result under "promotion"."""
     reg = open_registry(registry)

@@ -6,10 +6,17 @@ Timestamps are ISO-8601 UTC strings so SQLite and PostgreSQL sort and print them
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def now() -> str:
+    """The registry's timestamp format: ISO-8601 UTC with microseconds and a Z."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
 
 # Tables that only ever receive INSERTs; the migration adds triggers that refuse the rest.
 APPEND_ONLY_TABLES = ("registry_audit", "registry_alias_moves", "registry_approvals")
@@ -31,7 +38,9 @@ class ModelRow(Base):
 
 class VersionRow(Base):
     __tablename__ = "registry_versions"
-    __table_args__ = (UniqueConstraint("model_id", "version", name="uq_registry_versions_model_version"),)
+    __table_args__ = (
+        UniqueConstraint("model_id", "version", name="uq_registry_versions_model_version"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("registry_models.id"), index=True)
@@ -76,8 +85,12 @@ class AliasMoveRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("registry_models.id"), index=True)
     alias: Mapped[str] = mapped_column(String(64))
-    from_version_id: Mapped[int | None] = mapped_column(ForeignKey("registry_versions.id"), nullable=True)
-    to_version_id: Mapped[int | None] = mapped_column(ForeignKey("registry_versions.id"), nullable=True)
+    from_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registry_versions.id"), nullable=True
+    )
+    to_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registry_versions.id"), nullable=True
+    )
     kind: Mapped[str] = mapped_column(String(16))  # promote | rollback | set | remove
     actor: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text, default="")

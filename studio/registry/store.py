@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import promotion
+from . import promotion, registration, tokens
 from .artifacts import ArtifactStore
 from .bundles import read_meta
 from .database import (
@@ -31,15 +29,10 @@ from .database import (
     workspace_dir,
 )
 from .errors import ArtifactError, NotFoundError, PermissionDeniedError, RegistryError
-from .identity import ROLES, Identity, local_identity, new_token, token_digest, token_from_env
-from .metrics import validation_report
+from .identity import Identity, local_identity, token_digest, token_from_env
 from .policy import RegistryConfig, load_config
-from .schema import AliasRow, AuditRow, ModelRow, SettingRow, TokenRow, VersionRow
+from .schema import AliasRow, AuditRow, ModelRow, SettingRow, TokenRow, VersionRow, now
 from .verification import check_integrity
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:
@@ -117,40 +110,78 @@ class Registry:
     def lock_model(self, s: Session, name: str) -> None:
         """Serialize writers of one model. SQLite's BEGIN IMMEDIATE already serialized us."""
         if s.get_bind().dialect.name == "postgresql":
-            key = int.from_bytes(hashlib.sha256(f"knotwork-registry:{name}".encode()).digest()[:8], "big", signed=True)
+            key = int.from_bytes(
+                hashlib.sha256(f"knotwork-registry:{name}".encode()).digest()[:8],
+                "big",
+                signed=True,
+            )
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
     def identity(self, s: Session, need: str = "viewer") -> Identity:
         """Who is calling, checked against the role `need`. A registry with tokens is shared:
         then a token is required; without any, the OS user acts with every right."""
         if self._token:
-            row = s.scalar(select(TokenRow).where(TokenRow.token_sha256 == token_digest(self._token)))
+            row = s.scalar(
+                select(TokenRow).where(TokenRow.token_sha256 == token_digest(self._token))
+            )
             if row is None or row.revoked_at:
-                raise PermissionDeniedError("the registry token is unknown or revoked; ask an admin for a new one")
+                raise PermissionDeniedError(
+                    "the registry token is unknown or revoked; ask an admin for a new one"
+                )
             who = Identity(row.name, row.role, "token")
-        elif s.scalar(select(func.count()).select_from(TokenRow).where(TokenRow.revoked_at.is_(None))):
+        elif s.scalar(
+            select(func.count()).select_from(TokenRow).where(TokenRow.revoked_at.is_(None))
+        ):
             raise PermissionDeniedError(
                 "this registry is shared (it has API tokens): pass --token or set KNOTWORK_REGISTRY_TOKEN"
             )
         else:
             who = local_identity()
         if not who.at_least(need):
-            raise PermissionDeniedError(f"{who.name} has role {who.role}; this needs {need} or higher")
+            raise PermissionDeniedError(
+                f"{who.name} has role {who.role}; this needs {need} or higher"
+            )
         return who
 
     def whoami(self) -> Identity:
         with self.transaction() as s:
             return self.identity(s)
 
-    def audit(self, s: Session, who: Identity, action: str, outcome: str, *, model: str = "", version: str = "",
-              environment: str = "", reason: str = "", **details: Any) -> None:
-        s.add(AuditRow(at=now(), actor=who.name, role=who.role, action=action, model=model, version=version,
-                       environment=environment, outcome=outcome, reason=reason or "", details=details))
+    def audit(
+        self,
+        s: Session,
+        who: Identity,
+        action: str,
+        outcome: str,
+        *,
+        model: str = "",
+        version: str = "",
+        environment: str = "",
+        reason: str = "",
+        **details: Any,
+    ) -> None:
+        s.add(
+            AuditRow(
+                at=now(),
+                actor=who.name,
+                role=who.role,
+                action=action,
+                model=model,
+                version=version,
+                environment=environment,
+                outcome=outcome,
+                reason=reason or "",
+                details=details,
+            )
+        )
 
     def model_row(self, s: Session, name: str) -> ModelRow:
         row = s.scalar(select(ModelRow).where(ModelRow.name == name))
         if row is None:
-            known = ", ".join(s.scalars(select(ModelRow.name).order_by(ModelRow.name)).all()) or "none registered yet"
+            known = (
+                ", ".join(s.scalars(select(ModelRow.name).order_by(ModelRow.name)).all())
+                or "none registered yet"
+            )
             raise NotFoundError(f"no model {name!r} in the registry (models: {known})")
         return row
 
@@ -167,84 +198,42 @@ class Registry:
             alias = s.get(AliasRow, (model.id, version))
             if alias is not None:
                 return s.get(VersionRow, alias.version_id)
-            known = ", ".join(s.scalars(select(VersionRow.version).where(VersionRow.model_id == model.id).order_by(VersionRow.seq)).all())
-            raise NotFoundError(f"model {model.name!r} has no version or alias {version!r} (versions: {known or 'none'})")
+            known = ", ".join(
+                s.scalars(
+                    select(VersionRow.version)
+                    .where(VersionRow.model_id == model.id)
+                    .order_by(VersionRow.seq)
+                ).all()
+            )
+            raise NotFoundError(
+                f"model {model.name!r} has no version or alias {version!r} (versions: {known or 'none'})"
+            )
         return row
 
-    # ------------------------------------------------------------------ registration
-    def register(self, bundle: str | Path, *, name: str | None = None, tags: list[str] | tuple[str, ...] = (),
-                 description: str = "", reason: str = "") -> dict[str, Any]:
-        """Copy the bundle into the artifact folder by content hash, then record the version.
-        Re-registering identical content under the same version is a no-op."""
-        bundle = Path(bundle)
-        read_meta(bundle)  # a clear error for a non-bundle before copying anything
-        with self.transaction() as s:
-            self.identity(s, "editor")  # fail before copying when the caller may not register
-        stored = self.artifacts.put(bundle)
-        path = self.artifacts.path(stored.relpath)
-        try:
-            check_integrity(path)
-            meta = read_meta(path)
-        except (ArtifactError, RegistryError):
-            self.artifacts.discard(stored)
-            raise
-        m = meta.manifest
-        model_name = name or str(m["name"])
-        version = str(m["version"])
-        try:
-            with self.transaction() as s:
-                who = self.identity(s, "editor")
-                self.lock_model(s, model_name)
-                model = s.scalar(select(ModelRow).where(ModelRow.name == model_name))
-                if model is None:
-                    model = ModelRow(name=model_name, description=description, owner=who.name, created_at=now())
-                    s.add(model)
-                    s.flush()
-                existing = s.scalar(select(VersionRow).where(VersionRow.model_id == model.id, VersionRow.version == version))
-                if existing is not None:
-                    if existing.bundle_sha256 == stored.sha256:
-                        return self._version_json(s, model, existing) | {"already_registered": True}
-                    raise RegistryError(
-                        f"{model_name}:{version} is already registered with different content "
-                        f"(sha256 {existing.bundle_sha256[:12]}…); build the bundle with a new --version"
-                    )
-                seq = (s.scalar(select(func.max(VersionRow.seq)).where(VersionRow.model_id == model.id)) or 0) + 1
-                row = self._version_from_manifest(m, meta.signature, model, version, seq, stored, who, tags)
-                s.add(row)
-                s.flush()
-                self.audit(s, who, "register", "ok", model=model_name, version=version, reason=reason,
-                           sha256=stored.sha256, source=row.source_path, git_commit=row.git_commit)
-                return self._version_json(s, model, row)
-        except BaseException:
-            self._discard_unreferenced(stored)
-            raise
-
-    def _discard_unreferenced(self, stored) -> None:
-        if not stored.created:
-            return
-        try:
-            with self.transaction() as s:
-                used = s.scalar(select(func.count()).select_from(VersionRow).where(VersionRow.bundle_sha256 == stored.sha256))
-        except Exception:  # the database is unreachable: keep the artifact, it is harmless
-            return
-        if not used:
-            self.artifacts.discard(stored)
-
-    def _version_from_manifest(self, m: dict[str, Any], signature: dict | None, model: ModelRow, version: str,
-                               seq: int, stored, who: Identity, tags: Any = ()) -> VersionRow:
-        source = m.get("source") or {}
-        lineage = m.get("lineage") or {}
-        return VersionRow(
-            model_id=model.id, version=version, seq=seq, bundle_sha256=stored.sha256, artifact=stored.relpath,
-            bundle_format=stored.format, signature_key_id=(signature or {}).get("key_id"),
-            source_path=str(source.get("path") or ""), source_sha256=str(source.get("sha256") or ""),
-            git_commit=source.get("git_commit") or lineage.get("git_commit") or git_commit_of(source),
-            data_fingerprints=m.get("data_fingerprints") or lineage.get("data_fingerprints") or _reference_hashes(m),
-            parameters=m.get("parameters") or lineage.get("parameters") or {},
-            metrics=m.get("metrics") or {}, validation=validation_report(m), parity=m.get("parity"), manifest=m,
-            author=str(m.get("created_by") or ""), built_at=str(m.get("created_at") or ""),
-            registered_by=who.name, registered_at=now(), tags=sorted(set(m.get("tags") or []) | set(tags)),
+    # ------------------------------------------------------------------ registration, tokens
+    def register(
+        self,
+        bundle: str | Path,
+        *,
+        name: str | None = None,
+        tags: list[str] | tuple[str, ...] = (),
+        description: str = "",
+        reason: str = "",
+    ) -> dict[str, Any]:
+        """Copy the bundle in by content hash and record the version (see registration.py)."""
+        return registration.register(
+            self, bundle, name=name, tags=tags, description=description, reason=reason
         )
+
+    def create_token(self, name: str, role: str) -> str:
+        """A new API token (shown once); the first one makes the registry shared."""
+        return tokens.create_token(self, name, role)
+
+    def revoke_tokens(self, name: str) -> int:
+        return tokens.revoke_tokens(self, name)
+
+    def tokens(self) -> list[dict[str, Any]]:
+        return tokens.tokens(self)
 
     # ------------------------------------------------------------------ reads
     def models(self) -> list[dict[str, Any]]:
@@ -252,35 +241,67 @@ class Registry:
             self.identity(s)
             out = []
             for model in s.scalars(select(ModelRow).order_by(ModelRow.name)):
-                latest = s.scalar(select(VersionRow).where(VersionRow.model_id == model.id).order_by(VersionRow.seq.desc()).limit(1))
-                count = s.scalar(select(func.count()).select_from(VersionRow).where(VersionRow.model_id == model.id))
-                out.append({
-                    "name": model.name, "description": model.description, "owner": model.owner,
-                    "created_at": model.created_at, "versions": count, "latest": latest.version if latest else None,
-                    "aliases": self._aliases(s, model),
-                })
+                latest = s.scalar(
+                    select(VersionRow)
+                    .where(VersionRow.model_id == model.id)
+                    .order_by(VersionRow.seq.desc())
+                    .limit(1)
+                )
+                count = s.scalar(
+                    select(func.count())
+                    .select_from(VersionRow)
+                    .where(VersionRow.model_id == model.id)
+                )
+                out.append(
+                    {
+                        "name": model.name,
+                        "description": model.description,
+                        "owner": model.owner,
+                        "created_at": model.created_at,
+                        "versions": count,
+                        "latest": latest.version if latest else None,
+                        "aliases": self._aliases(s, model),
+                    }
+                )
             return out
 
     def _aliases(self, s: Session, model: ModelRow) -> dict[str, str]:
         rows = s.execute(
-            select(AliasRow.name, VersionRow.version).join(VersionRow, AliasRow.version_id == VersionRow.id)
-            .where(AliasRow.model_id == model.id).order_by(AliasRow.name)
+            select(AliasRow.name, VersionRow.version)
+            .join(VersionRow, AliasRow.version_id == VersionRow.id)
+            .where(AliasRow.model_id == model.id)
+            .order_by(AliasRow.name)
         ).all()
         return {name: version for name, version in rows}
 
-    def _version_json(self, s: Session, model: ModelRow, row: VersionRow, full: bool = False) -> dict[str, Any]:
+    def _version_json(
+        self, s: Session, model: ModelRow, row: VersionRow, full: bool = False
+    ) -> dict[str, Any]:
         aliases = [a for a, v in self._aliases(s, model).items() if v == row.version]
         out = {
-            "model": model.name, "version": row.version, "seq": row.seq, "sha256": row.bundle_sha256,
-            "artifact": str(self.artifacts.path(row.artifact)), "format": row.bundle_format,
-            "signature_key_id": row.signature_key_id, "aliases": aliases,
+            "model": model.name,
+            "version": row.version,
+            "seq": row.seq,
+            "sha256": row.bundle_sha256,
+            "artifact": str(self.artifacts.path(row.artifact)),
+            "format": row.bundle_format,
+            "signature_key_id": row.signature_key_id,
+            "aliases": aliases,
             "lineage": {
-                "source_path": row.source_path, "source_sha256": row.source_sha256, "git_commit": row.git_commit,
-                "data_fingerprints": row.data_fingerprints, "parameters": row.parameters,
+                "source_path": row.source_path,
+                "source_sha256": row.source_sha256,
+                "git_commit": row.git_commit,
+                "data_fingerprints": row.data_fingerprints,
+                "parameters": row.parameters,
             },
-            "metrics": row.metrics, "validation_status": (row.validation or {}).get("status"),
-            "parity_passed": (row.parity or {}).get("passed"), "author": row.author, "built_at": row.built_at,
-            "registered_by": row.registered_by, "registered_at": row.registered_at, "tags": row.tags,
+            "metrics": row.metrics,
+            "validation_status": (row.validation or {}).get("status"),
+            "parity_passed": (row.parity or {}).get("passed"),
+            "author": row.author,
+            "built_at": row.built_at,
+            "registered_by": row.registered_by,
+            "registered_at": row.registered_at,
+            "tags": row.tags,
         }
         if full:
             out["validation"] = row.validation
@@ -292,11 +313,19 @@ class Registry:
         with self.transaction() as s:
             self.identity(s)
             model = self.model_row(s, name)
-            versions = s.scalars(select(VersionRow).where(VersionRow.model_id == model.id).order_by(VersionRow.seq)).all()
+            versions = s.scalars(
+                select(VersionRow).where(VersionRow.model_id == model.id).order_by(VersionRow.seq)
+            ).all()
             return {
-                "name": model.name, "description": model.description, "owner": model.owner, "created_at": model.created_at,
-                "environments": {env: self._aliases(s, model).get(env) for env in self.config.environments},
-                "aliases": self._aliases(s, model), "versions": [self._version_json(s, model, v) for v in versions],
+                "name": model.name,
+                "description": model.description,
+                "owner": model.owner,
+                "created_at": model.created_at,
+                "environments": {
+                    env: self._aliases(s, model).get(env) for env in self.config.environments
+                },
+                "aliases": self._aliases(s, model),
+                "versions": [self._version_json(s, model, v) for v in versions],
             }
 
     def version(self, name: str, version: str | None = None, full: bool = True) -> dict[str, Any]:
@@ -314,7 +343,13 @@ class Registry:
             if row is None:
                 return None
             v = s.get(VersionRow, row.version_id)
-            return {"model": name, "alias": alias, "version": v.version, "sha256": v.bundle_sha256, "artifact": v.artifact}
+            return {
+                "model": name,
+                "alias": alias,
+                "version": v.version,
+                "sha256": v.bundle_sha256,
+                "artifact": v.artifact,
+            }
 
     def resolve(self, name: str, ref: str | None = None) -> Path:
         """The verified artifact path of MODEL@ALIAS or MODEL:VERSION; a missing or corrupt
@@ -341,9 +376,19 @@ class Registry:
             if limit:
                 rows = rows[-limit:]
             return [
-                {"id": r.id, "at": r.at, "actor": r.actor, "role": r.role, "action": r.action, "model": r.model,
-                 "version": r.version, "environment": r.environment, "outcome": r.outcome, "reason": r.reason,
-                 "details": r.details}
+                {
+                    "id": r.id,
+                    "at": r.at,
+                    "actor": r.actor,
+                    "role": r.role,
+                    "action": r.action,
+                    "model": r.model,
+                    "version": r.version,
+                    "environment": r.environment,
+                    "outcome": r.outcome,
+                    "reason": r.reason,
+                    "details": r.details,
+                }
                 for r in rows
             ]
 
@@ -378,66 +423,11 @@ class Registry:
 
     def _graph(self, info: dict[str, Any]) -> dict[str, Any] | None:
         try:
-            return read_meta(self.artifacts.check(Path(info["artifact"]).relative_to(self.artifacts.root).as_posix(), info["sha256"])).graph
+            return read_meta(
+                self.artifacts.check(
+                    Path(info["artifact"]).relative_to(self.artifacts.root).as_posix(),
+                    info["sha256"],
+                )
+            ).graph
         except (ArtifactError, RegistryError, ValueError):
             return None
-
-    # ------------------------------------------------------------------ tokens
-    def create_token(self, name: str, role: str) -> str:
-        """A new API token (shown once). The first token makes the registry shared."""
-        if role not in ROLES:
-            raise RegistryError(f"role {role!r} is not one of {', '.join(ROLES)}")
-        with self.transaction() as s:
-            who = self.identity(s, "admin")
-            if who.via == "os" and role != "admin":
-                raise PermissionDeniedError(
-                    "the first token of a registry must have role admin (it makes the registry shared, and "
-                    "only an admin token can create the others): token create NAME --role admin"
-                )
-            token = new_token()
-            s.add(TokenRow(name=name, role=role, token_sha256=token_digest(token), created_by=who.name, created_at=now()))
-            self.audit(s, who, "token-create", "ok", reason=f"token for {name} with role {role}", token_name=name, role=role)
-            return token
-
-    def revoke_tokens(self, name: str) -> int:
-        with self.transaction() as s:
-            who = self.identity(s, "admin")
-            rows = s.scalars(select(TokenRow).where(TokenRow.name == name, TokenRow.revoked_at.is_(None))).all()
-            for row in rows:
-                row.revoked_at = now()
-            self.audit(s, who, "token-revoke", "ok", reason=f"{len(rows)} token(s) of {name}", token_name=name)
-            return len(rows)
-
-    def tokens(self) -> list[dict[str, Any]]:
-        with self.transaction() as s:
-            self.identity(s, "admin")
-            return [{"name": t.name, "role": t.role, "created_by": t.created_by, "created_at": t.created_at,
-                     "revoked_at": t.revoked_at} for t in s.scalars(select(TokenRow).order_by(TokenRow.id))]
-
-
-def _reference_hashes(m: dict[str, Any]) -> dict[str, str]:
-    """Fingerprints of the training data the bundle carries (its reference profile and sample)."""
-    return {k: v for k, v in (m.get("files") or {}).items() if k.startswith("reference/")}
-
-
-def git_commit_of(source: dict[str, Any]) -> str | None:
-    """The commit holding the source workflow exactly as built (same SHA-256, no local edits)."""
-    path = Path(str(source.get("path") or ""))
-    if not path.is_file():
-        return None
-    try:
-        if source.get("sha256") and hashlib.sha256(path.read_bytes()).hexdigest() != source["sha256"]:
-            return None
-
-        def run(*args: str) -> subprocess.CompletedProcess:
-            return subprocess.run(["git", *args], cwd=path.parent, capture_output=True, text=True, timeout=10)
-
-        head = run("rev-parse", "HEAD")
-        if head.returncode != 0:
-            return None
-        dirty = run("status", "--porcelain", "--", path.name)
-        if dirty.returncode != 0 or dirty.stdout.strip():
-            return None
-        return head.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None

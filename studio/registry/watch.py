@@ -36,12 +36,21 @@ def bundle_loader(trusted_keys: list[str] | None = None) -> Loader:
 class AliasWatcher:
     """Polls one alias every `interval` seconds and swaps the holder's bundle when it moves."""
 
-    def __init__(self, uri: str, holder: Any, *, registry: Registry | str | None = None,
-                 load: Loader | None = None, interval: float = 2.0,
-                 on_event: Callable[[dict[str, Any]], None] | None = None):
+    def __init__(
+        self,
+        uri: str,
+        holder: Any,
+        *,
+        registry: Registry | str | None = None,
+        load: Loader | None = None,
+        interval: float = 2.0,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+    ):
         self.model, self.alias = parse_uri(uri)
         if self.alias is None or "@" not in uri:
-            raise RegistryError(f"{uri!r}: a watched URI names an alias, e.g. registry://{self.model}@prod")
+            raise RegistryError(
+                f"{uri!r}: a watched URI names an alias, e.g. registry://{self.model}@prod"
+            )
         self.uri = uri
         self.holder = holder
         self.interval = interval
@@ -72,7 +81,9 @@ class AliasWatcher:
         reg = self._registry_obj()
         target = reg.alias_target(self.model, self.alias)
         if target is None:
-            raise RegistryError(f"{self.uri}: the alias {self.alias!r} does not point at any version of {self.model!r}")
+            raise RegistryError(
+                f"{self.uri}: the alias {self.alias!r} does not point at any version of {self.model!r}"
+            )
         bundle = self._load(reg.resolve(self.model, target["version"]))
         self.current_sha, self.current_version = target["sha256"], target["version"]
         return bundle
@@ -97,7 +108,11 @@ class AliasWatcher:
             self._emit("error", version=target["version"], error=str(exc))
             return "error"
         previous = self.current_version
-        self.current_sha, self.current_version, self._failed_sha = target["sha256"], target["version"], None
+        self.current_sha, self.current_version, self._failed_sha = (
+            target["sha256"],
+            target["version"],
+            None,
+        )
         self._emit("swapped", version=target["version"], previous=previous)
         return "swapped"
 
@@ -107,7 +122,9 @@ class AliasWatcher:
         served = getattr(getattr(holder, "current", None), "version", None)
         if self.current_sha is None and served is not None:
             try:
-                self.current_sha = self._registry_obj().version(self.model, str(served), full=False)["sha256"]
+                self.current_sha = self._registry_obj().version(
+                    self.model, str(served), full=False
+                )["sha256"]
                 self.current_version = str(served)
             except RegistryError:
                 pass  # not a version of this model: the first poll swaps in what the alias names
@@ -115,7 +132,9 @@ class AliasWatcher:
 
     def start(self) -> AliasWatcher:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=f"registry-watch {self.uri}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name=f"registry-watch {self.uri}", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -133,19 +152,32 @@ class AliasWatcher:
             self._reg = None
 
 
-def follow(uri: str, trusted_keys: list[str] | None = None, registry: Registry | str | None = None,
-           interval: float = 2.0) -> tuple[Any, AliasWatcher]:
+def follow(
+    uri: str,
+    trusted_keys: list[str] | None = None,
+    registry: Registry | str | None = None,
+    interval: float = 2.0,
+) -> tuple[Any, AliasWatcher]:
     """For `knotwork serve registry://MODEL@ENV`: the verified bundle the alias names now, and
     a watcher to `attach(holder)` once the server holds that bundle."""
-    watcher = AliasWatcher(uri, None, registry=registry, load=bundle_loader(trusted_keys), interval=interval)
+    watcher = AliasWatcher(
+        uri, None, registry=registry, load=bundle_loader(trusted_keys), interval=interval
+    )
     return watcher.load_current(), watcher
 
 
-def watch_server(app: Any, uri: str, trusted_keys: list[str] | None = None, registry: Registry | str | None = None,
-                 interval: float = 2.0) -> AliasWatcher:
+def watch_server(
+    app: Any,
+    uri: str,
+    trusted_keys: list[str] | None = None,
+    registry: Registry | str | None = None,
+    interval: float = 2.0,
+) -> AliasWatcher:
     """For `knotwork serve registry://MODEL@ENV`: follow the alias for a `studio.serve` app
     (its `app.state.holder`), and stop following when the app shuts down."""
-    watcher = AliasWatcher(uri, None, registry=registry, load=bundle_loader(trusted_keys), interval=interval)
+    watcher = AliasWatcher(
+        uri, None, registry=registry, load=bundle_loader(trusted_keys), interval=interval
+    )
     watcher.attach(app.state.holder)
     app.router.on_shutdown.append(watcher.stop)
     return watcher

@@ -28,7 +28,12 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     """Keys, workspace and registry variables of the developer's machine never leak in."""
     home = tmp_path_factory.mktemp("kwhome")
     monkeypatch.setenv("KNOTWORK_HOME", str(home))
-    for var in ("KNOTWORK_REGISTRY_URL", "KNOTWORK_REGISTRY_TOKEN", "KNOTWORK_REGISTRY_POLICY", "KNOTWORK_REGISTRY_ARTIFACTS"):
+    for var in (
+        "KNOTWORK_REGISTRY_URL",
+        "KNOTWORK_REGISTRY_TOKEN",
+        "KNOTWORK_REGISTRY_POLICY",
+        "KNOTWORK_REGISTRY_ARTIFACTS",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 
@@ -40,7 +45,9 @@ def db_url(request, tmp_path):
         return
     base = postgres_url()
     if not base:
-        pytest.skip("KNOTWORK_TEST_POSTGRES_URL is not set (start a server with `bash .ci/postgres.sh start`)")
+        pytest.skip(
+            "KNOTWORK_TEST_POSTGRES_URL is not set (start a server with `bash .ci/postgres.sh start`)"
+        )
     name = f"kw_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -64,8 +71,13 @@ def registry_factory(db_url, tmp_path):
     def open_(token: str | None = None, config: RegistryConfig | dict | None = None):
         if isinstance(config, dict):
             config = RegistryConfig.model_validate(config)
-        reg = Registry(db_url, artifacts=tmp_path / "ws" / ".knotwork" / "artifacts", workspace=tmp_path / "ws",
-                       token=token, config=config)
+        reg = Registry(
+            db_url,
+            artifacts=tmp_path / "ws" / ".knotwork" / "artifacts",
+            workspace=tmp_path / "ws",
+            token=token,
+            config=config,
+        )
         opened.append(reg)
         return reg
 

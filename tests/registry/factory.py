@@ -18,8 +18,20 @@ PASSING_VALIDATION = {
     "metric": "accuracy",
     "scores": {"train": 0.95, "test": 0.93},
     "checks": [
-        {"name": "overfitting (test)", "status": "pass", "value": 0.02, "threshold": 0.1, "message": "gap +0.020"},
-        {"name": "score floor (test)", "status": "pass", "value": 0.93, "threshold": 0.7, "message": "ok"},
+        {
+            "name": "overfitting (test)",
+            "status": "pass",
+            "value": 0.02,
+            "threshold": 0.1,
+            "message": "gap +0.020",
+        },
+        {
+            "name": "score floor (test)",
+            "status": "pass",
+            "value": 0.93,
+            "threshold": 0.7,
+            "message": "ok",
+        },
     ],
 }
 
@@ -43,33 +55,63 @@ def write_bundle(
     from studio.security.signing import sign as sign_bytes
 
     graph = {
-        "format_version": 1, "name": name,
+        "format_version": 1,
+        "name": name,
         "nodes": [
-            {"id": "in1", "type_id": "deployment.input", "version": 1, "label": "Deployment Input", "settings": {}},
-            {"id": "lr1", "type_id": "learners.logistic_regression", "version": 1, "label": "Logistic Regression",
-             "settings": {"C": C, "max_iter": 100}},
-            {"id": "out1", "type_id": "deployment.output", "version": 1, "label": "Deployment Output", "settings": {}},
+            {
+                "id": "in1",
+                "type_id": "deployment.input",
+                "version": 1,
+                "label": "Deployment Input",
+                "settings": {},
+            },
+            {
+                "id": "lr1",
+                "type_id": "learners.logistic_regression",
+                "version": 1,
+                "label": "Logistic Regression",
+                "settings": {"C": C, "max_iter": 100},
+            },
+            {
+                "id": "out1",
+                "type_id": "deployment.output",
+                "version": 1,
+                "label": "Deployment Output",
+                "settings": {},
+            },
         ],
         "connections": [
             {"source": "in1", "source_port": "table", "target": "lr1", "target_port": "table"},
             {"source": "lr1", "source_port": "table", "target": "out1", "target_port": "table"},
         ],
     }
-    cols = input_columns or [{"name": "age", "dtype": "number", "categories": None},
-                             {"name": "plan", "dtype": "category", "categories": ["a", "b"]}]
+    cols = input_columns or [
+        {"name": "age", "dtype": "number", "categories": None},
+        {"name": "plan", "dtype": "category", "categories": ["a", "b"]},
+    ]
     files = {
         "graph.json": json.dumps(graph, sort_keys=True, indent=2).encode(),
         "state/lr1.skops": f"fitted state C={C}".encode(),
         "reference/profile.json": json.dumps({"rows": 100, "C": C}).encode(),
     }
     manifest = {
-        "name": name, "version": version, "created_at": "2026-11-29T12:00:00Z", "created_by": "trainer",
-        "knotwork_version": "0.1.0", "source": {"path": str(root / "train.knotwork.json"), "sha256": "ab" * 32},
+        "name": name,
+        "version": version,
+        "created_at": "2026-11-29T12:00:00Z",
+        "created_by": "trainer",
+        "knotwork_version": "0.1.0",
+        "source": {"path": str(root / "train.knotwork.json"), "sha256": "ab" * 32},
         "input_schema": {"columns": cols, "roles": {}},
-        "output_schema": {"columns": [{"name": "prediction", "dtype": "string", "categories": None}], "roles": {}},
-        "metrics": metrics if metrics is not None else {"train": {"accuracy": 0.95}, "test": {"accuracy": 0.93}},
+        "output_schema": {
+            "columns": [{"name": "prediction", "dtype": "string", "categories": None}],
+            "roles": {},
+        },
+        "metrics": metrics
+        if metrics is not None
+        else {"train": {"accuracy": 0.95}, "test": {"accuracy": 0.93}},
         "parity": {"passed": parity, "rows": 20},
-        "python": "3.11", "requirements": {"scikit-learn": "1.9.0"},
+        "python": "3.11",
+        "requirements": {"scikit-learn": "1.9.0"},
         "files": {k: _sha(v) for k, v in files.items()},
     }
     if validation is not None:

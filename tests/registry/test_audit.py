@@ -25,21 +25,30 @@ def test_every_operation_is_logged_with_who_what_and_why(registry, bundles):
 
 def test_registry_api_has_no_way_to_edit_or_delete_log_entries():
     public = {n for n in dir(Registry) if not n.startswith("_")}
-    assert not {n for n in public if any(w in n for w in ("delete", "update", "edit", "purge", "clear"))}
+    assert not {
+        n for n in public if any(w in n for w in ("delete", "update", "edit", "purge", "clear"))
+    }
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE registry_audit SET actor = 'mallory'",
-    "DELETE FROM registry_audit",
-    "UPDATE registry_alias_moves SET to_version_id = NULL",
-    "DELETE FROM registry_approvals",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE registry_audit SET actor = 'mallory'",
+        "DELETE FROM registry_audit",
+        "UPDATE registry_alias_moves SET to_version_id = NULL",
+        "DELETE FROM registry_approvals",
+    ],
+)
 def test_database_refuses_changes_to_append_only_tables(registry, bundles, statement):
     registry.register(bundles(version="1"))
     registry.promote("churn:1", "dev")
     with registry.engine.begin() as c:  # an approval row so the DELETE has something to refuse
-        c.execute(sa.text("INSERT INTO registry_approvals (version_id, environment, approver, reason, at) "
-                          "VALUES (1, 'prod', 'x', '', '2026')"))
+        c.execute(
+            sa.text(
+                "INSERT INTO registry_approvals (version_id, environment, approver, reason, at) "
+                "VALUES (1, 'prod', 'x', '', '2026')"
+            )
+        )
     with pytest.raises(DBAPIError, match="append-only"), registry.engine.begin() as c:
         c.execute(sa.text(statement))
     assert [e["actor"] for e in registry.log()] == [registry.whoami().name] * 2

@@ -35,7 +35,11 @@ def test_register_promote_show_list_and_log_as_json(cli, bundles):
     code, model, _ = cli("show", "churn")
     assert model["environments"] == {"dev": "1", "test": "1", "prod": None}
     code, log, _ = cli("log", "churn")
-    assert [(e["action"], e["environment"]) for e in log] == [("register", ""), ("promote", "dev"), ("promote", "test")]
+    assert [(e["action"], e["environment"]) for e in log] == [
+        ("register", ""),
+        ("promote", "dev"),
+        ("promote", "test"),
+    ]
 
 
 def test_refused_promotion_exits_1_with_the_numbered_report(cli, bundles):
@@ -79,7 +83,9 @@ def test_tokens_make_the_registry_shared_and_roles_apply(cli, bundles):
     assert all("token" not in t for t in tokens)  # never shown again
 
 
-def test_human_output_of_a_refused_promotion_lists_each_check(db_url, tmp_path, bundles, monkeypatch, capsys):
+def test_human_output_of_a_refused_promotion_lists_each_check(
+    db_url, tmp_path, bundles, monkeypatch, capsys
+):
     monkeypatch.setenv("KNOTWORK_REGISTRY_ARTIFACTS", str(tmp_path / "artifacts"))
     assert main(["registry", "register", str(bundles(version="1")), "--registry", db_url]) == 0
     assert main(["registry", "promote", "churn:1", "--to", "prod", "--registry", db_url]) == 1

@@ -18,17 +18,24 @@ def _promoter(url: str, artifacts: str, home: str, version: str, barrier, result
         barrier.wait(timeout=60)
         statuses = []
         for _ in range(ROUNDS):
-            statuses.append(reg.promote(f"churn:{version}", "dev", reason=f"process {version}")["status"])
+            statuses.append(
+                reg.promote(f"churn:{version}", "dev", reason=f"process {version}")["status"]
+            )
         results.put((version, statuses))
 
 
-def test_concurrent_promotions_from_two_processes_stay_consistent(registry, bundles, db_url, _isolated_home):
+def test_concurrent_promotions_from_two_processes_stay_consistent(
+    registry, bundles, db_url, _isolated_home
+):
     registry.register(bundles(version="1"))
     registry.register(bundles(version="2", C=2.0))
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(2), ctx.Queue()
     procs = [
-        ctx.Process(target=_promoter, args=(db_url, str(registry.artifacts.root), str(_isolated_home), v, barrier, results))
+        ctx.Process(
+            target=_promoter,
+            args=(db_url, str(registry.artifacts.root), str(_isolated_home), v, barrier, results),
+        )
         for v in ("1", "2")
     ]
     for p in procs:
@@ -42,7 +49,9 @@ def test_concurrent_promotions_from_two_processes_stay_consistent(registry, bund
 
     moves = registry.alias_history("churn", "dev")
     for before, after in zip(moves, moves[1:], strict=False):
-        assert after["from"] == before["to"], moves  # no lost update: each move saw the previous one
+        assert after["from"] == before["to"], (
+            moves
+        )  # no lost update: each move saw the previous one
     assert registry.alias_target("churn", "dev")["version"] == moves[-1]["to"]
     promoted = sum(s == "promoted" for statuses in outcomes.values() for s in statuses)
     assert len(moves) == promoted

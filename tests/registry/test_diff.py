@@ -7,13 +7,27 @@ import pytest
 
 def test_diff_names_changed_settings_schema_and_metric_deltas(registry, bundles):
     registry.register(bundles(version="1"))
-    cols = [{"name": "age", "dtype": "integer", "categories": None},
-            {"name": "tenure", "dtype": "number", "categories": None}]
-    registry.register(bundles(version="2", C=0.25, input_columns=cols,
-                              metrics={"train": {"accuracy": 0.97}, "test": {"accuracy": 0.90}}))
+    cols = [
+        {"name": "age", "dtype": "integer", "categories": None},
+        {"name": "tenure", "dtype": "number", "categories": None},
+    ]
+    registry.register(
+        bundles(
+            version="2",
+            C=0.25,
+            input_columns=cols,
+            metrics={"train": {"accuracy": 0.97}, "test": {"accuracy": 0.90}},
+        )
+    )
     d = registry.diff("churn:1", "churn:2")
     assert d["graph"]["changed_settings"] == [
-        {"node": "lr1", "label": "Logistic Regression", "setting": "C", "before": 1.0, "after": 0.25}
+        {
+            "node": "lr1",
+            "label": "Logistic Regression",
+            "setting": "C",
+            "before": 1.0,
+            "after": 0.25,
+        }
     ]
     assert d["input_schema"]["added"] == ["tenure"] and d["input_schema"]["removed"] == ["plan"]
     assert d["input_schema"]["changed"][0]["column"] == "age"

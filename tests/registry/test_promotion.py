@@ -9,9 +9,16 @@ from studio.registry import PermissionDeniedError, PromotionRefusedError, Regist
 STRICT_PROD = {
     "environments": ["dev", "test", "prod"],
     "policies": {
-        "prod": {"validation_no_failure": True, "max_overfitting_gap": 0.05, "metric_floor": {"accuracy": 0.9},
-                 "parity_passed": True, "signature_valid": True, "previous_environment": True, "four_eyes": True,
-                 "protected": True},
+        "prod": {
+            "validation_no_failure": True,
+            "max_overfitting_gap": 0.05,
+            "metric_floor": {"accuracy": 0.9},
+            "parity_passed": True,
+            "signature_valid": True,
+            "previous_environment": True,
+            "four_eyes": True,
+            "protected": True,
+        },
     },
 }
 
@@ -30,10 +37,29 @@ def test_version_moves_through_environments_and_aliases_follow(registry, bundles
 
 def test_refused_promotion_reports_every_check_with_number_and_verdict(registry_factory, bundles):
     reg = registry_factory(config=STRICT_PROD)
-    bad = {"status": "fail", "metric": "accuracy", "scores": {"train": 0.99, "test": 0.7},
-           "checks": [{"name": "overfitting (test)", "status": "fail", "value": 0.29, "threshold": 0.1, "message": "gap"}]}
-    reg.register(bundles(version="1", validation=bad, parity=False, sign=False,
-                         metrics={"train": {"accuracy": 0.99}, "test": {"accuracy": 0.7}}))
+    bad = {
+        "status": "fail",
+        "metric": "accuracy",
+        "scores": {"train": 0.99, "test": 0.7},
+        "checks": [
+            {
+                "name": "overfitting (test)",
+                "status": "fail",
+                "value": 0.29,
+                "threshold": 0.1,
+                "message": "gap",
+            }
+        ],
+    }
+    reg.register(
+        bundles(
+            version="1",
+            validation=bad,
+            parity=False,
+            sign=False,
+            metrics={"train": {"accuracy": 0.99}, "test": {"accuracy": 0.7}},
+        )
+    )
     with pytest.raises(PromotionRefusedError) as info:
         reg.promote("churn:1", "prod", reason="ship it")
     report = info.value.report
@@ -58,15 +84,23 @@ def test_refused_promotion_reports_every_check_with_number_and_verdict(registry_
 
 
 def test_gap_and_floor_thresholds_pass_for_a_good_model(registry_factory, bundles):
-    reg = registry_factory(config={"policies": {"test": {"max_overfitting_gap": 0.05, "metric_floor": {"accuracy": 0.9}}}})
+    reg = registry_factory(
+        config={
+            "policies": {"test": {"max_overfitting_gap": 0.05, "metric_floor": {"accuracy": 0.9}}}
+        }
+    )
     reg.register(bundles(version="1"))  # train 0.95, test 0.93: gap 0.02 from the Validation Report
     report = reg.check("churn:1", "test")
     assert report.allowed, report.text()
     assert "0.02" in next(c.detail for c in report.checks if c.name == "overfitting gap")
 
 
-def test_four_eyes_needs_a_second_person_and_approval_completes_the_request(registry_factory, bundles):
-    admin = registry_factory(token=registry_factory().create_token("root", "admin"), config=STRICT_PROD)
+def test_four_eyes_needs_a_second_person_and_approval_completes_the_request(
+    registry_factory, bundles
+):
+    admin = registry_factory(
+        token=registry_factory().create_token("root", "admin"), config=STRICT_PROD
+    )
     alice_token = admin.create_token("alice", "approver")
     bob_token = admin.create_token("bob", "approver")
     alice = registry_factory(token=alice_token, config=STRICT_PROD)
@@ -98,7 +132,10 @@ def test_only_approver_or_admin_may_move_prod_on_a_shared_registry(registry_fact
     _through(editor, "churn:1", "dev", "test")
     with pytest.raises(PromotionRefusedError) as info:
         editor.promote("churn:1", "prod")
-    assert info.value.report.checks[0].verdict == "fail" and "needs approver" in info.value.report.checks[0].detail
+    assert (
+        info.value.report.checks[0].verdict == "fail"
+        and "needs approver" in info.value.report.checks[0].detail
+    )
     with pytest.raises(PermissionDeniedError):
         viewer.register(bundles(version="2"))
     assert viewer.models()[0]["name"] == "churn"  # viewers read
@@ -119,7 +156,11 @@ def test_rollback_returns_prod_to_its_previous_version_in_one_step(registry, bun
     with pytest.raises(RegistryError, match="no earlier version"):
         registry.rollback("churn", "prod")
     entries = [e for e in registry.log("churn") if e["action"] == "rollback"]
-    assert [(e["outcome"], e["version"]) for e in entries] == [("ok", "2"), ("ok", "1"), ("refused", "")]
+    assert [(e["outcome"], e["version"]) for e in entries] == [
+        ("ok", "2"),
+        ("ok", "1"),
+        ("refused", ""),
+    ]
     assert entries[0]["reason"] == "latency regression"
     kinds = [m["kind"] for m in registry.alias_history("churn", "prod")]
     assert kinds == ["promote", "promote", "promote", "rollback", "rollback"]
@@ -149,8 +190,11 @@ def test_environment_list_comes_from_the_workspace_config_file(tmp_path, bundles
 
     ws = tmp_path / "ws"
     ws.mkdir()
-    (ws / "knotwork-registry.json").write_text(json.dumps({"environments": ["staging", "live"],
-                                                           "policies": {"live": {"parity_passed": True}}}))
+    (ws / "knotwork-registry.json").write_text(
+        json.dumps(
+            {"environments": ["staging", "live"], "policies": {"live": {"parity_passed": True}}}
+        )
+    )
     with Registry(workspace=ws) as reg:
         reg.register(bundles(version="1", parity=False))
         reg.promote("churn:1", "staging")

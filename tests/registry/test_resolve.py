@@ -21,14 +21,20 @@ def test_uri_resolves_environment_alias_and_version(registry, bundles):
     registry.register(bundles(version="1"))
     registry.register(bundles(version="2", C=2.0))
     registry.promote("churn:1", "dev")
-    assert resolve("registry://churn@dev", registry) == Path(registry.version("churn", "1")["artifact"])
-    assert resolve("registry://churn:2", registry) == Path(registry.version("churn", "2")["artifact"])
+    assert resolve("registry://churn@dev", registry) == Path(
+        registry.version("churn", "1")["artifact"]
+    )
+    assert resolve("registry://churn:2", registry) == Path(
+        registry.version("churn", "2")["artifact"]
+    )
     assert resolve("registry://churn", registry) == Path(registry.version("churn", "2")["artifact"])
     with pytest.raises(NotFoundError, match="no version or alias 'prod'"):
         resolve("registry://churn@prod", registry)
 
 
-@pytest.mark.parametrize("uri", ["churn@dev", "registry://", "registry://@dev", "registry://churn@"])
+@pytest.mark.parametrize(
+    "uri", ["churn@dev", "registry://", "registry://@dev", "registry://churn@"]
+)
 def test_malformed_uri_is_refused(uri):
     with pytest.raises(RegistryError, match="expected registry://MODEL@ENV"):
         parse_uri(uri)

@@ -64,7 +64,10 @@ def test_lineage_records_git_commit_when_workflow_is_committed(registry, tmp_pat
     repo.mkdir()
     wf = repo / "train.knotwork.json"
     wf.write_text('{"format_version": 1}\n')
-    git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True, text=True)  # noqa: E731
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
+
     git("init", "-q")
     git("add", wf.name)
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "wf")
@@ -101,21 +104,29 @@ def test_database_newer_than_the_code_is_refused_with_a_clear_error(db_url, tmp_
         Registry(db_url, artifacts=tmp_path / "a")
 
 
-def test_crash_between_artifact_copy_and_commit_leaves_no_version(db_url, tmp_path, bundles, _isolated_home):
+def test_crash_between_artifact_copy_and_commit_leaves_no_version(
+    db_url, tmp_path, bundles, _isolated_home
+):
     """A process killed after copying the artifact but before committing its row: the
     version is invisible, and registering again afterwards works."""
     b = bundles(version="1")
     script = textwrap.dedent(f"""
         import os
-        from studio.registry import store
+        from studio.registry import registration, store
         def crash(*a, **k):
             os._exit(9)
-        store.Registry._version_from_manifest = crash
-        reg = store.Registry({db_url!r}, artifacts={str(tmp_path / 'art')!r})
+        registration.version_from_manifest = crash
+        reg = store.Registry({db_url!r}, artifacts={str(tmp_path / "art")!r})
         reg.register({str(b)!r})
     """)
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**__import__("os").environ, "KNOTWORK_HOME": str(_isolated_home)})
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**__import__("os").environ, "KNOTWORK_HOME": str(_isolated_home)},
+    )
     assert proc.returncode == 9, proc.stderr
     with Registry(db_url, artifacts=tmp_path / "art") as reg:
         assert reg.models() == [] or reg.models()[0]["versions"] == 0

@@ -19,7 +19,9 @@ def _iris_workflow(csv: Path, C: float) -> Workflow:
     wf = Workflow.new("iris")
     read = wf.add_node("io.csv_reader", settings={"path": str(csv)})
     roles = wf.add_node("manipulation.column_roles", settings={"target": "species"})
-    split = wf.add_node("validation.partitioning", settings={"method": "stratified", "column": "species", "seed": 1})
+    split = wf.add_node(
+        "validation.partitioning", settings={"method": "stratified", "column": "species", "seed": 1}
+    )
     learn = wf.add_node("learners.logistic_regression", settings={"C": C})
     dep_in = wf.add_node("deployment.input")
     predict = wf.add_node("scoring.predictor")
@@ -53,7 +55,9 @@ def real_bundles(tmp_path_factory):
         df.drop(columns="target").to_csv(csv, index=False)
         out = {}
         for version, C in (("1", 1.0), ("2", 0.01)):
-            out[version] = build_bundle(_iris_workflow(csv, C), root / f"iris-{version}", name="iris", version=version).path
+            out[version] = build_bundle(
+                _iris_workflow(csv, C), root / f"iris-{version}", name="iris", version=version
+            ).path
     finally:
         if old is None:
             os.environ.pop("KNOTWORK_HOME", None)
@@ -74,7 +78,9 @@ def served(registry, real_bundles):
     return registry, watcher, holder
 
 
-ROW = pd.DataFrame([{"sepal_length": 5.9, "sepal_width": 3.0, "petal_length": 4.2, "petal_width": 1.5}])
+ROW = pd.DataFrame(
+    [{"sepal_length": 5.9, "sepal_width": 3.0, "petal_length": 4.2, "petal_width": 1.5}]
+)
 
 
 def test_watcher_swaps_to_the_version_the_alias_moves_to(served):
@@ -90,7 +96,9 @@ def test_watcher_swaps_to_the_version_the_alias_moves_to(served):
 def test_corrupt_new_version_is_never_swapped_in(served):
     registry, watcher, holder = served
     artifact = Path(registry.version("iris", "2")["artifact"])
-    victim = next(p for p in sorted(artifact.rglob("*")) if p.is_file() and p.parent.name == "state")
+    victim = next(
+        p for p in sorted(artifact.rglob("*")) if p.is_file() and p.parent.name == "state"
+    )
     victim.write_bytes(b"corrupted")
     events = []
     watcher._on_event = events.append
@@ -135,10 +143,20 @@ def test_knotwork_serve_registry_uri_serves_the_alias_and_follows_it(registry, r
     for p in paths.values():
         registry.register(p)
     registry.promote("iris:1", "dev")
-    config = {"bundle": "registry://iris@dev", "registry": registry.url, "keys": keys, "unknown_category": "error",
-              "max_body_mb": 1.0, "monitor_db": None}
+    config = {
+        "bundle": "registry://iris@dev",
+        "registry": registry.url,
+        "keys": keys,
+        "unknown_category": "error",
+        "max_body_mb": 1.0,
+        "monitor_db": None,
+    }
     app = build_app(config, None)
-    watcher = next(f.__self__ for f in app.router.on_shutdown if isinstance(getattr(f, "__self__", None), AliasWatcher))
+    watcher = next(
+        f.__self__
+        for f in app.router.on_shutdown
+        if isinstance(getattr(f, "__self__", None), AliasWatcher)
+    )
     swapped = threading.Event()
     watcher._on_event = lambda e: swapped.set() if e["kind"] == "swapped" else None
     row = ROW.to_dict(orient="records")

@@ -32,7 +32,9 @@ def upgrade() -> None:
     op.create_table(
         "registry_versions",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("model_id", sa.Integer, sa.ForeignKey("registry_models.id"), nullable=False, index=True),
+        sa.Column(
+            "model_id", sa.Integer, sa.ForeignKey("registry_models.id"), nullable=False, index=True
+        ),
         sa.Column("version", sa.String(64), nullable=False),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("bundle_sha256", sa.String(64), nullable=False, index=True),
@@ -67,7 +69,9 @@ def upgrade() -> None:
     op.create_table(
         "registry_alias_moves",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("model_id", sa.Integer, sa.ForeignKey("registry_models.id"), nullable=False, index=True),
+        sa.Column(
+            "model_id", sa.Integer, sa.ForeignKey("registry_models.id"), nullable=False, index=True
+        ),
         sa.Column("alias", sa.String(64), nullable=False),
         sa.Column("from_version_id", sa.Integer, sa.ForeignKey("registry_versions.id")),
         sa.Column("to_version_id", sa.Integer, sa.ForeignKey("registry_versions.id")),
@@ -79,7 +83,13 @@ def upgrade() -> None:
     op.create_table(
         "registry_approvals",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("version_id", sa.Integer, sa.ForeignKey("registry_versions.id"), nullable=False, index=True),
+        sa.Column(
+            "version_id",
+            sa.Integer,
+            sa.ForeignKey("registry_versions.id"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("environment", sa.String(64), nullable=False),
         sa.Column("approver", sa.String(200), nullable=False),
         sa.Column("reason", sa.Text, nullable=False, server_default=""),
@@ -88,7 +98,13 @@ def upgrade() -> None:
     op.create_table(
         "registry_requests",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("version_id", sa.Integer, sa.ForeignKey("registry_versions.id"), nullable=False, index=True),
+        sa.Column(
+            "version_id",
+            sa.Integer,
+            sa.ForeignKey("registry_versions.id"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("environment", sa.String(64), nullable=False),
         sa.Column("requested_by", sa.String(200), nullable=False),
         sa.Column("reason", sa.Text, nullable=False, server_default=""),

@@ -1,0 +1,185 @@
+"""Registering a bundle: copy it into the artifact folder by content hash, verify the copy,
+then record the version with its lineage in one transaction. Until that commits, nothing
+is visible; an artifact no version references is removed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from .bundles import read_meta
+from .errors import ArtifactError, RegistryError
+from .identity import Identity
+from .metrics import validation_report
+from .schema import ModelRow, VersionRow, now
+from .verification import check_integrity
+
+if TYPE_CHECKING:
+    from .store import Registry
+
+
+def register(
+    reg: Registry,
+    bundle: str | Path,
+    *,
+    name: str | None = None,
+    tags: list[str] | tuple[str, ...] = (),
+    description: str = "",
+    reason: str = "",
+) -> dict[str, Any]:
+    """Copy the bundle into the artifact folder by content hash, then record the version.
+    Re-registering identical content under the same version is a no-op."""
+    bundle = Path(bundle)
+    read_meta(bundle)  # a clear error for a non-bundle before copying anything
+    with reg.transaction() as s:
+        reg.identity(s, "editor")  # fail before copying when the caller may not register
+    stored = reg.artifacts.put(bundle)
+    path = reg.artifacts.path(stored.relpath)
+    try:
+        check_integrity(path)
+        meta = read_meta(path)
+    except (ArtifactError, RegistryError):
+        reg.artifacts.discard(stored)
+        raise
+    m = meta.manifest
+    model_name = name or str(m["name"])
+    version = str(m["version"])
+    try:
+        with reg.transaction() as s:
+            who = reg.identity(s, "editor")
+            reg.lock_model(s, model_name)
+            model = s.scalar(select(ModelRow).where(ModelRow.name == model_name))
+            if model is None:
+                model = ModelRow(
+                    name=model_name, description=description, owner=who.name, created_at=now()
+                )
+                s.add(model)
+                s.flush()
+            existing = s.scalar(
+                select(VersionRow).where(
+                    VersionRow.model_id == model.id, VersionRow.version == version
+                )
+            )
+            if existing is not None:
+                if existing.bundle_sha256 == stored.sha256:
+                    return reg._version_json(s, model, existing) | {"already_registered": True}
+                raise RegistryError(
+                    f"{model_name}:{version} is already registered with different content "
+                    f"(sha256 {existing.bundle_sha256[:12]}…); build the bundle with a new --version"
+                )
+            seq = (
+                s.scalar(select(func.max(VersionRow.seq)).where(VersionRow.model_id == model.id))
+                or 0
+            ) + 1
+            row = version_from_manifest(m, meta.signature, model, version, seq, stored, who, tags)
+            s.add(row)
+            s.flush()
+            reg.audit(
+                s,
+                who,
+                "register",
+                "ok",
+                model=model_name,
+                version=version,
+                reason=reason,
+                sha256=stored.sha256,
+                source=row.source_path,
+                git_commit=row.git_commit,
+            )
+            return reg._version_json(s, model, row)
+    except BaseException:
+        _discard_unreferenced(reg, stored)
+        raise
+
+
+def _discard_unreferenced(reg: Registry, stored) -> None:
+    if not stored.created:
+        return
+    try:
+        with reg.transaction() as s:
+            used = s.scalar(
+                select(func.count())
+                .select_from(VersionRow)
+                .where(VersionRow.bundle_sha256 == stored.sha256)
+            )
+    except Exception:  # the database is unreachable: keep the artifact, it is harmless
+        return
+    if not used:
+        reg.artifacts.discard(stored)
+
+
+def version_from_manifest(
+    m: dict[str, Any],
+    signature: dict | None,
+    model: ModelRow,
+    version: str,
+    seq: int,
+    stored,
+    who: Identity,
+    tags: Any = (),
+) -> VersionRow:
+    source = m.get("source") or {}
+    lineage = m.get("lineage") or {}
+    return VersionRow(
+        model_id=model.id,
+        version=version,
+        seq=seq,
+        bundle_sha256=stored.sha256,
+        artifact=stored.relpath,
+        bundle_format=stored.format,
+        signature_key_id=(signature or {}).get("key_id"),
+        source_path=str(source.get("path") or ""),
+        source_sha256=str(source.get("sha256") or ""),
+        git_commit=source.get("git_commit") or lineage.get("git_commit") or git_commit_of(source),
+        data_fingerprints=m.get("data_fingerprints")
+        or lineage.get("data_fingerprints")
+        or _reference_hashes(m),
+        parameters=m.get("parameters") or lineage.get("parameters") or {},
+        metrics=m.get("metrics") or {},
+        validation=validation_report(m),
+        parity=m.get("parity"),
+        manifest=m,
+        author=str(m.get("created_by") or ""),
+        built_at=str(m.get("created_at") or ""),
+        registered_by=who.name,
+        registered_at=now(),
+        tags=sorted(set(m.get("tags") or []) | set(tags)),
+    )
+
+
+def _reference_hashes(m: dict[str, Any]) -> dict[str, str]:
+    """Fingerprints of the training data the bundle carries (its reference profile and sample)."""
+    return {k: v for k, v in (m.get("files") or {}).items() if k.startswith("reference/")}
+
+
+def git_commit_of(source: dict[str, Any]) -> str | None:
+    """The commit holding the source workflow exactly as built (same SHA-256, no local edits)."""
+    path = Path(str(source.get("path") or ""))
+    if not path.is_file():
+        return None
+    try:
+        if (
+            source.get("sha256")
+            and hashlib.sha256(path.read_bytes()).hexdigest() != source["sha256"]
+        ):
+            return None
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                ["git", *args], cwd=path.parent, capture_output=True, text=True, timeout=10
+            )
+
+        head = run("rev-parse", "HEAD")
+        if head.returncode != 0:
+            return None
+        dirty = run("status", "--porcelain", "--", path.name)
+        if dirty.returncode != 0 or dirty.stdout.strip():
+            return None
+        return head.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None

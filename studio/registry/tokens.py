@@ -1,0 +1,82 @@
+"""API tokens of a shared registry: created by an admin (the first one by the local user,
+and it must be admin), shown once, stored only as SHA-256, revocable; every change audited."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from .errors import PermissionDeniedError, RegistryError
+from .identity import ROLES, new_token, token_digest
+from .schema import TokenRow, now
+
+if TYPE_CHECKING:
+    from .store import Registry
+
+
+def create_token(reg: Registry, name: str, role: str) -> str:
+    """A new API token (shown once). The first token makes the registry shared."""
+    if role not in ROLES:
+        raise RegistryError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    with reg.transaction() as s:
+        who = reg.identity(s, "admin")
+        if who.via == "os" and role != "admin":
+            raise PermissionDeniedError(
+                "the first token of a registry must have role admin (it makes the registry shared, and "
+                "only an admin token can create the others): token create NAME --role admin"
+            )
+        token = new_token()
+        s.add(
+            TokenRow(
+                name=name,
+                role=role,
+                token_sha256=token_digest(token),
+                created_by=who.name,
+                created_at=now(),
+            )
+        )
+        reg.audit(
+            s,
+            who,
+            "token-create",
+            "ok",
+            reason=f"token for {name} with role {role}",
+            token_name=name,
+            role=role,
+        )
+        return token
+
+
+def revoke_tokens(reg: Registry, name: str) -> int:
+    with reg.transaction() as s:
+        who = reg.identity(s, "admin")
+        rows = s.scalars(
+            select(TokenRow).where(TokenRow.name == name, TokenRow.revoked_at.is_(None))
+        ).all()
+        for row in rows:
+            row.revoked_at = now()
+        reg.audit(
+            s,
+            who,
+            "token-revoke",
+            "ok",
+            reason=f"{len(rows)} token(s) of {name}",
+            token_name=name,
+        )
+        return len(rows)
+
+
+def tokens(reg: Registry) -> list[dict[str, Any]]:
+    with reg.transaction() as s:
+        reg.identity(s, "admin")
+        return [
+            {
+                "name": t.name,
+                "role": t.role,
+                "created_by": t.created_by,
+                "created_at": t.created_at,
+                "revoked_at": t.revoked_at,
+            }
+            for t in s.scalars(select(TokenRow).order_by(TokenRow.id))
+        ]
