@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import zipfile
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from studio.deploy import Bundle, InputSchemaError, build_bundle
+from studio.core import NodeType, Port, PortType, default_catalog
+from studio.deploy import Bundle, InputSchemaError, ParityError, build_bundle
 from studio.deploy.parity import compare
 
 from .conftest import FEATURES, scoring_workflow
@@ -244,3 +246,32 @@ def test_a_lookup_table_entering_the_scope_is_frozen_and_joined_in_production(
         "body_mass_g": 3900.0,
     }
     assert bundle.predict(pd.DataFrame([row]))["region"].iloc[0] == "north"
+
+
+class _Noisy(NodeType):
+    """A node that is not deterministic: the bundle cannot reproduce its training output."""
+
+    type_id = "tests.noisy"
+    name = "Noisy"
+    inputs = (Port("table", PortType.TABLE),)
+    outputs = (Port("table", PortType.TABLE),)
+
+    def execute(self, s, inputs, ctx):
+        df = inputs[0].df
+        return [inputs[0].with_df(df.assign(noise=np.random.default_rng().random(len(df))))]
+
+
+def test_a_bundle_that_does_not_reproduce_training_fails_the_build_listing_rows(
+    penguins_csv, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(default_catalog()._types, _Noisy.type_id, _Noisy)
+    wf = scoring_workflow(penguins_csv)
+    wf.add_node(_Noisy.type_id, "Noise", id="noise")
+    wf.disconnect("dout", "table")
+    wf.connect("predict", 0, "noise", 0)
+    wf.connect("noise", 0, "dout", 0)
+    with pytest.raises(ParityError, match="parity check failed") as err:
+        build_bundle(wf, tmp_path / "out" / "noisy")
+    assert err.value.rows and {d["column"] for d in err.value.rows} == {"noise"}
+    assert "row 0, column 'noise'" in str(err.value)
+    assert list((tmp_path / "out").iterdir()) == []  # nothing half-written is left behind
