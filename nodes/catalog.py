@@ -7,7 +7,15 @@ import pkgutil
 
 from studio.core.node import NodeType
 
-CATEGORY_PACKAGES = ("io", "manipulation", "preprocessing", "validation", "learners", "scoring", "deployment")
+CATEGORY_PACKAGES = (
+    "io",
+    "manipulation",
+    "preprocessing",
+    "validation",
+    "learners",
+    "scoring",
+    "deployment",
+)
 
 
 def builtin_node_types() -> list[type[NodeType]]:
@@ -18,6 +26,11 @@ def builtin_node_types() -> list[type[NodeType]]:
         for info in pkgutil.iter_modules(pkg.__path__):
             mod = importlib.import_module(f"nodes.{pkg_name}.{info.name}")
             for obj in vars(mod).values():
-                if isinstance(obj, type) and issubclass(obj, NodeType) and obj.type_id and obj.__module__ == mod.__name__:
+                if (
+                    isinstance(obj, type)
+                    and issubclass(obj, NodeType)
+                    and obj.type_id
+                    and obj.__module__ == mod.__name__
+                ):
                     found[obj.type_id] = obj
     return list(found.values())

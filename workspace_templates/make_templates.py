@@ -28,19 +28,44 @@ def penguins() -> Workflow:
     add("io.csv_reader", "Penguins", {"path": "penguins.csv"})
     add("manipulation.column_filter", "Drop year", {"mode": "exclude", "columns": ["year"]})
     add("manipulation.column_roles", "Roles", {"target": "species"})
-    add("validation.partitioning", "Split", {"train_fraction": 0.6, "validation_fraction": 0.2, "method": "stratified", "column": "species", "seed": "$seed"})
+    add(
+        "validation.partitioning",
+        "Split",
+        {
+            "train_fraction": 0.6,
+            "validation_fraction": 0.2,
+            "method": "stratified",
+            "column": "species",
+            "seed": "$seed",
+        },
+    )
     add("preprocessing.missing_value", "Impute")
     add("preprocessing.category_encoder", "Encode", {"method": "one_hot", "unseen": "ignore"})
     add("preprocessing.normalizer", "Scale", {"method": "zscore"})
     add("learners.logistic_regression", "Learner", {"target": "species"})
-    add("validation.parameter_search", "Tune", {"search_space": {"C": [0.01, 0.1, 1.0, 10.0]}, "folds": 5, "seed": "$seed"})
+    add(
+        "validation.parameter_search",
+        "Tune",
+        {"search_space": {"C": [0.01, 0.1, 1.0, 10.0]}, "folds": 5, "seed": "$seed"},
+    )
     add("validation.cross_validation", "Cross-validate", {"folds": 5, "seed": "$seed"})
     for stage in ("validation", "test"):
         for step in ("Impute", "Encode", "Scale"):
             add("preprocessing.apply_transform", f"{step} {stage}")
     add("deployment.input", "Deployment Input")
     add("scoring.predictor", "Predict")
-    add("deployment.output", "Deployment Output", {"columns": ["prediction", "probability_Adelie", "probability_Chinstrap", "probability_Gentoo"]})
+    add(
+        "deployment.output",
+        "Deployment Output",
+        {
+            "columns": [
+                "prediction",
+                "probability_Adelie",
+                "probability_Chinstrap",
+                "probability_Gentoo",
+            ]
+        },
+    )
     add("scoring.scorer", "Score test")
     add("validation.validation_report", "Validation Report")
     c = wf.connect
@@ -73,15 +98,36 @@ def penguins() -> Workflow:
     c("Scale test", 0, "Validation Report", "test")
     c("Scale validation", 0, "Validation Report", "validation")
     c("Cross-validate", "fold scores", "Validation Report", "fold scores")
-    _place(wf, {
-        "Penguins": (0, 1), "Drop year": (1, 1), "Roles": (2, 1), "Split": (3, 1),
-        "Impute": (4, 0), "Encode": (5, 0), "Scale": (6, 0), "Learner": (7, 0), "Tune": (8, 0), "Cross-validate": (9, 0),
-        "Impute validation": (4, 1), "Encode validation": (5, 1), "Scale validation": (6, 1),
-        "Deployment Input": (4, 2), "Impute test": (5, 2), "Encode test": (6, 2), "Scale test": (7, 2),
-        "Predict": (9, 2), "Deployment Output": (10, 2), "Score test": (10, 3), "Validation Report": (10, 1),
-    })
+    _place(
+        wf,
+        {
+            "Penguins": (0, 1),
+            "Drop year": (1, 1),
+            "Roles": (2, 1),
+            "Split": (3, 1),
+            "Impute": (4, 0),
+            "Encode": (5, 0),
+            "Scale": (6, 0),
+            "Learner": (7, 0),
+            "Tune": (8, 0),
+            "Cross-validate": (9, 0),
+            "Impute validation": (4, 1),
+            "Encode validation": (5, 1),
+            "Scale validation": (6, 1),
+            "Deployment Input": (4, 2),
+            "Impute test": (5, 2),
+            "Encode test": (6, 2),
+            "Scale test": (7, 2),
+            "Predict": (9, 2),
+            "Deployment Output": (10, 2),
+            "Score test": (10, 3),
+            "Validation Report": (10, 1),
+        },
+    )
     wf.add_annotation("Fitted on the training rows only", 40 + 4 * 210, 0, 600, 30)
-    wf.add_annotation("Scoring path captured by `knotwork deploy`", 40 + 4 * 210, 40 + 3 * 130, 600, 30)
+    wf.add_annotation(
+        "Scoring path captured by `knotwork deploy`", 40 + 4 * 210, 40 + 3 * 130, 600, 30
+    )
     return wf
 
 
@@ -96,10 +142,27 @@ def diabetes() -> Workflow:
     add = wf.add_node
     add("io.csv_reader", "Diabetes", {"path": "diabetes.csv"})
     add("manipulation.column_roles", "Roles", {"target": "progression"})
-    add("validation.partitioning", "Split", {"train_fraction": 0.6, "validation_fraction": 0.2, "method": "random", "seed": "$seed"})
+    add(
+        "validation.partitioning",
+        "Split",
+        {"train_fraction": 0.6, "validation_fraction": 0.2, "method": "random", "seed": "$seed"},
+    )
     add("preprocessing.category_encoder", "Encode", {"method": "one_hot"})
-    add("learners.gradient_boosting_regressor", "Learner", {"target": "progression", "max_iter": 100, "seed": "$seed"})
-    add("validation.parameter_search", "Tune", {"search_space": {"learning_rate": [0.03, 0.1], "max_depth": [2, 3]}, "method": "kfold", "folds": 5, "seed": "$seed"})
+    add(
+        "learners.gradient_boosting_regressor",
+        "Learner",
+        {"target": "progression", "max_iter": 100, "seed": "$seed"},
+    )
+    add(
+        "validation.parameter_search",
+        "Tune",
+        {
+            "search_space": {"learning_rate": [0.03, 0.1], "max_depth": [2, 3]},
+            "method": "kfold",
+            "folds": 5,
+            "seed": "$seed",
+        },
+    )
     add("preprocessing.apply_transform", "Encode validation")
     add("deployment.input", "Deployment Input")
     add("preprocessing.apply_transform", "Encode test")
@@ -127,11 +190,24 @@ def diabetes() -> Workflow:
     c("Encode", "table", "Validation Report", "train")
     c("Encode test", 0, "Validation Report", "test")
     c("Encode validation", 0, "Validation Report", "validation")
-    _place(wf, {
-        "Diabetes": (0, 1), "Roles": (1, 1), "Split": (2, 1), "Encode": (3, 0), "Learner": (4, 0), "Tune": (5, 0),
-        "Encode validation": (3, 1), "Deployment Input": (3, 2), "Encode test": (4, 2), "Predict": (6, 2),
-        "Deployment Output": (7, 2), "Score test": (7, 3), "Validation Report": (7, 1),
-    })
+    _place(
+        wf,
+        {
+            "Diabetes": (0, 1),
+            "Roles": (1, 1),
+            "Split": (2, 1),
+            "Encode": (3, 0),
+            "Learner": (4, 0),
+            "Tune": (5, 0),
+            "Encode validation": (3, 1),
+            "Deployment Input": (3, 2),
+            "Encode test": (4, 2),
+            "Predict": (6, 2),
+            "Deployment Output": (7, 2),
+            "Score test": (7, 3),
+            "Validation Report": (7, 1),
+        },
+    )
     return wf
 
 

@@ -7,17 +7,39 @@ import os
 import pandas as pd
 from pydantic import Field
 
-from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType, Table
+from studio.core import (
+    ConfigureError,
+    NodeExecutionError,
+    NodeSettings,
+    NodeType,
+    Port,
+    PortType,
+    Table,
+)
 
 
 class Settings(NodeSettings):
-    path: str = Field("", description="CSV file (relative to the workflow's folder)", json_schema_extra={"ui": "file", "filter": "CSV (*.csv *.tsv *.txt)"})
-    delimiter: str = Field(",", min_length=1, max_length=2, description="Column separator (\\t for tab)")
+    path: str = Field(
+        "",
+        description="CSV file (relative to the workflow's folder)",
+        json_schema_extra={"ui": "file", "filter": "CSV (*.csv *.tsv *.txt)"},
+    )
+    delimiter: str = Field(
+        ",", min_length=1, max_length=2, description="Column separator (\\t for tab)"
+    )
     encoding: str = Field("utf-8", description="Text encoding of the file")
     header: bool = Field(True, description="The first row holds column names")
-    guess_types: bool = Field(True, description="Guess numbers and booleans; off reads every column as text")
-    date_columns: list[str] = Field(default_factory=list, description="Columns to parse as dates", json_schema_extra={"ui": "columns", "port": -1})
-    na_values: list[str] = Field(default_factory=lambda: ["", "NA", "NaN", "null"], description="Strings that mean 'missing'")
+    guess_types: bool = Field(
+        True, description="Guess numbers and booleans; off reads every column as text"
+    )
+    date_columns: list[str] = Field(
+        default_factory=list,
+        description="Columns to parse as dates",
+        json_schema_extra={"ui": "columns", "port": -1},
+    )
+    na_values: list[str] = Field(
+        default_factory=lambda: ["", "NA", "NaN", "null"], description="Strings that mean 'missing'"
+    )
 
 
 class CSVReader(NodeType):
@@ -49,9 +71,13 @@ class CSVReader(NodeType):
                 parse_dates=s.date_columns or False,
             )
         except (UnicodeDecodeError, LookupError) as exc:
-            raise ConfigureError(f"cannot decode {path} as {s.encoding}: {exc}", where="encoding") from None
+            raise ConfigureError(
+                f"cannot decode {path} as {s.encoding}: {exc}", where="encoding"
+            ) from None
         except ValueError as exc:
-            raise ConfigureError(f"{path}: {exc}", where="date_columns" if s.date_columns else "path") from None
+            raise ConfigureError(
+                f"{path}: {exc}", where="date_columns" if s.date_columns else "path"
+            ) from None
         except pd.errors.ParserError as exc:
             raise NodeExecutionError(f"{path}: malformed CSV: {exc}") from None
         if not s.header:

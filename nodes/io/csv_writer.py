@@ -11,7 +11,11 @@ from studio.core.fileformat import atomic_write
 
 
 class Settings(NodeSettings):
-    path: str = Field("", description="Output CSV file (relative to the workflow's folder)", json_schema_extra={"ui": "save_file", "filter": "CSV (*.csv)"})
+    path: str = Field(
+        "",
+        description="Output CSV file (relative to the workflow's folder)",
+        json_schema_extra={"ui": "save_file", "filter": "CSV (*.csv)"},
+    )
     delimiter: str = Field(",", min_length=1, max_length=2, description="Column separator")
     include_index: bool = Field(False, description="Also write the row index")
     overwrite: bool = Field(True, description="Replace an existing file; off fails instead")
@@ -21,7 +25,9 @@ class CSVWriter(NodeType):
     type_id = "io.csv_writer"
     name = "CSV Writer"
     category = "IO"
-    description = "Writes a table to a CSV file (atomically: a failed write leaves the old file intact)."
+    description = (
+        "Writes a table to a CSV file (atomically: a failed write leaves the old file intact)."
+    )
     keywords = ("csv", "write", "save", "export", "file")
     inputs = (Port("table", PortType.TABLE),)
     Settings = Settings

@@ -13,9 +13,13 @@ from studio.core.ports import TableSpec
 
 
 class Settings(NodeSettings):
-    mode: Literal["include", "exclude"] = Field("exclude", description="Keep only the chosen columns, or drop them")
+    mode: Literal["include", "exclude"] = Field(
+        "exclude", description="Keep only the chosen columns, or drop them"
+    )
     columns: list[str] = ColumnsField(description="Columns to keep or drop")
-    pattern: str = Field("", description="Regular expression: columns whose name matches are also chosen")
+    pattern: str = Field(
+        "", description="Regular expression: columns whose name matches are also chosen"
+    )
 
 
 def _chosen(s: Settings, names: list[str]) -> list[str]:
@@ -50,7 +54,12 @@ class ColumnFilter(NodeType):
             return [None]
         self.require_columns(spec, s.columns, "columns")
         kept = _kept(s, spec.names)
-        return [TableSpec(tuple(c for c in spec.columns if c.name in kept), tuple(r for r in spec.roles if r[0] in kept))]
+        return [
+            TableSpec(
+                tuple(c for c in spec.columns if c.name in kept),
+                tuple(r for r in spec.roles if r[0] in kept),
+            )
+        ]
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]

@@ -11,8 +11,12 @@ from studio.core.ports import ColumnSpec, ModelSpec, TableSpec
 
 
 class Settings(NodeSettings):
-    prediction_column: str = Field("prediction", min_length=1, description="Name of the new prediction column")
-    probabilities: bool = Field(True, description="Add one probability column per class (classifiers)")
+    prediction_column: str = Field(
+        "prediction", min_length=1, description="Name of the new prediction column"
+    )
+    probabilities: bool = Field(
+        True, description="Add one probability column per class (classifiers)"
+    )
 
 
 def probability_column(cls) -> str:
@@ -23,7 +27,9 @@ class Predictor(NodeType):
     type_id = "scoring.predictor"
     name = "Predictor"
     category = "Predict and score"
-    description = "Applies a model to a table: a prediction column plus a probability column per class."
+    description = (
+        "Applies a model to a table: a prediction column plus a probability column per class."
+    )
     keywords = ("predict", "score", "apply", "inference", "model")
     inputs = (Port("model", PortType.MODEL), Port("table", PortType.TABLE))
     outputs = (Port("predictions", PortType.TABLE),)
@@ -56,7 +62,9 @@ class Predictor(NodeType):
         df = table.df
         missing = [f for f in model.features if f not in df.columns]
         if missing:
-            raise NodeExecutionError(f"the table lacks the model's feature column(s) {', '.join(map(repr, missing))}")
+            raise NodeExecutionError(
+                f"the table lacks the model's feature column(s) {', '.join(map(repr, missing))}"
+            )
         X = df[model.features]
         if len(X) == 0:
             return [table.with_df(df.assign(**{s.prediction_column: pd.Series(dtype=object)}))]
@@ -65,7 +73,11 @@ class Predictor(NodeType):
         except ValueError as exc:
             raise NodeExecutionError(f"the model could not predict: {exc}") from None
         new = {s.prediction_column: pred}
-        if model.task == "classification" and s.probabilities and hasattr(model.estimator, "predict_proba"):
+        if (
+            model.task == "classification"
+            and s.probabilities
+            and hasattr(model.estimator, "predict_proba")
+        ):
             proba = model.estimator.predict_proba(X)
             for i, c in enumerate(model.estimator.classes_):
                 new[probability_column(c)] = proba[:, i]

@@ -10,7 +10,16 @@ import pandas as pd
 from pydantic import Field
 from sklearn import metrics as skm
 
-from studio.core import ConfigureError, Metrics, NodeExecutionError, NodeSettings, NodeType, Port, PortType, Table
+from studio.core import (
+    ConfigureError,
+    Metrics,
+    NodeExecutionError,
+    NodeSettings,
+    NodeType,
+    Port,
+    PortType,
+    Table,
+)
 from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, TableSpec
 
@@ -18,9 +27,13 @@ from .predictor import probability_column
 
 
 class Settings(NodeSettings):
-    truth_column: str | None = ColumnField(None, description="Column with the true values (default: the target-role column)")
+    truth_column: str | None = ColumnField(
+        None, description="Column with the true values (default: the target-role column)"
+    )
     prediction_column: str = ColumnField("prediction", description="Column with the predictions")
-    task: Literal["auto", "classification", "regression"] = Field("auto", description="auto: regression when both columns are numeric with many values")
+    task: Literal["auto", "classification", "regression"] = Field(
+        "auto", description="auto: regression when both columns are numeric with many values"
+    )
 
 
 def classification_scores(y_true, y_pred, proba: pd.DataFrame | None = None) -> dict:
@@ -45,9 +58,13 @@ def classification_scores(y_true, y_pred, proba: pd.DataFrame | None = None) -> 
     if proba is not None and proba.shape[1] >= 2 and len(pd.unique(y_true)) >= 2:
         try:
             if proba.shape[1] == 2:
-                out["roc_auc"] = float(skm.roc_auc_score(np.asarray(y_true) == pos, proba.iloc[:, -1]))
+                out["roc_auc"] = float(
+                    skm.roc_auc_score(np.asarray(y_true) == pos, proba.iloc[:, -1])
+                )
             else:
-                out["roc_auc"] = float(skm.roc_auc_score(y_true, proba.to_numpy(), multi_class="ovr", labels=labels))
+                out["roc_auc"] = float(
+                    skm.roc_auc_score(y_true, proba.to_numpy(), multi_class="ovr", labels=labels)
+                )
             out["log_loss"] = float(skm.log_loss(y_true, proba.to_numpy(), labels=labels))
         except ValueError:
             pass  # classes in the truth that the model never saw: skip the probability scores
@@ -62,7 +79,9 @@ def regression_scores(y_true, y_pred) -> dict:
         "mae": float(skm.mean_absolute_error(y_true, y_pred)),
         "rmse": float(np.sqrt(skm.mean_squared_error(y_true, y_pred))),
         "r2": float(skm.r2_score(y_true, y_pred)) if len(y_true) > 1 else float("nan"),
-        "mape": float(np.mean(np.abs((y_true[nonzero] - y_pred[nonzero]) / y_true[nonzero]))) if nonzero.any() else float("nan"),
+        "mape": float(np.mean(np.abs((y_true[nonzero] - y_pred[nonzero]) / y_true[nonzero])))
+        if nonzero.any()
+        else float("nan"),
         "rows": int(len(y_true)),
     }
 
@@ -74,7 +93,11 @@ class Scorer(NodeType):
     description = "Scores predictions against the truth: classification or regression metrics and a confusion matrix."
     keywords = ("score", "accuracy", "metrics", "evaluate", "confusion", "f1", "rmse", "auc")
     inputs = (Port("predictions", PortType.TABLE),)
-    outputs = (Port("metrics", PortType.METRICS), Port("scores", PortType.TABLE), Port("confusion matrix", PortType.TABLE))
+    outputs = (
+        Port("metrics", PortType.METRICS),
+        Port("scores", PortType.TABLE),
+        Port("confusion matrix", PortType.TABLE),
+    )
     Settings = Settings
 
     def _truth(self, s: Settings, spec: TableSpec) -> str:
@@ -109,10 +132,18 @@ class Scorer(NodeType):
             confusion = None
         else:
             prob_cols = [c for c in df.columns if str(c).startswith(probability_column(""))]
-            values = classification_scores(y_true.astype(str), y_pred.astype(str), df[prob_cols] if prob_cols else None)
+            values = classification_scores(
+                y_true.astype(str), y_pred.astype(str), df[prob_cols] if prob_cols else None
+            )
             labels = values["labels"]
-            confusion = Table(pd.DataFrame(values["confusion_matrix"], index=pd.Index(labels, name="truth"), columns=labels).reset_index())
+            confusion = Table(
+                pd.DataFrame(
+                    values["confusion_matrix"], index=pd.Index(labels, name="truth"), columns=labels
+                ).reset_index()
+            )
         values["task"] = task
-        scalar = [(k, float(v)) for k, v in values.items() if isinstance(v, (int, float)) and k != "rows"]
+        scalar = [
+            (k, float(v)) for k, v in values.items() if isinstance(v, (int, float)) and k != "rows"
+        ]
         scores = Table(pd.DataFrame(scalar, columns=["metric", "value"]))
         return [Metrics(values, title=f"{ctx.label}: {task}"), scores, confusion]

@@ -14,17 +14,24 @@ from studio.core.node import ColumnField
 
 class Settings(NodeSettings):
     train_fraction: float = Field(0.7, gt=0, lt=1, description="Share of rows for training")
-    validation_fraction: float = Field(0.0, ge=0, lt=1, description="Share of rows for validation (0: no validation set)")
-    method: Literal["random", "stratified", "grouped", "time"] = Field(
-        "stratified", description="random; stratified keeps class shares; grouped keeps a group's rows together; time puts the latest rows last"
+    validation_fraction: float = Field(
+        0.0, ge=0, lt=1, description="Share of rows for validation (0: no validation set)"
     )
-    column: str | None = ColumnField(None, description="Class column (stratified), group column (grouped) or time column (time)")
+    method: Literal["random", "stratified", "grouped", "time"] = Field(
+        "stratified",
+        description="random; stratified keeps class shares; grouped keeps a group's rows together; time puts the latest rows last",
+    )
+    column: str | None = ColumnField(
+        None, description="Class column (stratified), group column (grouped) or time column (time)"
+    )
     seed: int = Field(42, ge=0, description="Random seed, so the split is the same every run")
 
     @model_validator(mode="after")
     def _fractions(self) -> Settings:
         if self.train_fraction + self.validation_fraction >= 1:
-            raise ValueError("train_fraction + validation_fraction must leave rows for the test set")
+            raise ValueError(
+                "train_fraction + validation_fraction must leave rows for the test set"
+            )
         return self
 
 
@@ -42,11 +49,17 @@ def _split_indices(s: Settings, df) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         return order[:n_train], order[n_train + n_val :], order[n_train : n_train + n_val]
     if s.method == "grouped":
         groups = df[s.column].to_numpy()
-        tr, rest = next(GroupShuffleSplit(n_splits=1, test_size=held, random_state=s.seed).split(idx, groups=groups))
+        tr, rest = next(
+            GroupShuffleSplit(n_splits=1, test_size=held, random_state=s.seed).split(
+                idx, groups=groups
+            )
+        )
         if s.validation_fraction == 0:
             return tr, rest, idx[:0]
         te_rel, va_rel = next(
-            GroupShuffleSplit(n_splits=1, test_size=s.validation_fraction / held, random_state=s.seed).split(rest, groups=groups[rest])
+            GroupShuffleSplit(
+                n_splits=1, test_size=s.validation_fraction / held, random_state=s.seed
+            ).split(rest, groups=groups[rest])
         )
         return tr, rest[te_rel], rest[va_rel]
     strat = df[s.column].to_numpy() if s.method == "stratified" else None
@@ -55,10 +68,15 @@ def _split_indices(s: Settings, df) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         if s.validation_fraction == 0:
             return np.sort(tr), np.sort(rest), idx[:0]
         te, va = train_test_split(
-            rest, test_size=s.validation_fraction / held, random_state=s.seed, stratify=strat[rest] if strat is not None else None
+            rest,
+            test_size=s.validation_fraction / held,
+            random_state=s.seed,
+            stratify=strat[rest] if strat is not None else None,
         )
     except ValueError as exc:
-        raise NodeExecutionError(f"cannot stratify on {s.column!r}: {exc} (use method 'random' or a coarser column)") from None
+        raise NodeExecutionError(
+            f"cannot stratify on {s.column!r}: {exc} (use method 'random' or a coarser column)"
+        ) from None
     return np.sort(tr), np.sort(te), np.sort(va)
 
 
@@ -69,14 +87,22 @@ class Partitioning(NodeType):
     description = "Splits rows into train, test and validation sets: random, stratified, grouped or time-ordered, seeded."
     keywords = ("split", "train", "test", "holdout", "validation", "stratify", "sample")
     inputs = (Port("table", PortType.TABLE),)
-    outputs = (Port("train", PortType.TABLE), Port("test", PortType.TABLE), Port("validation", PortType.TABLE))
+    outputs = (
+        Port("train", PortType.TABLE),
+        Port("test", PortType.TABLE),
+        Port("validation", PortType.TABLE),
+    )
     Settings = Settings
 
     def configure(self, s: Settings, specs):
         spec = specs[0]
         if s.method != "random":
             if not s.column:
-                if s.method == "stratified" and spec is not None and spec.columns_with_role("target"):
+                if (
+                    s.method == "stratified"
+                    and spec is not None
+                    and spec.columns_with_role("target")
+                ):
                     pass  # falls back to the target column
                 else:
                     raise ConfigureError(f"method '{s.method}' needs a column", where="column")

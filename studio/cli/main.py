@@ -17,7 +17,9 @@ from studio.core.errors import KnotworkError
 COMMAND_MODULES = (
     "studio.cli.run",
     "studio.cli.catalog",
-    "studio.cli.deploy", "studio.cli.bundle", "studio.cli.keys",
+    "studio.cli.deploy",
+    "studio.cli.bundle",
+    "studio.cli.keys",
     "studio.cli.serve",
     "studio.cli.score",
     "studio.cli.registry",
@@ -25,14 +27,18 @@ COMMAND_MODULES = (
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit 2 with a clear line, as argparse does, minus the noise
+    def error(
+        self, message: str
+    ) -> None:  # exit 2 with a clear line, as argparse does, minus the noise
         self.print_usage(sys.stderr)
         print(f"knotwork: error: {message}", file=sys.stderr)
         raise SystemExit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="knotwork", description="Knotwork: build, run, deploy and govern ML workflows.")
+    parser = _Parser(
+        prog="knotwork", description="Knotwork: build, run, deploy and govern ML workflows."
+    )
     parser.add_argument("--version", action="version", version=f"knotwork {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:

@@ -55,12 +55,32 @@ def write_value(value: Any, path: Path) -> None:
     elif isinstance(value, Figure):
         atomic_write(path, value.png)
     elif isinstance(value, Model):
-        summary = {"task": value.task, "features": value.features, "target": value.target, "classes": value.classes,
-                   "metrics": value.metrics, "learner": value.learner, "settings": value.settings, "validation": value.validation}
+        summary = {
+            "task": value.task,
+            "features": value.features,
+            "target": value.target,
+            "classes": value.classes,
+            "metrics": value.metrics,
+            "learner": value.learner,
+            "settings": value.settings,
+            "validation": value.validation,
+        }
         atomic_write(path, json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
     elif isinstance(value, Transform):
-        atomic_write(path, json.dumps({"kind": value.kind, "input_columns": value.input_columns, "node_type": value.node_type,
-                                       "settings": value.settings}, indent=2, sort_keys=True) + "\n")
+        atomic_write(
+            path,
+            json.dumps(
+                {
+                    "kind": value.kind,
+                    "input_columns": value.input_columns,
+                    "node_type": value.node_type,
+                    "settings": value.settings,
+                },
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n",
+        )
     else:
         raise KnotworkError(f"cannot write a {type(value).__name__} to {path}")
 
@@ -78,7 +98,9 @@ class _Progress:
         if self.rich:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=False)
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=False
+            )
             self._progress.start()
             self._task = self._progress.add_task("running", total=max(1, len(self.wf.nodes)))
         return self
@@ -105,10 +127,14 @@ def _summary_lines(wf: Workflow, result) -> list[str]:
     lines = []
     for inst in wf.nodes:
         node_type = wf.catalog.get(inst.type_id)
-        for i, port in enumerate(node_type.outputs):
+        for i in range(len(node_type.outputs)):
             value = wf.output(inst.id, i) if result.state(inst.id) == "executed" else None
             if isinstance(value, Metrics):
-                nums = {k: v for k, v in value.values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+                nums = {
+                    k: v
+                    for k, v in value.values.items()
+                    if isinstance(v, (int, float)) and not isinstance(v, bool)
+                }
                 shown = [f"{k}={v:.4g}" for k, v in list(nums.items())[:6]]
                 if isinstance(value.values.get("status"), str):  # a Validation Report's verdict
                     shown.insert(0, f"status={value.values['status']}")
@@ -123,7 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"warning: {w}", file=sys.stderr)
     params = parse_assignments(args.set)
     outputs = _parse_outputs(args.output)
-    for label, port, _ in outputs:  # fail fast on a typo, before an hour of training
+    for label, _port, _ in outputs:  # fail fast on a typo, before an hour of training
         wf.node(label)
     start = time.perf_counter()
     with _Progress(wf, args.quiet) as progress:
@@ -131,7 +157,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     total = time.perf_counter() - start
     status = "success" if result.ok else ("cancelled" if result.cancelled else "failed")
     for nid, msg in result.errors.items():
-        print(f'node "{wf.node(nid).label}" failed: {msg.removeprefix(wf.node(nid).label + ": ")}', file=sys.stderr)
+        print(
+            f'node "{wf.node(nid).label}" failed: {msg.removeprefix(wf.node(nid).label + ": ")}',
+            file=sys.stderr,
+        )
     if result.ok:
         for line in _summary_lines(wf, result):
             print(line)
@@ -180,14 +209,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a workflow headless")
     p.add_argument("workflow", help="a *.knotwork.json file")
-    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a workflow parameter")
-    p.add_argument("--output", action="append", metavar="LABEL[:PORT]=FILE", help="write a node's output (.csv, .parquet, .json, .png)")
+    p.add_argument(
+        "--set", action="append", metavar="NAME=VALUE", help="override a workflow parameter"
+    )
+    p.add_argument(
+        "--output",
+        action="append",
+        metavar="LABEL[:PORT]=FILE",
+        help="write a node's output (.csv, .parquet, .json, .png)",
+    )
     p.add_argument("--report", metavar="FILE", help="write a JSON run report")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="run up to N independent nodes at once")
+    p.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="run up to N independent nodes at once"
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but results and errors")
     p.set_defaults(func=cmd_run)
 
-    v = sub.add_parser("validate", help="configure every node without running (checks settings and wiring)")
+    v = sub.add_parser(
+        "validate", help="configure every node without running (checks settings and wiring)"
+    )
     v.add_argument("workflow")
     v.add_argument("--set", action="append", metavar="NAME=VALUE")
     v.set_defaults(func=cmd_validate)

@@ -118,9 +118,13 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
             entry = wf._cache.get(nid)
             if wf._states.get(nid) == "executed" and entry is not None:
                 # An executed node knows its real output specs (e.g. the classes a model saw).
-                out_specs = [v.spec() if v is not None else s for v, s in zip(entry.outputs, out_specs)]
+                out_specs = [
+                    v.spec() if v is not None else s for v, s in zip(entry.outputs, out_specs)
+                ]
             if len(out_specs) != len(node_type.outputs):
-                raise ConfigureError(f"configure returned {len(out_specs)} specs for {len(node_type.outputs)} output ports")
+                raise ConfigureError(
+                    f"configure returned {len(out_specs)} specs for {len(node_type.outputs)} output ports"
+                )
             report.nodes[nid] = ConfiguredNode(settings, used, specs, out_specs)
             if wf._states.get(nid) not in ("executed",):
                 wf._states[nid] = "configured"
@@ -223,7 +227,13 @@ def run_workflow(
             keys[nid] = None
             continue
         keys[nid] = _digest(
-            [inst.type_id, node_type.version, conf.settings.model_dump(mode="json"), {p: values[p] for p in sorted(conf.used_params)}, inputs]
+            [
+                inst.type_id,
+                node_type.version,
+                conf.settings.model_dump(mode="json"),
+                {p: values[p] for p in sorted(conf.used_params)},
+                inputs,
+            ]
         )
 
     def run_one(nid: str) -> None:
@@ -245,7 +255,9 @@ def run_workflow(
             nid,
             inst.label,
             values,
-            on_progress=lambda f, m: emit({"kind": "progress", "node": nid, "fraction": f, "message": m}),
+            on_progress=lambda f, m: emit(
+                {"kind": "progress", "node": nid, "fraction": f, "message": m}
+            ),
             cancel=cancel,
             base_dir=str(wf.path.parent) if wf.path else None,
         )
@@ -260,10 +272,14 @@ def run_workflow(
             outputs = node.execute(conf.settings, inputs, ctx)
         outputs = list(outputs)
         if len(outputs) != len(node_type.outputs):
-            raise KnotworkError(f"node produced {len(outputs)} outputs for {len(node_type.outputs)} output ports")
+            raise KnotworkError(
+                f"node produced {len(outputs)} outputs for {len(node_type.outputs)} output ports"
+            )
         for port, value in zip(node_type.outputs, outputs):
             if value is not None and not isinstance(value, VALUE_TYPES[port.type]):
-                raise KnotworkError(f"output port '{port.name}' produced a {type(value).__name__}, expected a {port.type.value}")
+                raise KnotworkError(
+                    f"output port '{port.name}' produced a {type(value).__name__}, expected a {port.type.value}"
+                )
         seconds = time.perf_counter() - start
         with lock:
             wf._cache[nid] = CacheEntry(keys[nid] or "", outputs, fitted, seconds)

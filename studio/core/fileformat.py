@@ -94,15 +94,27 @@ def workflow_to_dict(wf) -> dict[str, Any]:
         "name": wf.name,
         "description": wf.description,
         "nodes": [
-            {"id": n.id, "type_id": n.type_id, "version": n.version, "label": n.label, "settings": n.settings}
+            {
+                "id": n.id,
+                "type_id": n.type_id,
+                "version": n.version,
+                "label": n.label,
+                "settings": n.settings,
+            }
             for n in wf.nodes
         ],
         "connections": [
-            {"source": lk.source, "source_port": lk.source_port, "target": lk.target, "target_port": lk.target_port}
+            {
+                "source": lk.source,
+                "source_port": lk.source_port,
+                "target": lk.target,
+                "target_port": lk.target_port,
+            }
             for lk in sorted(wf.links, key=lambda lk: (lk.target, lk.target_port))
         ],
         "parameters": {
-            name: {"type": p.type, "value": p.value, "description": p.description} for name, p in wf.parameters.items()
+            name: {"type": p.type, "value": p.value, "description": p.description}
+            for name, p in wf.parameters.items()
         },
         "annotations": [
             {"id": a.id, "text": a.text, "x": a.x, "y": a.y, "width": a.width, "height": a.height}
@@ -145,7 +157,12 @@ def _refuse_secrets(wf) -> None:
         for name, f in schema.items():
             extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
             value = inst.settings.get(name)
-            if extra.get("ui") == "secret" and value and not str(value).startswith(SECRET_PREFIXES) and not str(value).startswith("$"):
+            if (
+                extra.get("ui") == "secret"
+                and value
+                and not str(value).startswith(SECRET_PREFIXES)
+                and not str(value).startswith("$")
+            ):
                 raise GraphError(
                     f'node "{inst.label}": setting {name!r} holds a secret value; store a reference instead '
                     f"(env:VARIABLE or keyring:service/user) — secrets are never written to workflow files"
@@ -164,11 +181,15 @@ def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise WorkflowFileError(source, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise WorkflowFileError(
+            source, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
     except RecursionError:
         raise WorkflowFileError(source, "JSON nested too deeply") from None
     if not isinstance(data, dict):
-        raise WorkflowFileError(source, f"a workflow file holds a JSON object, not {type(data).__name__}")
+        raise WorkflowFileError(
+            source, f"a workflow file holds a JSON object, not {type(data).__name__}"
+        )
     try:
         record = WorkflowRecord.model_validate(data)
     except ValidationError as exc:
@@ -188,10 +209,11 @@ def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog
         warnings.warn(msg, stacklevel=2)
         wf.load_warnings.append(msg)
 
-    for i, p in enumerate(record.parameters.items()):
-        name, prec = p
+    for name, prec in record.parameters.items():
         if prec.type not in PARAM_TYPES:
-            raise WorkflowFileError(source, f"type must be one of {', '.join(PARAM_TYPES)}", f"$.parameters.{name}.type")
+            raise WorkflowFileError(
+                source, f"type must be one of {', '.join(PARAM_TYPES)}", f"$.parameters.{name}.type"
+            )
         try:
             wf.parameters[name] = Parameter(name, prec.type, prec.value, prec.description)
         except KnotworkError as exc:
@@ -201,7 +223,9 @@ def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog
         where = f"$.nodes[{i}]"
         if n.type_id not in wf.catalog:
             raise WorkflowFileError(
-                source, f'node "{n.label}" ({n.id}) has type {n.type_id!r}, which no installed package provides', f"{where}.type_id"
+                source,
+                f'node "{n.label}" ({n.id}) has type {n.type_id!r}, which no installed package provides',
+                f"{where}.type_id",
             )
         node_type = wf.catalog.get(n.type_id)
         settings = n.settings
@@ -215,7 +239,9 @@ def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog
             try:
                 settings = node_type.migrate(dict(settings), n.version)
             except Exception as exc:
-                raise WorkflowFileError(source, f'node "{n.label}": cannot migrate settings: {exc}', f"{where}.settings") from None
+                raise WorkflowFileError(
+                    source, f'node "{n.label}": cannot migrate settings: {exc}', f"{where}.settings"
+                ) from None
         try:
             inst = wf.add_node(n.type_id, n.label, settings, id=n.id)
         except GraphError as exc:

@@ -24,14 +24,26 @@ class NodeSettings(BaseModel):
 
 
 # ---- field helpers: the hints the studio uses to build dialogs --------------------
-def ColumnField(default: Any = None, *, port: int = 0, numeric: bool = False, description: str = "", **kw: Any) -> Any:
+def ColumnField(
+    default: Any = None, *, port: int = 0, numeric: bool = False, description: str = "", **kw: Any
+) -> Any:
     """A setting naming one column of the table on input `port` (a column picker)."""
-    return Field(default, description=description, json_schema_extra={"ui": "column", "port": port, "numeric": numeric}, **kw)
+    return Field(
+        default,
+        description=description,
+        json_schema_extra={"ui": "column", "port": port, "numeric": numeric},
+        **kw,
+    )
 
 
 def ColumnsField(*, port: int = 0, numeric: bool = False, description: str = "", **kw: Any) -> Any:
     """A setting naming several columns of the table on input `port`."""
-    return Field(default_factory=list, description=description, json_schema_extra={"ui": "columns", "port": port, "numeric": numeric}, **kw)
+    return Field(
+        default_factory=list,
+        description=description,
+        json_schema_extra={"ui": "columns", "port": port, "numeric": numeric},
+        **kw,
+    )
 
 
 def SecretField(default: str | None = None, *, description: str = "", **kw: Any) -> Any:
@@ -128,7 +140,9 @@ class NodeType:
 
     # ---- helpers every node needs ----------------------------------------------------
     @staticmethod
-    def require_columns(spec: TableSpec | None, columns: list[str] | str | None, setting: str) -> None:
+    def require_columns(
+        spec: TableSpec | None, columns: list[str] | str | None, setting: str
+    ) -> None:
         """Fail configure when a setting names a column the input does not have."""
         if spec is None or not columns:
             return
@@ -165,8 +179,19 @@ class NodeType:
             "description": cls.description,
             "keywords": list(cls.keywords),
             "stateful": cls.stateful,
-            "inputs": [{"name": p.name, "type": p.type.value, "optional": p.optional, "description": p.description} for p in cls.inputs],
-            "outputs": [{"name": p.name, "type": p.type.value, "description": p.description} for p in cls.outputs],
+            "inputs": [
+                {
+                    "name": p.name,
+                    "type": p.type.value,
+                    "optional": p.optional,
+                    "description": p.description,
+                }
+                for p in cls.inputs
+            ],
+            "outputs": [
+                {"name": p.name, "type": p.type.value, "description": p.description}
+                for p in cls.outputs
+            ],
             "settings": cls.Settings.model_json_schema(),
         }
 
@@ -182,7 +207,9 @@ class StatefulNodeType(NodeType):
     def fit(self, settings: Any, inputs: list[Any], ctx: ExecutionContext) -> Any:
         raise NotImplementedError  # abstract
 
-    def apply(self, settings: Any, state: Any, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
+    def apply(
+        self, settings: Any, state: Any, inputs: list[Any], ctx: ExecutionContext
+    ) -> list[Any]:
         raise NotImplementedError  # abstract
 
     def execute(self, settings: Any, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:

@@ -25,9 +25,13 @@ class Parameter:
 
     def __post_init__(self) -> None:
         if self.type not in PARAM_TYPES:
-            raise ParameterError(f"parameter {self.name!r}: type must be one of {', '.join(PARAM_TYPES)}, not {self.type!r}")
+            raise ParameterError(
+                f"parameter {self.name!r}: type must be one of {', '.join(PARAM_TYPES)}, not {self.type!r}"
+            )
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.name):
-            raise ParameterError(f"parameter name {self.name!r} must be a letter or _ followed by letters, digits or _")
+            raise ParameterError(
+                f"parameter name {self.name!r} must be a letter or _ followed by letters, digits or _"
+            )
         self.value = coerce(self.name, self.type, self.value)
 
 
@@ -79,7 +83,9 @@ def resolve(raw: Any, values: dict[str, Any], used: set[str]) -> Any:
         name = reference(raw)
         if name is not None:
             if name not in values:
-                raise ParameterError(f"setting refers to ${name}, but the workflow has no parameter {name!r}")
+                raise ParameterError(
+                    f"setting refers to ${name}, but the workflow has no parameter {name!r}"
+                )
             used.add(name)
             return values[name]
     return raw

@@ -66,7 +66,11 @@ class TableSpec:
     def to_json(self) -> dict:
         return {
             "columns": [
-                {"name": c.name, "dtype": c.dtype, "categories": list(c.categories) if c.categories is not None else None}
+                {
+                    "name": c.name,
+                    "dtype": c.dtype,
+                    "categories": list(c.categories) if c.categories is not None else None,
+                }
                 for c in self.columns
             ],
             "roles": dict(self.roles),
@@ -75,7 +79,11 @@ class TableSpec:
     @classmethod
     def from_json(cls, data: dict) -> TableSpec:
         cols = tuple(
-            ColumnSpec(c["name"], c["dtype"], tuple(c["categories"]) if c.get("categories") is not None else None)
+            ColumnSpec(
+                c["name"],
+                c["dtype"],
+                tuple(c["categories"]) if c.get("categories") is not None else None,
+            )
             for c in data["columns"]
         )
         return cls(cols, tuple(sorted(data.get("roles", {}).items())))
@@ -145,7 +153,9 @@ class Table:
         return Table(df, {k: v for k, v in self.roles.items() if k in df.columns})
 
     def target(self) -> str | None:
-        return next((k for k, v in self.roles.items() if v == "target" and k in self.df.columns), None)
+        return next(
+            (k for k, v in self.roles.items() if v == "target" and k in self.df.columns), None
+        )
 
     def __len__(self) -> int:
         return len(self.df)
@@ -166,7 +176,12 @@ class Model:
     validation: dict[str, Any] | None = None
 
     def spec(self) -> ModelSpec:
-        return ModelSpec(self.task, tuple(self.features), self.target, tuple(self.classes) if self.classes is not None else None)
+        return ModelSpec(
+            self.task,
+            tuple(self.features),
+            self.target,
+            tuple(self.classes) if self.classes is not None else None,
+        )
 
 
 @dataclass
@@ -180,7 +195,9 @@ class Transform:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def spec(self) -> TransformSpec:
-        return TransformSpec(self.kind, tuple(self.input_columns), None, self.node_type, self.settings)
+        return TransformSpec(
+            self.kind, tuple(self.input_columns), None, self.node_type, self.settings
+        )
 
 
 @dataclass

@@ -125,7 +125,9 @@ class Workflow:
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            raise GraphError(f"more than one node is labelled {ref!r}: use its id ({', '.join(m.id for m in matches)})")
+            raise GraphError(
+                f"more than one node is labelled {ref!r}: use its id ({', '.join(m.id for m in matches)})"
+            )
         raise GraphError(f"no node with id or label {ref!r}")
 
     def node_type(self, ref: str | NodeInstance) -> type[NodeType]:
@@ -159,7 +161,9 @@ class Workflow:
             raise GraphError(f"a node with id {nid!r} already exists")
         defaults = node_type.Settings().model_dump(mode="json")
         merged = {**defaults, **(copy.deepcopy(settings) or {})}
-        inst = NodeInstance(nid, type_id, node_type.version, self._unique_label(label or node_type.name), merged)
+        inst = NodeInstance(
+            nid, type_id, node_type.version, self._unique_label(label or node_type.name), merged
+        )
         self.graph.add_node(nid, node=inst)
         if position is not None:
             self.layout[nid] = (float(position[0]), float(position[1]))
@@ -209,7 +213,9 @@ class Workflow:
                 if p.name == port:
                     return i
         names = ", ".join(p.name for p in ports) or "none"
-        raise GraphError(f'node "{node.label}" has no {direction} port {port!r} (its {direction} ports: {names})')
+        raise GraphError(
+            f'node "{node.label}" has no {direction} port {port!r} (its {direction} ports: {names})'
+        )
 
     def connect(self, src: str, src_port: str | int, dst: str, dst_port: str | int) -> Link:
         s, d = self.node(src), self.node(dst)
@@ -239,7 +245,9 @@ class Workflow:
         link = self.inputs_of(d.id).get(name)
         if link is None:
             return None
-        self.graph.remove_edge(link.source, link.target, key=f"{link.source_port}->{link.target_port}")
+        self.graph.remove_edge(
+            link.source, link.target, key=f"{link.source_port}->{link.target_port}"
+        )
         self._invalidate(d.id)
         self._emit({"kind": "disconnected", "link": link})
         return link
@@ -248,7 +256,9 @@ class Workflow:
         inst = self.node(ref)
         fields = self.catalog.get(inst.type_id).Settings.model_fields
         if name not in fields:
-            raise GraphError(f'node "{inst.label}" has no setting {name!r} (its settings: {", ".join(fields)})')
+            raise GraphError(
+                f'node "{inst.label}" has no setting {name!r} (its settings: {", ".join(fields)})'
+            )
         inst.settings[name] = copy.deepcopy(value)
         self._invalidate(inst.id)
         self._emit({"kind": "setting_changed", "node": inst.id, "setting": name})
@@ -260,7 +270,9 @@ class Workflow:
         self._emit({"kind": "setting_changed", "node": inst.id, "setting": None})
 
     # ---- parameters and annotations -------------------------------------------------
-    def add_parameter(self, name: str, type: str = "string", value: Any = "", description: str = "") -> Parameter:
+    def add_parameter(
+        self, name: str, type: str = "string", value: Any = "", description: str = ""
+    ) -> Parameter:
         param = Parameter(name, type, value, description)
         self.parameters[name] = param
         self._emit({"kind": "parameters_changed"})
@@ -277,11 +289,21 @@ class Workflow:
         for name, value in (overrides or {}).items():
             if name not in self.parameters:
                 known = ", ".join(self.parameters) or "none"
-                raise ParameterError(f"unknown parameter {name!r} (this workflow's parameters: {known})")
+                raise ParameterError(
+                    f"unknown parameter {name!r} (this workflow's parameters: {known})"
+                )
             values[name] = coerce(name, self.parameters[name].type, value)
         return values
 
-    def add_annotation(self, text: str, x: float = 0, y: float = 0, width: float = 200, height: float = 80, id: str | None = None) -> Annotation:
+    def add_annotation(
+        self,
+        text: str,
+        x: float = 0,
+        y: float = 0,
+        width: float = 200,
+        height: float = 80,
+        id: str | None = None,
+    ) -> Annotation:
         ann = Annotation(id or new_id(), text, float(x), float(y), float(width), float(height))
         self.annotations[ann.id] = ann
         self._emit({"kind": "annotation_changed", "annotation": ann.id})
@@ -340,4 +362,11 @@ class Workflow:
     ):
         from .executor import run_workflow
 
-        return run_workflow(self, self.parameter_values(parameters), jobs=jobs, targets=targets, on_event=on_event, cancel=cancel)
+        return run_workflow(
+            self,
+            self.parameter_values(parameters),
+            jobs=jobs,
+            targets=targets,
+            on_event=on_event,
+            cancel=cancel,
+        )

@@ -19,17 +19,40 @@ def workflow_file(tmp_path):
     return wf.save(tmp_path / "starter.knotwork.json")
 
 
-def test_run_succeeds_prints_accuracy_and_writes_outputs_and_report(workflow_file, tmp_path, capsys):
+def test_run_succeeds_prints_accuracy_and_writes_outputs_and_report(
+    workflow_file, tmp_path, capsys
+):
     out_csv, report = tmp_path / "pred.csv", tmp_path / "report.json"
-    code = main(["run", str(workflow_file), "--output", f"Predict={out_csv}", "--output", f"Score:metrics={tmp_path / 'm.json'}", "--report", str(report)])
+    code = main(
+        [
+            "run",
+            str(workflow_file),
+            "--output",
+            f"Predict={out_csv}",
+            "--output",
+            f"Score:metrics={tmp_path / 'm.json'}",
+            "--report",
+            str(report),
+        ]
+    )
     assert code == 0
     assert "Score: accuracy=" in capsys.readouterr().out
     assert "prediction" in pd.read_csv(out_csv).columns
     assert json.loads((tmp_path / "m.json").read_text())["accuracy"] > 0.9
     data = json.loads(report.read_text())
     assert data["status"] == "success"
-    assert {n["label"] for n in data["nodes"]} == {"Penguins", "Numeric", "Split", "Learner", "Predict", "Score"}
-    assert all(set(n) >= {"id", "label", "type", "state", "seconds", "error"} and n["state"] == "executed" for n in data["nodes"])
+    assert {n["label"] for n in data["nodes"]} == {
+        "Penguins",
+        "Numeric",
+        "Split",
+        "Learner",
+        "Predict",
+        "Score",
+    }
+    assert all(
+        set(n) >= {"id", "label", "type", "state", "seconds", "error"} and n["state"] == "executed"
+        for n in data["nodes"]
+    )
 
 
 def test_a_failing_node_exits_1_naming_the_node(workflow_file, tmp_path, capsys):
@@ -41,7 +64,7 @@ def test_a_failing_node_exits_1_naming_the_node(workflow_file, tmp_path, capsys)
     report = tmp_path / "r.json"
     assert main(["run", str(workflow_file), "--report", str(report)]) == 1
     err = capsys.readouterr().err
-    assert 'node "Learner" failed: features: non-numeric feature column(s) \'sex\'' in err
+    assert "node \"Learner\" failed: features: non-numeric feature column(s) 'sex'" in err
     assert json.loads(report.read_text())["status"] == "failed"
 
 
@@ -87,7 +110,9 @@ def test_nodes_json_lists_ports_and_settings_schema(capsys):
 
 
 def test_the_knotwork_command_reports_its_version():
-    out = subprocess.run([sys.executable, "-m", "studio", "--version"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "studio", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.startswith("knotwork ")
 
 
@@ -111,4 +136,6 @@ def test_docs_nodes_md_is_current_with_the_catalogue():
     from tests.conftest import ROOT
 
     doc = ROOT / "docs" / "nodes.md"
-    assert doc.read_text() == catalog_markdown(), "regenerate it: knotwork nodes --markdown > docs/nodes.md"
+    assert doc.read_text() == catalog_markdown(), (
+        "regenerate it: knotwork nodes --markdown > docs/nodes.md"
+    )

@@ -7,7 +7,17 @@ from pathlib import Path
 
 from pydantic import Field
 
-from studio.core import Catalog, NodeExecutionError, NodeSettings, NodeType, Port, PortType, Table, Workflow, default_catalog
+from studio.core import (
+    Catalog,
+    NodeExecutionError,
+    NodeSettings,
+    NodeType,
+    Port,
+    PortType,
+    Table,
+    Workflow,
+    default_catalog,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PENGUINS = ROOT / "workspace_templates" / "penguins" / "penguins.csv"

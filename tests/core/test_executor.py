@@ -6,7 +6,7 @@ import pytest
 
 from studio.core import Workflow
 
-from .builders import Wait, clean_penguins, starter, make_catalog
+from .builders import Wait, clean_penguins, make_catalog, starter
 
 
 @pytest.fixture
@@ -82,7 +82,12 @@ def test_running_with_two_jobs_gives_the_same_results_as_one(tmp_path):
 
 def test_running_to_a_target_runs_only_its_ancestors(wf):
     result = wf.run(targets=["Learner"])
-    assert {wf.node(n).label for n in result.executed} == {"Penguins", "Numeric", "Split", "Learner"}
+    assert {wf.node(n).label for n in result.executed} == {
+        "Penguins",
+        "Numeric",
+        "Split",
+        "Learner",
+    }
     assert wf.state("Score") != "executed"
 
 
@@ -108,7 +113,11 @@ def test_cancelling_stops_a_running_node_and_leaves_the_rest_unexecuted(tmp_path
 
 def test_events_report_each_state_change_in_order(wf):
     seen = []
-    wf.run(on_event=lambda e: seen.append((e["kind"], wf.node(e["node"]).label if "node" in e else None, e.get("state"))))
+    wf.run(
+        on_event=lambda e: seen.append(
+            (e["kind"], wf.node(e["node"]).label if "node" in e else None, e.get("state"))
+        )
+    )
     score = [s for k, label, s in seen if label == "Score" and k == "state"]
     assert score == ["executing", "executed"]
     assert seen[0][0] == "run_started" and seen[-1][0] == "run_finished"

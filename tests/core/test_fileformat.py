@@ -18,7 +18,9 @@ def test_save_load_save_is_byte_identical(tmp_path):
     wf.add_annotation("Train on 70%", 10, 20)
     wf.move_node("Split", 120, 40)
     first = wf.save(tmp_path / "a.knotwork.json").read_bytes()
-    again = Workflow.load(tmp_path / "a.knotwork.json").save(tmp_path / "b.knotwork.json").read_bytes()
+    again = (
+        Workflow.load(tmp_path / "a.knotwork.json").save(tmp_path / "b.knotwork.json").read_bytes()
+    )
     assert first == again
 
 
@@ -73,8 +75,16 @@ def test_a_failed_save_leaves_the_previous_file_intact(tmp_path):
     ("mutate", "json_path", "reason"),
     [
         (lambda d: d["nodes"][0].pop("type_id"), "$.nodes[0].type_id", "Field required"),
-        (lambda d: d["nodes"][1].update(type_id="acme.magic"), "$.nodes[1].type_id", "'acme.magic', which no installed package provides"),
-        (lambda d: d["connections"][0].update(source_port="nope"), "$.connections[", "no output port 'nope'"),
+        (
+            lambda d: d["nodes"][1].update(type_id="acme.magic"),
+            "$.nodes[1].type_id",
+            "'acme.magic', which no installed package provides",
+        ),
+        (
+            lambda d: d["connections"][0].update(source_port="nope"),
+            "$.connections[",
+            "no output port 'nope'",
+        ),
         (lambda d: d.update(format_version="one"), "$.format_version", "valid integer"),
         (lambda d: d["nodes"][0].update(version=99), "$.nodes[0].version", "saved by version 99"),
         (lambda d: d.update(extra=1), "$.extra", "unknown field"),
@@ -125,7 +135,20 @@ def test_old_node_versions_are_migrated_on_load(tmp_path):
         def migrate(cls, settings, from_version):
             return {"fraction": settings.pop("percent") / 100} if from_version == 1 else settings
 
-    text = json.dumps({"format_version": 1, "nodes": [{"id": "n1", "type_id": "test.versioned", "version": 1, "label": "V", "settings": {"percent": 30}}]})
+    text = json.dumps(
+        {
+            "format_version": 1,
+            "nodes": [
+                {
+                    "id": "n1",
+                    "type_id": "test.versioned",
+                    "version": 1,
+                    "label": "V",
+                    "settings": {"percent": 30},
+                }
+            ],
+        }
+    )
     wf = loads_workflow(text, catalog=Catalog([*default_catalog().all(), V2]))
     assert wf.node("V").settings == {"fraction": 0.3} and wf.node("V").version == 2
 
@@ -141,7 +164,9 @@ def test_any_bytes_give_a_clear_error_never_a_traceback(data):
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -150,7 +175,14 @@ _json = st.recursive(
 @given(
     st.fixed_dictionaries(
         {"format_version": st.integers(0, 3)},
-        optional={"nodes": _json, "connections": _json, "parameters": _json, "layout": _json, "annotations": _json, "name": _json},
+        optional={
+            "nodes": _json,
+            "connections": _json,
+            "parameters": _json,
+            "layout": _json,
+            "annotations": _json,
+            "name": _json,
+        },
     )
 )
 def test_structurally_wrong_workflows_give_a_clear_error(doc):

@@ -2,14 +2,23 @@ from __future__ import annotations
 
 import pytest
 
-from studio.core import ConfigureError, CycleError, GraphError, PortTypeError, UnknownNodeTypeError, Workflow
+from studio.core import (
+    ConfigureError,
+    CycleError,
+    GraphError,
+    PortTypeError,
+    UnknownNodeTypeError,
+    Workflow,
+)
 
 from .builders import starter
 
 
 def test_connecting_a_model_port_to_a_table_port_is_refused_naming_both_ports():
     wf = starter()
-    with pytest.raises(PortTypeError, match=r'"Learner"\.model \(model\) to "Score"\.predictions \(table\)'):
+    with pytest.raises(
+        PortTypeError, match=r'"Learner"\.model \(model\) to "Score"\.predictions \(table\)'
+    ):
         wf.connect("Learner", "model", "Score", "predictions")
 
 
@@ -27,7 +36,9 @@ def test_a_connection_that_closes_a_cycle_is_refused():
 def test_removing_a_node_removes_its_connections():
     wf = starter()
     wf.remove_node("Split")
-    assert all("Split" not in (wf.node(link.source).label, wf.node(link.target).label) for link in wf.links)
+    assert all(
+        "Split" not in (wf.node(link.source).label, wf.node(link.target).label) for link in wf.links
+    )
     assert len(wf.links) == 3
 
 
@@ -61,14 +72,21 @@ def test_configure_reports_a_missing_column_naming_node_and_setting():
     wf.set_setting("Learner", "target", "nonexistent")
     report = wf.configure()
     assert not report.ok
-    assert any(line.startswith("Learner: target: column(s) 'nonexistent' not in the input table") for line in report.problems())
+    assert any(
+        line.startswith("Learner: target: column(s) 'nonexistent' not in the input table")
+        for line in report.problems()
+    )
 
 
 def test_configure_reports_non_numeric_features_and_names_the_node_to_add():
     wf = starter()
     wf.set_setting("Numeric", "columns", ["year"])
     problems = wf.configure().problems()
-    assert any("Learner: features: non-numeric feature column(s) 'island', 'sex'" in p and "Category Encoder" in p for p in problems)
+    assert any(
+        "Learner: features: non-numeric feature column(s) 'island', 'sex'" in p
+        and "Category Encoder" in p
+        for p in problems
+    )
 
 
 def test_configure_reports_an_unconnected_input_and_an_invalid_setting_value():
@@ -87,15 +105,27 @@ def test_specs_propagate_before_running_and_sharpen_once_nodes_have_run(tmp_path
     report = wf.configure()
     assert report.ok, report.problems()
     assert "prediction" in report.output_specs("Predict")[0].names
-    assert report.output_specs("Learner")[0].features == ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
+    assert report.output_specs("Learner")[0].features == (
+        "bill_length_mm",
+        "bill_depth_mm",
+        "flipper_length_mm",
+        "body_mass_g",
+    )
     wf.run()
     spec = wf.configure().output_specs("Predict")[0]
-    assert {"prediction", "probability_Adelie", "probability_Chinstrap", "probability_Gentoo"} <= set(spec.names)
+    assert {
+        "prediction",
+        "probability_Adelie",
+        "probability_Chinstrap",
+        "probability_Gentoo",
+    } <= set(spec.names)
 
 
 def test_unknown_setting_name_is_refused_with_the_valid_names():
     wf = starter()
-    with pytest.raises(GraphError, match="no setting 'colums'.*its settings: mode, columns, pattern"):
+    with pytest.raises(
+        GraphError, match="no setting 'colums'.*its settings: mode, columns, pattern"
+    ):
         wf.set_setting("Numeric", "colums", [])
 
 
