@@ -38,6 +38,10 @@ TRUSTED_TYPES: tuple[str, ...] = (
         )
         for bits in ("64", "32")
     ),
+    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+    "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
     "collections.OrderedDict",
     "collections.defaultdict",
 )
