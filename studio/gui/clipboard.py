@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QApplication
 
 from studio.core import Workflow
 from studio.core.workflow import Annotation, Link, new_id
 
-MIME = "application/x-knotwork-fragment+json"
 FRAGMENT_FORMAT = 1
 
 
@@ -41,19 +39,13 @@ def fragment(wf: Workflow, node_ids: list[str], annotation_ids: list[str] = ()) 
 
 
 def copy_to_clipboard(data: dict[str, Any]) -> None:
-    text = json.dumps(data, sort_keys=True, indent=2)
-    mime = QMimeData()
-    mime.setData(MIME, text.encode("utf-8"))
-    mime.setText(text)
-    QApplication.clipboard().setMimeData(mime)
+    # Plain JSON text: readable by any editor, pasteable into another studio process.
+    QApplication.clipboard().setText(json.dumps(data, sort_keys=True, indent=2))
 
 
 def read_clipboard() -> dict[str, Any] | None:
-    """A fragment from the clipboard (ours, or JSON text that looks like one), else None."""
-    mime = QApplication.clipboard().mimeData()
-    if mime is None:
-        return None
-    raw = bytes(mime.data(MIME)).decode("utf-8") if mime.hasFormat(MIME) else mime.text()
+    """A fragment from the clipboard text, else None."""
+    raw = QApplication.clipboard().text()
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, TypeError):

@@ -28,7 +28,7 @@ class Document(QObject):
         self.workflow = workflow or Workflow(catalog)
         self.running = False
         self._dirty = False  # modified without an undoable edit (a recovered autosave)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(self.modified))
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         # AutoConnection queues the emission when it happens on an executor thread.
         self._relay.connect(self.changed.emit)
         self._unsubscribe = self.workflow.subscribe(self._relay.emit)
@@ -39,6 +39,9 @@ class Document(QObject):
         self._configure_timer.setInterval(0)
         self._configure_timer.timeout.connect(self.configure_now)
         self.changed.connect(self._on_event)
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(self._dirty or not clean)
 
     def replace(self, workflow: Workflow) -> None:
         """Edit another workflow: the undo history belongs to the old one and is dropped."""
@@ -60,6 +63,11 @@ class Document(QObject):
 
     def schedule_configure(self) -> None:
         self._configure_timer.start()
+
+    def flush_configure(self):
+        """Configure at once if edits are pending (before a run, so the view is current)."""
+        self._configure_timer.stop()
+        return self.configure_now()
 
     def configure_now(self):
         """Propagate specs (no data) and publish the report; skipped while a run owns the graph."""

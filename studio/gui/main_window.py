@@ -176,9 +176,9 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         d = self.document
         d.changed.connect(self._on_event)
-        d.modified_changed.connect(lambda _m: self._update_title())
+        d.modified_changed.connect(self._update_title)
         d.replaced.connect(self._on_replaced)
-        d.configured.connect(lambda _r: self._update_counts())
+        d.configured.connect(self._update_counts)
         self.scene.message.connect(self._show_refusal)
         self.scene.node_activated.connect(self.configure_node)
         self.scene.port_activated.connect(self.open_port_viewer)
@@ -186,15 +186,21 @@ class MainWindow(QMainWindow):
         self.repository.add_requested.connect(self.add_node_at_center)
         self.runner.started.connect(self._run_started)
         self.runner.finished.connect(self._run_finished)
-        self.runner.crashed.connect(lambda text: self.console.log(f"the run stopped unexpectedly: {text}", "error"))
-        self.autosaver.saved.connect(lambda p: self.status_label.setText(f"Autosaved to {p}"))
+        self.runner.crashed.connect(self._run_crashed)
+        self.autosaver.saved.connect(self._autosaved)
 
     # ---- title, status -------------------------------------------------------------------
-    def _update_title(self) -> None:
+    def _run_crashed(self, text: str) -> None:
+        self.console.log(f"the run stopped unexpectedly: {text}", "error")
+
+    def _autosaved(self, path: str) -> None:
+        self.status_label.setText(f"Autosaved to {path}")
+
+    def _update_title(self, *_args) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — Knotwork Studio")
         self.setWindowModified(self.document.modified)
 
-    def _update_counts(self) -> None:
+    def _update_counts(self, *_args) -> None:
         wf = self.document.workflow
         states = [wf.state(n.id) for n in wf.nodes]
         self.counts.setText(f"{len(states)} nodes · {states.count('executed')} executed · {len(wf.links)} wires")

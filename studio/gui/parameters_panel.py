@@ -38,10 +38,14 @@ class ParametersPanel(QWidget):
         layout.addWidget(self.table)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
-        self.table.cellChanged.connect(lambda *_: self.apply())
-        document.changed.connect(lambda e: e.get("kind") == "parameters_changed" and self.reload())
+        self.table.cellChanged.connect(self.apply)
+        document.changed.connect(self._on_event)
         document.replaced.connect(self.reload)
         self.reload()
+
+    def _on_event(self, event: dict) -> None:
+        if event.get("kind") == "parameters_changed":
+            self.reload()
 
     def reload(self) -> None:
         self.table.blockSignals(True)
@@ -56,7 +60,7 @@ class ParametersPanel(QWidget):
         combo = QComboBox()
         combo.addItems(PARAM_TYPES)
         combo.setCurrentText(p.type)
-        combo.currentTextChanged.connect(lambda *_: self.apply())
+        combo.currentTextChanged.connect(self.apply)
         self.table.setCellWidget(r, 1, combo)
         self.table.setItem(r, 2, QTableWidgetItem(str(p.value)))
         self.table.setItem(r, 3, QTableWidgetItem(p.description))
@@ -73,7 +77,7 @@ class ParametersPanel(QWidget):
             out[name] = Parameter(name, type_, value, desc)
         return out
 
-    def apply(self) -> None:
+    def apply(self, *_args) -> None:
         try:
             params = self._rows()
         except KnotworkError as exc:

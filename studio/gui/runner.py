@@ -55,6 +55,7 @@ class RunController(QObject):
     def run(self, targets: list[str] | None = None) -> bool:
         if self.running or not self.document.workflow.nodes:
             return False
+        self.document.flush_configure()
         self._cancel = threading.Event()
         self.document.running = True
         self.started.emit()
@@ -77,6 +78,8 @@ class RunController(QObject):
     def _unlock(self) -> None:
         self._cancel = None
         self.document.running = False
+        # The run configured the graph itself: publish its states without re-configuring.
+        self.document.configured.emit(self.document.report)
 
     def _done(self, result) -> None:
         self._unlock()
