@@ -7,10 +7,12 @@
 # Installs Debian's postgresql only when initdb/pg_ctl are missing. The cluster lives in
 # a temp dir owned by the `postgres` user (initdb refuses root), listens on a free port on
 # 127.0.0.1 only, trusts local connections, and is deleted by `stop`. The URL is also
-# written to $STATE/url so tests started from another shell find it.
+# written to $STATE/url and .ci/.postgres-url so tests started from another shell find it.
 set -euo pipefail
 
 STATE=${KNOTWORK_PG_STATE:-/tmp/knotwork-postgres}
+# Also left beside this script, where .ci/run reads it.
+URL_COPY="$(cd "$(dirname "$0")" && pwd)/.postgres-url"
 DB=${KNOTWORK_PG_DB:-knotwork_test}
 
 log() { echo "postgres.sh: $*" >&2; }
@@ -69,6 +71,7 @@ stop() {
         as_pg "$bindir/pg_ctl" -D "$STATE/data" -m immediate -w stop >&2 2>&1 || true
     fi
     rm -rf "$STATE"
+    rm -f "$URL_COPY"
 }
 
 start() {
@@ -92,6 +95,7 @@ start() {
     local url="postgresql+psycopg://postgres@127.0.0.1:$port/$DB"
     echo "$url" >"$STATE/url"
     chmod 644 "$STATE/url"
+    echo "$url" >"$URL_COPY"
     log "PostgreSQL $("$bindir/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$port (data in $STATE/data)"
     echo "export KNOTWORK_TEST_POSTGRES_URL=$url"
 }
