@@ -202,3 +202,41 @@ def test_environment_list_comes_from_the_workspace_config_file(tmp_path, bundles
             reg.promote("churn:1", "live")
         with pytest.raises(RegistryError, match="not an environment"):
             reg.promote("churn:1", "prod")
+
+
+def test_an_approval_given_in_advance_counts_only_for_someone_else(registry_factory, bundles):
+    admin = registry_factory(
+        token=registry_factory().create_token("root", "admin"), config=STRICT_PROD
+    )
+    alice = registry_factory(token=admin.create_token("alice", "approver"), config=STRICT_PROD)
+    bob = registry_factory(token=admin.create_token("bob", "approver"), config=STRICT_PROD)
+    alice.register(bundles(version="1"))
+    _through(alice, "churn:1", "dev", "test")
+    assert alice.approve("churn:1", "prod", reason="pre-approved")["status"] == "approved"
+    assert (
+        alice.promote("churn:1", "prod")["status"] == "awaiting approval"
+    )  # her own approval does not count
+    assert (
+        bob.promote("churn:1", "prod")["status"] == "promoted"
+    )  # alice's approval is bob's second pair of eyes
+    assert bob.alias_target("churn", "prod")["version"] == "1"
+
+
+def test_gap_and_floor_are_read_from_per_node_metrics_of_real_bundles(registry_factory, bundles):
+    """Bundles from `knotwork deploy` nest metrics by node label and may lack a report."""
+    reg = registry_factory(
+        config={
+            "policies": {"test": {"max_overfitting_gap": 0.05, "metric_floor": {"accuracy": 0.95}}}
+        }
+    )
+    nested = {
+        "training": {"Learner": {"accuracy": 0.99}},
+        "scores": {"Score test": {"accuracy": 0.90}},
+    }
+    reg.register(bundles(version="1", validation=None, metrics=nested))
+    checks = {c.name: c for c in reg.check("churn:1", "test").checks}
+    assert (
+        checks["overfitting gap"].verdict == "fail" and "0.09" in checks["overfitting gap"].detail
+    )
+    assert checks["metric thresholds"].verdict == "fail"
+    assert "scores.Score test.accuracy 0.9 ≥ 0.95: no" in checks["metric thresholds"].detail
