@@ -9,7 +9,6 @@ only once parity holds, so a failed build never leaves a half-written bundle.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import platform
 import shutil
@@ -26,11 +25,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from studio.core.executor import RunResult
 from studio.core.fileformat import dumps, workflow_to_dict
-from studio.core.ports import Metrics, Model, PortType, TableSpec, Transform
+from studio.core.ports import Model, TableSpec
 from studio.core.workflow import Workflow
 from studio.security.signing import default_signing_key, load_private_key, sign
 
-from . import environment, profile, schema
+from . import environment, lineage, profile, schema
 from .archive import MANIFEST, SIGNATURE, sha256, verify_files, write_zip
 from .bundle import GRAPH, Bundle
 from .capture import CaptureScope, capture
@@ -85,23 +84,6 @@ def _run(
     ]
 
 
-def _source(workflow: Workflow) -> dict[str, Any]:
-    canonical = dumps(workflow_to_dict(workflow))
-    out: dict[str, Any] = {
-        "path": str(workflow.path) if workflow.path else None,
-        "sha256": sha256(canonical.encode()),
-        "unsaved_changes": True,
-    }
-    if workflow.path and Path(workflow.path).is_file():
-        on_disk = Path(workflow.path).read_bytes()
-        same = json.loads(on_disk) | {"knotwork_version": ""} == json.loads(canonical) | {
-            "knotwork_version": ""
-        }
-        if same:
-            out.update(sha256=sha256(on_disk), unsaved_changes=False)
-    return out
-
-
 def _subgraph(
     workflow: Workflow, scope: CaptureScope, parameters: dict[str, Any] | None
 ) -> dict[str, Any]:
@@ -121,54 +103,6 @@ def _subgraph(
     for lk in scope.links:
         sub.connect(lk.source, lk.source_port, lk.target, lk.target_port)
     return workflow_to_dict(sub)
-
-
-def _collect_metrics(workflow: Workflow, models: dict[str, Model]) -> dict[str, Any]:
-    scores: dict[str, Any] = {}
-    for inst in workflow.nodes:
-        for port in workflow.node_type(inst.id).outputs:
-            if port.type == PortType.METRICS:
-                value = workflow.output(inst.id, port.name)
-                if isinstance(value, Metrics):
-                    scores[
-                        inst.label if port.name == "metrics" else f"{inst.label}.{port.name}"
-                    ] = jsonable(value.values)
-    return {
-        "training": {label: jsonable(m.metrics) for label, m in models.items()},
-        "scores": scores,
-    }
-
-
-def _validation(workflow: Workflow, models: list[Model]) -> dict[str, Any] | None:
-    """The Validation Report of a frozen model: on the model itself, or on a validated copy of
-    it elsewhere in the workflow (a Validation Report node's output shares the estimator)."""
-    found = next((m.validation for m in models if m.validation), None)
-    if found is not None:
-        return found
-    estimators = {id(m.estimator) for m in models}
-    for inst in workflow.nodes:
-        for port in workflow.node_type(inst.id).outputs:
-            if port.type == PortType.MODEL:
-                value = workflow.output(inst.id, port.name)
-                if (
-                    isinstance(value, Model)
-                    and value.validation
-                    and id(value.estimator) in estimators
-                ):
-                    return value.validation
-    return None
-
-
-def _modules(value: Any) -> set[str]:
-    if isinstance(value, Model):
-        return environment.modules_of(value.estimator)
-    if isinstance(value, Transform):
-        return _modules(value.state)
-    if isinstance(value, dict):
-        return set().union(*map(_modules, value.values())) if value else set()
-    if isinstance(value, (list, tuple)):
-        return set().union(*map(_modules, value)) if value else set()
-    return environment.modules_of(value) if value is not None else set()
 
 
 def build_bundle(
@@ -268,8 +202,10 @@ def build_bundle(
     ).encode()
 
     modules = set().union(*(environment.modules_of(workflow.node_type(n)) for n in scope.order))
-    modules |= _modules([workflow.output(lk.source, lk.source_port) for lk in scope.static_inputs])
-    modules |= _modules([run.fitted(n) for n in scope.stateful_nodes])
+    modules |= lineage.modules_of_values(
+        [workflow.output(lk.source, lk.source_port) for lk in scope.static_inputs]
+    )
+    modules |= lineage.modules_of_values([run.fitted(n) for n in scope.stateful_nodes])
     say("exporting ONNX")
     onnx_bytes, onnx_note = export_onnx(
         [workflow.node(n).type_id for n in scope.order],
@@ -284,7 +220,7 @@ def build_bundle(
     files["requirements.txt"] = environment.requirements_txt(pins).encode()
     files["Dockerfile"] = environment.dockerfile(pins).encode()
 
-    validation = _validation(workflow, list(models.values()))
+    validation = lineage.validation_report(workflow, list(models.values()))
     manifest: dict[str, Any] = {
         "format": "knotwork-bundle",
         "format_version": BUNDLE_FORMAT,
@@ -293,8 +229,9 @@ def build_bundle(
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "created_by": created_by or f"{getpass.getuser()}@{socket.gethostname()}",
         "knotwork_version": environment.knotwork_version(),
-        "source": _source(workflow),
+        "source": lineage.source_info(workflow),
         "parameters": jsonable(workflow.parameter_values(parameters)),
+        "data_fingerprints": lineage.data_fingerprints(workflow, scope),
         "input_node": {"id": scope.input_node, "label": workflow.node(scope.input_node).label},
         "output_node": {"id": scope.output_node, "label": workflow.node(scope.output_node).label},
         "input_schema": TableSpec(
@@ -303,7 +240,7 @@ def build_bundle(
         "captured_input_schema": input_spec.to_json(),
         "optional_columns": optional,
         "output_schema": output_spec.to_json(),
-        "metrics": _collect_metrics(workflow, models),
+        "metrics": lineage.collect_metrics(workflow, models),
         "validation": jsonable(validation),
         "parity": {"passed": None},
         "onnx": onnx_note,

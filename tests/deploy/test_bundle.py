@@ -46,6 +46,7 @@ def test_a_built_bundle_has_the_documented_layout_and_a_passing_parity_check(bui
         "species"
     ]  # the model's target passes through but clients need not send it
     assert m["metrics"]["training"]["Learner"]["accuracy"] > 0.9
+    assert set(m["data_fingerprints"]) == {"Read"} and len(m["data_fingerprints"]["Read"]) == 64
     assert "scikit-learn" in m["requirements"] and "skops" in m["requirements"]
     assert "knotwork serve /bundle --host 0.0.0.0" in (
         built.path / "Dockerfile"
