@@ -48,7 +48,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     onnx = m.get("onnx") or {}
     lines = [
         f"{m.get('name')} version {m.get('version')}",
-        f"  created:      {m.get('created_at')} by {m.get('created_by')} with Knotwork {m.get('knotwork_version')} (Python {m.get('python')})",
+        f"  created:      {m.get('created_at')} by {m.get('created_by')} with Knotwork {m.get('knotwork_version')} (Python {m.get('python_version')})",
         f"  source:       {(m.get('source') or {}).get('path')} sha256 {(m.get('source') or {}).get('sha256', '')[:16]}…",
         f"  verified:     {'valid, key ' + v['signed_by'] if v['verified'] else 'NOT VERIFIED: ' + v['problem']}",
         f"  input:        {_columns(m.get('input_schema') or {})}",

@@ -244,7 +244,7 @@ def build_bundle(
         "validation": jsonable(validation),
         "parity": {"passed": None},
         "onnx": onnx_note,
-        "python": platform.python_version(),
+        "python_version": platform.python_version(),
         "requirements": pins,
         "notes": notes,
         "files": {rel: sha256(data) for rel, data in sorted(files.items())},
