@@ -21,6 +21,8 @@ from . import promotion, registration, tokens
 from .artifacts import ArtifactStore
 from .bundles import read_meta
 from .database import (
+    DB_FILE,
+    STATE_DIR,
     create_registry_engine,
     default_artifact_dir,
     registry_url,
@@ -57,15 +59,17 @@ class Registry:
         workspace: str | Path | None = None,
     ):
         self.workspace = Path(workspace) if workspace else workspace_dir()
-        if url is None and workspace is not None:
-            from .database import DB_FILE, STATE_DIR
-
-            url = str(self.workspace / STATE_DIR / DB_FILE)
+        if url is None and workspace is not None and not os.environ.get("KNOTWORK_REGISTRY_URL"):
+            url = str(self.workspace / STATE_DIR / DB_FILE)  # a team's registry URL still wins
         self.url = registry_url(url)
         self.engine = create_registry_engine(self.url)
-        self.schema_revision = upgrade_schema(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.artifacts = ArtifactStore(self._artifact_root(artifacts))
+        try:
+            self.schema_revision = upgrade_schema(self.engine)
+            self.artifacts = ArtifactStore(self._artifact_root(artifacts))
+        except BaseException:
+            self.engine.dispose()
+            raise
         if config is not None:
             self.config, self.config_path = config, None
         else:
