@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "studio.cli.serve",
     "studio.cli.score",
     "studio.cli.registry",
+    "studio.cli.studio",
 )
 
 

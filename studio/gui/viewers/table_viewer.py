@@ -21,7 +21,7 @@ class TableViewer(QWidget):
         self.view.setSortingEnabled(False)  # enabling sorts at once; sorting starts on a header click
         self.view.horizontalHeader().setSectionsClickable(True)
         self.view.horizontalHeader().setSortIndicatorShown(True)
-        self.view.horizontalHeader().sortIndicatorChanged.connect(self.model.sort)
+        self.view.horizontalHeader().sortIndicatorChanged.connect(self.sort)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.view.horizontalHeader().setDefaultSectionSize(110)
         self.view.verticalHeader().setDefaultSectionSize(22)
@@ -49,6 +49,15 @@ class TableViewer(QWidget):
         self.view.horizontalHeader().sectionClicked.connect(self.show_stats)
         if table.df.shape[1]:
             self.show_stats(0)
+
+    def sort(self, column: int, order) -> None:
+        # A header click selects the whole column; re-mapping a million selected cells
+        # through a layout change is what would be slow, so drop the selection first.
+        current = self.view.currentIndex()
+        self.view.selectionModel().clear()
+        self.model.sort(column, order)
+        if current.isValid():
+            self.view.setCurrentIndex(self.model.index(0, column))
 
     def show_stats(self, column: int) -> None:
         if column < 0 or column >= self.table.df.shape[1]:

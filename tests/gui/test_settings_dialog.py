@@ -1,0 +1,109 @@
+"""The configure dialog is generated from the settings model: pickers from the upstream
+spec, bounds, choices, secret references, parameters; OK waits for valid settings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
+
+from studio.core import Catalog, NodeSettings, NodeType, Workflow
+from studio.core.node import SecretField
+from studio.gui.settings_dialog import SettingsDialog
+from studio.gui.settings_form import ChoiceEditor, ColumnEditor, FloatEditor, IntEditor, SecretEditor
+
+
+def _workflow(penguins_csv) -> tuple[Workflow, str, str]:
+    wf = Workflow()
+    reader = wf.add_node("io.csv_reader", settings={"path": str(penguins_csv)})
+    part = wf.add_node("validation.partitioning")
+    wf.connect(reader.id, 0, part.id, 0)
+    return wf, reader.id, part.id
+
+
+def test_editors_follow_the_schema_and_the_column_picker_lists_upstream_columns(qtbot, penguins_csv):
+    wf, _reader, part = _workflow(penguins_csv)
+    dialog = SettingsDialog(wf, part, wf.configure())
+    qtbot.addWidget(dialog)
+    assert isinstance(dialog.editor("method"), ChoiceEditor)
+    assert [dialog.editor("method").combo.itemText(i) for i in range(4)] == ["random", "stratified", "grouped", "time"]
+    fraction = dialog.editor("train_fraction")
+    assert isinstance(fraction, FloatEditor)
+    assert 0 < fraction.spin.minimum() < 0.001 and 0.999 < fraction.spin.maximum() < 1
+    assert isinstance(dialog.editor("seed"), IntEditor) and dialog.editor("seed").spin.minimum() == 0
+    column = dialog.editor("column")
+    assert isinstance(column, ColumnEditor)
+    items = [column.combo.itemText(i) for i in range(column.combo.count())]
+    assert items[0] == "(automatic)" and "species" in items and "body_mass_g" in items
+
+
+def test_ok_is_disabled_with_the_message_beside_the_field_until_the_settings_are_valid(qtbot, penguins_csv):
+    wf, _reader, part = _workflow(penguins_csv)
+    dialog = SettingsDialog(wf, part, wf.configure())
+    qtbot.addWidget(dialog)
+    dialog.editor("validation_fraction").spin.setValue(0.5)  # 0.7 + 0.5 leaves no test rows
+    assert not dialog.ok_button.isEnabled()
+    assert "leave rows for the test set" in dialog.general.text()
+    dialog.editor("validation_fraction").spin.setValue(0.1)
+    assert dialog.ok_button.isEnabled()
+    dialog.editor("column").combo.setCurrentText("no_such_column")
+    assert dialog.ok_button.isEnabled()  # a configure problem is a warning: the input may change
+    assert "no_such_column" in dialog.rows["column"].message.text()
+    assert not dialog.rows["column"].message.isHidden()
+
+
+class DbSettings(NodeSettings):
+    password: str | None = SecretField(None, description="Database password")
+
+
+class Db(NodeType):
+    type_id = "test.db"
+    name = "DB"
+    Settings = DbSettings
+
+
+def test_a_secret_setting_is_edited_as_a_reference_never_as_a_password(qtbot):
+    wf = Workflow(Catalog([Db]))
+    nid = wf.add_node("test.db").id
+    dialog = SettingsDialog(wf, nid, wf.configure())
+    qtbot.addWidget(dialog)
+    editor = dialog.editor("password")
+    assert isinstance(editor, SecretEditor)
+    assert all(e.echoMode() == QLineEdit.Normal for e in editor.widget.findChildren(QLineEdit))
+    qtbot.keyClicks(editor.name_edit, "DB_PASSWORD")
+    assert dialog.values() == {"password": "env:DB_PASSWORD"}
+    editor.scheme.setCurrentIndex(1)
+    assert dialog.values() == {"password": "keyring:DB_PASSWORD"}
+
+
+def test_a_field_can_refer_to_a_workflow_parameter(qtbot, penguins_csv):
+    wf, _reader, part = _workflow(penguins_csv)
+    wf.add_parameter("share", "number", 0.6)
+    dialog = SettingsDialog(wf, part, wf.configure())
+    qtbot.addWidget(dialog)
+    row = dialog.rows["train_fraction"]
+    row.param.setCurrentText("$share")
+    assert not row.editor.widget.isEnabled()
+    assert dialog.values()["train_fraction"] == "$share"
+    assert dialog.ok_button.isEnabled()
+    wf.add_parameter("share", "number", 0.95)  # 0.95 + 0.1 validation leaves nothing
+    dialog.editor("validation_fraction").spin.setValue(0.1)
+    assert not dialog.ok_button.isEnabled()
+    # Reopening shows the reference again.
+    wf.set_setting(part, "train_fraction", "$share")
+    again = SettingsDialog(wf, part, wf.configure())
+    qtbot.addWidget(again)
+    assert again.rows["train_fraction"].param.currentText() == "$share"
+
+
+def test_cancel_leaves_the_settings_untouched(qtbot, window, penguins_csv):
+    from .gestures import double_click, drop_node, node_center
+    from PySide6.QtCore import QPointF
+
+    nid = drop_node(window, "validation.partitioning", QPointF(0, 0))
+    before = dict(window.document.workflow.node(nid).settings)
+    double_click(window.view, node_center(window, nid))
+    qtbot.waitUntil(lambda: window.settings_dialog is not None)
+    window.settings_dialog.editor("seed").spin.setValue(7)
+    window.settings_dialog.reject()
+    assert window.document.workflow.node(nid).settings == before
+    assert not window.document.undo_stack.canUndo() or window.document.undo_stack.count() == 1
