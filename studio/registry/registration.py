@@ -6,6 +6,7 @@ is visible; an artifact no version references is removed again.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,8 @@ def register(
     """Copy the bundle into the artifact folder by content hash, then record the version.
     Re-registering identical content under the same version is a no-op."""
     bundle = Path(bundle)
-    read_meta(bundle)  # a clear error for a non-bundle before copying anything
+    first = read_meta(bundle)  # a clear error for a non-bundle before copying anything
+    _check_names(name or str(first.manifest["name"]), str(first.manifest["version"]))
     with reg.transaction() as s:
         reg.identity(s, "editor")  # fail before copying when the caller may not register
     stored = reg.artifacts.put(bundle)
@@ -111,6 +113,19 @@ def _discard_unreferenced(reg: Registry, stored) -> None:
         return
     if not used:
         reg.artifacts.discard(stored)
+
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+
+
+def _check_names(model: str, version: str) -> None:
+    """Names appear in `MODEL:VERSION` and `registry://MODEL@ENV`: no ':', '@', '/' or spaces."""
+    for what, value in (("model name", model), ("version", version)):
+        if not NAME.match(value) or (what == "version" and len(value) > 64):
+            raise RegistryError(
+                f"{what} {value!r} cannot be registered: use letters, digits, '.', '-' or '_' "
+                f"(pass --name, or rebuild the bundle with another --version)"
+            )
 
 
 def version_from_manifest(

@@ -155,3 +155,10 @@ def test_server_knowing_only_the_url_finds_the_artifact_folder(db_url, tmp_path,
         reg.register(bundles(version="1"))
     with Registry(db_url, workspace=tmp_path / "elsewhere") as reg:
         assert reg.resolve("churn", "1").parent.parent == (tmp_path / "shared-artifacts").resolve()
+
+
+@pytest.mark.parametrize("name", ["churn@prod", "a:b", "has space", "../up"])
+def test_names_that_would_break_references_are_refused(registry, bundles, name):
+    with pytest.raises(RegistryError, match="cannot be registered"):
+        registry.register(bundles(version="1"), name=name)
+    assert registry.models() == []
