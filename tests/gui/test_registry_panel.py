@@ -133,3 +133,18 @@ def test_approve_records_the_approval(panel, registry):
     answer_dialog("looked at the metrics")
     assert panel.approve_selected()["status"] == "approved"
     assert registry.log("churn")[-1]["action"] == "approve"
+
+
+def test_empty_or_locked_registry_shows_a_message_not_an_exception(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("KNOTWORK_HOME", str(tmp_path / "home"))
+    reg = Registry(workspace=tmp_path / "empty")
+    panel = RegistryPanel(reg)
+    qtbot.addWidget(panel)
+    panel.refresh()
+    assert panel.models.count() == 0 and panel.promote_selected() is None
+    assert panel.status.text().startswith("0 model(s)")
+    reg.create_token("root", "admin")  # now shared: this tokenless panel may not read it
+    with qtbot.waitSignal(panel.failed):
+        panel.refresh()
+    assert "shared" in panel.status.text()
+    reg.close()
