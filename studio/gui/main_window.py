@@ -72,6 +72,8 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._connect()
         self.resize(1280, 800)
+        self.resizeDocks([self.repository_dock, self.parameters_dock], [250, 270], Qt.Horizontal)
+        self.resizeDocks([self.console_dock], [130], Qt.Vertical)
         self._update_title()
         self._offer_recovery()
         self.document.schedule_configure()

@@ -4,7 +4,7 @@ validated by the core's Parameter and applied as one undoable command."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from studio.core import KnotworkError
 from studio.core.parameters import PARAM_TYPES, Parameter
@@ -22,6 +22,8 @@ class ParametersPanel(QWidget):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["name", "type", "value", "description"])
         self.table.horizontalHeader().setStretchLastSection(True)
+        for col in range(3):
+            self.table.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeToContents)
         self.table.verticalHeader().hide()
         add, remove = QPushButton("Add"), QPushButton("Remove")
         add.clicked.connect(self.add_parameter)
