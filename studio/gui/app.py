@@ -21,7 +21,9 @@ def main(workflow: str | None = None, argv: list[str] | None = None) -> int:
         if not window.files.open(Path(workflow)):
             return 2
     elif window.prefs.first_start:
-        starters = [t for t in find_templates() if t.path.parent.name == "penguins"] or find_templates()[:1]
+        starters = [
+            t for t in find_templates() if t.path.parent.name == "penguins"
+        ] or find_templates()[:1]
         if starters:
             window.files.new_from_template(starters[0])
     window.prefs.mark_started()

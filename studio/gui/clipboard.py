@@ -20,12 +20,23 @@ def fragment(wf: Workflow, node_ids: list[str], annotation_ids: list[str] = ()) 
     return {
         "knotwork_fragment": FRAGMENT_FORMAT,
         "nodes": [
-            {"id": n.id, "type_id": n.type_id, "version": n.version, "label": n.label, "settings": n.settings}
+            {
+                "id": n.id,
+                "type_id": n.type_id,
+                "version": n.version,
+                "label": n.label,
+                "settings": n.settings,
+            }
             for n in wf.nodes
             if n.id in chosen
         ],
         "connections": [
-            {"source": lk.source, "source_port": lk.source_port, "target": lk.target, "target_port": lk.target_port}
+            {
+                "source": lk.source,
+                "source_port": lk.source_port,
+                "target": lk.target,
+                "target_port": lk.target_port,
+            }
             for lk in wf.links
             if lk.source in chosen and lk.target in chosen
         ],
@@ -80,7 +91,14 @@ def instantiate(data: dict[str, Any], wf: Workflow, offset: tuple[float, float] 
         if c.get("source") in ids and c.get("target") in ids
     ]
     anns = [
-        Annotation(new_id(), a["text"], a["x"] + offset[0], a["y"] + offset[1], a.get("width", 200), a.get("height", 80))
+        Annotation(
+            new_id(),
+            a["text"],
+            a["x"] + offset[0],
+            a["y"] + offset[1],
+            a.get("width", 200),
+            a.get("height", 80),
+        )
         for a in data.get("annotations", [])
     ]
     return nodes, links, anns

@@ -51,20 +51,31 @@ def _node_record(wf: Workflow, nid: str) -> dict[str, Any]:
 
 
 def _restore_node(wf: Workflow, rec: dict[str, Any]) -> None:
-    inst = wf.add_node(rec["type_id"], rec["label"], rec["settings"], id=rec["id"], position=rec["position"])
+    inst = wf.add_node(
+        rec["type_id"], rec["label"], rec["settings"], id=rec["id"], position=rec["position"]
+    )
     inst.settings = copy.deepcopy(rec["settings"])
     if inst.label != rec["label"]:
         wf.rename_node(inst.id, rec["label"])
 
 
 class AddNodeCommand(_Command):
-    def __init__(self, wf: Workflow, type_id: str, position: tuple[float, float], label: str | None = None, settings: dict | None = None):
+    def __init__(
+        self,
+        wf: Workflow,
+        type_id: str,
+        position: tuple[float, float],
+        label: str | None = None,
+        settings: dict | None = None,
+    ):
         super().__init__(wf, f"Add {wf.catalog.get(type_id).name}")
         self.type_id, self.position, self.label, self.settings = type_id, position, label, settings
         self.node_id = new_id()
 
     def do(self) -> None:
-        self.wf.add_node(self.type_id, self.label, self.settings, id=self.node_id, position=self.position)
+        self.wf.add_node(
+            self.type_id, self.label, self.settings, id=self.node_id, position=self.position
+        )
 
     def undo(self) -> None:
         self.wf.remove_node(self.node_id)
@@ -73,16 +84,31 @@ class AddNodeCommand(_Command):
 class RemoveCommand(_Command):
     """Delete nodes, wires and annotations; undo brings back every wire that touched them."""
 
-    def __init__(self, wf: Workflow, node_ids: list[str], links: list[Link] = (), annotation_ids: list[str] = ()):
+    def __init__(
+        self,
+        wf: Workflow,
+        node_ids: list[str],
+        links: list[Link] = (),
+        annotation_ids: list[str] = (),
+    ):
         super().__init__(wf, "Delete")
         nodes = set(node_ids)
         self.records = [_node_record(wf, n) for n in node_ids]
-        self.links = list(dict.fromkeys([*links, *(lk for lk in wf.links if lk.source in nodes or lk.target in nodes)]))
-        self.annotations = [copy.copy(wf.annotations[a]) for a in annotation_ids if a in wf.annotations]
+        self.links = list(
+            dict.fromkeys(
+                [*links, *(lk for lk in wf.links if lk.source in nodes or lk.target in nodes)]
+            )
+        )
+        self.annotations = [
+            copy.copy(wf.annotations[a]) for a in annotation_ids if a in wf.annotations
+        ]
 
     def do(self) -> None:
         for lk in self.links:
-            if lk.target in self.wf.graph and self.wf.inputs_of(lk.target).get(lk.target_port) == lk:
+            if (
+                lk.target in self.wf.graph
+                and self.wf.inputs_of(lk.target).get(lk.target_port) == lk
+            ):
                 self.wf.disconnect(lk.target, lk.target_port)
         for rec in self.records:
             self.wf.remove_node(rec["id"])
@@ -101,7 +127,13 @@ class RemoveCommand(_Command):
 class MoveCommand(_Command):
     """Positions of nodes (and annotations) before and after a drag or an auto layout."""
 
-    def __init__(self, wf: Workflow, moves: dict[str, tuple[tuple[float, float], tuple[float, float]]], text: str = "Move", applied: bool = False):
+    def __init__(
+        self,
+        wf: Workflow,
+        moves: dict[str, tuple[tuple[float, float], tuple[float, float]]],
+        text: str = "Move",
+        applied: bool = False,
+    ):
         super().__init__(wf, text, applied)
         self.moves = moves
         if applied:  # the canvas already shows the new positions; record them in the model
@@ -171,7 +203,9 @@ class RenameCommand(_Command):
 class AnnotationCommand(_Command):
     """Add (old None), edit, or remove (new None) one text annotation."""
 
-    def __init__(self, wf: Workflow, old: Annotation | None, new: Annotation | None, text: str = "Annotation"):
+    def __init__(
+        self, wf: Workflow, old: Annotation | None, new: Annotation | None, text: str = "Annotation"
+    ):
         super().__init__(wf, text)
         self.old, self.new = copy.copy(old), copy.copy(new)
 
@@ -192,7 +226,9 @@ class AnnotationCommand(_Command):
 class PasteCommand(_Command):
     """Insert a fragment (nodes with fresh ids, their inner wires, annotations)."""
 
-    def __init__(self, wf: Workflow, nodes: list[dict], links: list[Link], annotations: list[Annotation]):
+    def __init__(
+        self, wf: Workflow, nodes: list[dict], links: list[Link], annotations: list[Annotation]
+    ):
         super().__init__(wf, "Paste")
         self.nodes, self.links, self.annotations = nodes, links, annotations
 

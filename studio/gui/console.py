@@ -20,4 +20,6 @@ class ConsolePanel(QTextEdit):
         self.lines.append(text)
         stamp = time.strftime("%H:%M:%S")
         body = html.escape(text).replace("\n", "<br>")
-        self.append(f"<span style='color:#9aa0a6'>{stamp}</span> <span style='color:{COLORS.get(level, '#000')}'>{body}</span>")
+        self.append(
+            f"<span style='color:#9aa0a6'>{stamp}</span> <span style='color:{COLORS.get(level, '#000')}'>{body}</span>"
+        )

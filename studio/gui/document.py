@@ -21,7 +21,12 @@ class Document(QObject):
     modified_changed = Signal(bool)
     _relay = Signal(object)
 
-    def __init__(self, workflow: Workflow | None = None, catalog: Catalog | None = None, parent: QObject | None = None):
+    def __init__(
+        self,
+        workflow: Workflow | None = None,
+        catalog: Catalog | None = None,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
         self.catalog = catalog
         self.undo_stack = QUndoStack(self)
@@ -55,7 +60,15 @@ class Document(QObject):
         self.modified_changed.emit(False)
         self.schedule_configure()
 
-    _STRUCTURAL = {"node_added", "node_removed", "connected", "disconnected", "setting_changed", "parameters_changed", "saved"}
+    _STRUCTURAL = {
+        "node_added",
+        "node_removed",
+        "connected",
+        "disconnected",
+        "setting_changed",
+        "parameters_changed",
+        "saved",
+    }
 
     def _on_event(self, event: dict) -> None:
         if event.get("kind") in self._STRUCTURAL:
@@ -75,7 +88,9 @@ class Document(QObject):
             return self.report
         try:
             self.report = self.workflow.configure()
-        except Exception as exc:  # a parameter that cannot be coerced: report, do not crash the editor
+        except (
+            Exception
+        ) as exc:  # a parameter that cannot be coerced: report, do not crash the editor
             self.report = None
             self.changed.emit({"kind": "console", "message": f"configure failed: {exc}"})
             return None

@@ -61,7 +61,9 @@ class FileActions(QObject):
 
     def open(self, path: str | Path | None = None) -> bool:
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self.window, "Open workflow", str(self.prefs.workspace), FILE_FILTER)
+            path, _ = QFileDialog.getOpenFileName(
+                self.window, "Open workflow", str(self.prefs.workspace), FILE_FILTER
+            )
             if not path:
                 return False
         if not self.maybe_save():
@@ -87,7 +89,9 @@ class FileActions(QObject):
     def save_as(self, path: str | Path | None = None) -> bool:
         if path is None:
             start = str(self.prefs.workspace / f"{self.document.title}.knotwork.json")
-            path, _ = QFileDialog.getSaveFileName(self.window, "Save workflow as", start, FILE_FILTER)
+            path, _ = QFileDialog.getSaveFileName(
+                self.window, "Save workflow as", start, FILE_FILTER
+            )
             if not path:
                 return False
             if not path.endswith(".json"):
@@ -122,6 +126,8 @@ class FileActions(QObject):
         self.recent_menu.clear()
         recent = self.prefs.recent_files()
         for path in recent:
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open(p)).setToolTip(path)
+            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open(p)).setToolTip(
+                path
+            )
         if not recent:
             self.recent_menu.addAction("(none)").setEnabled(False)

@@ -37,7 +37,13 @@ from .viewers import make_viewer
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, workflow: Workflow | None = None, catalog: Catalog | None = None, prefs: Preferences | None = None, quiet: bool = False):
+    def __init__(
+        self,
+        workflow: Workflow | None = None,
+        catalog: Catalog | None = None,
+        prefs: Preferences | None = None,
+        quiet: bool = False,
+    ):
         super().__init__()
         self.quiet = quiet  # no modal message boxes (tests, screenshots)
         self.catalog = catalog or (workflow.catalog if workflow else default_catalog())
@@ -115,7 +121,9 @@ class MainWindow(QMainWindow):
     def _action(self, menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
+            action.setShortcuts(
+                shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)]
+            )
         action.setStatusTip(tip)
         action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
@@ -145,7 +153,12 @@ class MainWindow(QMainWindow):
         self._action(e, "Cu&t", self.cut, QKeySequence.Cut)
         self._action(e, "&Copy", self.copy, QKeySequence.Copy)
         self._action(e, "&Paste", self.paste, QKeySequence.Paste)
-        self._action(e, "&Delete", self.scene.delete_selection, [QKeySequence.Delete, QKeySequence("Backspace")])
+        self._action(
+            e,
+            "&Delete",
+            self.scene.delete_selection,
+            [QKeySequence.Delete, QKeySequence("Backspace")],
+        )
         self._action(e, "Select &All", self.select_all, QKeySequence.SelectAll)
         e.addSeparator()
         self._action(e, "&Configure…", self.configure_selected, "F6")
@@ -153,7 +166,12 @@ class MainWindow(QMainWindow):
         self._action(e, "Add &Annotation", self.add_annotation, "Ctrl+Shift+A")
 
         v = bar.addMenu("&View")
-        self._action(v, "Zoom &In", lambda: self.view.zoom_by(1.25), [QKeySequence.ZoomIn, QKeySequence("Ctrl+=")])
+        self._action(
+            v,
+            "Zoom &In",
+            lambda: self.view.zoom_by(1.25),
+            [QKeySequence.ZoomIn, QKeySequence("Ctrl+=")],
+        )
         self._action(v, "Zoom &Out", lambda: self.view.zoom_by(0.8), QKeySequence.ZoomOut)
         self._action(v, "&Actual Size", self.view.reset_zoom, "Ctrl+0")
         self._action(v, "&Fit to Window", self.view.fit, "Ctrl+Shift+F")
@@ -173,7 +191,9 @@ class MainWindow(QMainWindow):
         tools.setObjectName("Main")
         tools.addActions([self.undo_action, self.redo_action])
         tools.addSeparator()
-        tools.addActions([self.run_selected_action, self.run_all_action, self.cancel_action, self.reset_action])
+        tools.addActions(
+            [self.run_selected_action, self.run_all_action, self.cancel_action, self.reset_action]
+        )
 
     def _connect(self) -> None:
         d = self.document
@@ -205,7 +225,9 @@ class MainWindow(QMainWindow):
     def _update_counts(self, *_args) -> None:
         wf = self.document.workflow
         states = [wf.state(n.id) for n in wf.nodes]
-        self.counts.setText(f"{len(states)} nodes · {states.count('executed')} executed · {len(wf.links)} wires")
+        self.counts.setText(
+            f"{len(states)} nodes · {states.count('executed')} executed · {len(wf.links)} wires"
+        )
 
     def _show_refusal(self, text: str) -> None:
         self.status_label.setText(text)
@@ -264,7 +286,11 @@ class MainWindow(QMainWindow):
         xs = [wf.layout.get(n.id, (0.0, 0.0)) for n in wf.nodes]
         origin = (min(p[0] for p in xs), min(p[1] for p in xs))
         new = layered_layout(wf.graph, origin)
-        moves = {nid: (wf.layout.get(nid, (0.0, 0.0)), pos) for nid, pos in new.items() if wf.layout.get(nid) != pos}
+        moves = {
+            nid: (wf.layout.get(nid, (0.0, 0.0)), pos)
+            for nid, pos in new.items()
+            if wf.layout.get(nid) != pos
+        }
         if moves:
             self.document.push(commands.MoveCommand(wf, moves, "Auto layout"))
         self.view.fit()
@@ -282,7 +308,9 @@ class MainWindow(QMainWindow):
     def configure_node(self, node_id: str) -> SettingsDialog | None:
         """Open the node's dialog (window-modal, not blocking); OK applies one command."""
         if self.document.running:
-            self.status_label.setText("The workflow is running: cancel it or wait before configuring")
+            self.status_label.setText(
+                "The workflow is running: cancel it or wait before configuring"
+            )
             return None
         report = self.document.configure_now()
         dialog = SettingsDialog(self.document.workflow, node_id, report, self)
@@ -312,7 +340,9 @@ class MainWindow(QMainWindow):
             menu.addAction("Rename", lambda: self.scene.nodes[node_id].label_item.start_editing())
             menu.addSeparator()
             for i, port in enumerate(wf.node_type(node_id).outputs):
-                act = menu.addAction(f"Open output “{port.name}”", lambda i=i: self.open_port_viewer(node_id, i))
+                act = menu.addAction(
+                    f"Open output “{port.name}”", lambda i=i: self.open_port_viewer(node_id, i)
+                )
                 act.setEnabled(wf.output(node_id, i) is not None)
             menu.addSeparator()
             menu.addAction("Copy", self.copy)
@@ -366,7 +396,10 @@ class MainWindow(QMainWindow):
 
     def _global_progress(self) -> None:
         n = max(1, len(self._run_nodes))
-        value = (len(self._run_done) + sum(f for k, f in self._run_fraction.items() if k not in self._run_done)) / n
+        value = (
+            len(self._run_done)
+            + sum(f for k, f in self._run_fraction.items() if k not in self._run_done)
+        ) / n
         self.progress.setValue(int(1000 * min(1.0, value)))
 
     def _on_event(self, event: dict) -> None:
@@ -403,7 +436,9 @@ class MainWindow(QMainWindow):
         wf = self.document.workflow
         value = wf.output(node_id, port)
         if value is None:
-            self.status_label.setText(f"“{wf.node(node_id).label}” has no output yet: execute it first")
+            self.status_label.setText(
+                f"“{wf.node(node_id).label}” has no output yet: execute it first"
+            )
             return None
         port_name = wf.node_type(node_id).outputs[port].name
         viewer = make_viewer(value)
@@ -423,7 +458,9 @@ class MainWindow(QMainWindow):
             return
         path, info = self.recoveries[0]
         name = info.get("original") or "an untitled workflow"
-        self.banner_text.setText(f"Knotwork did not close properly. Recover the unsaved changes to {name} (autosaved {info.get('time', '')})?")
+        self.banner_text.setText(
+            f"Knotwork did not close properly. Recover the unsaved changes to {name} (autosaved {info.get('time', '')})?"
+        )
         self.banner.show()
 
     def recover(self) -> bool:

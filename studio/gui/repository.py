@@ -4,7 +4,15 @@ description, a description pane; drag a node onto the canvas or double-click it.
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QSplitter, QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLineEdit,
+    QSplitter,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.core import Catalog, NodeType
 
@@ -15,7 +23,15 @@ TYPE_ROLE = Qt.UserRole + 1
 
 def matches(node_type: type[NodeType], query: str) -> bool:
     """Every word of the query appears in the name, a keyword, the description or the category."""
-    haystack = " ".join([node_type.name, node_type.category, node_type.description, node_type.type_id, *node_type.keywords]).lower()
+    haystack = " ".join(
+        [
+            node_type.name,
+            node_type.category,
+            node_type.description,
+            node_type.type_id,
+            *node_type.keywords,
+        ]
+    ).lower()
     return all(word in haystack for word in query.lower().split())
 
 
@@ -29,7 +45,8 @@ def describe_html(node_type: type[NodeType]) -> str:
         return f"<ul>{rows}</ul>" if rows else "<p><i>none</i></p>"
 
     fields = "".join(
-        f"<li><b>{name}</b>: {f.description or ''}</li>" for name, f in node_type.Settings.model_fields.items()
+        f"<li><b>{name}</b>: {f.description or ''}</li>"
+        for name, f in node_type.Settings.model_fields.items()
     )
     return (
         f"<h3>{node_type.name}</h3><p>{node_type.description}</p>"
@@ -107,7 +124,11 @@ class RepositoryPanel(QWidget):
             self.tree.setCurrentItem(first)
 
     def visible_type_ids(self) -> list[str]:
-        return [tid for tid, item in self.items.items() if not item.isHidden() and not item.parent().isHidden()]
+        return [
+            tid
+            for tid, item in self.items.items()
+            if not item.isHidden() and not item.parent().isHidden()
+        ]
 
     def _show_description(self, item: QTreeWidgetItem | None, _prev=None) -> None:
         type_id = item.data(0, TYPE_ROLE) if item else None

@@ -17,9 +17,20 @@ class _Signals(QObject):
 
 
 class _RunJob(QRunnable):
-    def __init__(self, document: Document, targets: list[str] | None, cancel: threading.Event, signals: _Signals):
+    def __init__(
+        self,
+        document: Document,
+        targets: list[str] | None,
+        cancel: threading.Event,
+        signals: _Signals,
+    ):
         super().__init__()
-        self.workflow, self.targets, self.cancel, self.signals = document.workflow, targets, cancel, signals
+        self.workflow, self.targets, self.cancel, self.signals = (
+            document.workflow,
+            targets,
+            cancel,
+            signals,
+        )
 
     def run(self) -> None:
         try:

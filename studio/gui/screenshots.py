@@ -41,9 +41,14 @@ def take(out_dir: Path) -> list[Path]:
         loop.exec()
     result = window.runner.last_result
     if result is None or not result.ok:
-        print(f"warning: the template did not run cleanly: {getattr(result, 'errors', None)}", file=sys.stderr)
+        print(
+            f"warning: the template did not run cleanly: {getattr(result, 'errors', None)}",
+            file=sys.stderr,
+        )
     window.view.fit()
-    predict = wf.node("Predict").id if any(n.label == "Predict" for n in wf.nodes) else wf.nodes[-1].id
+    predict = (
+        wf.node("Predict").id if any(n.label == "Predict" for n in wf.nodes) else wf.nodes[-1].id
+    )
     window.scene.select_nodes([predict])
     window.repository.tree.setCurrentItem(window.repository.items["learners.logistic_regression"])
     app.processEvents()
@@ -64,7 +69,9 @@ def take(out_dir: Path) -> list[Path]:
     viewer = window.open_port_viewer(predict, 0)
     if viewer is not None:
         viewer.resize(1200, 560)
-        headers = [viewer.model.headerData(c, Qt.Horizontal) for c in range(viewer.model.columnCount())]
+        headers = [
+            viewer.model.headerData(c, Qt.Horizontal) for c in range(viewer.model.columnCount())
+        ]
         if "prediction" in headers:
             column = headers.index("prediction")
             viewer.view.horizontalHeader().setSortIndicator(column, Qt.AscendingOrder)

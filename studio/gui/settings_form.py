@@ -34,7 +34,10 @@ def _non_null(schema: dict) -> tuple[dict, bool]:
     if not options:
         return schema, schema.get("type") == "null"
     rest = [o for o in options if o.get("type") != "null"]
-    merged = {**{k: v for k, v in schema.items() if k != "anyOf"}, **(rest[0] if len(rest) == 1 else {})}
+    merged = {
+        **{k: v for k, v in schema.items() if k != "anyOf"},
+        **(rest[0] if len(rest) == 1 else {}),
+    }
     return merged, len(rest) < len(options)
 
 
@@ -85,7 +88,10 @@ class IntEditor(FieldEditor):
     def build(self) -> QWidget:
         self.spin = QSpinBox()
         lo, hi = _bounds(self.schema, 1)
-        self.spin.setRange(int(max(lo, -INT_LIMIT)) if lo is not None else -INT_LIMIT, int(min(hi, INT_LIMIT)) if hi is not None else INT_LIMIT)
+        self.spin.setRange(
+            int(max(lo, -INT_LIMIT)) if lo is not None else -INT_LIMIT,
+            int(min(hi, INT_LIMIT)) if hi is not None else INT_LIMIT,
+        )
         self.spin.valueChanged.connect(self.changed)
         return self.spin
 
@@ -192,7 +198,11 @@ class FileEditor(FieldEditor):
 
     def _browse(self) -> None:
         flt = self.schema.get("filter", "All files (*)")
-        pick = QFileDialog.getSaveFileName if self.schema.get("ui") == "save_file" else QFileDialog.getOpenFileName
+        pick = (
+            QFileDialog.getSaveFileName
+            if self.schema.get("ui") == "save_file"
+            else QFileDialog.getOpenFileName
+        )
         path, _ = pick(self.widget, self.schema.get("title", self.name), self.edit.text(), flt)
         if path:
             self.edit.setText(path)
@@ -278,7 +288,11 @@ class ColumnsEditor(FieldEditor):
         return item
 
     def value(self) -> Any:
-        return [self.list.item(i).text() for i in range(self.list.count()) if self.list.item(i).checkState() == Qt.Checked]
+        return [
+            self.list.item(i).text()
+            for i in range(self.list.count())
+            if self.list.item(i).checkState() == Qt.Checked
+        ]
 
     def set_value(self, value: Any) -> None:
         wanted = list(value or [])

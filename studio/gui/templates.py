@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "workspace_templates"
 
@@ -28,7 +36,9 @@ def find_templates(root: Path = TEMPLATES_DIR) -> list[Template]:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        out.append(Template(data.get("name") or path.parent.name, data.get("description", ""), path))
+        out.append(
+            Template(data.get("name") or path.parent.name, data.get("description", ""), path)
+        )
     return out
 
 
@@ -39,7 +49,9 @@ def copy_template(template: Template, workspace: Path) -> Path:
     target, i = workspace / base, 2
     while target.exists():
         target, i = workspace / f"{base}-{i}", i + 1
-    shutil.copytree(template.path.parent, target, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    shutil.copytree(
+        template.path.parent, target, ignore=shutil.ignore_patterns(".*", "__pycache__")
+    )
     return target / template.path.name
 
 
@@ -60,7 +72,9 @@ class TemplateGallery(QDialog):
         buttons.rejected.connect(self.reject)
         self.list.itemDoubleClicked.connect(lambda _item: self.accept())
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Start from one of the example workflows (a copy goes into your workspace):"))
+        layout.addWidget(
+            QLabel("Start from one of the example workflows (a copy goes into your workspace):")
+        )
         layout.addWidget(self.list)
         layout.addWidget(buttons)
         self.resize(520, 360)

@@ -23,7 +23,9 @@ def _configure(qtbot, window, node_id, edit) -> None:
     qtbot.waitUntil(lambda: window.settings_dialog is None)
 
 
-def test_dropping_nodes_wiring_configuring_and_running_gives_predictions_in_the_table_viewer(qtbot, window, penguins_csv):
+def test_dropping_nodes_wiring_configuring_and_running_gives_predictions_in_the_table_viewer(
+    qtbot, window, penguins_csv
+):
     window.view.centerOn(500, 100)
     wf = window.document.workflow
     reader = drop_node(window, "io.csv_reader", QPointF(0, 0))
@@ -33,10 +35,21 @@ def test_dropping_nodes_wiring_configuring_and_running_gives_predictions_in_the_
     predictor = drop_node(window, "scoring.predictor", QPointF(720, 0))
     scorer = drop_node(window, "scoring.scorer", QPointF(900, 0))
     assert [n.type_id for n in wf.nodes] == [
-        "io.csv_reader", "manipulation.column_filter", "validation.partitioning",
-        "learners.logistic_regression", "scoring.predictor", "scoring.scorer",
+        "io.csv_reader",
+        "manipulation.column_filter",
+        "validation.partitioning",
+        "learners.logistic_regression",
+        "scoring.predictor",
+        "scoring.scorer",
     ]
-    for a, ap, b, bp in [(reader, 0, filt, 0), (filt, 0, part, 0), (part, 0, learner, 0), (learner, 0, predictor, 0), (part, 1, predictor, 1), (predictor, 0, scorer, 0)]:
+    for a, ap, b, bp in [
+        (reader, 0, filt, 0),
+        (filt, 0, part, 0),
+        (part, 0, learner, 0),
+        (learner, 0, predictor, 0),
+        (part, 1, predictor, 1),
+        (predictor, 0, scorer, 0),
+    ]:
         wire(window, a, ap, b, bp)
     assert len(wf.links) == 6
     assert len(window.scene.wires) == 6
@@ -55,8 +68,12 @@ def test_dropping_nodes_wiring_configuring_and_running_gives_predictions_in_the_
     _configure(qtbot, window, filt, drop_text_columns)
     _configure(qtbot, window, part, lambda d: d.editor("column").combo.setCurrentText("species"))
     _configure(qtbot, window, learner, lambda d: d.editor("target").combo.setCurrentText("species"))
-    _configure(qtbot, window, scorer, lambda d: d.editor("truth_column").combo.setCurrentText("species"))
-    qtbot.waitUntil(lambda: all(window.scene.nodes[n].state == "configured" for n in wf.graph.nodes))
+    _configure(
+        qtbot, window, scorer, lambda d: d.editor("truth_column").combo.setCurrentText("species")
+    )
+    qtbot.waitUntil(
+        lambda: all(window.scene.nodes[n].state == "configured" for n in wf.graph.nodes)
+    )
 
     with qtbot.waitSignal(window.runner.finished, timeout=30000) as run:
         click_toolbar(qtbot, window, window.run_all_action)
@@ -72,7 +89,11 @@ def test_dropping_nodes_wiring_configuring_and_running_gives_predictions_in_the_
     assert "prediction" in headers and "probability_Gentoo" in headers
     assert model.rowCount() == len(wf.output(part, 1).df)
     col = headers.index("prediction")
-    assert {model.data(model.index(r, col)) for r in range(model.rowCount())} <= {"Adelie", "Chinstrap", "Gentoo"}
+    assert {model.data(model.index(r, col)) for r in range(model.rowCount())} <= {
+        "Adelie",
+        "Chinstrap",
+        "Gentoo",
+    }
     metrics = wf.output(scorer, 0)
     assert metrics.values["accuracy"] > 0.9
 
@@ -99,7 +120,9 @@ def test_a_wire_that_would_close_a_cycle_is_refused(qtbot, window):
     assert "cycle" in window.scene.refusal
 
 
-def test_dropping_a_wire_on_a_node_body_connects_the_first_free_input_of_that_type(qtbot, window, penguins_csv):
+def test_dropping_a_wire_on_a_node_body_connects_the_first_free_input_of_that_type(
+    qtbot, window, penguins_csv
+):
     from .gestures import node_center
 
     wf = window.document.workflow

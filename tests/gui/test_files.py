@@ -29,7 +29,9 @@ def _small_workflow(window) -> tuple[str, str]:
     return a, b
 
 
-def test_saving_and_reopening_gives_the_same_graph_layout_and_annotations(qtbot, make_window, tmp_path):
+def test_saving_and_reopening_gives_the_same_graph_layout_and_annotations(
+    qtbot, make_window, tmp_path
+):
     first = make_window()
     _small_workflow(first)
     path = tmp_path / "split.knotwork.json"
@@ -61,7 +63,9 @@ def test_an_unsaved_edit_asks_before_new_and_cancel_keeps_the_work(qtbot, window
     assert not window.document.undo_stack.canUndo()
 
 
-def test_an_autosaved_session_that_crashed_is_offered_for_recovery_on_the_next_start(qtbot, make_window, tmp_path):
+def test_an_autosaved_session_that_crashed_is_offered_for_recovery_on_the_next_start(
+    qtbot, make_window, tmp_path
+):
     crashed = make_window()
     a, b = _small_workflow(crashed)
     crashed.autosaver.set_interval(0.05)

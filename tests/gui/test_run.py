@@ -7,7 +7,6 @@ import pandas as pd
 from PySide6.QtCore import QPointF
 
 from studio.core import Catalog, NodeType, Port, PortType, Table, default_catalog
-
 from studio.gui.commands import AddNodeCommand
 
 from .gestures import click_toolbar, drop_node, wire
@@ -26,7 +25,9 @@ class SlowSource(NodeType):
         total = 1_000_000_000
         for i in range(total):
             if i % 200_000 == 0:
-                ctx.progress(min(0.99, i / 2_000_000), "counting")  # raises CancelledError once cancelled
+                ctx.progress(
+                    min(0.99, i / 2_000_000), "counting"
+                )  # raises CancelledError once cancelled
         return [Table(pd.DataFrame({"n": [total]}))]
 
 
@@ -56,7 +57,9 @@ def test_a_long_run_shows_progress_and_is_cancelled_from_the_toolbar(qtbot, make
     qtbot.waitUntil(lambda: item.state == "executing" and item.progress >= 0.1, timeout=20000)
     assert window.progress.isVisible() and window.progress.value() > 0
     # The graph belongs to the run: edits are refused until it ends.
-    assert not window.document.push(AddNodeCommand(window.document.workflow, "test.quick_source", (0, 200)))
+    assert not window.document.push(
+        AddNodeCommand(window.document.workflow, "test.quick_source", (0, 200))
+    )
     with qtbot.waitSignal(window.runner.finished, timeout=20000) as run:
         click_toolbar(qtbot, window, window.cancel_action)
     result = run.args[0]
@@ -65,7 +68,9 @@ def test_a_long_run_shows_progress_and_is_cancelled_from_the_toolbar(qtbot, make
     assert window.document.workflow.output(slow) is None
     assert not window.progress.isVisible()
     assert "Run cancelled" in window.console.lines
-    assert window.document.push(AddNodeCommand(window.document.workflow, "test.quick_source", (0, 200)))
+    assert window.document.push(
+        AddNodeCommand(window.document.workflow, "test.quick_source", (0, 200))
+    )
 
 
 def test_execute_selected_runs_the_selection_and_its_upstream_only(qtbot, make_window):
@@ -89,7 +94,9 @@ def test_execute_selected_runs_the_selection_and_its_upstream_only(qtbot, make_w
     assert wf.output(first) is None and window.scene.nodes[first].state == "configured"
 
 
-def test_a_failing_node_turns_red_with_its_message_in_the_console_and_tooltip(qtbot, window, tmp_path):
+def test_a_failing_node_turns_red_with_its_message_in_the_console_and_tooltip(
+    qtbot, window, tmp_path
+):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     wf = window.document.workflow

@@ -3,13 +3,18 @@ spec, bounds, choices, secret references, parameters; OK waits for valid setting
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
 from studio.core import Catalog, NodeSettings, NodeType, Workflow
 from studio.core.node import SecretField
 from studio.gui.settings_dialog import SettingsDialog
-from studio.gui.settings_form import ChoiceEditor, ColumnEditor, FloatEditor, IntEditor, SecretEditor
+from studio.gui.settings_form import (
+    ChoiceEditor,
+    ColumnEditor,
+    FloatEditor,
+    IntEditor,
+    SecretEditor,
+)
 
 
 def _workflow(penguins_csv) -> tuple[Workflow, str, str]:
@@ -20,23 +25,34 @@ def _workflow(penguins_csv) -> tuple[Workflow, str, str]:
     return wf, reader.id, part.id
 
 
-def test_editors_follow_the_schema_and_the_column_picker_lists_upstream_columns(qtbot, penguins_csv):
+def test_editors_follow_the_schema_and_the_column_picker_lists_upstream_columns(
+    qtbot, penguins_csv
+):
     wf, _reader, part = _workflow(penguins_csv)
     dialog = SettingsDialog(wf, part, wf.configure())
     qtbot.addWidget(dialog)
     assert isinstance(dialog.editor("method"), ChoiceEditor)
-    assert [dialog.editor("method").combo.itemText(i) for i in range(4)] == ["random", "stratified", "grouped", "time"]
+    assert [dialog.editor("method").combo.itemText(i) for i in range(4)] == [
+        "random",
+        "stratified",
+        "grouped",
+        "time",
+    ]
     fraction = dialog.editor("train_fraction")
     assert isinstance(fraction, FloatEditor)
     assert 0 < fraction.spin.minimum() < 0.001 and 0.999 < fraction.spin.maximum() < 1
-    assert isinstance(dialog.editor("seed"), IntEditor) and dialog.editor("seed").spin.minimum() == 0
+    assert (
+        isinstance(dialog.editor("seed"), IntEditor) and dialog.editor("seed").spin.minimum() == 0
+    )
     column = dialog.editor("column")
     assert isinstance(column, ColumnEditor)
     items = [column.combo.itemText(i) for i in range(column.combo.count())]
     assert items[0] == "(automatic)" and "species" in items and "body_mass_g" in items
 
 
-def test_ok_is_disabled_with_the_message_beside_the_field_until_the_settings_are_valid(qtbot, penguins_csv):
+def test_ok_is_disabled_with_the_message_beside_the_field_until_the_settings_are_valid(
+    qtbot, penguins_csv
+):
     wf, _reader, part = _workflow(penguins_csv)
     dialog = SettingsDialog(wf, part, wf.configure())
     qtbot.addWidget(dialog)
@@ -96,8 +112,9 @@ def test_a_field_can_refer_to_a_workflow_parameter(qtbot, penguins_csv):
 
 
 def test_cancel_leaves_the_settings_untouched(qtbot, window, penguins_csv):
-    from .gestures import double_click, drop_node, node_center
     from PySide6.QtCore import QPointF
+
+    from .gestures import double_click, drop_node, node_center
 
     nid = drop_node(window, "validation.partitioning", QPointF(0, 0))
     before = dict(window.document.workflow.node(nid).settings)

@@ -87,9 +87,15 @@ def test_a_setting_changed_in_the_dialog_is_undone_and_redone(qtbot, window):
     dialog.editor("train_fraction").spin.setValue(0.6)
     dialog.editor("method").combo.setCurrentText("random")
     qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
-    assert wf.node(nid).settings["train_fraction"] == 0.6 and wf.node(nid).settings["method"] == "random"
+    assert (
+        wf.node(nid).settings["train_fraction"] == 0.6
+        and wf.node(nid).settings["method"] == "random"
+    )
     _undo(qtbot, window)
-    assert wf.node(nid).settings["train_fraction"] == 0.7 and wf.node(nid).settings["method"] == "stratified"
+    assert (
+        wf.node(nid).settings["train_fraction"] == 0.7
+        and wf.node(nid).settings["method"] == "stratified"
+    )
     _redo(qtbot, window)
     assert wf.node(nid).settings["train_fraction"] == 0.6
 
@@ -108,17 +114,27 @@ def test_renaming_a_label_in_place_is_undoable(qtbot, window):
     assert window.scene.nodes[nid].label == "Column Filter"
 
 
-def test_copied_nodes_paste_into_another_window_with_their_wires_and_paste_is_undoable(qtbot, make_window):
+def test_copied_nodes_paste_into_another_window_with_their_wires_and_paste_is_undoable(
+    qtbot, make_window
+):
     first, second = make_window(), make_window()
     a = drop_node(first, "manipulation.column_filter", QPointF(0, 0))
-    b = drop_node(first, "manipulation.row_filter" if "manipulation.row_filter" in first.catalog else "manipulation.column_filter", QPointF(200, 0))
+    b = drop_node(
+        first,
+        "manipulation.row_filter"
+        if "manipulation.row_filter" in first.catalog
+        else "manipulation.column_filter",
+        QPointF(200, 0),
+    )
     wire(first, a, 0, b, 0)
     first.document.workflow.set_setting(a, "pattern", "^bill")
     first.scene.select_nodes([a, b])
     assert first.copy()
     assert second.paste()
     wf2 = second.document.workflow
-    assert sorted(n.type_id for n in wf2.nodes) == sorted(n.type_id for n in first.document.workflow.nodes)
+    assert sorted(n.type_id for n in wf2.nodes) == sorted(
+        n.type_id for n in first.document.workflow.nodes
+    )
     assert not {n.id for n in wf2.nodes} & {a, b}
     assert len(wf2.links) == 1 and len(second.scene.wires) == 1
     assert any(n.settings.get("pattern") == "^bill" for n in wf2.nodes)

@@ -22,7 +22,13 @@ from studio.gui.viewers.table_viewer import TableViewer
 def test_a_million_row_table_is_shown_through_a_lazy_model_and_sorts_by_a_header_click(qtbot):
     n = 1_000_000
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"id": np.arange(n), "x": rng.normal(size=n), "group": np.where(np.arange(n) % 3 == 0, "a", "b")})
+    df = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "x": rng.normal(size=n),
+            "group": np.where(np.arange(n) % 3 == 0, "a", "b"),
+        }
+    )
     viewer = TableViewer(Table(df, {"id": "id"}))
     qtbot.addWidget(viewer)
     viewer.show()
@@ -35,14 +41,20 @@ def test_a_million_row_table_is_shown_through_a_lazy_model_and_sorts_by_a_header
     assert first == float(f"{df['x'].min():.6g}")
     assert model.headerData(0, Qt.Vertical) == str(int(df["x"].idxmin()))
     # Statistics of the clicked column.
-    stats = dict((viewer.stats.item(i, 0).text(), viewer.stats.item(i, 1).text()) for i in range(viewer.stats.rowCount()))
+    stats = dict(
+        (viewer.stats.item(i, 0).text(), viewer.stats.item(i, 1).text())
+        for i in range(viewer.stats.rowCount())
+    )
     assert stats["rows"] == "1,000,000" and float(stats["min"]) == float(f"{df['x'].min():.6g}")
 
 
 def _section_point(header, section):
     from PySide6.QtCore import QPoint
 
-    return QPoint(header.sectionViewportPosition(section) + header.sectionSize(section) // 2, header.height() // 2)
+    return QPoint(
+        header.sectionViewportPosition(section) + header.sectionSize(section) // 2,
+        header.height() // 2,
+    )
 
 
 def test_sorting_puts_missing_values_last_and_descending_reverses(qtbot):
@@ -61,11 +73,22 @@ def test_column_statistics_describe_numbers_and_count_categories():
 
 
 def test_metrics_viewer_lists_scalars_and_the_confusion_matrix(qtbot):
-    metrics = Metrics({"accuracy": 0.9, "labels": ["x", "y"], "confusion_matrix": [[4, 1], [0, 5]], "task": "classification"}, "Scorer")
+    metrics = Metrics(
+        {
+            "accuracy": 0.9,
+            "labels": ["x", "y"],
+            "confusion_matrix": [[4, 1], [0, 5]],
+            "task": "classification",
+        },
+        "Scorer",
+    )
     viewer = make_viewer(metrics)
     qtbot.addWidget(viewer)
     assert isinstance(viewer, MetricsViewer)
-    rows = {viewer.table.item(i, 0).text(): viewer.table.item(i, 1).text() for i in range(viewer.table.rowCount())}
+    rows = {
+        viewer.table.item(i, 0).text(): viewer.table.item(i, 1).text()
+        for i in range(viewer.table.rowCount())
+    }
     assert rows == {"accuracy": "0.9000", "task": "classification"}
 
 
@@ -86,10 +109,21 @@ def test_figure_viewer_shows_the_png(qtbot):
     assert (viewer.pixmap.width(), viewer.pixmap.height()) == (100, 75)
 
 
-def test_model_viewer_summarises_target_features_and_training_metrics(qtbot, penguins_clean, node_runner):
-    model = node_runner("learners.logistic_regression", [penguins_clean], features=["bill_length_mm", "flipper_length_mm"])[0]
+def test_model_viewer_summarises_target_features_and_training_metrics(
+    qtbot, penguins_clean, node_runner
+):
+    model = node_runner(
+        "learners.logistic_regression",
+        [penguins_clean],
+        features=["bill_length_mm", "flipper_length_mm"],
+    )[0]
     viewer = make_viewer(model)
     qtbot.addWidget(viewer)
     assert isinstance(viewer, ModelViewer)
     text = viewer.text.toPlainText()
-    assert "LogisticRegression" in text and "species" in text and "flipper_length_mm" in text and "accuracy" in text
+    assert (
+        "LogisticRegression" in text
+        and "species" in text
+        and "flipper_length_mm" in text
+        and "accuracy" in text
+    )

@@ -9,10 +9,13 @@ COLUMN_SPACING = 180.0
 ROW_SPACING = 120.0
 
 
-def layered_layout(graph: nx.MultiDiGraph, origin: tuple[float, float] = (0.0, 0.0)) -> dict[str, tuple[float, float]]:
+def layered_layout(
+    graph: nx.MultiDiGraph, origin: tuple[float, float] = (0.0, 0.0)
+) -> dict[str, tuple[float, float]]:
     positions: dict[str, tuple[float, float]] = {}
     row_of: dict[str, float] = {}
     for col, generation in enumerate(nx.topological_generations(graph)):
+
         def barycenter(n: str) -> tuple[float, str]:
             preds = [row_of[p] for p in graph.predecessors(n) if p in row_of]
             return (sum(preds) / len(preds) if preds else float("inf"), n)

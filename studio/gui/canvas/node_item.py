@@ -33,6 +33,9 @@ class LabelItem(QGraphicsTextItem):
         opt.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
         self.document().setDefaultTextOption(opt)
         self.setTextWidth(NODE_WIDTH + 40)
+        self.setCacheMode(
+            QGraphicsItem.DeviceCoordinateCache
+        )  # 500 labels must not re-lay out text on every frame
         self._before = text
 
     def start_editing(self) -> None:
@@ -79,7 +82,9 @@ class NodeItem(QGraphicsObject):
         self._rect = QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT)
         self._color = CATEGORY_COLORS.get(node_type.category, DEFAULT_NODE_COLOR)
         self.setFlags(
-            QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemSendsScenePositionChanges
+            QGraphicsItem.ItemIsMovable
+            | QGraphicsItem.ItemIsSelectable
+            | QGraphicsItem.ItemSendsScenePositionChanges
         )
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.setAcceptHoverEvents(True)
@@ -118,7 +123,10 @@ class NodeItem(QGraphicsObject):
         self.update()
 
     def _update_tooltip(self) -> None:
-        lines = [f"<b>{self.label}</b> — {self.node_type.name}", STATE_TEXT.get(self.state, self.state)]
+        lines = [
+            f"<b>{self.label}</b> — {self.node_type.name}",
+            STATE_TEXT.get(self.state, self.state),
+        ]
         if self.message:
             lines.append(f"<span style='color:#b00020'>{self.message}</span>")
         self.setToolTip("<br>".join(lines))
@@ -135,7 +143,9 @@ class NodeItem(QGraphicsObject):
     def paint(self, painter, option, widget=None) -> None:
         painter.setRenderHint(painter.RenderHint.Antialiasing)
         selected = self.isSelected()
-        painter.setPen(QPen(QColor("#1a73e8") if selected else QColor("#7a808a"), 2.4 if selected else 1.2))
+        painter.setPen(
+            QPen(QColor("#1a73e8") if selected else QColor("#7a808a"), 2.4 if selected else 1.2)
+        )
         painter.setBrush(QBrush(self._color))
         painter.drawRoundedRect(self._rect, 8, 8)
         painter.setPen(QColor("#2b2f36"))
@@ -144,7 +154,9 @@ class NodeItem(QGraphicsObject):
         font.setBold(True)
         painter.setFont(font)
         text_rect = QRectF(8, 5, NODE_WIDTH - 16, NODE_HEIGHT - 24)
-        painter.drawText(text_rect, Qt.AlignHCenter | Qt.AlignVCenter | Qt.TextWordWrap, self.node_type.name)
+        painter.drawText(
+            text_rect, Qt.AlignHCenter | Qt.AlignVCenter | Qt.TextWordWrap, self.node_type.name
+        )
         bar = QRectF(14, NODE_HEIGHT - 15, NODE_WIDTH - 28, 9)
         painter.setPen(QPen(QColor("#5f6670"), 0.8))
         painter.setBrush(QColor("#f8f9fa"))
@@ -153,11 +165,15 @@ class NodeItem(QGraphicsObject):
         painter.setPen(Qt.NoPen)
         painter.setBrush(color)
         if self.state == "executing":
-            filled = QRectF(bar.left(), bar.top(), max(bar.height(), bar.width() * self.progress), bar.height())
+            filled = QRectF(
+                bar.left(), bar.top(), max(bar.height(), bar.width() * self.progress), bar.height()
+            )
             painter.drawRoundedRect(filled, 4, 4)
         else:
             # Traffic light: red (unconfigured/failed), yellow (configured), green (executed).
-            slot = {"unconfigured": 0, "failed": 0, "configured": 1, "executed": 2}.get(self.state, 0)
+            slot = {"unconfigured": 0, "failed": 0, "configured": 1, "executed": 2}.get(
+                self.state, 0
+            )
             w = bar.width() / 3
             painter.drawEllipse(QRectF(bar.left() + slot * w + w / 2 - 4, bar.top() + 0.5, 8, 8))
         if self.state == "failed":

@@ -37,7 +37,9 @@ class WorkflowScene(QGraphicsScene):
         self._press_positions: dict[object, QPointF] = {}
         self._notice: QGraphicsSimpleTextItem | None = None
         self.setSceneRect(-2000, -2000, 6000, 4000)
-        self.setItemIndexMethod(QGraphicsScene.NoIndex)  # items move often; a BSP index costs more than it saves
+        self.setItemIndexMethod(
+            QGraphicsScene.NoIndex
+        )  # items move often; a BSP index costs more than it saves
         document.changed.connect(self.on_event)
         document.replaced.connect(self.rebuild)
         document.configured.connect(self.refresh_states)
@@ -161,11 +163,17 @@ class WorkflowScene(QGraphicsScene):
 
     # ---- edits -----------------------------------------------------------------------
     def add_node(self, type_id: str, center: QPointF) -> str | None:
-        cmd = commands.AddNodeCommand(self.wf, type_id, (center.x() - NODE_WIDTH / 2, center.y() - NODE_HEIGHT / 2))
+        cmd = commands.AddNodeCommand(
+            self.wf, type_id, (center.x() - NODE_WIDTH / 2, center.y() - NODE_HEIGHT / 2)
+        )
         return cmd.node_id if self.document.push(cmd) else None
 
     def delete_selection(self) -> None:
-        nodes, links, anns = self.selected_node_ids(), self.selected_links(), self.selected_annotation_ids()
+        nodes, links, anns = (
+            self.selected_node_ids(),
+            self.selected_links(),
+            self.selected_annotation_ids(),
+        )
         if nodes or links or anns:
             self.document.push(commands.RemoveCommand(self.wf, nodes, links, anns))
 
@@ -180,17 +188,25 @@ class WorkflowScene(QGraphicsScene):
             self.document.push(commands.AnnotationCommand(self.wf, old, new, "Edit annotation"))
 
     def _rename(self, nid: str, text: str) -> None:
-        if nid in self.wf.graph and not self.document.push(commands.RenameCommand(self.wf, nid, text)):
+        if nid in self.wf.graph and not self.document.push(
+            commands.RenameCommand(self.wf, nid, text)
+        ):
             self.nodes[nid].set_label(self.wf.node(nid).label)
 
     def connect_ports(self, a: PortItem, b: PortItem) -> bool:
         """Wire two ports (either order); show the core's reason when it refuses."""
         if a.is_output == b.is_output:
-            return self.refuse("connect an output port (right side) to an input port (left side)", b.scenePos())
+            return self.refuse(
+                "connect an output port (right side) to an input port (left side)", b.scenePos()
+            )
         out, inp = (a, b) if a.is_output else (b, a)
         if self.document.running:
-            return self.refuse("the workflow is running: wait or cancel before editing", inp.scenePos())
-        cmd = commands.ConnectCommand(self.wf, out.node_id, out.port.name, inp.node_id, inp.port.name)
+            return self.refuse(
+                "the workflow is running: wait or cancel before editing", inp.scenePos()
+            )
+        cmd = commands.ConnectCommand(
+            self.wf, out.node_id, out.port.name, inp.node_id, inp.port.name
+        )
         try:
             cmd.apply_now()
         except GraphError as exc:
@@ -242,7 +258,9 @@ class WorkflowScene(QGraphicsScene):
                 return
         super().mousePressEvent(event)
         self._press_positions = {
-            item: item.pos() for item in self.selectedItems() if isinstance(item, (NodeItem, AnnotationItem))
+            item: item.pos()
+            for item in self.selectedItems()
+            if isinstance(item, (NodeItem, AnnotationItem))
         }
 
     def mouseMoveEvent(self, event) -> None:

@@ -21,6 +21,7 @@ class WorkflowView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
         self.setAcceptDrops(True)
         self.setBackgroundBrush(QColor("#fbfbfc"))
+        self.setCacheMode(QGraphicsView.CacheBackground)  # the grid is drawn once per zoom/scroll
         self._panning = False
 
     @property
@@ -80,7 +81,11 @@ class WorkflowView(QGraphicsView):
         super().mouseReleaseEvent(event)
 
     def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key_Space and not event.isAutoRepeat() and self.scene().focusItem() is None:
+        if (
+            event.key() == Qt.Key_Space
+            and not event.isAutoRepeat()
+            and self.scene().focusItem() is None
+        ):
             self.setDragMode(QGraphicsView.ScrollHandDrag)
             return
         super().keyPressEvent(event)

@@ -27,4 +27,6 @@ def make_viewer(value: Any, parent: QWidget | None = None) -> QWidget:
         from .model_viewer import ModelViewer
 
         return ModelViewer(value, parent)
-    return QLabel("Nothing to show: run the node first." if value is None else repr(value)[:2000], parent)
+    return QLabel(
+        "Nothing to show: run the node first." if value is None else repr(value)[:2000], parent
+    )

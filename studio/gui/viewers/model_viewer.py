@@ -17,7 +17,9 @@ def summary_html(value: Model | Transform) -> str:
             f"<p><b>Input columns</b>: {html.escape(', '.join(value.input_columns))}</p>"
             f"<pre>{html.escape(json.dumps(value.settings, indent=2, default=str))}</pre>"
         )
-    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4f}</td></tr>" for k, v in value.metrics.items())
+    rows = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{v:.4f}</td></tr>" for k, v in value.metrics.items()
+    )
     classes = ", ".join(map(str, value.classes)) if value.classes else "—"
     return (
         f"<h3>{html.escape(type(value.estimator).__name__)} ({html.escape(value.task)})</h3>"

@@ -46,17 +46,25 @@ class DataFrameModel(QAbstractTableModel):
             return format_cell(self.value(index.row(), index.column()))
         if role == Qt.TextAlignmentRole:
             numeric = self._columns[index.column()].dtype.kind in "iufb"
-            return int(Qt.AlignRight | Qt.AlignVCenter) if numeric else int(Qt.AlignLeft | Qt.AlignVCenter)
+            return (
+                int(Qt.AlignRight | Qt.AlignVCenter)
+                if numeric
+                else int(Qt.AlignLeft | Qt.AlignVCenter)
+            )
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole
+    ) -> Any:
         if role == Qt.DisplayRole:
             if orientation == Qt.Horizontal:
                 return str(self.df.columns[section])
             return str(self.df.index[self.row_of(section)])
         if role == Qt.ToolTipRole and orientation == Qt.Horizontal:
             name = str(self.df.columns[section])
-            return f"{name}: {self.df.dtypes.iloc[section]} · role {self.roles.get(name, 'feature')}"
+            return (
+                f"{name}: {self.df.dtypes.iloc[section]} · role {self.roles.get(name, 'feature')}"
+            )
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
@@ -65,8 +73,14 @@ class DataFrameModel(QAbstractTableModel):
         series = self.df.iloc[:, column]
         ascending = order == Qt.AscendingOrder
         try:
-            ranked = series.reset_index(drop=True).sort_values(ascending=ascending, kind="stable", na_position="last")
+            ranked = series.reset_index(drop=True).sort_values(
+                ascending=ascending, kind="stable", na_position="last"
+            )
         except TypeError:  # mixed types: compare as text
-            ranked = series.astype(str).reset_index(drop=True).sort_values(ascending=ascending, kind="stable")
+            ranked = (
+                series.astype(str)
+                .reset_index(drop=True)
+                .sort_values(ascending=ascending, kind="stable")
+            )
         self._order = ranked.index.to_numpy()
         self.layoutChanged.emit()

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.core import Table
 
@@ -18,7 +27,9 @@ class TableViewer(QWidget):
         self.model = DataFrameModel(table.df, table.roles, self)
         self.view = QTableView()
         self.view.setModel(self.model)
-        self.view.setSortingEnabled(False)  # enabling sorts at once; sorting starts on a header click
+        self.view.setSortingEnabled(
+            False
+        )  # enabling sorts at once; sorting starts on a header click
         self.view.horizontalHeader().setSectionsClickable(True)
         self.view.horizontalHeader().setSortIndicatorShown(True)
         self.view.horizontalHeader().sortIndicatorChanged.connect(self.sort)
@@ -51,7 +62,9 @@ class TableViewer(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)
-        self.view.selectionModel().currentColumnChanged.connect(lambda cur, _prev: self.show_stats(cur.column()))
+        self.view.selectionModel().currentColumnChanged.connect(
+            lambda cur, _prev: self.show_stats(cur.column())
+        )
         self.view.horizontalHeader().sectionClicked.connect(self.show_stats)
         if table.df.shape[1]:
             self.show_stats(0)
