@@ -93,27 +93,48 @@ def conform(
                 np.nan if col.is_numeric else None, index=df.index, dtype=dtype
             )
             continue
-        s = df[col.name]
-        if col.dtype in ("number", "integer"):
-            s = _numeric(s, col)
-        elif col.dtype == "boolean":
-            s = _boolean(s, col)
-        elif col.dtype == "datetime":
-            if not pd.api.types.is_datetime64_any_dtype(s.dtype):
-                try:
-                    s = pd.to_datetime(s)
-                except (ValueError, TypeError) as exc:
-                    raise InputSchemaError(
-                        f"column {col.name!r}: not a date/time: {exc}", column=col.name
-                    ) from None
-        elif col.dtype == "category":
-            cats = list(col.categories or ())
-            if not (isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == cats):
-                s = pd.Series(pd.Categorical(s, categories=cats), index=s.index)
-        elif not pd.api.types.is_string_dtype(s.dtype) or pd.api.types.is_object_dtype(s.dtype):
-            s = s.astype("str").where(s.notna())
-        out[col.name] = s
+        try:
+            out[col.name] = _column(df[col.name], col)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InputSchemaError(
+                f"column {col.name!r}: values of the wrong kind: {exc}", column=col.name
+            ) from None
     return pd.DataFrame(out, index=df.index)
+
+
+def _column(s: pd.Series, col: ColumnSpec) -> pd.Series:
+    """One request column in its training type; InputSchemaError names the row at fault."""
+    if pd.api.types.is_object_dtype(s.dtype):
+        row = next(
+            (i for i, v in enumerate(s.to_numpy()) if isinstance(v, (list, dict, tuple, set))), None
+        )
+        if row is not None:
+            raise InputSchemaError(
+                f"column {col.name!r}, row {row}: a list or object is not a single value",
+                column=col.name,
+                row=row,
+            )
+    if col.dtype in ("number", "integer"):
+        return _numeric(s, col)
+    if col.dtype == "boolean":
+        return _boolean(s, col)
+    if col.dtype == "datetime":
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            return s
+        try:
+            return pd.to_datetime(s)
+        except (ValueError, TypeError) as exc:
+            raise InputSchemaError(
+                f"column {col.name!r}: not a date/time: {exc}", column=col.name
+            ) from None
+    if col.dtype == "category":
+        cats = list(col.categories or ())
+        if isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == cats:
+            return s
+        return pd.Series(pd.Categorical(s, categories=cats), index=s.index)
+    if not pd.api.types.is_string_dtype(s.dtype) or pd.api.types.is_object_dtype(s.dtype):
+        return s.astype("str").where(s.notna())
+    return s
 
 
 # ---------------------------------------------------------------- OpenAPI

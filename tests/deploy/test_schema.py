@@ -60,7 +60,7 @@ json_value = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(
         st.dictionaries(st.sampled_from([*ROW, "other"]), json_value, max_size=8),
@@ -75,3 +75,13 @@ def test_any_json_records_either_fit_or_are_refused_with_the_column_named(record
         assert exc.column in SPEC.names
     else:
         assert list(out.columns) == SPEC.names and len(out) == len(records)
+
+
+def test_a_list_where_a_single_value_belongs_is_refused_naming_column_and_row():
+    for column in ("size", "island", "mass"):
+        try:
+            conform(pd.DataFrame([ROW, {**ROW, column: [1, 2]}]), SPEC)
+        except InputSchemaError as exc:
+            assert (exc.column, exc.row) == (column, 1)
+        else:
+            raise AssertionError(f"a list was accepted in column {column!r}")
