@@ -85,6 +85,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = add("log", cmd_log, "the audit log (every registration, promotion, approval, rollback)")
     p.add_argument("model", nargs="?")
     p.add_argument("--limit", type=int, help="only the last N entries")
+    p.add_argument(
+        "--verify", action="store_true", help="check the log's hash chain; exit 1 if tampered"
+    )
     p = add("alias", cmd_alias, "point a free alias (champion, challenger…) at a version")
     p.add_argument("ref", metavar="MODEL:VERSION")
     p.add_argument("alias")
@@ -307,6 +310,15 @@ def cmd_diff(reg, args) -> int:
 
 
 def cmd_log(reg, args) -> int:
+    if args.verify:
+        result = reg.verify_audit()
+        text = (
+            f"audit log intact: {result['checked']} chained entries"
+            if result["ok"]
+            else f"audit log TAMPERED: {result['problem']}"
+        )
+        _out(args, result, text)
+        return 0 if result["ok"] else 1
     entries = reg.log(args.model, args.limit)
     rows = [
         [

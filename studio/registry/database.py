@@ -103,11 +103,16 @@ def _scripts() -> tuple[Config, ScriptDirectory]:
     return cfg, ScriptDirectory.from_config(cfg)
 
 
-def upgrade_schema(engine: Engine) -> str:
-    """Bring the schema to the head revision (idempotent, safe from concurrent processes);
-    return the revision now in force."""
+def head_revision() -> str:
+    """The newest schema revision this code knows."""
+    return _scripts()[1].get_current_head()
+
+
+def upgrade_schema(engine: Engine, target: str | None = None) -> str:
+    """Bring the schema to the head revision, or `target` (idempotent, safe from concurrent
+    processes); return the revision now in force."""
     cfg, scripts = _scripts()
-    head = scripts.get_current_head()
+    head = target or scripts.get_current_head()
     known = {s.revision for s in scripts.walk_revisions()}
     try:
         with engine.begin() as conn:

@@ -136,6 +136,8 @@ class AuditRow(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # ok | refused | pending
     reason: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    entry_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class TokenRow(Base):

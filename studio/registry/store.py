@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import promotion, registration, tokens
+from . import audit, promotion, registration, tokens
 from .artifacts import ArtifactStore
 from .bundles import read_meta
 from .database import (
@@ -33,7 +33,7 @@ from .database import (
 from .errors import ArtifactError, NotFoundError, PermissionDeniedError, RegistryError
 from .identity import Identity, local_identity, token_digest, token_from_env
 from .policy import RegistryConfig, load_config
-from .schema import AliasRow, AuditRow, ModelRow, SettingRow, TokenRow, VersionRow, now
+from .schema import AliasRow, AuditRow, ModelRow, SettingRow, TokenRow, VersionRow
 from .verification import check_integrity
 
 
@@ -164,19 +164,17 @@ class Registry:
         reason: str = "",
         **details: Any,
     ) -> None:
-        s.add(
-            AuditRow(
-                at=now(),
-                actor=who.name,
-                role=who.role,
-                action=action,
-                model=model,
-                version=version,
-                environment=environment,
-                outcome=outcome,
-                reason=reason or "",
-                details=details,
-            )
+        """Append an entry to the audit log inside the caller's transaction."""
+        audit.append(
+            s,
+            who,
+            action,
+            outcome,
+            model=model,
+            version=version,
+            environment=environment,
+            reason=reason,
+            details=details,
         )
 
     def model_row(self, s: Session, name: str) -> ModelRow:
@@ -379,22 +377,13 @@ class Registry:
             rows = s.scalars(q).all()
             if limit:
                 rows = rows[-limit:]
-            return [
-                {
-                    "id": r.id,
-                    "at": r.at,
-                    "actor": r.actor,
-                    "role": r.role,
-                    "action": r.action,
-                    "model": r.model,
-                    "version": r.version,
-                    "environment": r.environment,
-                    "outcome": r.outcome,
-                    "reason": r.reason,
-                    "details": r.details,
-                }
-                for r in rows
-            ]
+            return [audit.entry_json(r) for r in rows]
+
+    def verify_audit(self) -> dict[str, Any]:
+        """Check the audit log's hash chain: {"ok", "checked", "first_bad", "problem"}."""
+        with self.transaction() as s:
+            self.identity(s)
+            return audit.verify(s)
 
     def alias_history(self, name: str, alias: str) -> list[dict[str, Any]]:
         with self.transaction() as s:

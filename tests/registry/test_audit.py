@@ -52,3 +52,41 @@ def test_database_refuses_changes_to_append_only_tables(registry, bundles, state
     with pytest.raises(DBAPIError, match="append-only"), registry.engine.begin() as c:
         c.execute(sa.text(statement))
     assert [e["actor"] for e in registry.log()] == [registry.whoami().name] * 2
+
+
+def _bypass_triggers(c, dialect: str) -> None:
+    """What a database admin could do behind the registry's back."""
+    if dialect == "sqlite":
+        c.execute(sa.text("DROP TRIGGER registry_audit_no_update"))
+        c.execute(sa.text("DROP TRIGGER registry_audit_no_delete"))
+    else:
+        c.execute(sa.text("ALTER TABLE registry_audit DISABLE TRIGGER USER"))
+
+
+def test_hash_chain_detects_an_entry_edited_behind_the_api(registry, bundles):
+    registry.register(bundles(version="1"))
+    registry.promote("churn:1", "dev", reason="ok")
+    registry.promote("churn:1", "test")
+    assert registry.verify_audit() == {
+        "ok": True,
+        "checked": 3,
+        "unchained": 0,
+        "first_bad": None,
+        "problem": None,
+    }
+    with registry.engine.begin() as c:
+        _bypass_triggers(c, registry.engine.dialect.name)
+        c.execute(sa.text("UPDATE registry_audit SET reason = 'nothing to see' WHERE id = 2"))
+    result = registry.verify_audit()
+    assert not result["ok"] and result["first_bad"] == 2 and "changed" in result["problem"]
+
+
+def test_hash_chain_detects_a_removed_entry(registry, bundles):
+    registry.register(bundles(version="1"))
+    registry.promote("churn:1", "dev")
+    registry.promote("churn:1", "test")
+    with registry.engine.begin() as c:
+        _bypass_triggers(c, registry.engine.dialect.name)
+        c.execute(sa.text("DELETE FROM registry_audit WHERE id = 2"))
+    result = registry.verify_audit()
+    assert not result["ok"] and result["first_bad"] == 3 and "removed" in result["problem"]

@@ -92,3 +92,9 @@ def test_human_output_of_a_refused_promotion_lists_each_check(
     out = capsys.readouterr().out
     assert "promotion of churn:1 to prod refused" in out
     assert "  7. passed through previous environment  FAIL" in out
+
+
+def test_log_verify_reports_an_intact_chain(cli, bundles):
+    cli("register", str(bundles(version="1")), "--env", "dev")
+    code, out, _ = cli("log", "--verify")
+    assert code == 0 and out["ok"] and out["checked"] == 2

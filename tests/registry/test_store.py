@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from studio.registry import Registry, RegistryError, SchemaTooNewError
+from studio.registry.database import head_revision
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,16 +137,30 @@ def test_crash_between_artifact_copy_and_commit_leaves_no_version(
 
 
 def test_older_schema_is_upgraded_on_open(db_url, tmp_path):
-    """A database left at revision 0001 gets the later tables when a newer Knotwork opens it."""
-    Registry(db_url, artifacts=tmp_path / "a").close()
+    """A database left at revision 0001 by an older Knotwork gets the later tables and
+    columns when this one opens it; its old audit entries stay, outside the hash chain."""
+    from studio.registry.database import create_registry_engine, upgrade_schema
+
+    old = create_registry_engine(db_url)
+    assert upgrade_schema(old, "0001") == "0001"
+    with old.begin() as c:
+        c.execute(
+            sa.text(
+                "INSERT INTO registry_audit (at, actor, role, action, model, version, environment, outcome, "
+                "reason, details) VALUES ('2026-01-01T00:00:00Z', 'old', 'admin', 'register', 'm', '1', '', 'ok', '', '{}')"
+            )
+        )
+    old.dispose()
+    with Registry(db_url, artifacts=tmp_path / "a") as reg:
+        assert reg.schema_revision == head_revision() != "0001"
+        assert reg.log()[0]["actor"] == "old"
+        assert reg.verify_audit()["unchained"] == 1
     engine = sa.create_engine(db_url)
-    with engine.begin() as c:
-        c.execute(sa.text("DROP TABLE registry_settings"))
-        c.execute(sa.text("UPDATE alembic_version SET version_num = '0001'"))
-    with Registry(db_url) as reg:
-        assert reg.schema_revision == "0002"
     with engine.connect() as c:
-        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert (
+            c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            == head_revision()
+        )
         assert c.execute(sa.text("SELECT count(*) FROM registry_settings")).scalar() == 1
     engine.dispose()
 
