@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core import Catalog, Workflow, default_catalog
+from studio.core import Catalog, KnotworkError, Workflow, default_catalog
 
 from . import clipboard, commands
 from .autosave import Autosaver, load_recovery, pending_recoveries
@@ -58,6 +58,8 @@ class MainWindow(QMainWindow):
         self.autosaver = Autosaver(self.document, self.prefs, self)
         self.files = FileActions(self)
         self.viewers: list[QWidget] = []
+        self.servers: list = []  # local model servers started from Deploy…
+        self.registry_dock: QDockWidget | None = None
         self.settings_dialog: SettingsDialog | None = None
         self._run_nodes: list[str] = []
         self._run_done: set[str] = set()
@@ -186,6 +188,12 @@ class MainWindow(QMainWindow):
         self.cancel_action = self._action(r, "&Cancel", self.runner.cancel, "F9")
         self.reset_action = self._action(r, "&Reset", self.reset, "F8")
         self.cancel_action.setEnabled(False)
+
+        dm = bar.addMenu("&Deploy")
+        self.deploy_action = self._action(
+            dm, "&Deploy…", self.deploy, "Ctrl+Shift+D", "Capture the scoring path into a bundle"
+        )
+        self._action(dm, "Model &Registry", self.show_registry, "Ctrl+Shift+R")
 
         tools = self.addToolBar("Main")
         tools.setObjectName("Main")
@@ -431,6 +439,43 @@ class MainWindow(QMainWindow):
         elif kind in ("node_added", "node_removed", "connected", "disconnected"):
             self._update_counts()
 
+    # ---- deployment and registry ------------------------------------------------------------
+    def deploy(self):
+        """Open the Deploy wizard for the selected Deployment Input/Output (or the only pair)."""
+        if self.document.running:
+            self.status_label.setText("The workflow is running: wait or cancel before deploying")
+            return None
+        from .deploy_wizard import DeployWizard
+
+        try:
+            wizard = DeployWizard(self)
+        except KnotworkError as exc:
+            self.console.log(f"Cannot deploy: {exc}", "error")
+            self.status_label.setText(str(exc).splitlines()[0])
+            return None
+        self.deploy_wizard = wizard
+        wizard.open()
+        return wizard
+
+    def show_registry(self) -> None:
+        """The registry panel, created on first use (it opens the registry database)."""
+        if self.registry_dock is None:
+            from studio.registry import Registry
+
+            from .registry_panel import RegistryPanel
+
+            workspace = self.prefs.workspace
+            panel = RegistryPanel(lambda: Registry(None, workspace=workspace))
+            panel.failed.connect(self._registry_failed)
+            self.registry_dock = self._dock("Model Registry", panel, Qt.BottomDockWidgetArea)
+            self.tabifyDockWidget(self.console_dock, self.registry_dock)
+        self.registry_dock.show()
+        self.registry_dock.raise_()
+        self.registry_dock.widget().refresh()
+
+    def _registry_failed(self, text: str) -> None:
+        self.console.log(f"Registry: {text}", "error")
+
     # ---- viewers -----------------------------------------------------------------------------
     def open_port_viewer(self, node_id: str, port: int = 0) -> QWidget | None:
         wf = self.document.workflow
@@ -499,6 +544,9 @@ class MainWindow(QMainWindow):
             self.runner.cancel()
             self.runner.wait()
         self.autosaver.close()
+        for server in self.servers:
+            server.terminate()
+            server.waitForFinished(3000)
         for viewer in self.viewers:
             viewer.close()
         event.accept()

@@ -104,3 +104,65 @@ class RunController(QObject):
 
     def wait(self, msecs: int = -1) -> bool:
         return self.pool.waitForDone(msecs)
+
+
+class _TaskSignals(QObject):
+    done = Signal(object)
+    failed = Signal(str)
+    progress = Signal(str)
+
+
+class _Task(QRunnable):
+    def __init__(self, work, signals: _TaskSignals):
+        super().__init__()
+        self.work, self.signals = work, signals
+
+    def run(self) -> None:
+        try:
+            result = self.work(self.signals.progress.emit)
+        except Exception as exc:  # shown in the dialog that started the task
+            self.signals.failed.emit(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
+            return
+        self.signals.done.emit(result)
+
+
+class TaskRunner(QObject):
+    """Runs one long job that touches the workflow (a bundle build) with edits locked."""
+
+    done = Signal(object)
+    failed = Signal(str)
+    progress = Signal(str)
+
+    def __init__(self, document: Document, parent: QObject | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._signals = _TaskSignals(self)
+        self._signals.done.connect(self._done)
+        self._signals.failed.connect(self._failed)
+        self._signals.progress.connect(self.progress)
+        self.busy = False
+
+    def start(self, work) -> bool:
+        """`work(say)` runs on the pool; `say(text)` reports progress to the GUI thread."""
+        if self.busy or self.document.running:
+            return False
+        self.document.flush_configure()
+        self.busy = True
+        self.document.running = True
+        self.pool.start(_Task(work, self._signals))
+        return True
+
+    def _unlock(self) -> None:
+        self.busy = False
+        self.document.running = False
+        self.document.configured.emit(self.document.report)
+
+    def _done(self, result) -> None:
+        self._unlock()
+        self.done.emit(result)
+
+    def _failed(self, text: str) -> None:
+        self._unlock()
+        self.failed.emit(text)

@@ -78,6 +78,7 @@ class NodeItem(QGraphicsObject):
         self.state = "unconfigured"
         self.message = ""
         self.progress = 0.0
+        self.highlighted = False  # part of a deployment capture scope
         self.wires: list = []
         self._rect = QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT)
         self._color = CATEGORY_COLORS.get(node_type.category, DEFAULT_NODE_COLOR)
@@ -118,6 +119,11 @@ class NodeItem(QGraphicsObject):
         self._update_tooltip()
         self.update()
 
+    def set_highlighted(self, on: bool) -> None:
+        if on != self.highlighted:
+            self.highlighted = on
+            self.update()
+
     def set_progress(self, fraction: float) -> None:
         self.progress = fraction
         self.update()
@@ -143,6 +149,10 @@ class NodeItem(QGraphicsObject):
     def paint(self, painter, option, widget=None) -> None:
         painter.setRenderHint(painter.RenderHint.Antialiasing)
         selected = self.isSelected()
+        if self.highlighted:
+            painter.setPen(QPen(QColor(0, 150, 136, 150), 6))
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRoundedRect(self._rect.adjusted(-4, -4, 4, 4), 10, 10)
         painter.setPen(
             QPen(QColor("#1a73e8") if selected else QColor("#7a808a"), 2.4 if selected else 1.2)
         )

@@ -155,6 +155,11 @@ class WorkflowScene(QGraphicsScene):
     def selected_links(self) -> list[Link]:
         return [i.link for i in self.selectedItems() if isinstance(i, WireItem)]
 
+    def highlight(self, ids: set[str]) -> None:
+        """Mark a set of nodes (a deployment's capture scope); an empty set clears it."""
+        for nid, item in self.nodes.items():
+            item.set_highlighted(nid in ids)
+
     def select_nodes(self, ids: list[str]) -> None:
         self.clearSelection()
         for nid in ids:

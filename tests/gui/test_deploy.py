@@ -1,0 +1,82 @@
+"""Deploy… from the studio: the capture scope is highlighted, the wizard lists the
+input schema and static inputs, and the bundle is built in the background."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+
+from studio.core import Workflow
+
+
+def _scoring_workflow(penguins_csv) -> tuple[Workflow, dict[str, str]]:
+    wf = Workflow.new("penguins-small")
+    ids = {}
+    ids["read"] = wf.add_node(
+        "io.csv_reader", settings={"path": str(penguins_csv)}, position=(0, 0)
+    ).id
+    ids["keep"] = wf.add_node(
+        "manipulation.column_filter",
+        settings={"mode": "include", "columns": ["species", "bill_length_mm", "flipper_length_mm"]},
+        position=(180, 0),
+    ).id
+    ids["split"] = wf.add_node(
+        "validation.partitioning", settings={"column": "species"}, position=(360, 0)
+    ).id
+    ids["learn"] = wf.add_node(
+        "learners.logistic_regression", settings={"target": "species"}, position=(540, -120)
+    ).id
+    ids["in"] = wf.add_node("deployment.input", position=(540, 80)).id
+    ids["predict"] = wf.add_node("scoring.predictor", position=(720, 0)).id
+    ids["out"] = wf.add_node("deployment.output", position=(900, 0)).id
+    c = wf.connect
+    c(ids["read"], 0, ids["keep"], 0)
+    c(ids["keep"], 0, ids["split"], 0)
+    c(ids["split"], 0, ids["learn"], 0)
+    c(ids["split"], 1, ids["in"], 0)
+    c(ids["learn"], 0, ids["predict"], 0)
+    c(ids["in"], 0, ids["predict"], 1)
+    c(ids["predict"], 0, ids["out"], 0)
+    return wf, ids
+
+
+def test_deploy_highlights_the_scope_and_builds_a_bundle_in_the_background(
+    qtbot, make_window, penguins_csv, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("KNOTWORK_HOME", str(tmp_path / "home"))
+    wf, ids = _scoring_workflow(penguins_csv)
+    window = make_window(wf)
+    wizard = window.deploy()
+    assert wizard is not None
+    highlighted = {nid for nid, item in window.scene.nodes.items() if item.highlighted}
+    assert highlighted == {ids["in"], ids["predict"], ids["out"]}
+    text = wizard.summary.toPlainText()
+    assert "bill_length_mm: number" in text
+    assert '"Logistic Regression Learner".model → "Predictor".model' in text
+    wizard.output.setText(str(tmp_path / "bundle"))
+    with qtbot.waitSignal(wizard.task.done, timeout=60000):
+        qtbot.mouseClick(wizard.build_button, Qt.LeftButton)
+    manifest = json.loads((tmp_path / "bundle" / "manifest.json").read_text())
+    assert manifest["name"] == "penguins-small"
+    assert wizard.serve_button.isEnabled()
+    assert not window.document.running
+    assert window.scene.nodes[ids["out"]].state == "executed"
+    wizard.reject()
+    assert not any(item.highlighted for item in window.scene.nodes.values())
+
+
+def test_deploy_without_deployment_nodes_explains_what_to_add(qtbot, window):
+    window.document.workflow.add_node("manipulation.column_filter")
+    assert window.deploy() is None
+    assert "Deployment Input" in window.console.lines[-1]
+
+
+def test_the_registry_dock_opens_the_workspace_registry(qtbot, window, monkeypatch):
+    monkeypatch.delenv("KNOTWORK_REGISTRY_URL", raising=False)
+    window.show_registry()
+    assert window.registry_dock.isVisible()
+    panel = window.registry_dock.widget()
+    assert panel.registry.workspace == window.prefs.workspace
+    assert (window.prefs.workspace).exists()
+    panel.registry.close()
