@@ -23,8 +23,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="serve a bundle over HTTP (REST, Open Inference Protocol, web form)",
         description="Load a bundle (hashes and signature verified first) and serve it with uvicorn.",
     )
-    p.add_argument("bundle", help="bundle directory or .zip, or registry://MODEL@ENV (follows the alias as it moves)")
-    p.add_argument("--registry", metavar="URL", help="registry for registry:// bundles (default: $KNOTWORK_REGISTRY_URL or the workspace's)")
+    p.add_argument(
+        "bundle",
+        help="bundle directory or .zip, or registry://MODEL@ENV (follows the alias as it moves)",
+    )
+    p.add_argument(
+        "--registry",
+        metavar="URL",
+        help="registry for registry:// bundles (default: $KNOTWORK_REGISTRY_URL or the workspace's)",
+    )
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -152,7 +159,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     token = _token(args)
     config = {
-        "bundle": args.bundle if args.bundle.startswith("registry://") else str(Path(args.bundle).resolve()),
+        "bundle": args.bundle
+        if args.bundle.startswith("registry://")
+        else str(Path(args.bundle).resolve()),
         "registry": args.registry,
         "keys": args.key,
         "unknown_category": args.unknown_category,
@@ -170,13 +179,17 @@ def run(args: argparse.Namespace) -> int:
     if args.workers == 1:
         app = build_app(config, token)
         model = app.state.holder.current
+        scoring = "onnxruntime" if model.fast is not None else "the bundle graph"
         print(
-            f"Serving {model.name} version {model.version} on http://{args.host}:{args.port} (token auth {auth})",
+            f"Serving {model.name} version {model.version} on http://{args.host}:{args.port} "
+            f"(token auth {auth}, scoring with {scoring})",
             flush=True,
         )
         uvicorn.run(app, **common)
         return 0
-    load_bundle(config["bundle"], config["keys"], config["registry"])  # fail here, once, rather than in every worker
+    load_bundle(
+        config["bundle"], config["keys"], config["registry"]
+    )  # fail here, once, rather than in every worker
     os.environ[CONFIG_ENV] = json.dumps(config)
     if token:
         os.environ[TOKEN_ENV] = token

@@ -150,7 +150,6 @@ def create_app(
     async def form() -> HTMLResponse:
         return HTMLResponse(render_form(service.model(), auth=token is not None))
 
-    @app.post("/predict", tags=["Scoring"])
     async def predict(request: Request) -> Response:
         model = service.model()  # one snapshot for the whole request, even across a swap
         rows = await service.parse_request(model, request)
@@ -164,6 +163,10 @@ def create_app(
         if rows.warnings:
             body["warnings"] = rows.warnings
         return _json(body, headers={"X-Request-ID": request_id})
+
+    # A plain Starlette route: the hot path skips FastAPI's dependency solving (its OpenAPI
+    # operation is written by build_openapi from the bundle's schema instead).
+    app.add_route("/predict", predict, methods=["POST"])
 
     @app.post("/feedback", tags=["Scoring"])
     async def feedback(request: Request) -> Response:

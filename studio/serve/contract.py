@@ -180,26 +180,29 @@ def build_openapi(
         }
         if isinstance(example, list):
             json_body["example"] = example
-        predict = doc["paths"].get("/predict", {}).get("post")
-        if predict is not None:
-            predict["requestBody"] = {
-                "required": True,
+        predict = (
+            doc["paths"]
+            .setdefault("/predict", {})
+            .setdefault(
+                "post", {"tags": ["Scoring"], "summary": "Score rows", "operationId": "predict"}
+            )
+        )
+        predict["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": json_body,
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+        predict["responses"] = {
+            "200": {
+                "description": "One prediction per row",
                 "content": {
-                    "application/json": json_body,
-                    "text/csv": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/PredictResponse"}}
                 },
-            }
-            predict["responses"] = {
-                "200": {
-                    "description": "One prediction per row",
-                    "content": {
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/PredictResponse"}
-                        }
-                    },
-                },
-                **_errors(*((401,) if auth else ()), 413, 422),
-            }
+            },
+            **_errors(*((401,) if auth else ()), 413, 422),
+        }
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
             if path.endswith("/infer") and method == "post":

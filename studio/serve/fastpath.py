@@ -19,6 +19,7 @@ from .inputs import InputProblems, InputSchema, ParsedRows
 log = logging.getLogger("knotwork.serve")
 TOLERANCE = 1e-9
 PROBABILITY = "probability_"
+_SAME_ORDER = object()  # the features are the input columns, in order: use the matrix as it is
 
 
 class OnnxScorer:
@@ -29,6 +30,7 @@ class OnnxScorer:
         self._features = features
         self._plan = plan  # (output column, source kind, detail) in output order
         self._task = task
+        self._matrix_index: Any = None  # how to take the features out of ParsedRows.matrix
 
     @classmethod
     def build(cls, bundle: Any, inputs: InputSchema) -> OnnxScorer | None:
@@ -70,6 +72,10 @@ class OnnxScorer:
         opts.inter_op_num_threads = 1
         session = ort.InferenceSession(data, sess_options=opts, providers=["CPUExecutionProvider"])
         scorer = cls(session, features, plan, task)
+        if inputs.all_numbers:
+            scorer._matrix_index = (
+                _SAME_ORDER if features == names else [names.index(f) for f in features]
+            )
         reason = scorer._agrees_with(bundle, inputs)
         if reason:
             log.info("serving %s with bundle.predict: the ONNX model %s", bundle.name, reason)
@@ -87,13 +93,18 @@ class OnnxScorer:
             frames.append(bundle.reference_sample().head(500))
         except Exception:
             pass
-        checked = 0
+        parsed = []
         for frame in frames:
-            try:
-                rows = inputs.from_frame(
-                    frame[[c for c in frame.columns if c in inputs.names]], "warn"
-                )
+            frame = frame[[c for c in frame.columns if c in inputs.names]]
+            complete = frame.dropna()
+            try:  # both ways a request arrives: columns, and records (the all-number matrix)
+                parsed.append(inputs.from_frame(frame, "warn"))
+                parsed.append(inputs.from_records(complete.to_dict(orient="records"), "warn"))
             except (InputProblems, KeyError):
+                continue
+        checked = 0
+        for rows in parsed:
+            if rows.n_rows == 0:
                 continue
             fast = self.predict(rows)
             if fast is None:
@@ -112,12 +123,19 @@ class OnnxScorer:
 
     def predict(self, rows: ParsedRows) -> dict[str, list[Any]] | None:
         """Output columns, or None when these rows need the bundle's own graph."""
-        try:
-            X = np.column_stack([rows.columns[f] for f in self._features]).astype(
-                np.float64, copy=False
+        if rows.matrix is not None and self._matrix_index is not None:
+            X = (
+                rows.matrix
+                if self._matrix_index is _SAME_ORDER
+                else rows.matrix[:, self._matrix_index]
             )
-        except (TypeError, ValueError):
-            return None
+        else:
+            try:
+                X = np.column_stack([rows.columns[f] for f in self._features]).astype(
+                    np.float64, copy=False
+                )
+            except (TypeError, ValueError):
+                return None
         if not np.isfinite(X).all():
             return None
         outs = self._session.run(None, {"input": X})

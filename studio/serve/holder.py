@@ -60,23 +60,16 @@ class ServedModel:
         return frame_columns(getattr(out, "df", out))
 
     def summary(self) -> dict[str, Any]:
-        """The manifest minus bulky parts: what /metadata shows."""
-        m = self.manifest
-        keep = (
-            "name",
-            "version",
-            "created_at",
-            "created_by",
-            "knotwork_version",
-            "python_version",
-            "source",
-            "parity",
-            "metrics",
-        )
-        out = {k: m[k] for k in keep if k in m}
+        """The bundle's summary (manifest minus bulky parts) plus how it is being scored."""
+        if hasattr(self.bundle, "summary"):
+            out = dict(self.bundle.summary())
+        else:
+            keep = ("created_at", "created_by", "knotwork_version", "source", "parity", "metrics")
+            out = {k: self.manifest[k] for k in keep if k in self.manifest}
         out.update(name=self.name, version=self.version, input_schema=self.input_spec.to_json())
         if self.output_spec is not None:
             out["output_schema"] = self.output_spec.to_json()
+        out["scoring"] = "onnxruntime" if self.fast is not None else "bundle graph"
         return out
 
 

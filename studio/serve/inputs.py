@@ -57,6 +57,7 @@ class ParsedRows:
     columns: dict[str, Any]
     n_rows: int
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    matrix: np.ndarray | None = None  # all-number schemas: the rows x columns float array itself
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.columns, copy=False)
@@ -219,6 +220,32 @@ class InputSchema:
         self.names = spec.names
         self._columns = [_Column(c) for c in spec.columns]
         self._known = set(self.names)
+        # Every column a plain number: records can go straight into one float matrix.
+        self.all_numbers = bool(spec.columns) and all(
+            c.dtype == "number" and c.categories is None for c in spec.columns
+        )
+
+    def _number_matrix(self, records: list[Any]) -> ParsedRows | None:
+        """The fast path for all-number schemas; None when any row needs the careful path."""
+        names, width = self.names, len(self.names)
+        rows = []
+        for rec in records:
+            if type(rec) is not dict or len(rec) != width:
+                return None
+            try:
+                vals = [rec[k] for k in names]
+            except KeyError:
+                return None
+            for v in vals:
+                t = type(v)
+                if t is not float and t is not int:
+                    return None
+            rows.append(vals)
+        try:
+            matrix = np.array(rows, dtype=np.float64).reshape(len(rows), width)
+        except OverflowError:
+            return None
+        return ParsedRows({k: matrix[:, j] for j, k in enumerate(names)}, len(rows), matrix=matrix)
 
     def _finish(
         self, raw: dict[str, list[Any]], n: int, text: bool, unknown: str, problems: list
@@ -234,6 +261,10 @@ class InputSchema:
         return ParsedRows(cols, n, warnings[:MAX_PROBLEMS])
 
     def from_records(self, records: list[Any], unknown: str = "error") -> ParsedRows:
+        if self.all_numbers:
+            fast = self._number_matrix(records)
+            if fast is not None:
+                return fast
         problems: list[dict[str, Any]] = []
         raw: dict[str, list[Any]] = {name: [None] * len(records) for name in self.names}
         names, known = self.names, self._known

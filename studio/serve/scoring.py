@@ -87,9 +87,16 @@ class ScoringService:
             else:
                 cols = await run_in_threadpool(model.predict, rows)
         except (KnotworkError, ValueError, TypeError, KeyError) as exc:
-            # Rows that fit the schema but not the model (a missing value the pipeline cannot impute).
+            # Rows that fit the schema but not the model (a value the pipeline cannot handle);
+            # the bundle's own schema errors name their column and row.
             raise InputProblems(
-                [problem(None, None, f"the model could not score these rows: {exc}")]
+                [
+                    problem(
+                        getattr(exc, "row", None),
+                        getattr(exc, "column", None),
+                        f"the model could not score these rows: {exc}",
+                    )
+                ]
             ) from None
         except Exception as exc:
             log.exception("scoring failed in %s %s", model.name, model.version)

@@ -1,0 +1,100 @@
+"""The ONNX fast path: used only for a bundle whose scope is one scikit-learn model on
+numeric columns, and then answering exactly what the bundle's own graph answers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from studio.core import Workflow
+from studio.deploy import Bundle, build_bundle
+from studio.serve import ModelHolder, ServedModel, create_app
+
+from .conftest import start_server, stop_server
+
+
+@pytest.fixture(scope="module")
+def numeric_bundle(tmp_path_factory, knotwork_home, breast_cancer_df) -> Bundle:
+    folder = tmp_path_factory.mktemp("numeric")
+    df = breast_cancer_df.iloc[:, list(range(8)) + [-1]]
+    features = [c for c in df.columns if c != "target"]
+    df.to_csv(folder / "cancer.csv", index=False)
+    wf = Workflow.new("cancer")
+    read = wf.add_node("io.csv_reader", settings={"path": str(folder / "cancer.csv")})
+    roles = wf.add_node("manipulation.column_roles", settings={"target": "target"})
+    split = wf.add_node("validation.partitioning", settings={"seed": 3})
+    learn = wf.add_node("learners.logistic_regression", settings={"max_iter": 5000})
+    dep_in = wf.add_node("deployment.input", settings={"columns": features})
+    predict = wf.add_node("scoring.predictor")
+    drop = wf.add_node(
+        "manipulation.column_filter", settings={"mode": "exclude", "columns": features}
+    )
+    dep_out = wf.add_node("deployment.output")
+    for a, ap, b, bp in [
+        (read, 0, roles, 0),
+        (roles, 0, split, 0),
+        (split, "train", learn, 0),
+        (split, "test", dep_in, 0),
+        (learn, 0, predict, "model"),
+        (dep_in, 0, predict, "table"),
+        (predict, 0, drop, 0),
+        (drop, 0, dep_out, 0),
+    ]:
+        wf.connect(a.id, ap, b.id, bp)
+    build_bundle(wf, folder / "bundle", name="cancer", version="1")
+    return Bundle.load(folder / "bundle")
+
+
+def test_a_single_model_bundle_is_scored_with_onnx_and_matches_the_graph(
+    numeric_bundle, breast_cancer_df
+):
+    assert numeric_bundle.manifest["onnx"]["exported"] is True
+    fast, graph = ServedModel(numeric_bundle), ServedModel(numeric_bundle, fast_path=False)
+    assert fast.fast is not None and graph.fast is None
+    rows = breast_cancer_df[numeric_bundle.input_schema.names].head(60)
+    for parse in (
+        lambda m: m.inputs.from_records(rows.to_dict(orient="records")),
+        lambda m: m.inputs.from_frame(rows),
+    ):
+        got, want = fast.predict(parse(fast)), graph.predict(parse(graph))
+        assert list(got) == list(want) == numeric_bundle.output_schema.names
+        assert got["prediction"] == want["prediction"]
+        for name in got:
+            if name != "prediction":
+                assert max(abs(a - b) for a, b in zip(got[name], want[name], strict=True)) <= 1e-9
+
+
+def test_the_server_answers_the_same_with_or_without_onnx_even_for_missing_values(
+    numeric_bundle, breast_cancer_df
+):
+    rows = breast_cancer_df[numeric_bundle.input_schema.names].head(5).to_dict(orient="records")
+    with_gap = [dict(rows[0], **{numeric_bundle.input_schema.names[0]: None})]
+    answers = []
+    for fast_path in (True, False):
+        running, thread = start_server(create_app(ModelHolder(numeric_bundle, fast_path=fast_path)))
+        try:
+            with running.client() as c:
+                ok = c.post("/predict", json=rows).json()
+                gap = c.post("/predict", json=with_gap)
+                scoring = c.get("/metadata").json()["scoring"]
+        finally:
+            stop_server(running, thread)
+        answers.append(([p["prediction"] for p in ok["predictions"]], gap.status_code, scoring))
+    assert answers[0][:2] == answers[1][:2]
+    assert (answers[0][2], answers[1][2]) == ("onnxruntime", "bundle graph")
+
+
+def test_a_non_number_in_an_all_number_schema_still_names_row_and_column(
+    numeric_bundle, breast_cancer_df
+):
+    served = ServedModel(numeric_bundle)
+    rows = breast_cancer_df[numeric_bundle.input_schema.names].head(3).to_dict(orient="records")
+    rows[2] = dict(rows[2], **{"mean radius": "big"})
+    from studio.serve.inputs import InputProblems
+
+    with pytest.raises(InputProblems) as err:
+        served.inputs.from_records(rows)
+    assert err.value.problems == [
+        {"row": 2, "column": "mean radius", "error": "expected a number, got the string 'big'"}
+    ]
+    assert isinstance(pd.DataFrame(rows), pd.DataFrame)
