@@ -10,6 +10,9 @@ from PySide6.QtWidgets import QApplication
 
 
 def main(workflow: str | None = None, argv: list[str] | None = None) -> int:
+    if workflow and not Path(workflow).is_file():
+        print(f"knotwork studio: no such workflow file: {workflow}", file=sys.stderr)
+        return 2
     from .main_window import MainWindow
     from .templates import find_templates
 
