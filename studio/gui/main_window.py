@@ -7,13 +7,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMenu,
-    QProgressBar,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -21,7 +16,7 @@ from PySide6.QtWidgets import (
 from studio.core import Catalog, KnotworkError, Workflow, default_catalog
 
 from . import clipboard, commands
-from .autosave import Autosaver, load_recovery, pending_recoveries
+from .autosave import Autosaver
 from .canvas.auto_layout import layered_layout
 from .canvas.scene import WorkflowScene
 from .canvas.view import WorkflowView
@@ -30,7 +25,9 @@ from .document import Document
 from .files import FileActions
 from .parameters_panel import ParametersPanel
 from .preferences import Preferences, PreferencesDialog
+from .recovery_banner import RecoveryBanner
 from .repository import RepositoryPanel
+from .run_status import RunStatus
 from .runner import RunController
 from .settings_dialog import SettingsDialog
 from .viewers import make_viewer
@@ -61,11 +58,7 @@ class MainWindow(QMainWindow):
         self.servers: list = []  # local model servers started from Deploy…
         self.registry_dock: QDockWidget | None = None
         self.settings_dialog: SettingsDialog | None = None
-        self._run_nodes: list[str] = []
-        self._run_done: set[str] = set()
-        self._run_fraction: dict[str, float] = {}
-
-        self.banner = self._make_banner()
+        self.banner = RecoveryBanner(self)
         center = QWidget()
         col = QVBoxLayout(center)
         col.setContentsMargins(0, 0, 0, 0)
@@ -76,14 +69,15 @@ class MainWindow(QMainWindow):
         self.repository_dock = self._dock("Node Repository", self.repository, Qt.LeftDockWidgetArea)
         self.parameters_dock = self._dock("Parameters", self.parameters, Qt.RightDockWidgetArea)
         self.console_dock = self._dock("Console", self.console, Qt.BottomDockWidgetArea)
-        self._make_status_bar()
         self._make_actions()
+        self.run_status = RunStatus(self)
+        self.status_label, self.progress = self.run_status.label, self.run_status.progress
         self._connect()
         self.resize(1280, 800)
         self.resizeDocks([self.repository_dock, self.parameters_dock], [250, 270], Qt.Horizontal)
         self.resizeDocks([self.console_dock], [130], Qt.Vertical)
         self._update_title()
-        self._offer_recovery()
+        self.banner.offer()
         self.document.schedule_configure()
 
     # ---- construction --------------------------------------------------------------------
@@ -93,32 +87,6 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
-
-    def _make_banner(self) -> QFrame:
-        banner = QFrame()
-        banner.setStyleSheet("QFrame{background:#fff4d6;border-bottom:1px solid #e3c567}")
-        row = QHBoxLayout(banner)
-        self.banner_text = QLabel()
-        self.recover_button = QPushButton("Recover")
-        self.discard_button = QPushButton("Discard")
-        row.addWidget(self.banner_text, 1)
-        row.addWidget(self.recover_button)
-        row.addWidget(self.discard_button)
-        self.recover_button.clicked.connect(self.recover)
-        self.discard_button.clicked.connect(self.discard_recovery)
-        banner.hide()
-        return banner
-
-    def _make_status_bar(self) -> None:
-        self.status_label = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
-        self.progress.setRange(0, 1000)
-        self.progress.hide()
-        self.counts = QLabel()
-        self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(self.counts)
-        self.statusBar().addPermanentWidget(self.progress)
 
     def _action(self, menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -205,37 +173,22 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         d = self.document
-        d.changed.connect(self._on_event)
         d.modified_changed.connect(self._update_title)
         d.replaced.connect(self._on_replaced)
-        d.configured.connect(self._update_counts)
         self.scene.message.connect(self._show_refusal)
         self.scene.node_activated.connect(self.configure_node)
         self.scene.port_activated.connect(self.open_port_viewer)
         self.scene.context_requested.connect(self._context_menu)
         self.repository.add_requested.connect(self.add_node_at_center)
-        self.runner.started.connect(self._run_started)
-        self.runner.finished.connect(self._run_finished)
-        self.runner.crashed.connect(self._run_crashed)
         self.autosaver.saved.connect(self._autosaved)
 
     # ---- title, status -------------------------------------------------------------------
-    def _run_crashed(self, text: str) -> None:
-        self.console.log(f"the run stopped unexpectedly: {text}", "error")
-
     def _autosaved(self, path: str) -> None:
         self.status_label.setText(f"Autosaved to {path}")
 
     def _update_title(self, *_args) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — Knotwork Studio")
         self.setWindowModified(self.document.modified)
-
-    def _update_counts(self, *_args) -> None:
-        wf = self.document.workflow
-        states = [wf.state(n.id) for n in wf.nodes]
-        self.counts.setText(
-            f"{len(states)} nodes · {states.count('executed')} executed · {len(wf.links)} wires"
-        )
 
     def _show_refusal(self, text: str) -> None:
         self.status_label.setText(text)
@@ -379,66 +332,6 @@ class MainWindow(QMainWindow):
     def reset(self) -> None:
         self.runner.reset(self.scene.selected_node_ids() or None)
 
-    def _run_started(self) -> None:
-        self.cancel_action.setEnabled(True)
-        for a in (self.run_all_action, self.run_selected_action, self.reset_action):
-            a.setEnabled(False)
-        self.progress.setValue(0)
-        self.progress.show()
-        self.status_label.setText("Running…")
-
-    def _run_finished(self, result) -> None:
-        self.cancel_action.setEnabled(False)
-        for a in (self.run_all_action, self.run_selected_action, self.reset_action):
-            a.setEnabled(True)
-        self.progress.hide()
-        if result is None:
-            self.status_label.setText("The run stopped unexpectedly (see the console)")
-        elif result.cancelled:
-            self.status_label.setText("Run cancelled")
-        elif result.ok:
-            self.status_label.setText(f"Executed {len(result.executed)} node(s)")
-        else:
-            self.status_label.setText(f"{len(result.errors)} node(s) failed (see the console)")
-        self._update_counts()
-
-    def _global_progress(self) -> None:
-        n = max(1, len(self._run_nodes))
-        value = (
-            len(self._run_done)
-            + sum(f for k, f in self._run_fraction.items() if k not in self._run_done)
-        ) / n
-        self.progress.setValue(int(1000 * min(1.0, value)))
-
-    def _on_event(self, event: dict) -> None:
-        kind = event.get("kind")
-        wf = self.document.workflow
-        nid = event.get("node")
-        label = wf.node(nid).label if nid in wf.graph else nid
-        if kind == "run_started":
-            self._run_nodes, self._run_done, self._run_fraction = list(event["nodes"]), set(), {}
-            self.console.log(f"Run started: {len(self._run_nodes)} node(s)")
-        elif kind == "progress":
-            self._run_fraction[nid] = event.get("fraction", 0.0)
-            self._global_progress()
-        elif kind == "state":
-            if event["state"] == "executed" and nid in self._run_nodes:
-                self._run_done.add(nid)
-                self._global_progress()
-            elif event["state"] == "failed":
-                self.console.log(f"{label} failed: {event.get('message', '')}", "error")
-        elif kind == "run_finished":
-            if event.get("cancelled"):
-                self.console.log("Run cancelled", "warning")
-            elif event.get("ok"):
-                self.console.log("Run finished", "ok")
-            else:
-                self.console.log("Run finished with errors", "error")
-        elif kind == "console":
-            self.console.log(event.get("message", ""), "error")
-        elif kind in ("node_added", "node_removed", "connected", "disconnected"):
-            self._update_counts()
-
     # ---- deployment and registry ------------------------------------------------------------
     def deploy(self):
         """Open the Deploy wizard for the selected Deployment Input/Output (or the only pair)."""
@@ -494,47 +387,6 @@ class MainWindow(QMainWindow):
         viewer.show()
         self.viewers.append(viewer)
         return viewer
-
-    # ---- recovery and closing ---------------------------------------------------------------------
-    def _offer_recovery(self) -> None:
-        self.recoveries = pending_recoveries(self.prefs)
-        if not self.recoveries:
-            self.banner.hide()
-            return
-        path, info = self.recoveries[0]
-        name = info.get("original") or "an untitled workflow"
-        self.banner_text.setText(
-            f"Knotwork did not close properly. Recover the unsaved changes to {name} (autosaved {info.get('time', '')})?"
-        )
-        self.banner.show()
-
-    def recover(self) -> bool:
-        if not self.recoveries:
-            return False
-        path, info = self.recoveries.pop(0)
-        try:
-            wf = load_recovery(path, info, self.catalog)
-        except Exception as exc:
-            self.console.log(f"cannot recover {path}: {exc}", "error")
-            return False
-        self.document.replace(wf)
-        self.document.mark_modified()
-        self.prefs.drop_autosave(path)
-        from pathlib import Path
-
-        Path(path).unlink(missing_ok=True)
-        self.console.log(f"Recovered unsaved changes from {path}", "ok")
-        self._offer_recovery()
-        return True
-
-    def discard_recovery(self) -> None:
-        if self.recoveries:
-            path, _info = self.recoveries.pop(0)
-            self.prefs.drop_autosave(path)
-            from pathlib import Path
-
-            Path(path).unlink(missing_ok=True)
-        self._offer_recovery()
 
     def closeEvent(self, event) -> None:
         if not self.files.maybe_save():

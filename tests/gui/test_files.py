@@ -80,8 +80,8 @@ def test_an_autosaved_session_that_crashed_is_offered_for_recovery_on_the_next_s
 
     restarted = make_window()
     assert restarted.banner.isVisible()
-    assert "did not close properly" in restarted.banner_text.text()
-    qtbot.mouseClick(restarted.recover_button, Qt.LeftButton)
+    assert "did not close properly" in restarted.banner.text.text()
+    qtbot.mouseClick(restarted.banner.recover_button, Qt.LeftButton)
     assert _graph(restarted.document.workflow) == expected
     assert restarted.document.modified  # recovered work still needs saving
     assert not restarted.banner.isVisible()

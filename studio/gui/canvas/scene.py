@@ -36,6 +36,9 @@ class WorkflowScene(QGraphicsScene):
         self._draft: DraftWire | None = None
         self._press_positions: dict[object, QPointF] = {}
         self._notice: QGraphicsSimpleTextItem | None = None
+        self._notice_timer = QTimer(self)  # owned by the scene, so it dies with it
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self._hide_notice)
         self.setSceneRect(-2000, -2000, 6000, 4000)
         self.setItemIndexMethod(
             QGraphicsScene.NoIndex
@@ -233,8 +236,12 @@ class WorkflowScene(QGraphicsScene):
         self._notice.setText(reason)
         self._notice.setPos(where + QPointF(12, 12))
         self._notice.show()
-        QTimer.singleShot(6000, self._notice.hide)
+        self._notice_timer.start(6000)
         return False
+
+    def _hide_notice(self) -> None:
+        if self._notice is not None:
+            self._notice.hide()
 
     @property
     def refusal(self) -> str:
