@@ -5,18 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from studio.cli.run import parse_assignments
 from studio.core import Workflow
-from studio.core.errors import KnotworkError
-
-
-def _parse_sets(items: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise KnotworkError(f"--set expects NAME=VALUE, got {item!r}")
-        out[name.strip()] = value
-    return out
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
@@ -31,7 +21,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             args.output,
             name=args.name,
             version=args.version,
-            parameters=_parse_sets(args.set),
+            parameters=parse_assignments(args.set),
             input_node=args.input_node,
             output_node=args.output_node,
             signing_key=args.key,
@@ -57,6 +47,22 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         f"  ONNX: {'model.onnx exported, parity checked' if onnx.get('exported') else onnx.get('note')}"
     )
     print(f"  input columns: {', '.join(c['name'] for c in m['input_schema']['columns'])}")
+    if args.register:
+        return _register(result.path, args)
+    return 0
+
+
+def _register(path, args: argparse.Namespace) -> int:
+    """`--register`: record the new bundle in the registry and move `dev` to it."""
+    from studio.registry import register_bundle
+    from studio.registry.errors import PromotionRefusedError
+
+    try:
+        info = register_bundle(path, registry=args.registry, env="dev")
+    except PromotionRefusedError as exc:
+        print(f"knotwork: registered, but not promoted to dev: {exc}", file=sys.stderr)
+        return 1
+    print(f"  registered as {info['model']}:{info['version']} and promoted to dev")
     return 0
 
 
@@ -97,5 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="NODE",
         help="Deployment Output node id or label, when there are several",
     )
+    p.add_argument("--register", action="store_true", help="register the bundle in the model registry and promote it to dev")
+    p.add_argument("--registry", metavar="URL", help="registry database URL (default: KNOTWORK_REGISTRY_URL or the workspace's SQLite file)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_deploy)
