@@ -3,6 +3,7 @@ core events (some from executor threads) into a Qt signal delivered on the GUI t
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from studio.core import Catalog, Workflow
+
+PROGRESS_INTERVAL = 0.05  # seconds between two progress updates of one node
 
 
 class Document(QObject):
@@ -36,7 +39,8 @@ class Document(QObject):
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         # AutoConnection queues the emission when it happens on an executor thread.
         self._relay.connect(self.changed.emit)
-        self._unsubscribe = self.workflow.subscribe(self._relay.emit)
+        self._last_progress: dict[str, float] = {}
+        self._unsubscribe = self.workflow.subscribe(self._forward)
         self.report = None
         # Specs are re-propagated once edits settle, so status lights follow every edit.
         self._configure_timer = QTimer(self)
@@ -45,6 +49,16 @@ class Document(QObject):
         self._configure_timer.timeout.connect(self.configure_now)
         self.changed.connect(self._on_event)
 
+    def _forward(self, event: dict) -> None:
+        """Relay a core event to the GUI thread; progress is thinned to ~20 per second and node,
+        so a node reporting in a tight loop cannot flood the event queue."""
+        if event.get("kind") == "progress" and event.get("fraction", 0.0) < 1.0:
+            now = time.monotonic()
+            if now - self._last_progress.get(event.get("node"), 0.0) < PROGRESS_INTERVAL:
+                return
+            self._last_progress[event.get("node")] = now
+        self._relay.emit(event)
+
     def _clean_changed(self, clean: bool) -> None:
         self.modified_changed.emit(self._dirty or not clean)
 
@@ -52,7 +66,7 @@ class Document(QObject):
         """Edit another workflow: the undo history belongs to the old one and is dropped."""
         self._unsubscribe()
         self.workflow = workflow
-        self._unsubscribe = workflow.subscribe(self._relay.emit)
+        self._unsubscribe = workflow.subscribe(self._forward)
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self._dirty = False

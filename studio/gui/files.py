@@ -39,6 +39,9 @@ class FileActions(QObject):
 
     def maybe_save(self) -> bool:
         """True when the current document may be closed (saved, discarded or unmodified)."""
+        if self.document.running:
+            self.window.status_label.setText("The workflow is running: cancel it or wait first")
+            return False
         if not self.document.modified:
             return True
         answer = self.ask_unsaved()

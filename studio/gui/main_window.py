@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QMainWindow,
     QMenu,
@@ -284,7 +285,8 @@ class MainWindow(QMainWindow):
     def _apply_settings(self, node_id: str, values: dict) -> None:
         wf = self.document.workflow
         if node_id in wf.graph and wf.node(node_id).settings != values:
-            self.document.push(commands.SetSettingsCommand(wf, node_id, values))
+            if not self.document.push(commands.SetSettingsCommand(wf, node_id, values)):
+                self.status_label.setText("Settings not applied: the workflow is running")
 
     def edit_preferences(self) -> None:
         dialog = PreferencesDialog(self.prefs, self)
@@ -389,12 +391,13 @@ class MainWindow(QMainWindow):
         return viewer
 
     def closeEvent(self, event) -> None:
-        if not self.files.maybe_save():
-            event.ignore()
-            return
         if self.runner.running:
             self.runner.cancel()
             self.runner.wait()
+            QApplication.processEvents()  # deliver the run's end, which unlocks the document
+        if not self.files.maybe_save():
+            event.ignore()
+            return
         self.autosaver.close()
         for server in self.servers:
             server.terminate()

@@ -165,6 +165,17 @@ class SettingsDialog(QDialog):
         for row in self.rows.values():
             row.message.hide()
         self.general.setText("")
+        problems = {
+            n: r.editor.problem()
+            for n, r in self.rows.items()
+            if r.param is None or r.param.currentIndex() == 0
+        }
+        problems = {n: p for n, p in problems.items() if p}
+        if problems:
+            for name, text in problems.items():
+                self._show(name, text, ERROR_STYLE)
+            self.ok_button.setEnabled(False)
+            return False
         raw = self.values()
         try:
             resolved = resolve(raw, self.wf.parameter_values(), set())

@@ -4,6 +4,8 @@ pickers, multi-line text, and secret *references* (never a saved password field)
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -60,6 +62,10 @@ class FieldEditor(QObject):
     def set_value(self, value: Any) -> None:
         raise NotImplementedError  # abstract
 
+    def problem(self) -> str | None:
+        """What is wrong with the typed text before the model sees it (bad JSON, not a number)."""
+        return None
+
 
 class CheckEditor(FieldEditor):
     def build(self) -> QWidget:
@@ -85,38 +91,64 @@ def _bounds(schema: dict, step: float) -> tuple[float, float]:
 
 
 class IntEditor(FieldEditor):
+    """A bounded spin box; for an optional number its lowest position means `None`."""
+
     def build(self) -> QWidget:
         self.spin = QSpinBox()
         lo, hi = _bounds(self.schema, 1)
-        self.spin.setRange(
-            int(max(lo, -INT_LIMIT)) if lo is not None else -INT_LIMIT,
-            int(min(hi, INT_LIMIT)) if hi is not None else INT_LIMIT,
-        )
+        lo = int(max(lo, -INT_LIMIT + 1)) if lo is not None else -INT_LIMIT + 1
+        if self.nullable:
+            lo -= 1
+            self.spin.setSpecialValueText(AUTOMATIC)
+        self.spin.setRange(lo, int(min(hi, INT_LIMIT)) if hi is not None else INT_LIMIT)
         self.spin.valueChanged.connect(self.changed)
         return self.spin
 
     def value(self) -> Any:
+        if self.nullable and self.spin.value() == self.spin.minimum():
+            return None
         return self.spin.value()
 
     def set_value(self, value: Any) -> None:
-        self.spin.setValue(int(value or 0))
+        if value is None and self.nullable:
+            self.spin.setValue(self.spin.minimum())
+        else:
+            self.spin.setValue(int(value or 0))
+
+
+def _decimals(schema: dict) -> int:
+    """Enough decimals to show the default (1e-9 must not round to 0)."""
+    default = schema.get("default")
+    if isinstance(default, (int, float)) and default and abs(default) < 1e-4:
+        return min(15, 3 - int(math.floor(math.log10(abs(default)))))
+    return 6
 
 
 class FloatEditor(FieldEditor):
     def build(self) -> QWidget:
         self.spin = QDoubleSpinBox()
-        self.spin.setDecimals(6)
-        lo, hi = _bounds(self.schema, 1e-6)
-        self.spin.setRange(lo if lo is not None else -1e12, hi if hi is not None else 1e12)
-        self.spin.setSingleStep(0.05 if (hi is not None and hi <= 1) else 0.1)
+        self.spin.setDecimals(_decimals(self.schema))
+        lo, hi = _bounds(self.schema, 10 ** -self.spin.decimals())
+        lo = lo if lo is not None else -1e12
+        step = 0.05 if (hi is not None and hi <= 1) else 0.1
+        if self.nullable:
+            lo -= step
+            self.spin.setSpecialValueText(AUTOMATIC)
+        self.spin.setRange(lo, hi if hi is not None else 1e12)
+        self.spin.setSingleStep(step)
         self.spin.valueChanged.connect(self.changed)
         return self.spin
 
     def value(self) -> Any:
-        return round(self.spin.value(), 6)
+        if self.nullable and self.spin.value() == self.spin.minimum():
+            return None
+        return round(self.spin.value(), self.spin.decimals())
 
     def set_value(self, value: Any) -> None:
-        self.spin.setValue(float(value or 0.0))
+        if value is None and self.nullable:
+            self.spin.setValue(self.spin.minimum())
+        else:
+            self.spin.setValue(float(value or 0.0))
 
 
 class ChoiceEditor(FieldEditor):
@@ -169,18 +201,74 @@ class TextEditor(FieldEditor):
 
 
 class ListEditor(FieldEditor):
-    """A list of strings typed as comma-separated text (when no spec offers choices)."""
+    """A list of strings or numbers typed as comma-separated text."""
 
     def build(self) -> QWidget:
+        self.item_type = (self.schema.get("items") or {}).get("type", "string")
         self.edit = QLineEdit(placeholderText="comma-separated values")
         self.edit.textChanged.connect(self.changed)
         return self.edit
 
+    def _parts(self) -> list[str]:
+        # `""` stands for the empty string (e.g. "an empty cell means missing").
+        parts = [p.strip() for p in self.edit.text().split(",") if p.strip()]
+        return ["" if p == '""' else p for p in parts]
+
     def value(self) -> Any:
-        return [p.strip() for p in self.edit.text().split(",") if p.strip()]
+        convert = {"integer": int, "number": float}.get(self.item_type)
+        if convert is None:
+            return self._parts()
+        try:
+            return [convert(p) for p in self._parts()]
+        except ValueError:
+            return self._parts()
+
+    def problem(self) -> str | None:
+        convert = {"integer": int, "number": float}.get(self.item_type)
+        bad = [p for p in self._parts() if convert is not None and not _parses(convert, p)]
+        return (
+            f"not {'an integer' if self.item_type == 'integer' else 'a number'}: {', '.join(bad)}"
+            if bad
+            else None
+        )
 
     def set_value(self, value: Any) -> None:
-        self.edit.setText(", ".join(map(str, value or [])))
+        self.edit.setText(", ".join('""' if v == "" else str(v) for v in value or []))
+
+
+def _parses(convert, text: str) -> bool:
+    try:
+        convert(text)
+    except ValueError:
+        return False
+    return True
+
+
+class JsonEditor(FieldEditor):
+    """Structured settings (a search space, a list of conditions) edited as JSON."""
+
+    def build(self) -> QWidget:
+        self.edit = QPlainTextEdit()
+        self.edit.setMinimumHeight(80)
+        self.edit.setPlaceholderText("JSON")
+        self.edit.textChanged.connect(self.changed)
+        return self.edit
+
+    def value(self) -> Any:
+        try:
+            return json.loads(self.edit.toPlainText() or "null")
+        except json.JSONDecodeError:
+            return self.edit.toPlainText()
+
+    def problem(self) -> str | None:
+        try:
+            json.loads(self.edit.toPlainText() or "null")
+        except json.JSONDecodeError as exc:
+            return f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        return None
+
+    def set_value(self, value: Any) -> None:
+        self.edit.setPlainText(json.dumps(value, indent=2))
 
 
 class FileEditor(FieldEditor):
@@ -337,5 +425,10 @@ def make_editor(name: str, schema: dict, spec_for_port) -> FieldEditor:
     if kind == "number":
         return FloatEditor(name, schema, nullable)
     if kind == "array":
-        return ListEditor(name, schema, nullable)
+        items = schema.get("items") or {}
+        if items.get("type") in ("string", "integer", "number"):
+            return ListEditor(name, schema, nullable)
+        return JsonEditor(name, schema, nullable)
+    if kind == "object" or kind is None and ("$ref" in schema or "allOf" in schema):
+        return JsonEditor(name, schema, nullable)
     return LineEditor(name, schema, nullable)

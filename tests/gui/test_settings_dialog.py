@@ -124,3 +124,30 @@ def test_cancel_leaves_the_settings_untouched(qtbot, window, penguins_csv):
     window.settings_dialog.reject()
     assert window.document.workflow.node(nid).settings == before
     assert not window.document.undo_stack.canUndo() or window.document.undo_stack.count() == 1
+
+
+def test_every_node_types_default_settings_survive_the_dialog_unchanged(qtbot):
+    from studio.core import default_catalog
+
+    wf = Workflow()
+    for node_type in default_catalog().all():
+        inst = wf.add_node(node_type.type_id)
+        dialog = SettingsDialog(wf, inst.id, None)
+        qtbot.addWidget(dialog)
+        assert dialog.values() == inst.settings, node_type.type_id
+
+
+def test_structured_settings_are_edited_as_json_and_bad_json_is_named(qtbot):
+    from studio.gui.settings_form import JsonEditor
+
+    wf = Workflow()
+    nid = wf.add_node("validation.parameter_search").id
+    dialog = SettingsDialog(wf, nid, None)
+    qtbot.addWidget(dialog)
+    editor = dialog.editor("search_space")
+    assert isinstance(editor, JsonEditor)
+    editor.edit.setPlainText('{"C": [0.1, 1.0')
+    assert not dialog.ok_button.isEnabled()
+    assert "invalid JSON" in dialog.rows["search_space"].message.text()
+    editor.edit.setPlainText('{"C": [0.1, 1.0]}')
+    assert dialog.values()["search_space"] == {"C": [0.1, 1.0]}
