@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from PySide6.QtWidgets import QApplication
@@ -12,6 +13,7 @@ from studio.core import Workflow
 from studio.core.workflow import Annotation, Link, new_id
 
 FRAGMENT_FORMAT = 1
+_COPY_SUFFIX = re.compile(r" \(\d+\)$")
 
 
 def fragment(wf: Workflow, node_ids: list[str], annotation_ids: list[str] = ()) -> dict[str, Any]:
@@ -80,7 +82,9 @@ def instantiate(data: dict[str, Any], wf: Workflow, offset: tuple[float, float] 
             {
                 "id": ids[rec["id"]],
                 "type_id": rec["type_id"],
-                "label": rec.get("label") or wf.catalog.get(rec["type_id"]).name,
+                # "Filter (2)" pastes as the next free "Filter (n)", not "Filter (2) (2)".
+                "label": _COPY_SUFFIX.sub("", rec.get("label") or "")
+                or wf.catalog.get(rec["type_id"]).name,
                 "settings": dict(rec.get("settings", {})),
                 "position": (float(x) + offset[0], float(y) + offset[1]),
             }

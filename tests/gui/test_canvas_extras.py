@@ -83,3 +83,24 @@ def test_parameters_panel_adds_edits_and_validates_parameters_through_undoable_c
     window.document.undo_stack.undo()
     assert wf.parameters == {}
     assert panel.table.rowCount() == 0
+
+
+def test_select_all_then_copy_and_paste_duplicates_the_graph(qtbot, window):
+    wf = window.document.workflow
+    a = drop_node(window, "manipulation.column_filter", QPointF(0, 0))
+    b = drop_node(window, "manipulation.column_filter", QPointF(200, 0))
+    from .gestures import wire
+
+    wire(window, a, 0, b, 0)
+    window.select_all()
+    assert sorted(window.scene.selected_node_ids()) == sorted([a, b])
+    assert window.copy() and window.paste()
+    assert len(wf.nodes) == 4 and len(wf.links) == 2
+    pasted = window.scene.selected_node_ids()
+    assert len(pasted) == 2 and not set(pasted) & {a, b}
+    assert sorted(n.label for n in wf.nodes) == [
+        "Column Filter",
+        "Column Filter (2)",
+        "Column Filter (3)",
+        "Column Filter (4)",
+    ]

@@ -120,3 +120,29 @@ def test_new_from_template_copies_the_template_folder_into_the_workspace(qtbot, 
     assert run.args[0].ok
     assert len(wf.output(reader.id).df) == 2
     assert copy_template(templates[0], window.prefs.workspace).parent.name == "demo-2"
+
+
+def test_the_recent_files_menu_lists_saved_workflows_and_opens_them(qtbot, make_window, tmp_path):
+    first = make_window()
+    _small_workflow(first)
+    path = tmp_path / "recent.knotwork.json"
+    assert first.files.save_as(path)
+    second = make_window()
+    second.files.recent_menu.aboutToShow.emit()
+    actions = [a for a in second.files.recent_menu.actions() if a.text() == "recent.knotwork.json"]
+    assert len(actions) == 1
+    actions[0].trigger()
+    assert second.document.path == path.resolve() or second.document.path == path
+    assert len(second.document.workflow.nodes) == 2
+
+
+def test_preferences_change_the_workspace_and_the_autosave_interval(qtbot, window, tmp_path):
+    from studio.gui.preferences import PreferencesDialog
+
+    dialog = PreferencesDialog(window.prefs, window)
+    qtbot.addWidget(dialog)
+    dialog.workspace.setText(str(tmp_path / "elsewhere"))
+    dialog.autosave.setValue(15)
+    dialog.accept()
+    assert window.prefs.workspace == tmp_path / "elsewhere"
+    assert window.prefs.autosave_seconds == 15
