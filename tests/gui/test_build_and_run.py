@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, Qt
 
 from studio.gui.viewers.table_viewer import TableViewer
+from tests.conftest import TEMPLATES
 
 from .gestures import click_toolbar, double_click, drag, drop_node, port_pos, wire
 
@@ -24,12 +25,14 @@ def _configure(qtbot, window, node_id, edit) -> None:
 
 
 def test_dropping_nodes_wiring_configuring_and_running_gives_predictions_in_the_table_viewer(
-    qtbot, window, penguins_csv
+    qtbot, window
 ):
+    penguins_csv = TEMPLATES / "penguins" / "penguins.csv"  # the real file, missing values included
     window.view.centerOn(500, 100)
     wf = window.document.workflow
     reader = drop_node(window, "io.csv_reader", QPointF(0, 0))
     filt = drop_node(window, "manipulation.column_filter", QPointF(180, 0))
+    fill = drop_node(window, "preprocessing.missing_value", QPointF(180, 160))
     part = drop_node(window, "validation.partitioning", QPointF(360, 0))
     learner = drop_node(window, "learners.logistic_regression", QPointF(540, -120))
     predictor = drop_node(window, "scoring.predictor", QPointF(720, 0))
@@ -37,6 +40,7 @@ def test_dropping_nodes_wiring_configuring_and_running_gives_predictions_in_the_
     assert [n.type_id for n in wf.nodes] == [
         "io.csv_reader",
         "manipulation.column_filter",
+        "preprocessing.missing_value",
         "validation.partitioning",
         "learners.logistic_regression",
         "scoring.predictor",
@@ -44,15 +48,16 @@ def test_dropping_nodes_wiring_configuring_and_running_gives_predictions_in_the_
     ]
     for a, ap, b, bp in [
         (reader, 0, filt, 0),
-        (filt, 0, part, 0),
+        (filt, 0, fill, 0),
+        (fill, 0, part, 0),
         (part, 0, learner, 0),
         (learner, 0, predictor, 0),
         (part, 1, predictor, 1),
         (predictor, 0, scorer, 0),
     ]:
         wire(window, a, ap, b, bp)
-    assert len(wf.links) == 6
-    assert len(window.scene.wires) == 6
+    assert len(wf.links) == 7
+    assert len(window.scene.wires) == 7
 
     _configure(qtbot, window, reader, lambda d: d.editor("path").edit.setText(str(penguins_csv)))
     assert wf.node(reader).settings["path"] == str(penguins_csv)
