@@ -245,11 +245,24 @@ def throughput(url: str, path: str, body: bytes, rows_per_request: int) -> float
     return done * rows_per_request / elapsed
 
 
-def measure(name: str, url: str, path: str, wrap) -> dict[str, float]:
+def health_floor(url: str, path: str) -> float:
+    """p50 of GET on the server's health route: what the client and HTTP stack cost alone."""
+    times = []
+    with httpx.Client(base_url=url, timeout=30) as c:
+        for i in range(100 + SEQUENTIAL // 2):
+            t = time.perf_counter()
+            c.get(path).raise_for_status()
+            if i >= 100:
+                times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1e3
+
+
+def measure(name: str, url: str, path: str, wrap, health: str) -> dict[str, float]:
     one = json.dumps(wrap(ROW)).encode()
     batch = json.dumps(wrap(BATCH)).encode()
     p50, p99 = latency(url, path, one)
     out = {
+        "floor": health_floor(url, health),
         "p50": p50,
         "p99": p99,
         "rps1": throughput(url, path, one, 1),
@@ -308,7 +321,7 @@ def run_knotwork(
         ]
         srv = Server(cmd, port, "/health", env)
         servers.append(srv)
-        results[label] = measure(label, srv.url, "/predict", lambda rows: rows)
+        results[label] = measure(label, srv.url, "/predict", lambda rows: rows, "/health")
         if not extra:
             answer = httpx.post(f"{srv.url}/predict", json=BATCH, timeout=30).json()
             labels["knotwork"] = [p["prediction"] for p in answer["predictions"]]
@@ -355,7 +368,7 @@ def run_mlflow(
     srv = Server(cmd, port, "/ping", menv)
     servers.append(srv)
     results["mlflow"] = measure(
-        "mlflow", srv.url, "/invocations", lambda rows: {"dataframe_records": rows}
+        "mlflow", srv.url, "/invocations", lambda rows: {"dataframe_records": rows}, "/ping"
     )
     labels["mlflow"] = httpx.post(
         f"{srv.url}/invocations", json={"dataframe_records": BATCH}, timeout=30
@@ -401,6 +414,7 @@ def report(results: dict[str, dict[str, float]], labels: dict[str, list]) -> Non
         same = list(map(str, labels["mlflow"])) == list(map(str, labels["knotwork"]))
         print(f"both servers give the same labels on {BATCH_ROWS} rows: {same}")
     rows = [  # (title, key, higher is better, format)
+        ("health-check GET p50, the HTTP floor (ms)", "floor", False, "{:.2f}"),
         ("single-row latency p50 (ms)", "p50", False, "{:.2f}"),
         ("single-row latency p99 (ms)", "p99", False, "{:.2f}"),
         (f"rows/s, {CLIENTS} clients x 1-row requests", "rps1", True, "{:,.0f}"),
