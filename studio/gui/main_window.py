@@ -68,15 +68,18 @@ class MainWindow(QMainWindow):
         col.addWidget(self.view, 1)
         self.setCentralWidget(center)
         self.repository_dock = self._dock("Node Repository", self.repository, Qt.LeftDockWidgetArea)
-        self.parameters_dock = self._dock("Parameters", self.parameters, Qt.RightDockWidgetArea)
+        self.parameters_dock = self._dock("Parameters", self.parameters, Qt.BottomDockWidgetArea)
         self.console_dock = self._dock("Console", self.console, Qt.BottomDockWidgetArea)
         self._make_actions()
         self.run_status = RunStatus(self)
         self.status_label, self.progress = self.run_status.label, self.run_status.progress
         self._connect()
         self.resize(1280, 800)
-        self.resizeDocks([self.repository_dock, self.parameters_dock], [250, 270], Qt.Horizontal)
-        self.resizeDocks([self.console_dock], [130], Qt.Vertical)
+        # The canvas gets the room: parameters share the bottom area with the console.
+        self.tabifyDockWidget(self.console_dock, self.parameters_dock)
+        self.console_dock.raise_()
+        self.resizeDocks([self.repository_dock], [250], Qt.Horizontal)
+        self.resizeDocks([self.console_dock], [150], Qt.Vertical)
         self._update_title()
         self.banner.offer()
         self.document.schedule_configure()
@@ -171,6 +174,8 @@ class MainWindow(QMainWindow):
         tools.addActions(
             [self.run_selected_action, self.run_all_action, self.cancel_action, self.reset_action]
         )
+        tools.addSeparator()
+        tools.addAction(self.deploy_action)
 
     def _connect(self) -> None:
         d = self.document
