@@ -3,7 +3,6 @@ the row and column at fault, never a 500 or a traceback."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -16,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 
 from studio import __version__
 
+from . import jsoncodec
 from .contract import build_openapi
 from .guards import BodyLimit, BodyTooLarge, TokenAuth, error_body
 from .holder import ModelHolder, records
@@ -31,7 +31,7 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        json.dumps(body, default=str).encode(),
+        jsoncodec.dumps(body),
         status_code=status,
         media_type="application/json",
         headers=headers,

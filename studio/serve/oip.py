@@ -3,7 +3,6 @@ tensor per output column out, so standard OIP clients can call a Knotwork bundle
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -13,6 +12,7 @@ from starlette.responses import Response
 
 from studio import __version__
 
+from . import jsoncodec
 from .holder import OIP_DATATYPES, ServedModel
 from .inputs import InputProblems, problem
 from .scoring import ScoringService, read_json
@@ -23,9 +23,7 @@ class UnknownModel(Exception):
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
-    return Response(
-        json.dumps(body, default=str).encode(), status_code=status, media_type="application/json"
-    )
+    return Response(jsoncodec.dumps(body), status_code=status, media_type="application/json")
 
 
 def _flatten(data: Any) -> list[Any]:

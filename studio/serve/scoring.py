@@ -3,7 +3,6 @@ it against the schema, score with the current bundle, count and log the rows."""
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from typing import Any
@@ -13,6 +12,7 @@ from starlette.requests import Request
 
 from studio.core.errors import KnotworkError
 
+from . import jsoncodec
 from .holder import ModelHolder, ServedModel, frame_columns, records
 from .inputs import InputProblems, ParsedRows, problem
 from .telemetry import ServerMetrics
@@ -32,8 +32,8 @@ class ScoringFailed(Exception):
 async def read_json(request: Request) -> Any:
     body = await request.body()
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return jsoncodec.loads(body)
+    except (UnicodeDecodeError, jsoncodec.DecodeError) as exc:
         raise InputProblems([problem(None, None, f"invalid JSON body: {exc}")]) from None
     except RecursionError:
         raise InputProblems([problem(None, None, "invalid JSON body: nested too deeply")]) from None
