@@ -129,9 +129,10 @@ class Document(QObject):
             return self.workflow.path.name.removesuffix(".knotwork.json")
         return self.workflow.name or "Untitled"
 
-    def push(self, command: Any) -> bool:
-        """Apply an edit through the undo stack; edits are refused while a run is going on."""
-        if self.running:
+    def push(self, command: Any, layout_only: bool = False) -> bool:
+        """Apply an edit through the undo stack; edits of the graph are refused while a run
+        is going on (moving nodes is not: the layout is no part of what runs)."""
+        if self.running and not layout_only:
             return False
         self.undo_stack.push(command)
         return True

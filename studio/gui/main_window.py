@@ -118,11 +118,20 @@ class MainWindow(QMainWindow):
         self._action(f, "&Quit", self.close, QKeySequence.Quit)
 
         e = bar.addMenu("&Edit")
-        self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.Undo)
-        self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence.Redo, QKeySequence("Ctrl+Y")])
-        e.addActions([self.undo_action, self.redo_action])
+        # Own actions rather than the stack's: undo must also wait while a run owns the graph.
+        self.undo_action = self._action(e, "&Undo", self.undo, QKeySequence.Undo)
+        self.redo_action = self._action(
+            e, "&Redo", self.redo, [QKeySequence(QKeySequence.Redo), QKeySequence("Ctrl+Y")]
+        )
+        stack = self.document.undo_stack
+        for signal in (
+            stack.canUndoChanged,
+            stack.canRedoChanged,
+            stack.undoTextChanged,
+            stack.redoTextChanged,
+        ):
+            signal.connect(self.update_undo_actions)
+        self.update_undo_actions()
         e.addSeparator()
         self._action(e, "Cu&t", self.cut, QKeySequence.Cut)
         self._action(e, "&Copy", self.copy, QKeySequence.Copy)
@@ -208,6 +217,21 @@ class MainWindow(QMainWindow):
         self.view.fit()
 
     # ---- editing ---------------------------------------------------------------------------
+    def undo(self) -> None:
+        if not self.document.running:
+            self.document.undo_stack.undo()
+
+    def redo(self) -> None:
+        if not self.document.running:
+            self.document.undo_stack.redo()
+
+    def update_undo_actions(self, *_args) -> None:
+        stack, idle = self.document.undo_stack, not self.document.running
+        self.undo_action.setEnabled(idle and stack.canUndo())
+        self.redo_action.setEnabled(idle and stack.canRedo())
+        self.undo_action.setText(f"&Undo {stack.undoText()}".strip())
+        self.redo_action.setText(f"&Redo {stack.redoText()}".strip())
+
     def add_node_at_center(self, type_id: str) -> str | None:
         center = self.view.mapToScene(self.view.viewport().rect().center())
         offset = 24 * (len(self.document.workflow.nodes) % 5)

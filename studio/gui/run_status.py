@@ -36,6 +36,7 @@ class RunStatus(QObject):
         w.cancel_action.setEnabled(running)
         for action in (w.run_all_action, w.run_selected_action, w.reset_action):
             action.setEnabled(not running)
+        w.update_undo_actions()
 
     def started(self) -> None:
         self._actions(True)

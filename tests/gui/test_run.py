@@ -56,7 +56,10 @@ def test_a_long_run_shows_progress_and_is_cancelled_from_the_toolbar(qtbot, make
     item = window.scene.nodes[slow]
     qtbot.waitUntil(lambda: item.state == "executing" and item.progress >= 0.1, timeout=20000)
     assert window.progress.isVisible() and window.progress.value() > 0
-    # The graph belongs to the run: edits are refused until it ends.
+    # The graph belongs to the run: edits and undo are refused until it ends.
+    assert not window.undo_action.isEnabled()
+    window.undo()
+    assert slow in window.document.workflow.graph
     assert not window.document.push(
         AddNodeCommand(window.document.workflow, "test.quick_source", (0, 200))
     )
@@ -68,6 +71,7 @@ def test_a_long_run_shows_progress_and_is_cancelled_from_the_toolbar(qtbot, make
     assert window.document.workflow.output(slow) is None
     assert not window.progress.isVisible()
     assert "Run cancelled" in window.console.lines
+    assert window.undo_action.isEnabled()
     assert window.document.push(
         AddNodeCommand(window.document.workflow, "test.quick_source", (0, 200))
     )

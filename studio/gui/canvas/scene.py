@@ -319,10 +319,8 @@ class WorkflowScene(QGraphicsScene):
                 key = item.node_id if isinstance(item, NodeItem) else item.ann_id
                 moves[key] = ((before.x(), before.y()), (after.x(), after.y()))
         self._press_positions = {}
-        if moves:
-            if not self.document.push(commands.MoveCommand(self.wf, moves, applied=True)):
-                for item, before in pressed.items():
-                    item.setPos(before)
+        if moves:  # layout only: allowed while a run goes on
+            self.document.push(commands.MoveCommand(self.wf, moves, applied=True), layout_only=True)
 
     def mouseDoubleClickEvent(self, event) -> None:
         port = self._port_under(event.scenePos())
