@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.deploy_action = self._action(
             dm, "&Deploy…", self.deploy, "Ctrl+Shift+D", "Capture the scoring path into a bundle"
         )
+        self._action(dm, "&Capture Selection for Deployment", self.capture_selection)
         self._action(dm, "Model &Registry", self.show_registry, "Ctrl+Shift+R")
 
         tools = self.addToolBar("Main")
@@ -371,6 +372,12 @@ class MainWindow(QMainWindow):
             return None
         from .deploy_wizard import DeployWizard
 
+        wf = self.document.workflow
+        selected = self.scene.selected_node_ids()
+        # One click for the common case: scoring nodes selected, no Deployment pair yet.
+        if selected and not any(n.type_id == "deployment.input" for n in wf.nodes):
+            if self.capture_selection() is None:
+                return None
         try:
             wizard = DeployWizard(self)
         except KnotworkError as exc:
@@ -380,6 +387,21 @@ class MainWindow(QMainWindow):
         self.deploy_wizard = wizard
         wizard.open()
         return wizard
+
+    def capture_selection(self) -> tuple[str, str] | None:
+        """Insert a Deployment Input/Output pair around the selected scoring nodes."""
+        from .deploy_capture import insert_capture_nodes
+
+        if self.document.running:
+            return None
+        try:
+            pair = insert_capture_nodes(self.document, self.scene.selected_node_ids())
+        except KnotworkError as exc:
+            self.status_label.setText(str(exc))
+            self.console.log(f"Cannot capture: {exc}", "warning")
+            return None
+        self.scene.select_nodes(list(pair))
+        return pair
 
     def show_registry(self) -> None:
         """The registry panel, created on first use (it opens the registry database)."""

@@ -80,3 +80,37 @@ def test_the_registry_dock_opens_the_workspace_registry(qtbot, window, monkeypat
     assert panel.registry.workspace == window.prefs.workspace
     assert (window.prefs.workspace).exists()
     panel.registry.close()
+
+
+def test_deploy_on_selected_scoring_nodes_inserts_the_deployment_pair_as_one_undoable_step(
+    qtbot, make_window, penguins_csv
+):
+    wf, ids = _scoring_workflow(penguins_csv)
+    wf.remove_node(ids["in"])
+    wf.remove_node(ids["out"])
+    wf.connect(ids["split"], 1, ids["predict"], 1)
+    window = make_window(wf)
+    window.scene.select_nodes([ids["predict"]])
+    wizard = window.deploy()
+    assert wizard is not None
+    new_in = next(n.id for n in wf.nodes if n.type_id == "deployment.input")
+    new_out = next(n.id for n in wf.nodes if n.type_id == "deployment.output")
+    assert wf.inputs_of(new_in)["table"].source == ids["split"]
+    assert wf.inputs_of(ids["predict"])["table"].source == new_in
+    assert wf.inputs_of(new_out)["table"].source == ids["predict"]
+    assert {n for n, item in window.scene.nodes.items() if item.highlighted} == {
+        new_in,
+        ids["predict"],
+        new_out,
+    }
+    wizard.reject()
+    window.document.undo_stack.undo()
+    assert not any(n.type_id.startswith("deployment.") for n in wf.nodes)
+    assert wf.inputs_of(ids["predict"])["table"].source == ids["split"]
+
+
+def test_capturing_a_selection_without_an_entering_table_says_what_to_select(qtbot, window):
+    nid = window.document.workflow.add_node("manipulation.column_filter").id
+    window.scene.select_nodes([nid])
+    assert window.capture_selection() is None
+    assert "no table enters the selection" in window.status_label.text()
