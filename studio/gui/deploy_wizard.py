@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core import KnotworkError, Metrics
+from studio.core import KnotworkError, Metrics, PortType
 
 from .runner import TaskRunner
 
@@ -75,13 +75,17 @@ def describe_scope(wf, scope) -> str:
     if not reports:
         lines.append("  (the workflow has no Validation Report node)")
     for r in reports:
-        value = wf.output(r.id, 0)
-        if isinstance(value, Metrics):
-            lines += [
-                f"  {k}: {v}" for k, v in value.values.items() if not isinstance(v, (list, dict))
-            ]
-        else:
+        ports = [p.name for p in wf.node_type(r.id).outputs if p.type == PortType.METRICS]
+        value = wf.output(r.id, ports[0]) if ports else None
+        if not isinstance(value, Metrics):
             lines.append(f'  "{r.label}" has not run yet: it runs during the build')
+            continue
+        lines.append(f'  "{r.label}": {value.values.get("status", "?")}')
+        for check in value.values.get("checks", []):
+            if isinstance(check, dict):
+                lines.append(
+                    f"    [{check.get('status')}] {check.get('check')}: {check.get('message', '')}"
+                )
     return "\n".join(lines)
 
 
@@ -208,11 +212,24 @@ class DeployWizard(QDialog):
                 str(port),
             ]
         )
+        self.server.finished.connect(self._server_stopped)
         self.server.start()
         url = f"http://127.0.0.1:{port}/"
         self.url.setText(f'<a href="{url}">{url}</a>')
         self.window.servers.append(self.server)
         self.window.console.log(f"Serving {self.result.path} at {url}", "ok")
+
+    def _server_stopped(self, code: int, _status=None) -> None:
+        if code != 0 and self.server is not None:
+            tail = (
+                bytes(self.server.readAllStandardError())
+                .decode("utf-8", "replace")
+                .strip()
+                .splitlines()[-3:]
+            )
+            self.window.console.log(
+                f"the local server stopped (exit {code}): " + " | ".join(tail), "error"
+            )
 
     def _cleanup(self, _code: int) -> None:
         self.window.scene.highlight(set())
