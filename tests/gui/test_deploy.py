@@ -10,6 +10,15 @@ from PySide6.QtCore import Qt
 from studio.core import Workflow
 
 
+def _healthy(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(url + "health", timeout=0.5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def _scoring_workflow(penguins_csv) -> tuple[Workflow, dict[str, str]]:
     wf = Workflow.new("penguins-small")
     ids = {}
@@ -61,6 +70,12 @@ def test_deploy_highlights_the_scope_and_builds_a_bundle_in_the_background(
     assert manifest["name"] == "penguins-small"
     assert wizard.serve_button.isEnabled()
     assert not window.document.running
+    # One more click serves it locally; the URL shown answers.
+    qtbot.mouseClick(wizard.serve_button, Qt.LeftButton)
+    url = wizard.url.text().split('"')[1]
+    qtbot.waitUntil(lambda: _healthy(url), timeout=60000)
+    window.servers[0].terminate()
+    window.servers[0].waitForFinished(5000)
     assert window.scene.nodes[ids["out"]].state == "executed"
     wizard.reject()
     assert not any(item.highlighted for item in window.scene.nodes.values())
