@@ -177,6 +177,9 @@ class MainWindow(QMainWindow):
         self._action(dm, "&Capture Selection for Deployment", self.capture_selection)
         self._action(dm, "Model &Registry", self.show_registry, "Ctrl+Shift+R")
 
+        h = bar.addMenu("&Help")
+        self._action(h, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
+
         tools = self.addToolBar("Main")
         tools.setObjectName("Main")
         tools.addActions([self.undo_action, self.redo_action])
@@ -402,6 +405,11 @@ class MainWindow(QMainWindow):
             return None
         self.scene.select_nodes(list(pair))
         return pair
+
+    def show_shortcuts(self) -> None:
+        from .shortcuts_help import ShortcutsDialog
+
+        ShortcutsDialog(self).show()
 
     def show_registry(self) -> None:
         """The registry panel, created on first use (it opens the registry database)."""

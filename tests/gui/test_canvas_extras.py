@@ -104,3 +104,12 @@ def test_select_all_then_copy_and_paste_duplicates_the_graph(qtbot, window):
         "Column Filter (3)",
         "Column Filter (4)",
     ]
+
+
+def test_the_shortcuts_help_lists_the_actions_with_their_keys(qtbot, window):
+    from studio.gui.shortcuts_help import shortcut_rows
+
+    rows = dict(shortcut_rows(window))
+    assert rows["Execute All"] == "Shift+F7"
+    assert rows["Delete"].startswith("Del")
+    assert "Ctrl+Z" in rows["Undo"]
