@@ -7,7 +7,9 @@ import sys
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("studio", help="open the graphical studio", description="Open the Knotwork Studio window.")
+    p = subparsers.add_parser(
+        "studio", help="open the graphical studio", description="Open the Knotwork Studio window."
+    )
     p.add_argument("workflow", nargs="?", metavar="WORKFLOW", help="a *.knotwork.json file to open")
     p.set_defaults(func=run)
 

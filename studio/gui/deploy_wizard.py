@@ -212,6 +212,8 @@ class DeployWizard(QDialog):
                 str(port),
             ]
         )
+        # The server's monitoring log goes beside the bundle, not wherever the studio started.
+        self.server.setWorkingDirectory(str(Path(self.result.path).resolve().parent))
         self.server.finished.connect(self._server_stopped)
         self.server.start()
         url = f"http://127.0.0.1:{port}/"

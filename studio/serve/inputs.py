@@ -145,8 +145,11 @@ class _Column:
         """Coerce a column, appending problems; return a numpy array or pandas array."""
         n = len(values)
         if not text and self.dtype == "number":
-            fast = np.asarray(values) if n else np.empty(0)
-            if fast.dtype.kind in "if":  # clean numbers: no per-value loop
+            try:
+                fast = np.asarray(values) if n else np.empty(0)
+            except (ValueError, TypeError, OverflowError):
+                fast = None  # ragged lists or objects: the per-value loop names the bad rows
+            if fast is not None and fast.ndim == 1 and fast.dtype.kind in "if":  # clean numbers
                 return fast.astype(np.float64, copy=False)
         out: list[Any] = [None] * n
         for i, v in enumerate(values):

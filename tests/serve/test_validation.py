@@ -180,3 +180,16 @@ def test_a_model_failure_is_reported_without_the_traceback(bundle, example_rows)
     assert r.status_code == 500
     assert "a bug inside the model" not in r.text and "Traceback" not in r.text
     assert _detail(r)[0]["error"].startswith("internal error")
+
+
+def test_ragged_list_values_in_a_number_column_are_a_422_not_a_500():
+    from studio.core.ports import ColumnSpec, TableSpec
+    from studio.serve.inputs import InputProblems, InputSchema
+
+    schema = InputSchema(TableSpec((ColumnSpec("a", "number"), ColumnSpec("b", "string"))))
+    import pytest
+
+    for bad in ([[1, 2], [3]], [[1], [2]], [{"x": 1}, 2.0]):
+        with pytest.raises(InputProblems) as info:
+            schema.from_json({"a": bad, "b": ["x"] * len(bad)}, "error")
+        assert all(p["column"] == "a" for p in info.value.problems)
