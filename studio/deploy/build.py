@@ -187,6 +187,10 @@ def build_bundle(
     inputs = workflow.output(scope.input_node)
     expected = workflow.output(scope.output_node)
     input_spec, output_spec = inputs.spec(), expected.spec()
+    frozen = [workflow.output(lk.source, lk.source_port) for lk in scope.static_inputs]
+    input_spec = schema.with_training_categories(
+        input_spec, frozen + [run.fitted(n) for n in scope.stateful_nodes]
+    )
     # A model's target may pass through the Deployment Input in training (to score the test
     # rows); clients do not send it: it leaves the input schema and is filled with missing values.
     targets = {m.target for m in models.values() if m.target} | set(

@@ -232,3 +232,27 @@ def openapi(
             }
         },
     }
+
+
+def with_training_categories(spec: TableSpec, fitted: list[Any]) -> TableSpec:
+    """Give each raw text column that an encoder was fitted on the categories it learned.
+
+    The Deployment Input sees held-out rows, so its spec cannot say what training saw; the
+    frozen encoder state can, and the server then refuses (or warns about) other values.
+    """
+    learned: dict[str, list[Any]] = {}
+    for value in fitted:
+        state = getattr(value, "state", value)
+        cats = state.get("categories") if isinstance(state, dict) else None
+        if isinstance(cats, dict):
+            for col, values in cats.items():
+                if isinstance(values, list):
+                    learned.setdefault(str(col), [])
+                    learned[str(col)] += [v for v in values if v not in learned[str(col)]]
+    columns = tuple(
+        ColumnSpec(c.name, c.dtype, tuple(learned[c.name]))
+        if c.dtype == "string" and c.categories is None and learned.get(c.name)
+        else c
+        for c in spec.columns
+    )
+    return TableSpec(columns, spec.roles)

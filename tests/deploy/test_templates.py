@@ -48,3 +48,12 @@ def test_template_deploys_with_parity(template, tmp_path):
     bundle = Bundle.load(result.path)
     one = bundle.predict(bundle.reference_sample().head(1))
     assert list(one.columns) == bundle.output_schema.names and len(one) == 1
+
+
+def test_text_inputs_carry_the_categories_the_encoder_learned_in_training(tmp_path):
+    wf = _narrowed(next(t for t in TEMPLATES if t.parent.name == "penguins"))
+    manifest = build_bundle(wf, tmp_path / "bundle").manifest
+    columns = {c["name"]: c for c in manifest["input_schema"]["columns"]}
+    assert columns["island"]["categories"] == ["Biscoe", "Dream", "Torgersen"]
+    assert columns["sex"]["categories"] == ["female", "male"]
+    assert columns["bill_length_mm"]["categories"] is None
