@@ -81,5 +81,7 @@ class Predictor(NodeType):
             proba = model.estimator.predict_proba(X)
             for i, c in enumerate(model.estimator.classes_):
                 new[probability_column(c)] = proba[:, i]
-        out = df.assign(**{k: pd.Series(v, index=df.index) for k, v in new.items()})
-        return [table.with_df(out)]
+        extra = pd.DataFrame(new, index=df.index)
+        # New columns go last, replacing same-named ones, exactly as configure promises.
+        kept = df.drop(columns=[c for c in extra.columns if c in df.columns])
+        return [table.with_df(pd.concat([kept, extra], axis=1))]
