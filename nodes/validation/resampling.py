@@ -77,14 +77,20 @@ def require_model_columns(model: ModelSpec | None, table: TableSpec | None, port
         )
 
 
-def model_rows(model: Model, table: Table, port: str = "table") -> tuple[pd.DataFrame, pd.Series]:
-    """The model's feature columns and target of a table, refusing what scikit-learn would choke on."""
-    df = table.df
-    missing = [c for c in [*model.features, model.target] if c not in df.columns]
+def require_model_data(model: Model, table: Table, port: str = "table") -> None:
+    """Fail with the missing column names when a table lacks the model's features or target."""
+    missing = [c for c in [*model.features, model.target] if c not in table.df.columns]
     if missing:
         raise NodeExecutionError(
-            f"the {port} table lacks the model's column(s) {', '.join(map(repr, missing))}"
+            f"the {port} table lacks the model's column(s) {', '.join(map(repr, missing))}: "
+            f"give it the same columns (and the same preprocessing) as the training table"
         )
+
+
+def model_rows(model: Model, table: Table, port: str = "table") -> tuple[pd.DataFrame, pd.Series]:
+    """The model's feature columns and target of a table, refusing what scikit-learn would choke on."""
+    require_model_data(model, table, port)
+    df = table.df
     if len(df) == 0:
         raise NodeExecutionError(f"the {port} table is empty (check the filters upstream)")
     y = df[model.target]

@@ -29,6 +29,7 @@ from .leakage import derived_columns, single_feature_scores
 from .resampling import (
     model_rows,
     require_model_columns,
+    require_model_data,
     require_supervised,
     score_choice,
     sklearn_scorer,
@@ -188,6 +189,7 @@ class ValidationReport(NodeType):
         checks: list[dict[str, Any]] = []
         scores = {"train": train_score}
         for name, table in held.items():
+            require_model_data(model, table, name)
             checks.append(_overlap_check(name, model, train, table, s.max_overlap))
             if len(table.df) == 0:
                 continue

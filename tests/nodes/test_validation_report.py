@@ -233,3 +233,29 @@ def test_a_clustering_model_is_refused_with_a_clear_message(penguins_clean):
     model = Model(est, "clustering", FEATURES, None)
     with pytest.raises(ConfigureError, match="no target"):
         report(model, penguins_clean, penguins_clean)
+
+
+def test_a_held_out_table_without_the_target_is_refused_naming_the_column(
+    penguins_clean, node_runner
+):
+    from studio.core import ConfigureError, NodeExecutionError
+
+    model = node_runner(
+        "learners.logistic_regression",
+        [penguins_clean],
+        target="species",
+        features=["bill_length_mm", "flipper_length_mm"],
+    )[0]
+    test = penguins_clean.with_df(penguins_clean.df.drop(columns=["species"]))
+    # Caught while wiring when the specs are known...
+    with pytest.raises(ConfigureError, match=r"lacks the model's column\(s\) 'species'"):
+        node_runner("validation.validation_report", [model, penguins_clean, test, None, None])
+    # ...and when they were not (an upstream spec unknown before data), when it runs.
+    from nodes.validation.validation_report import ValidationReport
+    from studio.core import ExecutionContext
+
+    node = ValidationReport()
+    with pytest.raises(
+        NodeExecutionError, match=r"the test table lacks the model's column\(s\) 'species'"
+    ):
+        node.execute(node.Settings(), [model, penguins_clean, test, None, None], ExecutionContext())
