@@ -103,7 +103,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="NODE",
         help="Deployment Output node id or label, when there are several",
     )
-    p.add_argument("--register", action="store_true", help="register the bundle in the model registry and promote it to dev")
-    p.add_argument("--registry", metavar="URL", help="registry database URL (default: KNOTWORK_REGISTRY_URL or the workspace's SQLite file)")
+    p.add_argument(
+        "--register",
+        action="store_true",
+        help="register the bundle in the model registry and promote it to dev",
+    )
+    p.add_argument(
+        "--registry",
+        metavar="URL",
+        help="registry database URL (default: KNOTWORK_REGISTRY_URL or the workspace's SQLite file)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_deploy)
