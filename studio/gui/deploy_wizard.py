@@ -108,7 +108,8 @@ class DeployWizard(QDialog):
             self.wf.path.name.split(".")[0] if self.wf.path else self.wf.name or "model"
         ).replace(" ", "-")
         self.name = QLineEdit(default_name)
-        self.version = QLineEdit(placeholderText="automatic (next version)")
+        self.version = QLineEdit()
+        self.version.setPlaceholderText("automatic (next version)")
         self.output = QLineEdit(str(window.prefs.workspace / "bundles" / default_name))
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)

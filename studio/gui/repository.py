@@ -74,7 +74,8 @@ class RepositoryPanel(QWidget):
     def __init__(self, catalog: Catalog, parent: QWidget | None = None):
         super().__init__(parent)
         self.catalog = catalog
-        self.search = QLineEdit(placeholderText="Search nodes (name, keyword, description)…")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search nodes (name, keyword, description)…")
         self.search.setClearButtonEnabled(True)
         self.tree = _NodeTree()
         self.tree.setHeaderHidden(True)

@@ -205,7 +205,8 @@ class ListEditor(FieldEditor):
 
     def build(self) -> QWidget:
         self.item_type = (self.schema.get("items") or {}).get("type", "string")
-        self.edit = QLineEdit(placeholderText="comma-separated values")
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("comma-separated values")
         self.edit.textChanged.connect(self.changed)
         return self.edit
 
@@ -313,7 +314,8 @@ class SecretEditor(FieldEditor):
         row.setContentsMargins(0, 0, 0, 0)
         self.scheme = QComboBox()
         self.scheme.addItems(["environment variable", "OS keyring"])
-        self.name_edit = QLineEdit(placeholderText="DB_PASSWORD  or  service/user")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("DB_PASSWORD  or  service/user")
         row.addWidget(self.scheme)
         row.addWidget(self.name_edit, 1)
         self.scheme.currentIndexChanged.connect(self.changed)
