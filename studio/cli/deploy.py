@@ -15,12 +15,15 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
     wf = Workflow.load(args.workflow)
     quiet = args.quiet
+    version = args.version
+    if args.register and version is None:
+        version = _version_past_registry(wf, args)
     try:
         result = build_bundle(
             wf,
             args.output,
             name=args.name,
-            version=args.version,
+            version=version,
             parameters=parse_assignments(args.set),
             input_node=args.input_node,
             output_node=args.output_node,
@@ -50,6 +53,23 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     if args.register:
         return _register(result.path, args)
     return 0
+
+
+def _version_past_registry(wf: Workflow, args: argparse.Namespace) -> str:
+    """With --register, an automatic version also counts the versions the registry holds, so
+    a bundle written to a fresh folder does not collide with an already registered one."""
+    from studio.deploy.versions import default_name, next_version
+    from studio.registry import NotFoundError, open_registry
+
+    name = args.name or default_name(wf.path, wf.name, args.output)
+    reg = open_registry(args.registry)
+    try:
+        taken = [v["version"] for v in reg.model(name)["versions"]]
+    except NotFoundError:
+        taken = []
+    finally:
+        reg.close()
+    return next_version(args.output, name, taken)
 
 
 def _register(path, args: argparse.Namespace) -> int:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import warnings
 
 from studio import __version__
 from studio.core.errors import KnotworkError
@@ -36,6 +38,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings read as one line for the user, without the source path of the code warning."""
+    kind = "" if category is UserWarning else f" ({category.__name__})"
+    print(f"knotwork: warning{kind}: {message}", file=file or sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="knotwork", description="Knotwork: build, run, deploy and govern ML workflows."
@@ -53,8 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    warnings.showwarning = _show_warning
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`knotwork nodes --json | head`): stop quietly, as cat does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KnotworkError as exc:
         print(f"knotwork: {exc}", file=sys.stderr)
         return 2

@@ -144,13 +144,18 @@ def _summary_lines(wf: Workflow, result) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    wf = Workflow.load(args.workflow)
-    for w in wf.load_warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    wf = Workflow.load(args.workflow)  # load warnings reach stderr through main's showwarning
     params = parse_assignments(args.set)
     outputs = _parse_outputs(args.output)
-    for label, _port, _ in outputs:  # fail fast on a typo, before an hour of training
-        wf.node(label)
+    for label, port, _ in outputs:  # fail fast on a typo, before an hour of training
+        names = [p.name for p in wf.node_type(label).outputs]
+        if port not in names and not (port.isdigit() and int(port) < len(names)):
+            raise KnotworkError(
+                f'node "{wf.node(label).label}" has no output port {port!r} '
+                f"(its output ports: {', '.join(names) or 'none'})"
+            )
+    if args.jobs < 1:
+        raise KnotworkError(f"--jobs must be 1 or more, got {args.jobs}")
     start = time.perf_counter()
     with _Progress(wf, args.quiet) as progress:
         result = wf.run(parameters=params, jobs=args.jobs, on_event=progress)
@@ -222,7 +227,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="run up to N independent nodes at once"
     )
-    p.add_argument("--quiet", action="store_true", help="print nothing but results and errors")
+    p.add_argument(
+        "--quiet", "-q", action="store_true", help="print nothing but results and errors"
+    )
     p.set_defaults(func=cmd_run)
 
     v = sub.add_parser(

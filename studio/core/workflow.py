@@ -7,6 +7,7 @@ per input) and notify observers, so the studio and the runner share one model.
 from __future__ import annotations
 
 import copy
+import difflib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,7 +129,16 @@ class Workflow:
             raise GraphError(
                 f"more than one node is labelled {ref!r}: use its id ({', '.join(m.id for m in matches)})"
             )
-        raise GraphError(f"no node with id or label {ref!r}")
+        labels = [n.label for n in self.nodes]
+        close = difflib.get_close_matches(str(ref), labels, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else f"labels here: {', '.join(labels[:12])}{', …' if len(labels) > 12 else ''}"
+            if labels
+            else "the workflow has no nodes"
+        )
+        raise GraphError(f"no node with id or label {ref!r}: {hint}")
 
     def node_type(self, ref: str | NodeInstance) -> type[NodeType]:
         return self.catalog.get(self.node(ref).type_id)

@@ -37,7 +37,7 @@ from .errors import BundleError, ParityError
 from .onnx_export import export_onnx
 from .parity import compare, describe_failure
 from .state import dump_value, jsonable, table_bytes
-from .versions import is_bundle, next_version
+from .versions import default_name, is_bundle, next_version
 
 BUNDLE_FORMAT = 1
 
@@ -132,10 +132,7 @@ def build_bundle(
     scope = capture(workflow, preview.input_node, preview.output_node)
     key = _signing_key(signing_key, notes)
 
-    default_name = workflow.name or (
-        Path(workflow.path).name.split(".")[0] if workflow.path else target.name.split(".")[0]
-    )
-    name = name or default_name
+    name = name or default_name(workflow.path, workflow.name, target)
     version = str(version) if version is not None else next_version(target, name)
 
     say("freezing state")

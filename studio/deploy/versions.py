@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .archive import MANIFEST
@@ -51,12 +52,26 @@ def existing_versions(output_path: str | Path, name: str) -> list[str]:
     return found
 
 
-def next_version(output_path: str | Path, name: str) -> str:
-    parsed = [p for p in map(_parse, existing_versions(output_path, name)) if p is not None]
+def next_version(output_path: str | Path, name: str, taken: Iterable[str] = ()) -> str:
+    """One more than the highest dotted-integer version beside output_path or in `taken`
+    (e.g. the versions a registry already holds under that name)."""
+    found = [*existing_versions(output_path, name), *map(str, taken)]
+    parsed = [p for p in map(_parse, found) if p is not None]
     if not parsed:
         return "1"
     top = max(parsed)
     return ".".join(map(str, (*top[:-1], top[-1] + 1)))
+
+
+def default_name(
+    workflow_path: str | Path | None, workflow_name: str | None, output_path: str | Path
+) -> str:
+    """A bundle's name when none is given: the workflow file's stem (`penguins` for
+    penguins.knotwork.json), which is also a valid registry name; the workflow's display
+    name only for a workflow never saved."""
+    if workflow_path:
+        return Path(workflow_path).name.split(".")[0]
+    return workflow_name or Path(output_path).name.split(".")[0]
 
 
 def is_bundle(path: Path) -> bool:

@@ -100,3 +100,26 @@ def test_deploy_of_a_workflow_without_deployment_nodes_is_a_usage_error(
     path = wf.save(tmp_path / "no-output.knotwork.json")
     assert main(["deploy", str(path), "--output", str(tmp_path / "b"), "-q"]) == 2
     assert "no Deployment Output node" in capsys.readouterr().err
+
+
+def test_deploy_register_names_the_model_after_the_file_and_counts_registry_versions(
+    penguins_csv, tmp_path, capsys, monkeypatch
+):
+    """README: `deploy penguins.knotwork.json --register` then `registry promote penguins:1`.
+    A display name with spaces must not block registration, and a second deploy into a fresh
+    folder must not reuse a version the registry already holds."""
+    for var in ("KNOTWORK_REGISTRY_URL", "KNOTWORK_REGISTRY_TOKEN", "KNOTWORK_REGISTRY_POLICY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("KNOTWORK_REGISTRY_ARTIFACTS", str(tmp_path / "artifacts"))
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    wf = scoring_workflow(penguins_csv, output_columns=["prediction"])
+    wf.name = "Penguin species (classification)"
+    path = wf.save(tmp_path / "penguins.knotwork.json")
+    for folder in ("first", "second"):
+        out = tmp_path / folder / "penguins.zip"
+        code = main(["deploy", str(path), "-o", str(out), "--register", "--registry", db, "-q"])
+        assert code == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "registered as penguins:1 and promoted to dev" in out
+    assert "bundle penguins version 2 written" in out
+    assert "registered as penguins:2 and promoted to dev" in out
