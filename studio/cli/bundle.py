@@ -69,10 +69,15 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             for k, val in values.items()
             if isinstance(val, (int, float)) and not isinstance(val, bool)
         }
-        lines.append(
-            f"  scores:       {label}: "
-            + ", ".join(f"{k}={val:.4g}" for k, val in list(nums.items())[:6])
-        )
+        shown = [f"{k}={val:.4g}" for k, val in list(nums.items())[:6]]
+        if isinstance(values.get("status"), str):  # a Validation Report: verdict and its checks
+            checks = [c.get("status") for c in values.get("checks") or [] if isinstance(c, dict)]
+            counts = ", ".join(
+                f"{checks.count(s)} {s}" for s in ("pass", "warn", "fail") if s in checks
+            )
+            shown.insert(0, f"status={values['status']}" + (f" ({counts})" if counts else ""))
+        if shown:
+            lines.append(f"  scores:       {label}: " + ", ".join(shown))
     lines.append(f"  files:        {len(m.get('files') or {})} ({data['size_bytes']:,} bytes)")
     lines.append(
         f"  requirements: {', '.join(f'{k}=={val}' for k, val in (m.get('requirements') or {}).items())}"

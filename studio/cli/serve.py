@@ -148,16 +148,45 @@ def app_from_environment() -> Any:
     return build_app(json.loads(os.environ[CONFIG_ENV]), os.environ.get(TOKEN_ENV) or None)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Say which port is taken and what to do, before loading the bundle, rather than
+    uvicorn's bind error after startup."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise KnotworkError(f"--host {host}: cannot resolve this address ({exc})") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(addr)
+        except OSError as exc:
+            raise KnotworkError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+                "(another server is using it? choose another --port)"
+            ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    if args.workers < 1 or not 0 < args.port < 65536 or args.max_body_mb <= 0:
-        print(
-            "knotwork serve: --workers must be ≥ 1, --port within 1–65535, --max-body-mb > 0",
-            file=sys.stderr,
+    problems = [
+        msg
+        for bad, msg in (
+            (args.workers < 1, f"--workers must be 1 or more, got {args.workers}"),
+            (not 0 < args.port < 65536, f"--port must be within 1–65535, got {args.port}"),
+            (args.max_body_mb <= 0, f"--max-body-mb must be above 0, got {args.max_body_mb}"),
         )
+        if bad
+    ]
+    for msg in problems:
+        print(f"knotwork serve: {msg}", file=sys.stderr)
+    if problems:
         return 2
     token = _token(args)
+    _check_port_free(args.host, args.port)
     config = {
         "bundle": args.bundle
         if args.bundle.startswith("registry://")

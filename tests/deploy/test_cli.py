@@ -123,3 +123,13 @@ def test_deploy_register_names_the_model_after_the_file_and_counts_registry_vers
     assert "registered as penguins:1 and promoted to dev" in out
     assert "bundle penguins version 2 written" in out
     assert "registered as penguins:2 and promoted to dev" in out
+
+
+def test_bundle_inspect_shows_the_validation_report_verdict_not_an_empty_line(tmp_path, capsys):
+    from tests.registry.factory import PASSING_VALIDATION, write_bundle
+
+    report = {**PASSING_VALIDATION, "checks": [*PASSING_VALIDATION["checks"], {"status": "warn"}]}
+    path = write_bundle(tmp_path / "b", metrics={"scores": {"Validation Report.result": report}})
+    assert main(["bundle", "inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Validation Report.result: status=pass (2 pass, 1 warn)" in out

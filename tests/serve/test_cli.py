@@ -187,3 +187,22 @@ def test_serve_command_refuses_an_empty_token_file(bundle_path, tmp_path, capsys
     empty.write_text("\n")
     assert main(["serve", str(bundle_path), "--token-file", str(empty)]) == 2
     assert "is empty" in capsys.readouterr().err
+
+
+def test_serve_names_a_port_already_in_use_and_exits_2(bundle_path, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", str(bundle_path), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "choose another --port" in err
+
+
+def test_serve_names_each_bad_option(bundle_path, capsys):
+    assert main(["serve", str(bundle_path), "--port", "0", "--workers", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--port must be within 1–65535, got 0" in err
+    assert "--workers must be 1 or more, got 0" in err and "max-body" not in err
