@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.errors import KnotworkError
 from studio.registry import PromotionRefusedError, Registry
+from studio.registry.database import safe_url
 from studio.registry.diff import diff_text
 from studio.registry.metrics import flatten, manifest_metrics
 
@@ -248,7 +249,7 @@ class RegistryPanel(QWidget):
         if names:
             self.models.setCurrentRow(names.index(current) if current in names else 0)
         self.show_model()
-        self.status.setText(f"{len(names)} model(s) in {self.registry!r}")
+        self.status.setText(f"{len(names)} model(s) in {safe_url(self.registry.url)}")
 
     @property
     def model_name(self) -> str | None:
@@ -291,6 +292,7 @@ class RegistryPanel(QWidget):
         labels = [v["version"] for v in full]
         if labels:
             self.versions.selectRow(labels.index(keep) if keep in labels else len(labels) - 1)
+        self._version_selected()  # same row index as the last model emits no selection change
         self.chart.set_versions(full)
         for combo, pick in ((self.diff_a, -2), (self.diff_b, -1)):
             combo.blockSignals(True)

@@ -148,3 +148,19 @@ def test_empty_or_locked_registry_shows_a_message_not_an_exception(qtbot, tmp_pa
         panel.refresh()
     assert "shared" in panel.status.text()
     reg.close()
+
+
+def test_switching_models_refreshes_the_policy_report_of_the_same_row(panel, registry, tmp_path):
+    """Both models' first rows are selected in turn: the report must name the model shown,
+    not the one looked at before."""
+    registry.register(write_bundle(tmp_path / "other", name="attrition", version="1"))
+    panel.refresh()
+    names = [panel.models.item(i).text() for i in range(panel.models.count())]
+    assert names == ["attrition", "churn"]
+    panel.models.setCurrentRow(0)
+    panel.versions.selectRow(0)
+    assert "attrition:1" in panel.report.toPlainText()
+    panel.models.setCurrentRow(1)
+    panel.versions.selectRow(0)
+    assert "churn:1" in panel.report.toPlainText()
+    assert "Registry(" not in panel.status.text() and "registry.db" in panel.status.text()
