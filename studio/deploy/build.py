@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from studio.core.executor import RunResult
 from studio.core.fileformat import dumps, workflow_to_dict
-from studio.core.ports import Model, TableSpec
+from studio.core.ports import Model, Table, TableSpec, Transform
 from studio.core.workflow import Workflow
 from studio.security.signing import default_signing_key, load_private_key, sign
 
@@ -35,6 +35,7 @@ from .bundle import GRAPH, Bundle
 from .capture import CaptureScope, capture
 from .errors import BundleError, ParityError
 from .onnx_export import export_onnx
+from .onnx_mapping import ScopeStep
 from .parity import compare, describe_failure
 from .state import dump_value, jsonable, table_bytes
 from .versions import default_name, is_bundle, next_version
@@ -103,6 +104,46 @@ def _subgraph(
     for lk in scope.links:
         sub.connect(lk.source, lk.source_port, lk.target, lk.target_port)
     return workflow_to_dict(sub)
+
+
+def _onnx_steps(
+    workflow: Workflow, scope: CaptureScope, run: RunResult, sub: dict[str, Any]
+) -> list[ScopeStep]:
+    """The scope as the ONNX export reads it: each node's training output, and the
+    fitted transform or frozen model it applies."""
+    settings = {n["id"]: n.get("settings", {}) for n in sub["nodes"]}
+    steps = []
+    for nid in scope.order:
+        inst = workflow.node(nid)
+        links = workflow.inputs_of(nid)
+        fed = {
+            port: workflow.output(lk.source, lk.source_port)
+            for port, lk in links.items()
+            if port in ("transform", "model")
+        }
+        transform = fed.get("transform")
+        if workflow.node_type(nid).stateful:
+            fitted = run.fitted(nid)
+            model = fitted if isinstance(fitted, Model) else None
+            transform = (
+                Transform("", list(fitted.get("columns", [])), fitted, inst.type_id, settings[nid])
+                if isinstance(fitted, dict)
+                else None
+            )
+        else:
+            model = fed.get("model")
+        out = workflow.output(nid)
+        steps.append(
+            ScopeStep(
+                inst.type_id,
+                inst.label,
+                out.df if isinstance(out, Table) else None,
+                settings[nid],
+                transform if isinstance(transform, Transform) else None,
+                model if isinstance(model, Model) else None,
+            )
+        )
+    return steps
 
 
 def build_bundle(
@@ -209,10 +250,7 @@ def build_bundle(
     modules |= lineage.modules_of_values([run.fitted(n) for n in scope.stateful_nodes])
     say("exporting ONNX")
     onnx_bytes, onnx_note = export_onnx(
-        [workflow.node(n).type_id for n in scope.order],
-        list(models.values()),
-        input_spec,
-        inputs.df,
+        _onnx_steps(workflow, scope, run, graph["workflow"]), input_spec, inputs.df
     )
     if onnx_bytes is not None:
         files["model.onnx"] = onnx_bytes

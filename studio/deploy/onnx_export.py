@@ -1,8 +1,10 @@
-"""An optional `model.onnx` for scopes that are just "score these columns with one
-scikit-learn model", checked against the model itself within ONNX's tolerance.
+"""An optional `model.onnx` for scopes that map onto scikit-learn objects, checked
+within ONNX's tolerance against the answers the scope gave on the held-out rows.
 
-Anything else (preprocessing nodes, several models, text features) is skipped with a
-note in the manifest: the bundle's own graph stays the reference.
+Two shapes: one model on numeric columns (a single "input" matrix), and Missing Value /
+Category Encoder / Normalizer steps before the model (one input per raw column, see
+onnx_mapping). Anything else is skipped with a note in the manifest: the bundle's own
+graph stays the reference, and a model.onnx is only written when its parity holds.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import pandas as pd
 
 from studio.core.ports import Model, TableSpec
 
-PASS_THROUGH = {"deployment.input", "deployment.output", "manipulation.column_filter"}
-PREDICTOR = "scoring.predictor"
+from .onnx_mapping import PASS_THROUGH, PREDICTOR, Mapping, ScopeStep, Unmappable, map_scope
+
 DOUBLE_TOL = (1e-7, 1e-9)  # (rtol, atol) for double-precision graphs
 FLOAT_TOL = (1e-4, 1e-5)  # float32 graphs: what ONNX runtimes guarantee
 
@@ -64,16 +66,27 @@ def _check(data: bytes, model: Model, X: pd.DataFrame, double: bool) -> dict[str
     return report
 
 
+def _missing_libraries() -> dict[str, Any] | None:
+    try:
+        import onnxruntime  # noqa: F401
+        import skl2onnx  # noqa: F401
+    except ImportError as exc:
+        return {"exported": False, "note": f"not exported: {exc.name} is not installed"}
+    return None
+
+
+def _failure(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
 def export_onnx(
-    node_types: list[str], models: list[Model], input_spec: TableSpec, rows: pd.DataFrame
+    steps: list[ScopeStep], input_spec: TableSpec, rows: pd.DataFrame
 ) -> tuple[bytes | None, dict[str, Any]]:
     """(model.onnx bytes or None, manifest note) for a scope, checked on `rows`."""
-    others = sorted({t for t in node_types if t not in PASS_THROUGH and t != PREDICTOR})
-    if others:
-        return None, {
-            "exported": False,
-            "note": f"not exported: node type(s) {', '.join(others)} have no scikit-learn mapping",
-        }
+    node_types = [s.type_id for s in steps]
+    if any(t not in PASS_THROUGH and t != PREDICTOR for t in node_types):
+        return _export_preprocessed(steps, input_spec, rows)
+    models = [s.model for s in steps if s.model is not None]
     if node_types.count(PREDICTOR) != 1 or len(models) != 1:
         return None, {
             "exported": False,
@@ -95,11 +108,9 @@ def export_onnx(
             "exported": False,
             "note": f"not exported: feature(s) {', '.join(bad)} are not numeric input columns",
         }
-    try:
-        import onnxruntime  # noqa: F401
-        import skl2onnx  # noqa: F401
-    except ImportError as exc:
-        return None, {"exported": False, "note": f"not exported: {exc.name} is not installed"}
+    missing = _missing_libraries()
+    if missing:
+        return None, missing
     X = rows[model.features].astype(float)
     last = "conversion failed"
     for double in (True, False):
@@ -107,7 +118,7 @@ def export_onnx(
             data = _convert(model.estimator, len(model.features), double)
             report = _check(data, model, X, double)
         except Exception as exc:  # skl2onnx/onnxruntime raise many types; the note names it
-            last = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            last = _failure(exc)
             continue
         if report["passed"]:
             note = {
@@ -122,3 +133,119 @@ def export_onnx(
             return data, note
         last = f"parity outside tolerance ({'double' if double else 'float'}): {report}"
     return None, {"exported": False, "note": f"not exported: {last}"}
+
+
+# ---- preprocessing + model: one ONNX input per raw column ------------------------------
+def _feeds(mapping: Mapping, rows: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """ONNX inputs for `rows`, and which rows they represent exactly (a text gap only
+    where a Missing Value step fills it; it is sent as "")."""
+    feeds: dict[str, np.ndarray] = {}
+    usable = np.ones(len(rows), dtype=bool)
+    for lane in mapping.blocks:
+        values = rows[lane.column]
+        if lane.text:
+            gaps = values.isna().to_numpy()
+            if not lane.fills_missing:
+                usable &= ~gaps
+            text = values.astype(object).where(~gaps, "").map(str).to_numpy(dtype=object)
+            feeds[lane.name] = text.reshape(-1, 1)
+        else:
+            feeds[lane.name] = values.astype("float64").to_numpy().reshape(-1, 1)
+    return feeds, usable
+
+
+def _check_preprocessed(
+    data: bytes, mapping: Mapping, rows: pd.DataFrame, label: str
+) -> dict[str, Any]:
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    feeds, usable = _feeds(mapping, rows)
+    feeds = {k: v[usable] for k, v in feeds.items()}
+    want = mapping.predictions.loc[rows.index[usable]]
+    outs = sess.run(None, feeds)
+    rtol, atol = DOUBLE_TOL
+    report: dict[str, Any] = {
+        "rows": int(usable.sum()),
+        "skipped_rows": int((~usable).sum()),
+        "rtol": rtol,
+        "atol": atol,
+    }
+    model = mapping.model
+    if model.task == "classification":
+        got = np.asarray(outs[0]).ravel()
+        mism = int(sum(str(a) != str(b) for a, b in zip(want[label], got, strict=True)))
+        report["label_mismatches"] = mism
+        ok, diff = mism == 0, 0.0
+        classes = list(getattr(model.estimator, "classes_", []))
+        cols = [f"probability_{c}" for c in classes]
+        if len(outs) > 1 and all(c in want.columns for c in cols):
+            expected = want[cols].to_numpy(dtype=np.float64)
+            diff = float(np.max(np.abs(expected - outs[1]))) if len(want) else 0.0
+            ok = ok and bool(np.allclose(expected, outs[1], rtol=rtol, atol=atol))
+    else:
+        got = np.asarray(outs[0]).reshape(len(want), -1)[:, 0]
+        expected = want[label].to_numpy(dtype=np.float64)
+        diff = float(np.max(np.abs(expected - got))) if len(want) else 0.0
+        ok = bool(np.allclose(expected, got, rtol=rtol, atol=atol))
+    report["max_abs_diff"] = diff
+    report["passed"] = bool(ok and report["rows"] > 0)
+    return report
+
+
+def _export_preprocessed(
+    steps: list[ScopeStep], input_spec: TableSpec, rows: pd.DataFrame
+) -> tuple[bytes | None, dict[str, Any]]:
+    try:
+        mapping = map_scope(steps, input_spec)
+    except Unmappable as exc:
+        return None, {"exported": False, "note": f"not exported: {exc}"}
+    missing = _missing_libraries()
+    if missing:
+        return None, missing
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
+
+    from .onnx_mapping import register_converters, sklearn_pipeline
+
+    predictor = next(s for s in steps if s.type_id == PREDICTOR)
+    label = predictor.settings.get("prediction_column", "prediction")
+    try:
+        register_converters()
+        pipeline = sklearn_pipeline(mapping)
+        estimator = mapping.model.estimator
+        types = [
+            (lane.name, (StringTensorType if lane.text else DoubleTensorType)([None, 1]))
+            for lane in mapping.blocks
+        ]
+        options = (
+            {id(estimator): {"zipmap": False}} if hasattr(estimator, "predict_proba") else None
+        )
+        data = convert_sklearn(pipeline, initial_types=types, options=options).SerializeToString()
+        report = _check_preprocessed(data, mapping, rows, label)
+    except Exception as exc:  # skl2onnx/onnxruntime raise many types; the note names it
+        return None, {"exported": False, "note": f"not exported: {_failure(exc)}"}
+    if not report["passed"]:
+        return None, {
+            "exported": False,
+            "note": f"not exported: parity outside tolerance (double): {report}",
+        }
+    return data, {
+        "exported": True,
+        "file": "model.onnx",
+        "precision": "double",
+        "columns": [
+            {
+                "input": lane.name,
+                "column": lane.column,
+                "type": "string" if lane.text else "double",
+                "fills_missing": lane.fills_missing,
+            }
+            for lane in mapping.blocks
+        ],
+        "missing_text": "",
+        "passthrough": mapping.passthrough,
+        "task": mapping.model.task,
+        "classes": mapping.model.classes,
+        "parity": report,
+    }
