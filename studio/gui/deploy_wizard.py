@@ -181,8 +181,14 @@ class DeployWizard(QDialog):
         parity = result.parity
         for note in result.notes:
             self._say(note)
+        verdict = (
+            f"passed on {parity.get('rows', '?')} held-out rows "
+            f"(max numeric difference {parity.get('max_abs_diff', 0):.3g})"
+            if parity.get("passed")
+            else "FAILED"
+        )
         self._say(
-            f"bundle written: {result.path} (version {result.manifest.get('version')}); parity: {parity.get('passed', parity)}"
+            f"bundle written: {result.path} (version {result.manifest.get('version')}); parity {verdict}"
         )
         self.window.console.log(f"Deployed bundle {result.path}", "ok")
         self.summary.setPlainText(describe_scope(self.wf, self.scope))

@@ -82,6 +82,10 @@ class RepositoryPanel(QWidget):
         self.tree.setDragEnabled(True)
         self.tree.setDragDropMode(QTreeWidget.DragOnly)
         self.description = QTextBrowser()
+        self.description.setPlaceholderText(
+            "Select a node to read what it does, its ports and settings. "
+            "Drag it onto the canvas, or double-click it, to add it."
+        )
         split = QSplitter(Qt.Vertical)
         split.addWidget(self.tree)
         split.addWidget(self.description)

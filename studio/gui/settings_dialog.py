@@ -78,7 +78,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         self.rows: dict[str, _Row] = {}
         for name, prop in props.items():
-            editor = make_editor(name, prop, spec_for_port)
+            editor = make_editor(name, prop, spec_for_port, schema.get("$defs"))
             current = inst.settings.get(name, prop.get("default"))
             param_box = None
             if params:

@@ -400,8 +400,9 @@ def _columns(spec: TableSpec | None, schema: dict) -> list[str]:
     return [c.name for c in spec.columns if c.is_numeric or not schema.get("numeric")]
 
 
-def make_editor(name: str, schema: dict, spec_for_port) -> FieldEditor:
-    """Pick the editor for one property of the settings JSON schema."""
+def make_editor(name: str, schema: dict, spec_for_port, defs: dict | None = None) -> FieldEditor:
+    """Pick the editor for one property of the settings JSON schema (`defs`: the schema's
+    `$defs`, so lists of records get a table instead of JSON)."""
     schema, nullable = _non_null(schema)
     ui = schema.get("ui")
     if ui in ("column", "columns"):
@@ -430,6 +431,19 @@ def make_editor(name: str, schema: dict, spec_for_port) -> FieldEditor:
         items = schema.get("items") or {}
         if items.get("type") in ("string", "integer", "number"):
             return ListEditor(name, schema, nullable)
+        from .record_list_editor import RecordListEditor, record_schema
+
+        record = record_schema(schema, defs)
+        if record is not None:
+            port = next(
+                (
+                    p.get("port", 0)
+                    for p in record["properties"].values()
+                    if p.get("ui") == "column"
+                ),
+                0,
+            )
+            return RecordListEditor(name, schema, nullable, record, spec_for_port(port))
         return JsonEditor(name, schema, nullable)
     if kind == "object" or kind is None and ("$ref" in schema or "allOf" in schema):
         return JsonEditor(name, schema, nullable)

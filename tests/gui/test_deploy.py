@@ -69,6 +69,7 @@ def test_deploy_highlights_the_scope_and_builds_a_bundle_in_the_background(
     manifest = json.loads((tmp_path / "bundle" / "manifest.json").read_text())
     assert manifest["name"] == "penguins-small"
     assert wizard.serve_button.isEnabled()
+    assert "parity passed on" in wizard.log.toPlainText()  # words, not a Python bool
     assert not window.document.running
     # One more click serves it locally; the URL shown answers.
     qtbot.mouseClick(wizard.serve_button, Qt.LeftButton)

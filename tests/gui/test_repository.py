@@ -37,3 +37,8 @@ def test_double_clicking_a_node_type_adds_it_to_the_canvas(qtbot, window):
     assert [n.type_id for n in window.document.workflow.nodes] == ["scoring.predictor"]
     assert len(window.scene.nodes) == 1
     assert "Predictor" in repo.description.toPlainText() or repo.tree.currentItem() is item
+
+
+def test_the_description_pane_invites_a_choice_before_a_node_is_selected(qtbot, window):
+    pane = window.repository.description
+    assert pane.toPlainText() == "" and "Select a node" in pane.placeholderText()

@@ -151,3 +151,57 @@ def test_structured_settings_are_edited_as_json_and_bad_json_is_named(qtbot):
     assert "invalid JSON" in dialog.rows["search_space"].message.text()
     editor.edit.setPlainText('{"C": [0.1, 1.0]}')
     assert dialog.values()["search_space"] == {"C": [0.1, 1.0]}
+
+
+def test_row_filter_conditions_are_rows_with_column_and_operator_pickers_not_json(
+    qtbot, penguins_csv
+):
+    from studio.gui.record_list_editor import RecordListEditor
+
+    wf = Workflow()
+    reader = wf.add_node("io.csv_reader", settings={"path": str(penguins_csv)})
+    keep = wf.add_node(
+        "manipulation.row_filter",
+        settings={"conditions": [{"column": "island", "operator": "==", "value": "Biscoe"}]},
+    )
+    wf.connect(reader.id, 0, keep.id, 0)
+    dialog = SettingsDialog(wf, keep.id, wf.configure())
+    qtbot.addWidget(dialog)
+    editor = dialog.editor("conditions")
+    assert isinstance(editor, RecordListEditor) and editor.table.rowCount() == 1
+    column, operator, value = (editor.table.cellWidget(0, c) for c in range(3))
+    assert "bill_length_mm" in [column.itemText(i) for i in range(column.count())]
+    assert ">" in [operator.itemText(i) for i in range(operator.count())]
+    assert value.text() == "Biscoe"
+    editor.add_button.click()
+    editor.table.cellWidget(1, 0).setCurrentText("bill_length_mm")
+    editor.table.cellWidget(1, 1).setCurrentText(">")
+    editor.table.cellWidget(1, 2).setText("40")
+    assert dialog.ok_button.isEnabled()
+    assert dialog.values()["conditions"] == [
+        {"column": "island", "operator": "==", "value": "Biscoe"},
+        {"column": "bill_length_mm", "operator": ">", "value": "40"},
+    ]
+    editor.table.selectRow(0)
+    editor.remove_button.click()
+    assert [c["column"] for c in dialog.values()["conditions"]] == ["bill_length_mm"]
+
+
+def test_groupby_aggregations_table_warns_about_a_column_missing_upstream(qtbot, penguins_csv):
+    wf = Workflow()
+    reader = wf.add_node("io.csv_reader", settings={"path": str(penguins_csv)})
+    group = wf.add_node("manipulation.group_by", settings={"group_columns": ["island"]})
+    wf.connect(reader.id, 0, group.id, 0)
+    dialog = SettingsDialog(wf, group.id, wf.configure())
+    qtbot.addWidget(dialog)
+    editor = dialog.editor("aggregations")
+    editor.add_button.click()
+    editor.table.cellWidget(0, 0).setCurrentText("body_mass")  # a typo
+    assert editor.table.cellWidget(0, 1).currentText() == "mean"
+    warning = dialog.rows["aggregations"].message
+    assert not warning.isHidden() and "'body_mass'" in warning.text()  # configure's warning
+    editor.table.cellWidget(0, 0).setCurrentText("body_mass_g")
+    assert dialog.ok_button.isEnabled() and warning.isHidden()
+    assert dialog.values()["aggregations"] == [
+        {"column": "body_mass_g", "function": "mean", "name": ""}
+    ]
