@@ -70,6 +70,8 @@ class RecordListEditor(FieldEditor):
         return box
 
     def _cell(self, prop: dict, value: Any) -> QWidget:
+        if prop.get("type") == "boolean":
+            prop, value = {**prop, "enum": ["true", "false"]}, "true" if value else "false"
         if prop.get("ui") == "column" or "enum" in prop:
             combo = QComboBox()
             if prop.get("ui") == "column":

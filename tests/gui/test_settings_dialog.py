@@ -205,3 +205,14 @@ def test_groupby_aggregations_table_warns_about_a_column_missing_upstream(qtbot,
     assert dialog.values()["aggregations"] == [
         {"column": "body_mass_g", "function": "mean", "name": ""}
     ]
+
+
+def test_sorter_keys_keep_their_direction_through_the_dialog(qtbot):
+    wf = Workflow()
+    keys = [{"column": "a", "ascending": False}, {"column": "b", "ascending": True}]
+    nid = wf.add_node("manipulation.sorter", settings={"keys": keys}).id
+    dialog = SettingsDialog(wf, nid, None)
+    qtbot.addWidget(dialog)
+    direction = dialog.editor("keys").table.cellWidget(0, 1)
+    assert [direction.itemText(i) for i in range(direction.count())] == ["true", "false"]
+    assert dialog.values()["keys"] == keys
