@@ -155,12 +155,12 @@ def _category_encoder(
             raise Unmappable(f"the categories of {col!r} are not all non-empty strings")
         fit_on = np.array([[cats[0]]], dtype=object)
         if method == "ordinal":
-            enc: Any = (
-                OrdinalEncoder(categories=[cats], handle_unknown="error")
-                if unseen == "error"
-                else OrdinalEncoder(
-                    categories=[cats], handle_unknown="use_encoded_value", unknown_value=-1
+            if unseen == "error":  # ONNX's ordinal encoding gives a code, never an error
+                raise Unmappable(
+                    f"ordinal codes of {col!r} with unseen='error' cannot refuse unseen values in ONNX"
                 )
+            enc: Any = OrdinalEncoder(
+                categories=[cats], handle_unknown="use_encoded_value", unknown_value=-1
             )
             names = [col]
         else:

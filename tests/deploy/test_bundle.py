@@ -143,7 +143,7 @@ def test_the_reference_profile_describes_the_rows_that_reached_the_input(built):
     assert set(bundle.input_example[0]) == set(bundle.input_schema.names)
 
 
-def test_onnx_is_exported_for_a_plain_sklearn_scope_and_skipped_with_a_note_otherwise(
+def test_onnx_is_exported_for_a_plain_sklearn_scope_and_for_one_that_imputes_first(
     built, penguins_with_gaps_csv, tmp_path
 ):
     onnx = built.manifest["onnx"]
@@ -184,11 +184,10 @@ def test_onnx_is_exported_for_a_plain_sklearn_scope_and_skipped_with_a_note_othe
         wf.connect(a, ap, b, bp)
     result = build_bundle(wf, tmp_path / "impute")
     assert result.parity["passed"]
-    assert (
-        result.manifest["onnx"]["exported"] is False
-        and "apply_transform" in result.manifest["onnx"]["note"]
-    )
-    assert not (tmp_path / "impute" / "model.onnx").exists()
+    onnx = result.manifest["onnx"]
+    assert onnx["exported"] is True and onnx["parity"]["passed"], onnx
+    assert [c["column"] for c in onnx["columns"]] == FEATURES  # one input per raw column
+    assert (tmp_path / "impute" / "model.onnx").exists()
     # The Transform was frozen: a row with a gap is imputed exactly as in training.
     row = {
         "island": "Dream",

@@ -41,6 +41,11 @@ def test_template_deploys_with_parity(template, tmp_path):
     wf = _narrowed(template)
     result = build_bundle(wf, tmp_path / "bundle.zip")
     assert result.parity["passed"] and result.parity["rows"] > 0
+    onnx = result.manifest["onnx"]
+    if template.parent.name == "penguins":  # fill, encode, scale, logistic regression
+        assert onnx["exported"] is True and onnx["parity"]["passed"], onnx
+    else:  # diabetes: skl2onnx 1.20 cannot convert scikit-learn 1.9's HistGradientBoosting
+        assert onnx["exported"] or onnx["note"].startswith("not exported: "), onnx
     if any(n.type_id == "validation.validation_report" for n in wf.nodes):
         assert result.manifest["validation"]["checks"], (
             "the Validation Report of the frozen model goes into the manifest"
@@ -48,6 +53,7 @@ def test_template_deploys_with_parity(template, tmp_path):
     bundle = Bundle.load(result.path)
     one = bundle.predict(bundle.reference_sample().head(1))
     assert list(one.columns) == bundle.output_schema.names and len(one) == 1
+    assert (bundle.onnx_model is not None) == onnx["exported"]
 
 
 def test_text_inputs_carry_the_categories_the_encoder_learned_in_training(tmp_path):

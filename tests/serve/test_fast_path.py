@@ -98,3 +98,26 @@ def test_a_non_number_in_an_all_number_schema_still_names_row_and_column(
         {"row": 2, "column": "mean radius", "error": "expected a number, got the string 'big'"}
     ]
     assert isinstance(pd.DataFrame(rows), pd.DataFrame)
+
+
+def test_a_bundle_with_fill_encode_scale_is_served_by_onnx_with_the_graphs_answers(
+    bundle, penguins_df
+):
+    """The penguins bundle (Missing Value, Category Encoder, Normalizer, then the model)
+    is scored by onnxruntime, text columns and gaps included, with the graph's answers."""
+    assert bundle.manifest["onnx"]["exported"] is True
+    fast, graph = ServedModel(bundle), ServedModel(bundle, fast_path=False)
+    assert fast.summary()["scoring"] == "onnxruntime"
+    assert graph.summary()["scoring"] == "bundle graph"
+    rows = penguins_df[bundle.input_schema.names].head(40)
+    records = [
+        {k: (None if v != v else v) for k, v in r.items()} for r in rows.to_dict(orient="records")
+    ]
+    assert any(r["sex"] is None for r in records)
+    parsed = fast.inputs.from_records(records, "warn")
+    assert fast.fast.predict(parsed) is not None, "text columns and filled gaps take the fast path"
+    got, want = fast.predict(parsed), graph.predict(graph.inputs.from_records(records, "warn"))
+    assert got["prediction"] == want["prediction"]
+    for name in got:
+        if name != "prediction":
+            assert max(abs(a - b) for a, b in zip(got[name], want[name], strict=True)) <= 1e-9
