@@ -53,7 +53,11 @@ class Predictor(NodeType):
             cols.append(ColumnSpec(s.prediction_column, "integer"))
         else:
             cols.append(ColumnSpec(s.prediction_column, "string"))
-            if s.probabilities and model.classes:
+            if s.probabilities:
+                if not model.classes:
+                    # The probability columns are named after classes only the data will tell:
+                    # say "unknown until it runs" rather than promise a table without them.
+                    return [None]
                 cols += [ColumnSpec(probability_column(c), "number") for c in model.classes]
         return [TableSpec(tuple(cols), table.roles)]
 
