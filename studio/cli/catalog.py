@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from studio.core import default_catalog
 
@@ -46,6 +47,10 @@ def cmd_nodes(args: argparse.Namespace) -> int:
         return 0
     if args.json:
         print(json.dumps([t.describe() for t in types], indent=2, sort_keys=True, default=str))
+        return 0
+    if not sys.stdout.isatty():  # piped: whole type ids, one node a line, easy to grep and cut
+        for t in types:
+            print(f"{t.category}\t{t.type_id}\t{t.name}")
         return 0
     from rich.console import Console
     from rich.table import Table

@@ -88,10 +88,12 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
         links = wf.inputs_of(nid)
         try:
             used: set[str] = set()
-            try:
-                raw = {k: resolve(v, values, used) for k, v in inst.settings.items()}
-            except ParameterError as exc:
-                raise ConfigureError(str(exc), where="settings") from None
+            raw = {}
+            for key, value in inst.settings.items():
+                try:
+                    raw[key] = resolve(value, values, used)
+                except ParameterError as exc:
+                    raise ConfigureError(str(exc), where=key) from None
             settings = node_type.validate_settings(raw)
             specs: list[Any] = []
             blocked = False

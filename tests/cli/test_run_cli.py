@@ -139,3 +139,11 @@ def test_docs_nodes_md_is_current_with_the_catalogue():
     assert doc.read_text() == catalog_markdown(), (
         "regenerate it: knotwork nodes --markdown > docs/nodes.md"
     )
+
+
+def test_nodes_piped_prints_whole_type_ids_one_per_line():
+    out = subprocess.run(
+        [sys.executable, "-m", "studio", "nodes"], capture_output=True, text=True, check=True
+    ).stdout
+    lines = [line.split("\t") for line in out.splitlines()]
+    assert ["Learners", "learners.decision_tree_classifier", "Decision Tree Classifier"] in lines

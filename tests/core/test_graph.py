@@ -136,3 +136,11 @@ def test_a_bad_setting_raises_configure_error_with_where():
     with pytest.raises(ConfigureError) as info:
         Partitioning.validate_settings({"seed": -1})
     assert info.value.where == "seed"
+
+
+def test_a_reference_to_an_unknown_parameter_names_the_setting():
+    wf = starter()
+    wf.set_setting("Learner", "C", "$nope")
+    assert any(
+        p.startswith("Learner: C: setting refers to $nope") for p in wf.configure().problems()
+    )
