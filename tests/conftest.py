@@ -3,11 +3,21 @@ way the engine does (settings validated, configure checked against execute)."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Keys, registries and preferences of the test run live in a throwaway folder, never in
+# the developer's home or the checkout (tests that need their own still set their own).
+_SANDBOX = tempfile.mkdtemp(prefix="knotwork-tests-")
+atexit.register(shutil.rmtree, _SANDBOX, ignore_errors=True)
+os.environ["KNOTWORK_HOME"] = os.path.join(_SANDBOX, "home")
+os.environ["KNOTWORK_WORKSPACE"] = os.path.join(_SANDBOX, "workspace")
+os.makedirs(os.environ["KNOTWORK_WORKSPACE"], exist_ok=True)
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
