@@ -8,8 +8,15 @@ from typing import Any
 from .metrics import flatten, manifest_metrics, validation_report
 
 
+def _workflow(graph: dict[str, Any] | None) -> dict[str, Any]:
+    """A bundle's graph.json nests the captured nodes under "workflow" (next to "deployment")."""
+    graph = graph or {}
+    inner = graph.get("workflow")
+    return inner if isinstance(inner, dict) else graph
+
+
 def _nodes(graph: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    return {str(n.get("id")): n for n in (graph or {}).get("nodes", []) if isinstance(n, dict)}
+    return {str(n.get("id")): n for n in _workflow(graph).get("nodes", []) if isinstance(n, dict)}
 
 
 def _links(graph: dict[str, Any] | None) -> set[tuple[str, str, str, str]]:
@@ -20,7 +27,7 @@ def _links(graph: dict[str, Any] | None) -> set[tuple[str, str, str, str]]:
             str(c.get("target")),
             str(c.get("target_port")),
         )
-        for c in (graph or {}).get("connections", [])
+        for c in _workflow(graph).get("connections", [])
         if isinstance(c, dict)
     }
 
@@ -134,6 +141,7 @@ def diff_versions(
     }
     return {
         "model": a["model"],
+        "model_b": b["model"],
         "a": a["version"],
         "b": b["version"],
         "same_content": a["sha256"] == b["sha256"],
@@ -169,7 +177,11 @@ def _requirements_diff(a: Any, b: Any) -> list[dict[str, Any]]:
 def diff_text(d: dict[str, Any]) -> str:
     """The diff as a reviewer reads it: one change per line."""
     lines = [
-        f"{d['model']}: {d['a']} → {d['b']}"
+        (
+            f"{d['model']}: {d['a']} → {d['b']}"
+            if d.get("model_b", d["model"]) == d["model"]
+            else f"{d['model']}:{d['a']} → {d['model_b']}:{d['b']}"
+        )
         + ("  (identical content)" if d["same_content"] else "")
     ]
     g = d["graph"]

@@ -54,7 +54,7 @@ def write_bundle(
     from studio.security.signing import default_signing_key
     from studio.security.signing import sign as sign_bytes
 
-    graph = {
+    workflow = {
         "format_version": 1,
         "name": name,
         "nodes": [
@@ -84,6 +84,12 @@ def write_bundle(
             {"source": "in1", "source_port": "table", "target": "lr1", "target_port": "table"},
             {"source": "lr1", "source_port": "table", "target": "out1", "target_port": "table"},
         ],
+    }
+    # the layout `knotwork deploy` writes: the captured workflow next to the deployment plan
+    graph = {
+        "format_version": 1,
+        "workflow": workflow,
+        "deployment": {"input_node": "in1", "output_node": "out1", "order": ["in1", "lr1", "out1"]},
     }
     cols = input_columns or [
         {"name": "age", "dtype": "number", "categories": None},

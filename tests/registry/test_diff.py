@@ -42,3 +42,14 @@ def test_diff_of_a_version_with_itself_is_empty(registry, bundles):
     d = registry.diff("churn:1", "churn:1")
     assert d["same_content"] and d["graph"]["changed_settings"] == [] and d["lineage"] == {}
     assert all(m["delta"] == 0 for m in d["metrics"])
+
+
+def test_diff_across_two_models_names_both_models_in_its_header(registry, bundles):
+    from studio.registry.diff import diff_text
+
+    registry.register(bundles(version="1"))
+    registry.register(bundles(name="fraud", version="2", C=0.5))
+    d = registry.diff("churn:1", "fraud:2")
+    assert d["model"] == "churn" and d["model_b"] == "fraud"
+    assert diff_text(d).splitlines()[0] == "churn:1 → fraud:2"
+    assert diff_text(registry.diff("churn:1", "churn:1")).startswith("churn: 1 → 1")
