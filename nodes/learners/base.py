@@ -101,6 +101,13 @@ class LearnerNode(StatefulNodeType):
             )
         if not feats:
             raise ConfigureError("no feature columns", where="features")
+        dates = [c for c in feats if spec.column(c).dtype == "datetime"]
+        if dates:
+            raise ConfigureError(
+                f"date/time feature column(s) {', '.join(map(repr, dates))}: a learner needs numbers; derive "
+                f"numbers from them (e.g. with an Expression node) or leave them out of the features",
+                where="features",
+            )
         bad = [c for c in feats if not spec.column(c).is_numeric]
         if bad:
             raise ConfigureError(
@@ -132,6 +139,12 @@ class LearnerNode(StatefulNodeType):
         if len(df) == 0:
             raise NodeExecutionError("the training table is empty (check the filters upstream)")
         X = df[feats]
+        empty_cols = [c for c in feats if X[c].isna().all()]
+        if empty_cols:
+            raise NodeExecutionError(
+                f"feature column(s) {', '.join(map(repr, empty_cols))} have no values at all: leave them out of "
+                f"the features (or drop them with a Column Filter) before this learner"
+            )
         if not self.accepts_missing:
             nan_cols = [c for c in feats if X[c].isna().any()]
             if nan_cols:

@@ -58,6 +58,33 @@ def _keys(s: Settings) -> tuple[list[str], list[str]]:
     return list(s.left_keys), list(right)
 
 
+def _duplicate_keys_message(
+    s: Settings, left: pd.DataFrame, lk: list[str], right: pd.DataFrame, rk: list[str]
+) -> str:
+    """Name the side and the repeated key values, not pandas' dump of duplicate rows."""
+    must_be_unique = {
+        "one_to_one": ("left", "right"),
+        "one_to_many": ("left",),
+        "many_to_one": ("right",),
+    }
+    parts = []
+    for side in must_be_unique[s.validate_keys]:
+        df, keys = (left, lk) if side == "left" else (right, rk)
+        dup = df.loc[df.duplicated(keys, keep=False), keys].drop_duplicates()
+        if len(dup):
+            examples = ", ".join(
+                repr(tuple(r) if len(keys) > 1 else r[0])
+                for r in dup.head(3).itertuples(index=False)
+            )
+            parts.append(f"{len(dup)} key value(s) repeat in the {side} table (e.g. {examples})")
+    if not parts:
+        parts.append(f"key(s) {', '.join(map(repr, lk))} repeat")
+    return (
+        f"validate_keys is '{s.validate_keys}' but {' and '.join(parts)}: remove the duplicates "
+        f"(e.g. with a GroupBy) or choose a validate_keys setting that allows them"
+    )
+
+
 def _merge(s: Settings, left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     lk, rk = _keys(s)
     validate = (
@@ -75,8 +102,8 @@ def _merge(s: Settings, left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame
             suffixes=(s.left_suffix, s.right_suffix),
             validate=validate,
         )
-    except pd.errors.MergeError as exc:
-        raise NodeExecutionError(f"validate_keys: {exc}") from None
+    except pd.errors.MergeError:
+        raise NodeExecutionError(_duplicate_keys_message(s, left, lk, right, rk)) from None
     except ValueError as exc:  # e.g. joining a number key to a text key
         raise NodeExecutionError(
             f"cannot join {lk} with {rk}: {exc} (convert the keys to one type with a Type Converter)"

@@ -54,7 +54,14 @@ def classification_scores(y_true, y_pred, proba: pd.DataFrame | None = None) -> 
     }
     if proba is not None:
         wanted = [probability_column(c) for c in labels]
-        proba = proba[wanted] if set(wanted) <= set(proba.columns) else None
+        unknown = [str(c) for c, w in zip(labels, wanted) if w not in proba.columns]
+        if unknown:
+            # Say why ROC AUC and log loss are absent rather than dropping them silently.
+            out["note"] = (
+                f"roc_auc and log_loss not computed: class(es) {', '.join(map(repr, unknown))} "
+                f"in the truth have no probability column (the model never saw them in training)"
+            )
+        proba = proba[wanted] if not unknown else None
     if proba is not None and proba.shape[1] >= 2 and len(pd.unique(y_true)) >= 2:
         try:
             if proba.shape[1] == 2:

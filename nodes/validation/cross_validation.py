@@ -125,7 +125,7 @@ class CrossValidation(NodeType):
 
     def execute(self, s: Settings, inputs, ctx):
         model, table = inputs
-        df, groups = fold_plan(s.method, s.column, table, s.folds, model.task)
+        df, groups = fold_plan(s.method, s.column, table, s.folds, model.task, model.target)
         X, y = model_rows(model, table.with_df(df))
         proba = model.task == "classification" and hasattr(model.estimator, "predict_proba")
         names = [n for n in default_scores(model.task) if proba or n not in NEEDS_PROBABILITIES]

@@ -180,7 +180,7 @@ class ParameterSearch(NodeType):
                 f"valid: {', '.join(sorted(valid))}"
             )
         score = score_choice(s.scoring, model.task)
-        df, groups = fold_plan(s.method, s.column, table, s.folds, model.task)
+        df, groups = fold_plan(s.method, s.column, table, s.folds, model.task, model.target)
         X, y = model_rows(model, table.with_df(df))
         common = dict(
             scoring=sklearn_scorer(score, model.task),

@@ -63,6 +63,18 @@ def _split_indices(s: Settings, df) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         )
         return tr, rest[te_rel], rest[va_rel]
     strat = df[s.column].to_numpy() if s.method == "stratified" else None
+    if strat is not None:
+        need = 3 if s.validation_fraction > 0 else 2
+        counts = df[s.column].value_counts(dropna=False)
+        rare = counts[counts < need]
+        if len(rare):
+            shown = ", ".join(
+                f"{k!r} ({v} row{'s' if v > 1 else ''})" for k, v in rare.head(5).items()
+            )
+            raise NodeExecutionError(
+                f"cannot stratify on {s.column!r}: class(es) {shown} have fewer than {need} rows, so they "
+                f"cannot appear in every set: use method 'random', or filter out or merge the rare classes"
+            )
     try:
         tr, rest = train_test_split(idx, test_size=held, random_state=s.seed, stratify=strat)
         if s.validation_fraction == 0:
@@ -74,8 +86,15 @@ def _split_indices(s: Settings, df) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             stratify=strat[rest] if strat is not None else None,
         )
     except ValueError as exc:
+        if strat is not None and "least populated" in str(exc):
+            raise NodeExecutionError(
+                f"cannot stratify on {s.column!r}: a class has too few rows for every set ({exc}): "
+                f"use method 'random', or filter out or merge the rare classes"
+            ) from None
         raise NodeExecutionError(
-            f"cannot stratify on {s.column!r}: {exc} (use method 'random' or a coarser column)"
+            f"cannot split {n} rows with train_fraction={s.train_fraction} and "
+            f"validation_fraction={s.validation_fraction}: a set would be empty; use more rows or "
+            f"set validation_fraction to 0"
         ) from None
     return np.sort(tr), np.sort(te), np.sort(va)
 

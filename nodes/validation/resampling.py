@@ -157,7 +157,7 @@ def require_fold_column(
 
 
 def fold_plan(
-    method: str, column: str | None, table: Table, folds: int, task: str
+    method: str, column: str | None, table: Table, folds: int, task: str, target: str | None = None
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Order the rows for the method (time order for time series) and return the groups.
 
@@ -180,4 +180,16 @@ def fold_plan(
         raise NodeExecutionError(
             "stratified folds need a classification target: use method 'kfold' for regression"
         )
+    if method == "stratified" and target is not None and target in df.columns:
+        counts = df[target].value_counts()
+        rare = counts[counts < folds]
+        if len(rare):
+            shown = ", ".join(
+                f"{k!r} ({v} row{'s' if v != 1 else ''})" for k, v in rare.head(5).items()
+            )
+            raise NodeExecutionError(
+                f"stratified folds put every class of {target!r} in each of the {folds} folds, but "
+                f"class(es) {shown} have fewer rows than that: lower 'folds' to at most "
+                f"{int(counts.min())}, or use method 'kfold'"
+            )
     return df, groups
