@@ -60,9 +60,15 @@ class TemplateGallery(QDialog):
         super().__init__(parent)
         self.setWindowTitle("New from template")
         self.list = QListWidget()
+        # descriptions are sentences: wrap them to the dialog's width instead of cutting them
+        self.list.setWordWrap(True)
+        self.list.setResizeMode(QListWidget.Adjust)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.list.setSpacing(4)
         for t in templates:
             item = QListWidgetItem(f"{t.name}\n{t.description}")
             item.setData(Qt.UserRole, t)
+            item.setToolTip(t.description)
             self.list.addItem(item)
         if templates:
             self.list.setCurrentRow(0)

@@ -146,3 +146,20 @@ def test_preferences_change_the_workspace_and_the_autosave_interval(qtbot, windo
     dialog.accept()
     assert window.prefs.workspace == tmp_path / "elsewhere"
     assert window.prefs.autosave_seconds == 15
+
+
+def test_the_template_gallery_wraps_long_descriptions_inside_the_dialog(qtbot, tmp_path):
+    from studio.gui.templates import Template, TemplateGallery
+
+    long = " ".join(["Preprocessing is fitted on the training rows only and re-applied;"] * 4)
+    gallery = TemplateGallery([Template("Demo", long, tmp_path / "demo.knotwork.json")])
+    qtbot.addWidget(gallery)
+    gallery.resize(520, 360)
+    gallery.show()
+    qtbot.waitExposed(gallery)
+    item = gallery.list.item(0)
+    rect = gallery.list.visualItemRect(item)
+    # the whole description is readable: no text runs past the right edge of the list
+    assert rect.right() <= gallery.list.viewport().width()
+    assert rect.height() > 3 * gallery.list.fontMetrics().height()
+    assert item.toolTip() == long
