@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from studio.core import Workflow
-from studio.core.parameters import Parameter
+from studio.core.parameters import Parameter, reference
 from studio.core.workflow import Annotation, Link, new_id
 
 
@@ -247,6 +247,16 @@ class PasteCommand(_Command):
             self.wf.remove_annotation(a.id)
 
 
+def _references(value: Any) -> set[str]:
+    """The parameter names a (nested) settings value refers to as `$name`."""
+    if isinstance(value, dict):
+        return set().union(*(_references(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_references(v) for v in value))
+    name = reference(value)
+    return {name} if name else set()
+
+
 class ParametersCommand(_Command):
     """Replace the workflow parameters as a whole (the panel edits a copy)."""
 
@@ -256,11 +266,22 @@ class ParametersCommand(_Command):
         self.new = copy.deepcopy(new)
 
     def _set(self, params: dict[str, Parameter]) -> None:
+        before = {n: (p.type, p.value) for n, p in self.wf.parameters.items()}
         for name in list(self.wf.parameters):
             if name not in params:
                 self.wf.remove_parameter(name)
         for p in params.values():
             self.wf.add_parameter(p.name, p.type, p.value, p.description)
+        after = {n: (p.type, p.value) for n, p in self.wf.parameters.items()}
+        changed = {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
+        # results computed with the old value are stale: the node's light and its viewers
+        # must not keep showing them as current
+        for inst in list(self.wf.nodes):
+            if changed & _references(inst.settings) and self.wf.state(inst.id) in (
+                "executed",
+                "failed",
+            ):
+                self.wf.reset(inst.id)
 
     def do(self) -> None:
         self._set(self.new)

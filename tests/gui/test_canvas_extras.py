@@ -85,6 +85,34 @@ def test_parameters_panel_adds_edits_and_validates_parameters_through_undoable_c
     assert panel.table.rowCount() == 0
 
 
+def test_editing_a_parameter_marks_the_nodes_that_use_it_as_not_executed(
+    qtbot, window, penguins_csv
+):
+    from .gestures import wire
+
+    wf = window.document.workflow
+    reader = drop_node(window, "io.csv_reader", QPointF(0, 0))
+    split = drop_node(window, "validation.partitioning", QPointF(250, 0))
+    wire(window, reader, 0, split, 0)
+    window.parameters.add_parameter()
+    window.parameters.table.cellWidget(0, 1).setCurrentText("integer")
+    window.parameters.table.item(0, 2).setText("7")
+    window._apply_settings(reader, {**wf.node(reader).settings, "path": str(penguins_csv)})
+    settings = {**wf.node(split).settings, "column": "species", "seed": "$param1"}
+    window._apply_settings(split, settings)
+    with qtbot.waitSignal(window.runner.finished, timeout=20000) as run:
+        window.run_all()
+    assert run.args[0].ok and wf.output(split, 0) is not None
+    window.parameters.table.item(0, 2).setText("8")
+    # the split was made with seed 7: its green light and its table are no longer current
+    assert wf.state(split) == "configured" and wf.output(split, 0) is None
+    assert window.scene.nodes[split].state == "configured"
+    assert wf.state(reader) == "executed"  # does not use the parameter
+    with qtbot.waitSignal(window.runner.finished, timeout=20000) as run:
+        window.run_all()
+    assert run.args[0].ok and wf.state(split) == "executed"
+
+
 def test_select_all_then_copy_and_paste_duplicates_the_graph(qtbot, window):
     wf = window.document.workflow
     a = drop_node(window, "manipulation.column_filter", QPointF(0, 0))
