@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from studio.core import ConfigureError, NodeSettings, NodeType, Port, PortType
+from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
 
 
 class SortKey(BaseModel):
@@ -46,10 +46,22 @@ class Sorter(NodeType):
         table = inputs[0]
         for i, k in enumerate(s.keys):
             self.require_columns(table.spec(), k.column, f"keys.{i}.column")
-        df = table.df.sort_values(
-            [k.column for k in s.keys],
-            ascending=[k.ascending for k in s.keys],
-            na_position=s.missing,
-            kind="stable",
-        )
+        try:
+            df = table.df.sort_values(
+                [k.column for k in s.keys],
+                ascending=[k.ascending for k in s.keys],
+                na_position=s.missing,
+                kind="stable",
+            )
+        except TypeError:  # a column mixing numbers and text cannot be ordered
+            mixed = [
+                k.column
+                for k in s.keys
+                if table.df[k.column].dropna().map(lambda v: isinstance(v, str)).nunique() > 1
+            ]
+            raise NodeExecutionError(
+                f"column(s) {', '.join(map(repr, mixed or [k.column for k in s.keys]))} mix numbers "
+                f"and text, which have no common order: convert them to one type with a Type "
+                f"Converter before sorting"
+            ) from None
         return [table.with_df(df.reset_index(drop=True) if s.reset_index else df)]

@@ -23,6 +23,27 @@ def probability_column(cls) -> str:
     return f"probability_{cls}"
 
 
+def _why_not_predicted(X: pd.DataFrame, exc: Exception) -> str:
+    """Name the feature columns at fault rather than pass on scikit-learn's bare message."""
+    text = [
+        c
+        for c in X.columns
+        if not pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])
+    ]
+    if text:
+        return (
+            f"feature column(s) {', '.join(map(repr, text))} hold text here but numbers in training: "
+            f"apply the same preprocessing as in training (e.g. Apply Transform) or convert them with a Type Converter"
+        )
+    gaps = [c for c in X.columns if X[c].isna().any()]
+    if gaps:
+        return (
+            f"missing values in feature column(s) {', '.join(map(repr, gaps))}: this model cannot predict "
+            f"with gaps; apply the training's Missing Value transform (Apply Transform) before the Predictor"
+        )
+    return f"the model could not predict: {exc}"
+
+
 class Predictor(NodeType):
     type_id = "scoring.predictor"
     name = "Predictor"
@@ -70,18 +91,29 @@ class Predictor(NodeType):
                 f"the table lacks the model's feature column(s) {', '.join(map(repr, missing))}"
             )
         X = df[model.features]
-        if len(X) == 0:
-            return [table.with_df(df.assign(**{s.prediction_column: pd.Series(dtype=object)}))]
-        try:
-            pred = model.estimator.predict(X)
-        except ValueError as exc:
-            raise NodeExecutionError(f"the model could not predict: {exc}") from None
-        new = {s.prediction_column: pred}
-        if (
+        with_proba = (
             model.task == "classification"
             and s.probabilities
             and hasattr(model.estimator, "predict_proba")
-        ):
+        )
+        if len(X) == 0:  # same columns as for any other table, as configure promises
+            new = {s.prediction_column: pd.Series(dtype=object)}
+            if with_proba:
+                new.update(
+                    {
+                        probability_column(c): pd.Series(dtype=float)
+                        for c in model.estimator.classes_
+                    }
+                )
+            extra = pd.DataFrame(new, index=df.index)
+            kept = df.drop(columns=[c for c in extra.columns if c in df.columns])
+            return [table.with_df(pd.concat([kept, extra], axis=1))]
+        try:
+            pred = model.estimator.predict(X)
+        except ValueError as exc:
+            raise NodeExecutionError(_why_not_predicted(X, exc)) from None
+        new = {s.prediction_column: pred}
+        if with_proba:
             proba = model.estimator.predict_proba(X)
             for i, c in enumerate(model.estimator.classes_):
                 new[probability_column(c)] = proba[:, i]

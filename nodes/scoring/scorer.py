@@ -130,6 +130,11 @@ class Scorer(NodeType):
         y_true, y_pred = df[truth], df[s.prediction_column]
         if y_true.isna().any():
             raise NodeExecutionError(f"the truth column {truth!r} has missing values")
+        if y_pred.isna().any():
+            raise NodeExecutionError(
+                f"the prediction column {s.prediction_column!r} has {int(y_pred.isna().sum())} missing "
+                f"value(s): filter those rows out (Row Filter) or fix the model's input before scoring"
+            )
         task = s.task
         if task == "auto":
             numeric = pd.api.types.is_float_dtype(y_true) and pd.api.types.is_numeric_dtype(y_pred)

@@ -140,3 +140,50 @@ def test_sql_reader_still_reads_a_query_after_a_comment(sqlite_file):
         "io.sql_reader", [], url=f"sqlite:///{sqlite_file}", query="-- totals\nSELECT a FROM t"
     )
     assert out[0].df["a"].tolist() == [1, 2]
+
+
+@pytest.fixture
+def fitted():
+    table = Table(_binary())
+    return table, run_node("learners.logistic_regression", [table], target="y")[0]
+
+
+def test_predictor_names_the_feature_with_missing_values(fitted):
+    table, model = fitted
+    gappy = table.with_df(
+        table.df.assign(x=np.where(table.df.index % 2 == 0, np.nan, table.df["x"]))
+    )
+    with pytest.raises(NodeExecutionError, match="missing values in feature column.*'x'") as err:
+        run_node("scoring.predictor", [model, gappy])
+    assert "Input X contains NaN" not in str(err.value)
+
+
+def test_predictor_names_a_feature_that_arrives_as_text(fitted):
+    table, model = fitted
+    text = table.with_df(table.df.assign(x=table.df["x"].map("{:.2f} cm".format)))
+    with pytest.raises(NodeExecutionError, match="feature column.*'x' hold text") as err:
+        run_node("scoring.predictor", [model, text])
+    assert "could not convert" not in str(err.value)
+
+
+def test_predictor_on_an_empty_table_keeps_the_probability_columns(fitted):
+    table, model = fitted
+    out = run_node("scoring.predictor", [model, table.with_df(table.df.iloc[:0])])[0]
+    assert list(out.df.columns)[-3:] == ["prediction", "probability_a", "probability_b"]
+    assert len(out.df) == 0
+
+
+@pytest.mark.parametrize(
+    "truth, prediction",
+    [(list(np.linspace(0, 1, 30)), [np.nan, *np.linspace(0, 1, 29)]), (["a", "b"], ["a", None])],
+)
+def test_scorer_names_missing_predictions_instead_of_failing_inside_scikit_learn(truth, prediction):
+    df = pd.DataFrame({"y": truth, "prediction": prediction})
+    with pytest.raises(NodeExecutionError, match="prediction column 'prediction' has 1 missing"):
+        run_node("scoring.scorer", [Table(df)], truth_column="y")
+
+
+def test_sorter_names_a_column_mixing_numbers_and_text():
+    df = pd.DataFrame({"code": ["a", 1, "b", 2], "n": [1, 2, 3, 4]})
+    with pytest.raises(NodeExecutionError, match="'code' mix numbers and text"):
+        run_node("manipulation.sorter", [Table(df)], keys=[{"column": "code"}])
