@@ -7,6 +7,7 @@ there. Registry calls are short database transactions, so they run on the GUI th
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -59,8 +60,12 @@ class ConfirmDialog(QDialog):
         self.setWindowTitle(title)
         self.setObjectName("registryConfirm")
         layout = QVBoxLayout(self)
+        # the action is named in the dialog itself, not only in a title bar a WM may cut
+        self.heading = QLabel(f"<b>{html.escape(title)}</b>")
+        layout.addWidget(self.heading)
         self.details = _mono(QPlainTextEdit(details))
         self.details.setReadOnly(True)
+        self.details.setLineWrapMode(QPlainTextEdit.NoWrap)  # report columns stay aligned
         self.details.setMinimumSize(620, 220)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("Reason (kept in the audit log)")
@@ -74,6 +79,11 @@ class ConfirmDialog(QDialog):
         layout.addWidget(self.details)
         layout.addWidget(self.reason)
         layout.addWidget(self.buttons)
+
+    def accept(self) -> None:
+        """Every registry change carries a reason into the audit log; none, no change."""
+        if self.reason.text().strip():
+            super().accept()
 
 
 class MetricsChart(QWidget):

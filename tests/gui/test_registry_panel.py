@@ -164,3 +164,25 @@ def test_switching_models_refreshes_the_policy_report_of_the_same_row(panel, reg
     panel.versions.selectRow(0)
     assert "churn:1" in panel.report.toPlainText()
     assert "Registry(" not in panel.status.text() and "registry.db" in panel.status.text()
+
+
+def test_the_confirmation_names_the_action_and_never_accepts_without_a_reason(
+    panel, registry, qtbot
+):
+    select_version(panel, "3")
+    panel.env.setCurrentText("dev")
+    seen = {}
+
+    def handle():
+        dialog = QApplication.activeModalWidget()
+        try:
+            seen["heading"] = dialog.heading.text() if hasattr(dialog, "heading") else ""
+            dialog.accept()  # what Enter or a script would do with the reason still empty
+            seen["open"] = dialog.isVisible()
+        finally:
+            dialog.reject()
+
+    QTimer.singleShot(0, handle)
+    assert panel.promote_selected() is None
+    assert "Promote churn:3 to dev" in seen["heading"] and seen["open"]
+    assert registry.alias_target("churn", "dev")["version"] == "2"
