@@ -173,7 +173,10 @@ def cmd_list(reg, args) -> int:
         if rows
         else f"no models in {reg!r} yet: knotwork registry register BUNDLE"
     )
-    _out(args, {"registry": repr(reg), "environments": envs, "models": models}, text)
+    from studio.registry.database import safe_url
+
+    # the URL (password masked) a script can pass back as --registry, not a Python repr
+    _out(args, {"registry": safe_url(reg.url), "environments": envs, "models": models}, text)
     return 0
 
 

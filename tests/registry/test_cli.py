@@ -30,6 +30,7 @@ def test_register_promote_show_list_and_log_as_json(cli, bundles):
     assert code == 0 and out["status"] == "promoted" and out["environment"] == "test"
     code, models, _ = cli("list")
     assert code == 0 and models["models"][0]["aliases"] == {"dev": "1", "test": "1"}
+    assert not models["registry"].startswith("Registry(")  # a URL, not a Python repr
     code, version, _ = cli("show", "churn:1")
     assert version["tags"] == ["baseline"] and version["validation"]["status"] == "pass"
     code, model, _ = cli("show", "churn")
