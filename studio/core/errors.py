@@ -43,6 +43,11 @@ class ConfigureError(KnotworkError):
         parts = [p for p in (self.node, self.where) if p]
         return ": ".join([*parts, self.message])
 
+    @property
+    def detail(self) -> str:
+        """The message without the node label, as a node's own error (the node is known)."""
+        return f"{self.where}: {self.message}" if self.where else self.message
+
     def for_node(self, label: str) -> ConfigureError:
         """Return a copy naming the node, used by the engine that knows the label."""
         return ConfigureError(self.message, where=self.where, node=label)

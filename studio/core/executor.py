@@ -133,12 +133,12 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
         except ConfigureError as exc:
             report.errors[nid] = exc.for_node(inst.label) if not exc.node else exc
             wf._states[nid] = "unconfigured"
-            wf._errors[nid] = str(report.errors[nid])
+            wf._errors[nid] = report.errors[nid].detail
         except Exception as exc:  # a node's own bug: still name the node
             log.debug("configure of %s crashed", inst.label, exc_info=True)
             report.errors[nid] = ConfigureError(f"{type(exc).__name__}: {exc}", node=inst.label)
             wf._states[nid] = "unconfigured"
-            wf._errors[nid] = str(report.errors[nid])
+            wf._errors[nid] = report.errors[nid].detail
     return report
 
 
@@ -219,7 +219,7 @@ def run_workflow(
         if conf is None:
             keys[nid] = None
             if nid in report.errors:
-                set_state(nid, "failed", str(report.errors[nid]))
+                set_state(nid, "failed", report.errors[nid].detail)
             continue
         inst, node_type = _node_instance(wf, nid)
         inputs = []

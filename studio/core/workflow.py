@@ -52,6 +52,17 @@ class Annotation:
 Event = dict[str, Any]
 
 
+def _refers_to(settings: Any, name: str) -> bool:
+    """Whether (nested) settings reference the workflow parameter `name` as `$name`."""
+    from .parameters import reference
+
+    if isinstance(settings, dict):
+        return any(_refers_to(v, name) for v in settings.values())
+    if isinstance(settings, list):
+        return any(_refers_to(v, name) for v in settings)
+    return reference(settings) == name
+
+
 def new_id() -> str:
     return uuid.uuid4().hex[:8]
 
@@ -284,7 +295,12 @@ class Workflow:
         self, name: str, type: str = "string", value: Any = "", description: str = ""
     ) -> Parameter:
         param = Parameter(name, type, value, description)
+        old = self.parameters.get(name)
         self.parameters[name] = param
+        if old is None or old.value != param.value or old.type != param.type:
+            for inst in self.nodes:  # results computed with the old value are stale now
+                if _refers_to(inst.settings, name):
+                    self._invalidate(inst.id)
         self._emit({"kind": "parameters_changed"})
         return param
 

@@ -130,3 +130,19 @@ def test_nodes_never_mutate_their_inputs(wf):
     wf.set_setting("Predict", "prediction_column", "species")  # overwrite an input column name
     wf.run()
     assert table.df.equals(before)
+
+
+def test_run_errors_are_the_node_own_message_whether_found_by_configure_or_execute(wf):
+    wf.set_setting("Learner", "target", "colour")
+    result = wf.run()
+    assert result.error("Learner").startswith("target: column(s) 'colour' not in the input table")
+
+
+def test_changing_a_parameter_value_marks_its_users_stale_until_the_next_run(wf):
+    wf.add_parameter("seed", "integer", 1)
+    wf.set_setting("Split", "seed", "$seed")
+    wf.run()
+    wf.add_parameter("seed", "integer", 2)
+    assert wf.state("Split") == "configured" and wf.state("Score") == "configured"
+    assert wf.output("Split") is None
+    assert wf.state("Penguins") == "executed"
