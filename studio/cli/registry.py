@@ -73,7 +73,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "approve a version for an environment (four eyes); completes a waiting promotion",
     )
     p.add_argument("ref", metavar="MODEL:VERSION")
-    p.add_argument("--env", required=True)
+    # --to as in `promote`, so the two commands of one four-eyes step read alike.
+    p.add_argument("--env", "--to", required=True, dest="env", metavar="ENV")
     p.add_argument("--reason", default="")
     p = add("rollback", cmd_rollback, "point an environment back at the version it held before")
     p.add_argument("model")

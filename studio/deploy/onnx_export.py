@@ -76,7 +76,11 @@ def _missing_libraries() -> dict[str, Any] | None:
 
 
 def _failure(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    """A one-line, readable reason from a converter error (they can quote whole arrays)."""
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    if len(first) > 160:
+        first = first[:157] + "..."
+    return f"the ONNX converter failed ({type(exc).__name__}: {first}); the bundle is served by its graph"
 
 
 def export_onnx(

@@ -99,3 +99,11 @@ def test_log_verify_reports_an_intact_chain(cli, bundles):
     cli("register", str(bundles(version="1")), "--env", "dev")
     code, out, _ = cli("log", "--verify")
     assert code == 0 and out["ok"] and out["checked"] == 2
+
+
+def test_approve_takes_to_like_promote(cli, bundles):
+    cli("register", str(bundles(version="1")), "--env", "dev")
+    code, out, err = cli("approve", "churn:1", "--to", "prod", "--reason", "reviewed")
+    assert code != 2, err  # understood, not a usage error
+    code, log, _ = cli("log", "churn")
+    assert any(e["action"] == "approve" and e["environment"] == "prod" for e in log)
