@@ -9,7 +9,6 @@ from pydantic import Field
 
 from studio.core import (
     ConfigureError,
-    NodeExecutionError,
     NodeSettings,
     NodeType,
     Port,
@@ -36,6 +35,9 @@ class Settings(NodeSettings):
         default_factory=list,
         description="Columns to parse as dates",
         json_schema_extra={"ui": "columns", "port": -1},
+    )
+    decimal: str = Field(
+        ".", min_length=1, max_length=1, description="Decimal mark of numbers (',' for 1,5)"
     )
     na_values: list[str] = Field(
         default_factory=lambda: ["", "NA", "NaN", "null"], description="Strings that mean 'missing'"
@@ -69,17 +71,26 @@ class CSVReader(NodeType):
                 na_values=s.na_values,
                 nrows=nrows,
                 parse_dates=s.date_columns or False,
+                decimal=s.decimal,
             )
+        except pd.errors.EmptyDataError:
+            raise ConfigureError(
+                f"{path} is empty: it has no header and no rows", where="path"
+            ) from None
         except (UnicodeDecodeError, LookupError) as exc:
             raise ConfigureError(
                 f"cannot decode {path} as {s.encoding}: {exc}", where="encoding"
             ) from None
-        except ValueError as exc:
+        except pd.errors.ParserError as exc:  # a ValueError too: keep this branch first
             raise ConfigureError(
-                f"{path}: {exc}", where="date_columns" if s.date_columns else "path"
+                f"{path}: malformed CSV (check the delimiter and quoting): {str(exc).strip()}",
+                where="delimiter",
             ) from None
-        except pd.errors.ParserError as exc:
-            raise NodeExecutionError(f"{path}: malformed CSV: {exc}") from None
+        except ValueError as exc:
+            where = (
+                "date_columns" if s.date_columns else ("decimal" if s.decimal == sep else "path")
+            )
+            raise ConfigureError(f"{path}: {exc}", where=where) from None
         if not s.header:
             df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
         return df
