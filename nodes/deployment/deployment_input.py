@@ -40,12 +40,7 @@ class DeploymentInput(NodeType):
         if spec is None or not s.columns:
             return [spec]
         self.require_columns(spec, s.columns, "columns")
-        return [
-            TableSpec(
-                tuple(spec.column(c) for c in s.columns),
-                tuple(r for r in spec.roles if r[0] in s.columns),
-            )
-        ]
+        return [spec.select(list(s.columns))]
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]

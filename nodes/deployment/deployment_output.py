@@ -30,12 +30,7 @@ class DeploymentOutput(NodeType):
         self.require_columns(spec, s.columns, "columns")
         if not s.columns:
             return [spec]
-        return [
-            TableSpec(
-                tuple(spec.column(c) for c in s.columns),
-                tuple(r for r in spec.roles if r[0] in s.columns),
-            )
-        ]
+        return [spec.select(list(s.columns))]
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]

@@ -54,12 +54,7 @@ class ColumnFilter(NodeType):
             return [None]
         self.require_columns(spec, s.columns, "columns")
         kept = _kept(s, spec.names)
-        return [
-            TableSpec(
-                tuple(c for c in spec.columns if c.name in kept),
-                tuple(r for r in spec.roles if r[0] in kept),
-            )
-        ]
+        return [spec.select(kept)]
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]

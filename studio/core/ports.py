@@ -57,6 +57,13 @@ class TableSpec:
     def column(self, name: str) -> ColumnSpec | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    def select(self, names: list[str]) -> TableSpec:
+        """The spec of these columns, in this order, with their roles."""
+        keep = set(names)
+        return TableSpec(
+            tuple(self.column(n) for n in names), tuple(r for r in self.roles if r[0] in keep)
+        )
+
     def role_of(self, name: str) -> str:
         return dict(self.roles).get(name, "feature")
 
