@@ -17,8 +17,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/knotwork studio
 
+# Starts a throwaway PostgreSQL for the registry/monitoring tests when it can (as CI does);
+# the summary says so when it could not.
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadfile
+	QT_QPA_PLATFORM=offscreen bash .ci/with-postgres.sh $(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -85,3 +85,26 @@ def run_node(type_id: str, inputs: list, base_dir: str | None = None, **settings
 @pytest.fixture
 def node_runner():
     return run_node
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say plainly whether the PostgreSQL tests ran, so a green run means the same as CI's."""
+    skipped = [
+        r
+        for r in terminalreporter.stats.get("skipped", [])
+        if "KNOTWORK_TEST_POSTGRES_URL" in str(getattr(r, "longrepr", ""))
+    ]
+    url = os.environ.get("KNOTWORK_TEST_POSTGRES_URL")
+    if skipped:
+        why = os.environ.get("KNOTWORK_TEST_POSTGRES_UNAVAILABLE") or (
+            "KNOTWORK_TEST_POSTGRES_URL is not set"
+        )
+        terminalreporter.write_sep(
+            "!",
+            f"PostgreSQL NOT TESTED: {len(skipped)} tests skipped ({why}); "
+            "`make test` starts one when Debian's postgresql is installed or installable",
+            yellow=True,
+        )
+    elif url:
+        host = url.rsplit("@", 1)[-1]
+        terminalreporter.write_line(f"PostgreSQL tests ran against {host}")
