@@ -131,7 +131,11 @@ def _column(s: pd.Series, col: ColumnSpec) -> pd.Series:
         cats = list(col.categories or ())
         if isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == cats:
             return s
-        return pd.Series(pd.Categorical(s, categories=cats), index=s.index)
+        # Values outside the training categories become missing on purpose (the server
+        # refuses or warns about them earlier); say so to pandas rather than rely on a
+        # Categorical silently dropping them, which pandas 4 turns into an error.
+        known = s.where(s.isin(cats) | s.isna())
+        return pd.Series(pd.Categorical(known, categories=cats), index=s.index)
     if not pd.api.types.is_string_dtype(s.dtype) or pd.api.types.is_object_dtype(s.dtype):
         return s.astype("str").where(s.notna())
     return s

@@ -85,3 +85,13 @@ def test_a_list_where_a_single_value_belongs_is_refused_naming_column_and_row():
             assert (exc.column, exc.row) == (column, 1)
         else:
             raise AssertionError(f"a list was accepted in column {column!r}")
+
+
+def test_a_category_unseen_in_training_becomes_missing_without_a_pandas_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas 4 turns the old way into an error
+        out = conform(pd.DataFrame([{**ROW, "size": "XL"}, ROW]), SPEC)
+    assert out["size"].isna().tolist() == [True, False]
+    assert list(out["size"].cat.categories) == ["S", "M", "L"]
