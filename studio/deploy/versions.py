@@ -1,19 +1,26 @@
 """Automatic bundle versions: one more than the highest version of a bundle with the
 same name found next to the output path (directories and .zip files), else "1".
 
-No sidecar counter to drift out of date: the bundles themselves are the record. A
-dotted version ("1.4.2") is bumped in its last part; versions that are not dotted
-integers are ignored when counting.
+No sidecar counter to drift out of date: the bundles themselves are the record, so
+only bundles whose signature and hashes verify are counted (a copied or tampered
+manifest cannot push the numbering around). A dotted version ("1.4.2") is bumped in its
+last part; versions that are not dotted integers are ignored when counting.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .archive import MANIFEST
+from studio.core.errors import KnotworkError
+from studio.security.signing import TrustedKeys
+
+from .archive import MANIFEST, verify_files
+
+log = logging.getLogger("knotwork.deploy")
 
 
 def _manifest(path: Path) -> dict | None:
@@ -31,6 +38,16 @@ def _manifest(path: Path) -> dict | None:
         return None
 
 
+def _verifies(path: Path, keys: TrustedKeys) -> bool:
+    """Whether a bundle's signature and file hashes check out against the trusted keys."""
+    try:
+        verify_files(path, keys)
+        return True
+    except KnotworkError as exc:
+        log.warning("not counting %s when numbering versions: %s", path.name, exc)
+        return False
+
+
 def _parse(version: object) -> tuple[int, ...] | None:
     try:
         parts = tuple(int(p) for p in str(version).split("."))
@@ -39,23 +56,26 @@ def _parse(version: object) -> tuple[int, ...] | None:
     return parts if parts and all(p >= 0 for p in parts) else None
 
 
-def existing_versions(output_path: str | Path, name: str) -> list[str]:
-    """Versions of bundles called `name` beside (or at) output_path."""
+def existing_versions(output_path: str | Path, name: str, keys: TrustedKeys = None) -> list[str]:
+    """Versions of the bundles called `name` beside (or at) output_path that verify
+    against `keys` (default: this machine's trusted keys and its own)."""
     folder = Path(output_path).parent
     if not folder.is_dir():
         return []
     found = []
     for entry in sorted(folder.iterdir()):
         m = _manifest(entry)
-        if m and m.get("name") == name and m.get("version") is not None:
+        if m and m.get("name") == name and m.get("version") is not None and _verifies(entry, keys):
             found.append(str(m["version"]))
     return found
 
 
-def next_version(output_path: str | Path, name: str, taken: Iterable[str] = ()) -> str:
-    """One more than the highest dotted-integer version beside output_path or in `taken`
-    (e.g. the versions a registry already holds under that name)."""
-    found = [*existing_versions(output_path, name), *map(str, taken)]
+def next_version(
+    output_path: str | Path, name: str, taken: Iterable[str] = (), keys: TrustedKeys = None
+) -> str:
+    """One more than the highest dotted-integer version of a verified bundle beside
+    output_path or in `taken` (e.g. the versions a registry already holds under that name)."""
+    found = [*existing_versions(output_path, name, keys), *map(str, taken)]
     parsed = [p for p in map(_parse, found) if p is not None]
     if not parsed:
         return "1"

@@ -275,3 +275,13 @@ def test_a_bundle_that_does_not_reproduce_training_fails_the_build_listing_rows(
     assert err.value.rows and {d["column"] for d in err.value.rows} == {"noise"}
     assert "row 0, column 'noise'" in str(err.value)
     assert list((tmp_path / "out").iterdir()) == []  # nothing half-written is left behind
+
+
+def test_a_sibling_whose_manifest_was_edited_does_not_push_the_version_numbering(
+    scoring_wf, tmp_path
+):
+    first = build_bundle(scoring_wf, tmp_path / "out" / "a")
+    manifest = json.loads((first.path / "manifest.json").read_text())
+    manifest["version"] = "99"  # a copied or tampered manifest: the signature no longer matches
+    (first.path / "manifest.json").write_text(json.dumps(manifest))
+    assert build_bundle(scoring_wf, tmp_path / "out" / "b").manifest["version"] == "1"
