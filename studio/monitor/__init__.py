@@ -1,0 +1,1 @@
+"""Monitoring: drift, live and estimated performance, windows, the store and alerts."""
