@@ -61,3 +61,19 @@ class EvaluationStatus(_Frozen):
     @property
     def alerting(self) -> bool:
         return self.verdict is Verdict.ALERT
+
+
+class AlertEvent(_Frozen):
+    """A verdict transition of a monitor (`column` "") or one of its columns."""
+
+    at: float
+    model: str
+    version: str | None
+    monitor: str
+    column: str
+    previous: Verdict
+    current: Verdict
+    statistic: float | None = None
+    threshold: float | None = None
+    message: str = ""
+    delivered: list[bool] = []
