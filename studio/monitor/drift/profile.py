@@ -5,6 +5,7 @@ current window is counted into, so a window never needs the reference again."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -48,9 +49,13 @@ class ColumnProfile:
         if self.edges is not None:
             idx = np.searchsorted(self.edges, values.to_numpy(), side="right")
         else:
-            lookup = {key: i for i, key in enumerate(self.categories)}
-            idx = values.map(lookup).fillna(size - 1).to_numpy(dtype=np.int64)
+            idx = self._index.get_indexer(values).astype(np.int64)
+            idx[idx < 0] = size - 1  # unseen in the reference
         return np.bincount(idx, minlength=size)
+
+    @cached_property
+    def _index(self) -> pd.Index:
+        return pd.Index(list(self.categories))
 
 
 def column_kind(values: pd.Series, settings: DriftSettings) -> Kind:
