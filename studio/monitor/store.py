@@ -104,7 +104,7 @@ class MonitorStore:
                 return
             self._buffered += n
             self._predictions.append(
-                (request_id, model, version, ts or time.time(), inputs, outputs)
+                (request_id, model, version, time.time() if ts is None else ts, inputs, outputs)
             )
 
     def log_feedback(self, items: Any) -> FeedbackReceipt:
@@ -188,12 +188,13 @@ class MonitorStore:
         """Delete predictions, feedback, evaluations and alerts older than the retention."""
         if self.retention_days is None:
             return 0
-        cutoff = (now or time.time()) - self.retention_days * DAY
+        now = time.time() if now is None else now
+        cutoff = now - self.retention_days * DAY
         deleted = 0
         with self.engine.begin() as conn:
             for table in (PredictionRow, FeedbackRow, EvaluationRow, AlertRow):
                 deleted += conn.execute(delete(table).where(table.ts < cutoff)).rowcount
-        self._last_retention = now or time.time()
+        self._last_retention = now
         return deleted
 
     def _run(self, flush_every: float) -> None:
@@ -236,7 +237,7 @@ class MonitorStore:
     ) -> tuple[Window, Iterator[pd.DataFrame]]:
         """Resolve the window now and return it with an iterator of its rows in chunks."""
         total = 0 if window.by_time else self.count_rows(model, version)
-        resolved = window.resolve(now or time.time(), total)
+        resolved = window.resolve(time.time() if now is None else now, total)
         chunks = self.iter_rows(
             model,
             version,

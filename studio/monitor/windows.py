@@ -48,7 +48,10 @@ class WindowSettings(BaseModel):
             if value.strip().isdigit():
                 value = int(value)
             else:
-                parse_duration(value)
+                try:
+                    parse_duration(value)
+                except MonitorError as exc:  # pydantic reports ValueErrors with the field
+                    raise ValueError(str(exc)) from None
                 return value.strip()
         if value < 1:
             raise ValueError(f"a window needs at least one row, not {value}")
