@@ -37,15 +37,12 @@ class Alerter:
     def __init__(self, settings: AlertSettings | None = None, store=None):
         self.settings = settings or AlertSettings()
         self.store = store
-        self._targets: list[tuple[str, apprise.Apprise]] = []
         for url in self.settings.destinations:
-            target = apprise.Apprise()
-            if not target.add(url):
+            if not apprise.Apprise().add(url):
                 raise MonitorError(
                     f"alert destination {_redact(url)} is not a notification URL apprise "
                     "understands (e.g. json://host/path, mailto://user:pass@host, slack://…)"
                 )
-            self._targets.append((url, target))
         self._state: dict[str, dict[tuple[str, str], Verdict]] = {}
         self._lock = threading.Lock()
 
@@ -101,7 +98,11 @@ class Alerter:
             apprise.NotifyType.FAILURE if verdict is Verdict.ALERT else apprise.NotifyType.SUCCESS
         )
         delivered = []
-        for url, target in self._targets:
+        for url in self.settings.destinations:
+            # A fresh client per alert: a reused one throttles its plugin (seconds per send),
+            # and transitions are rare enough that no rate limit is needed.
+            target = apprise.Apprise()
+            target.add(url)
             ok = bool(
                 target.notify(
                     body=message, title=f"{self.settings.title}: {word}", notify_type=kind

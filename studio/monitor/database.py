@@ -29,11 +29,11 @@ _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK = 7_316_409  # advisory lock key: concurrent replicas migrate one at a time
 
 
-def monitor_url(url: str | None = None) -> str:
+def monitor_url(url: str | Path | None = None) -> str:
     """Explicit URL, else KNOTWORK_MONITOR_URL, else the workspace SQLite file; a bare path
     means SQLite and `postgresql://` gets the psycopg 3 driver."""
     workspace = Path(os.environ.get("KNOTWORK_WORKSPACE") or os.getcwd())
-    url = url or os.environ.get(URL_VARIABLE) or str(workspace / DEFAULT_FILE)
+    url = str(url or os.environ.get(URL_VARIABLE) or workspace / DEFAULT_FILE)
     if "://" not in url:
         return f"sqlite:///{Path(url).expanduser().resolve()}"
     scheme, rest = url.split("://", 1)
