@@ -34,8 +34,8 @@ def _redact(url: str) -> str:
 
 
 class Alerter:
-    def __init__(self, settings: AlertSettings | None = None, store=None):
-        self.settings = settings or AlertSettings()
+    def __init__(self, settings: AlertSettings | dict | None = None, store=None):
+        self.settings = AlertSettings.model_validate(settings or {})
         self.store = store
         for url in self.settings.destinations:
             if not apprise.Apprise().add(url):

@@ -4,8 +4,12 @@ each test then gets a fresh database."""
 
 from __future__ import annotations
 
+import json
 import os
+import queue
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +82,28 @@ def store_factory(store_url):
     yield open_
     for store in opened:
         store.close()
+
+
+@pytest.fixture
+def webhook():
+    received: queue.Queue = queue.Queue()
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.put((self.path, json.loads(body)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"json://127.0.0.1:{server.server_port}/hooks/monitor", received
+    server.shutdown()
+    server.server_close()
 
 
 def table(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:

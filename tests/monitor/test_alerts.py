@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import queue
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -21,28 +18,6 @@ from studio.monitor import (
     Verdict,
     WindowInfo,
 )
-
-
-@pytest.fixture
-def webhook():
-    received: queue.Queue = queue.Queue()
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.put((self.path, json.loads(body)))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"json://127.0.0.1:{server.server_port}/hooks/monitor", received
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
