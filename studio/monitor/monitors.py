@@ -19,7 +19,7 @@ from .errors import MonitorError
 from .estimation import EstimationSettings, PerformanceEstimator
 from .frames import TRUTH, TS
 from .performance import SCORE_METRICS, PerformanceSettings, evaluate_performance
-from .status import MonitorStatus
+from .status import MetricStatus, MonitorStatus, WindowInfo
 from .windows import Window, WindowSettings
 
 
@@ -87,6 +87,17 @@ def _require(frame: pd.DataFrame, columns: list[str], monitor: str) -> None:
         )
 
 
+def _metric_status(spec, metric: MetricStatus, window: WindowInfo, rows: str) -> MonitorStatus:
+    return MonitorStatus(
+        name=spec.name,
+        kind=spec.kind,
+        verdict=metric.verdict,
+        window=window,
+        metric=metric,
+        message=f"{metric.metric} on {metric.n_rows} {rows}",
+    )
+
+
 class DriftMonitor:
     needs_truth = False
 
@@ -140,14 +151,7 @@ class PerformanceMonitor:
         matrix = np.concatenate(scores) if scores else None
         classes = list(spec.scores) if spec.scores else None
         metric = evaluate_performance(spec.settings, y_true, y_pred, matrix, classes)
-        return MonitorStatus(
-            name=spec.name,
-            kind="performance",
-            verdict=metric.verdict,
-            window=span.info(window, spec.window),
-            metric=metric,
-            message=f"{metric.metric} on {metric.n_rows} labelled rows",
-        )
+        return _metric_status(spec, metric, span.info(window, spec.window), "labelled rows")
 
 
 class EstimatedPerformanceMonitor:
@@ -173,14 +177,7 @@ class EstimatedPerformanceMonitor:
             predicted = chunk[spec.prediction] if spec.prediction else None
             self.estimator.update(chunk[cols].to_numpy(dtype=float), predicted)
         metric = self.estimator.status()
-        return MonitorStatus(
-            name=spec.name,
-            kind="estimated_performance",
-            verdict=metric.verdict,
-            window=span.info(window, spec.window),
-            metric=metric,
-            message=f"estimated {metric.metric} on {metric.n_rows} rows",
-        )
+        return _metric_status(spec, metric, span.info(window, spec.window), "rows (estimated)")
 
 
 Monitor = DriftMonitor | PerformanceMonitor | EstimatedPerformanceMonitor

@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import frames
+from . import frames, history
 from .database import create_monitor_engine, monitor_url, redacted, upgrade
 from .errors import MonitorStoreError
 from .feedback import FeedbackReceipt, parse_feedback
@@ -259,73 +259,28 @@ class MonitorStore:
                 f"cannot read monitoring store {redacted(self.url)}: {getattr(exc, 'orig', exc)}"
             ) from None
 
-    # -- evaluations and alerts ----------------------------------------------------------
+    # -- evaluations and alerts (history for plots, reports and the alerter) -------------
 
     def record_evaluation(self, status: EvaluationStatus) -> None:
-        rows = [
-            {
-                "ts": status.at,
-                "model": status.model,
-                "version": status.version or "",
-                "monitor": m.name,
-                "kind": m.kind,
-                "verdict": m.verdict.value,
-                "n_rows": m.window.n_rows,
-                "status": m.model_dump(mode="json"),
-            }
-            for m in status.monitors
-        ]
-        if rows:
-            with self.engine.begin() as conn:
-                conn.execute(insert(EvaluationRow), rows)
+        history.record_evaluation(self.engine, status)
 
     def evaluations(
         self, model: str, monitor: str | None = None, since: float | None = None
     ) -> list[tuple[float, MonitorStatus]]:
         """Past statuses, oldest first: the series behind "statistic over time" plots."""
-        e = EvaluationRow
-        query = select(e.ts, e.status).where(e.model == model).order_by(e.id)
-        if monitor is not None:
-            query = query.where(e.monitor == monitor)
-        if since is not None:
-            query = query.where(e.ts >= since)
-        with self.engine.connect() as conn:
-            return [(r.ts, MonitorStatus.model_validate(r.status)) for r in conn.execute(query)]
+        return history.evaluations(self.engine, model, monitor, since)
 
     def record_alert(self, event: AlertEvent) -> None:
-        row = event.model_dump(mode="json", exclude={"at"})
-        row.update(ts=event.at, version=event.version or "")
-        with self.engine.begin() as conn:
-            conn.execute(insert(AlertRow), [row])
+        history.record_alert(self.engine, event)
 
     def alerts(self, model: str, limit: int = 1000) -> list[AlertEvent]:
         """The newest `limit` alert events of a model, oldest first."""
-        a = AlertRow
-        query = select(a).where(a.model == model).order_by(a.id.desc()).limit(limit)
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return [_event(r) for r in reversed(rows)]
+        return history.alerts(self.engine, model, limit)
 
     def alert_state(self, model: str) -> dict[tuple[str, str], Verdict]:
         """The last verdict alerted per (monitor, column): where an alerter resumes, so a
         restarted server or the next cron run does not notify the same alert again."""
-        return {(e.monitor, e.column): e.current for e in self.alerts(model, limit=100_000)}
-
-
-def _event(row) -> AlertEvent:
-    return AlertEvent(
-        at=row.ts,
-        model=row.model,
-        version=row.version or None,
-        monitor=row.monitor,
-        column=row.column,
-        previous=Verdict(row.previous),
-        current=Verdict(row.current),
-        statistic=row.statistic,
-        threshold=row.threshold,
-        message=row.message,
-        delivered=row.delivered,
-    )
+        return history.alert_state(self.engine, model)
 
 
 def _prediction_rows(batches: list[tuple]) -> list[dict[str, Any]]:

@@ -5,26 +5,17 @@ each test then gets a fresh database."""
 from __future__ import annotations
 
 import json
-import os
 import queue
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-PG_URL_FILE = Path(os.environ.get("KNOTWORK_PG_STATE", "/tmp/knotwork-postgres")) / "url"
-
-
-def postgres_url() -> str | None:
-    url = os.environ.get("KNOTWORK_TEST_POSTGRES_URL")
-    if not url and PG_URL_FILE.is_file():
-        url = PG_URL_FILE.read_text().strip()
-    return url or None
+from tests.registry.conftest import postgres_url
 
 
 @pytest.fixture(autouse=True)
