@@ -1,0 +1,1 @@
+"""Alembic revision scripts of the monitoring schema, run by `studio.monitor.database`."""
