@@ -98,6 +98,7 @@ class LearnerNode(StatefulNodeType):
         return None
 
     def fitted_classes(self, estimator: Any) -> list[Any] | None:
+        """The classes the fitted model knows, as plain Python values."""
         return None
 
     @staticmethod
