@@ -3,15 +3,25 @@ scaling, but prone to overfitting unless its depth or leaf size is limited."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from .base import LearnerNode, LearnerSettings
+from .base import (
+    ClassifierLearner,
+    ClassWeightField,
+    RegressorLearner,
+    SupervisedSettings,
+    balanced,
+)
+
+KEYWORDS = ("decision tree", "tree", "cart")
 
 
-class RegressionSettings(LearnerSettings):
+class TreeSettings(SupervisedSettings):
+    """The size limits and seed the classifier and the regressor share."""
+
     max_depth: int | None = Field(
         None, ge=1, le=100, description="Deepest allowed tree (empty: grow until leaves are pure)"
     )
@@ -25,49 +35,50 @@ class RegressionSettings(LearnerSettings):
         42, ge=0, description="Random seed for tie-breaking between equally good splits"
     )
 
+    def estimator_params(self) -> dict[str, Any]:
+        """These settings as the scikit-learn arguments both trees take."""
+        return {
+            "max_depth": self.max_depth,
+            "min_samples_split": self.min_samples_split,
+            "min_samples_leaf": self.min_samples_leaf,
+            "random_state": self.seed,
+        }
 
-class ClassificationSettings(RegressionSettings):
+
+class ClassificationSettings(TreeSettings):
     criterion: Literal["gini", "entropy", "log_loss"] = Field(
         "gini", description="How a split's quality is measured"
     )
-    class_weight: bool = Field(False, description="Weight classes inversely to their frequency")
+    class_weight: bool = ClassWeightField()
 
 
-class DecisionTreeClassifierLearner(LearnerNode):
+class RegressionSettings(TreeSettings):
+    pass
+
+
+class DecisionTreeClassifierLearner(ClassifierLearner):
     type_id = "learners.decision_tree_classifier"
     name = "Decision Tree Classifier"
     description = (
         "Fits a decision tree classifier; limit max_depth or min_samples_leaf to curb overfitting."
     )
-    keywords = ("decision tree", "tree", "cart", "classification", "classifier")
-    task = "classification"
+    keywords = (*KEYWORDS, "classification", "classifier")
     Settings = ClassificationSettings
 
     def build(self, s: ClassificationSettings):
         return DecisionTreeClassifier(
-            criterion=s.criterion,
-            max_depth=s.max_depth,
-            min_samples_split=s.min_samples_split,
-            min_samples_leaf=s.min_samples_leaf,
-            class_weight="balanced" if s.class_weight else None,
-            random_state=s.seed,
+            **s.estimator_params(), criterion=s.criterion, class_weight=balanced(s.class_weight)
         )
 
 
-class DecisionTreeRegressorLearner(LearnerNode):
+class DecisionTreeRegressorLearner(RegressorLearner):
     type_id = "learners.decision_tree_regressor"
     name = "Decision Tree Regressor"
     description = (
         "Fits a decision tree regressor; limit max_depth or min_samples_leaf to curb overfitting."
     )
-    keywords = ("decision tree", "tree", "cart", "regression", "regressor")
-    task = "regression"
+    keywords = (*KEYWORDS, "regression", "regressor")
     Settings = RegressionSettings
 
     def build(self, s: RegressionSettings):
-        return DecisionTreeRegressor(
-            max_depth=s.max_depth,
-            min_samples_split=s.min_samples_split,
-            min_samples_leaf=s.min_samples_leaf,
-            random_state=s.seed,
-        )
+        return DecisionTreeRegressor(**s.estimator_params())

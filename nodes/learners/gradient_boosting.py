@@ -4,13 +4,25 @@ rows, and it takes missing values as they are."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-from .base import LearnerNode, LearnerSettings
+from .base import (
+    ClassifierLearner,
+    ClassWeightField,
+    RegressorLearner,
+    SupervisedSettings,
+    balanced,
+)
+
+KEYWORDS = ("gradient boosting", "boosting", "gbm", "xgboost", "lightgbm", "hist", "trees")
 
 
-class RegressionSettings(LearnerSettings):
+class BoostingSettings(SupervisedSettings):
+    """The boosting schedule, tree limits and seed the classifier and the regressor share."""
+
     learning_rate: float = Field(
         0.1,
         gt=0,
@@ -35,71 +47,53 @@ class RegressionSettings(LearnerSettings):
         42, ge=0, description="Random seed for the early-stopping split and binning subsample"
     )
 
-
-class ClassificationSettings(RegressionSettings):
-    class_weight: bool = Field(False, description="Weight classes inversely to their frequency")
-
-
-def _common(s: RegressionSettings) -> dict:
-    return {
-        "learning_rate": s.learning_rate,
-        "max_iter": s.max_iter,
-        "max_leaf_nodes": s.max_leaf_nodes,
-        "max_depth": s.max_depth,
-        "min_samples_leaf": s.min_samples_leaf,
-        "l2_regularization": s.l2_regularization,
-        "early_stopping": s.early_stopping,
-        "random_state": s.seed,
-    }
+    def estimator_params(self) -> dict[str, Any]:
+        """These settings as the scikit-learn arguments both estimators take."""
+        return {
+            "learning_rate": self.learning_rate,
+            "max_iter": self.max_iter,
+            "max_leaf_nodes": self.max_leaf_nodes,
+            "max_depth": self.max_depth,
+            "min_samples_leaf": self.min_samples_leaf,
+            "l2_regularization": self.l2_regularization,
+            "early_stopping": self.early_stopping,
+            "random_state": self.seed,
+        }
 
 
-class GradientBoostingClassifierLearner(LearnerNode):
+class ClassificationSettings(BoostingSettings):
+    class_weight: bool = ClassWeightField()
+
+
+class RegressionSettings(BoostingSettings):
+    pass
+
+
+class GradientBoostingClassifierLearner(ClassifierLearner):
     type_id = "learners.gradient_boosting_classifier"
     name = "Gradient Boosting Classifier"
     description = (
         "Fits histogram-based gradient boosted trees for classification; accepts missing values."
     )
-    keywords = (
-        "gradient boosting",
-        "boosting",
-        "gbm",
-        "xgboost",
-        "lightgbm",
-        "hist",
-        "trees",
-        "classification",
-        "classifier",
-    )
-    task = "classification"
+    keywords = (*KEYWORDS, "classification", "classifier")
     accepts_missing = True
     Settings = ClassificationSettings
 
     def build(self, s: ClassificationSettings):
         return HistGradientBoostingClassifier(
-            **_common(s), class_weight="balanced" if s.class_weight else None
+            **s.estimator_params(), class_weight=balanced(s.class_weight)
         )
 
 
-class GradientBoostingRegressorLearner(LearnerNode):
+class GradientBoostingRegressorLearner(RegressorLearner):
     type_id = "learners.gradient_boosting_regressor"
     name = "Gradient Boosting Regressor"
     description = (
         "Fits histogram-based gradient boosted trees for regression; accepts missing values."
     )
-    keywords = (
-        "gradient boosting",
-        "boosting",
-        "gbm",
-        "xgboost",
-        "lightgbm",
-        "hist",
-        "trees",
-        "regression",
-        "regressor",
-    )
-    task = "regression"
+    keywords = (*KEYWORDS, "regression", "regressor")
     accepts_missing = True
     Settings = RegressionSettings
 
     def build(self, s: RegressionSettings):
-        return HistGradientBoostingRegressor(**_common(s))
+        return HistGradientBoostingRegressor(**s.estimator_params())

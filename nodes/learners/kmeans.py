@@ -6,16 +6,10 @@ from __future__ import annotations
 from pydantic import Field
 from sklearn.cluster import KMeans
 
-from studio.core import NodeSettings
-from studio.core.node import ColumnsField
-
-from .base import LearnerNode
+from .base import ClusteringLearner, ClusteringSettings
 
 
-class Settings(NodeSettings):
-    features: list[str] = ColumnsField(
-        description="Columns to cluster on (default: every feature column)"
-    )
+class Settings(ClusteringSettings):
     n_clusters: int = Field(3, ge=2, le=1_000, description="Number of clusters k")
     n_init: int = Field(
         10, ge=1, le=100, description="Restarts from different centroids; the best is kept"
@@ -24,12 +18,11 @@ class Settings(NodeSettings):
     seed: int = Field(42, ge=0, description="Random seed for the initial centroids")
 
 
-class KMeansLearner(LearnerNode):
+class KMeansLearner(ClusteringLearner):
     type_id = "learners.kmeans"
     name = "k-Means Clustering"
     description = "Groups rows into k clusters (no target needed); outputs a Model whose predictions are cluster numbers."
     keywords = ("kmeans", "k-means", "clustering", "cluster", "unsupervised", "segmentation")
-    task = "clustering"
     Settings = Settings
 
     def build(self, s: Settings):

@@ -3,7 +3,7 @@ assumption-free, but distances need features on one scale (add a Normalizer)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import Field
@@ -11,10 +11,12 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 from studio.core import NodeExecutionError
 
-from .base import LearnerNode, LearnerSettings
+from .base import ClassifierLearner, RegressorLearner, SupervisedSettings
+
+KEYWORDS = ("knn", "k-nearest", "neighbours", "neighbors", "instance-based")
 
 
-class Settings(LearnerSettings):
+class Settings(SupervisedSettings):
     n_neighbors: int = Field(
         5, ge=1, le=1_000, description="How many nearest training rows vote (larger: smoother)"
     )
@@ -25,50 +27,34 @@ class Settings(LearnerSettings):
         "euclidean", description="How distance between rows is measured"
     )
 
+    def estimator_params(self) -> dict[str, Any]:
+        """These settings as the scikit-learn arguments both estimators take."""
+        return {"n_neighbors": self.n_neighbors, "weights": self.weights, "metric": self.metric}
 
-class _KNN(LearnerNode):
-    def check(self, s: Settings, X: pd.DataFrame, y: pd.Series | None) -> None:
-        if s.n_neighbors > len(X):
+    def check_data(self, X: pd.DataFrame, y: pd.Series | None) -> None:
+        if self.n_neighbors > len(X):
             raise NodeExecutionError(
-                f"n_neighbors is {s.n_neighbors} but the training table has only {len(X)} rows: lower n_neighbors"
+                f"n_neighbors is {self.n_neighbors} but the training table has only {len(X)} rows: lower n_neighbors"
             )
 
 
-class KNNClassifierLearner(_KNN):
+class KNNClassifierLearner(ClassifierLearner):
     type_id = "learners.knn_classifier"
     name = "k-Nearest Neighbours Classifier"
     description = "Classifies a row by the majority of its k nearest training rows; scale features first with a Normalizer."
-    keywords = (
-        "knn",
-        "k-nearest",
-        "neighbours",
-        "neighbors",
-        "instance-based",
-        "classification",
-        "classifier",
-    )
-    task = "classification"
+    keywords = (*KEYWORDS, "classification", "classifier")
     Settings = Settings
 
     def build(self, s: Settings):
-        return KNeighborsClassifier(n_neighbors=s.n_neighbors, weights=s.weights, metric=s.metric)
+        return KNeighborsClassifier(**s.estimator_params())
 
 
-class KNNRegressorLearner(_KNN):
+class KNNRegressorLearner(RegressorLearner):
     type_id = "learners.knn_regressor"
     name = "k-Nearest Neighbours Regressor"
     description = "Predicts a row's value as the mean of its k nearest training rows; scale features first with a Normalizer."
-    keywords = (
-        "knn",
-        "k-nearest",
-        "neighbours",
-        "neighbors",
-        "instance-based",
-        "regression",
-        "regressor",
-    )
-    task = "regression"
+    keywords = (*KEYWORDS, "regression", "regressor")
     Settings = Settings
 
     def build(self, s: Settings):
-        return KNeighborsRegressor(n_neighbors=s.n_neighbors, weights=s.weights, metric=s.metric)
+        return KNeighborsRegressor(**s.estimator_params())

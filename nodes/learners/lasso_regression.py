@@ -6,10 +6,10 @@ from __future__ import annotations
 from pydantic import Field
 from sklearn.linear_model import Lasso
 
-from .base import LearnerNode, LearnerSettings
+from .base import RegressorLearner, SupervisedSettings
 
 
-class Settings(LearnerSettings):
+class Settings(SupervisedSettings):
     alpha: float = Field(
         1.0, gt=0, le=1e6, description="Penalty strength (larger: more coefficients become zero)"
     )
@@ -19,12 +19,11 @@ class Settings(LearnerSettings):
     )
 
 
-class LassoRegressionLearner(LearnerNode):
+class LassoRegressionLearner(RegressorLearner):
     type_id = "learners.lasso_regression"
     name = "Lasso Regression Learner"
     description = "Fits a linear regression with an L1 penalty (lasso) that zeroes unhelpful features; scale features first."
     keywords = ("lasso", "linear", "regression", "l1", "sparse", "regularized", "regularised")
-    task = "regression"
     Settings = Settings
 
     def build(self, s: Settings):

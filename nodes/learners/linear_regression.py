@@ -5,23 +5,22 @@ from __future__ import annotations
 from pydantic import Field
 from sklearn.linear_model import LinearRegression as _LinearRegression
 
-from .base import LearnerNode, LearnerSettings
+from .base import RegressorLearner, SupervisedSettings
 
 
-class Settings(LearnerSettings):
+class Settings(SupervisedSettings):
     fit_intercept: bool = Field(
         True, description="Fit a constant term (turn off only when the data is centred)"
     )
 
 
-class LinearRegressionLearner(LearnerNode):
+class LinearRegressionLearner(RegressorLearner):
     type_id = "learners.linear_regression"
     name = "Linear Regression Learner"
     description = (
         "Fits an ordinary least-squares linear regression; outputs a Model with its coefficients."
     )
     keywords = ("linear", "regression", "ols", "least squares")
-    task = "regression"
     Settings = Settings
 
     def build(self, s: Settings):

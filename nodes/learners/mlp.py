@@ -3,15 +3,17 @@ needs features on one scale (add a Normalizer) and a seed to be reproducible."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from .base import LearnerNode, LearnerSettings
+from .base import ClassifierLearner, RegressorLearner, SupervisedSettings
+
+KEYWORDS = ("mlp", "neural network", "perceptron", "deep", "nn")
 
 
-class Settings(LearnerSettings):
+class Settings(SupervisedSettings):
     hidden_layers: list[Annotated[int, Field(ge=1, le=10_000)]] = Field(
         default_factory=lambda: [100],
         min_length=1,
@@ -31,38 +33,36 @@ class Settings(LearnerSettings):
     )
     seed: int = Field(42, ge=0, description="Random seed for the initial weights and the row order")
 
+    def estimator_params(self) -> dict[str, Any]:
+        """These settings as the scikit-learn arguments both networks take."""
+        return {
+            "hidden_layer_sizes": tuple(self.hidden_layers),
+            "activation": self.activation,
+            "alpha": self.alpha,
+            "learning_rate_init": self.learning_rate_init,
+            "max_iter": self.max_iter,
+            "early_stopping": self.early_stopping,
+            "random_state": self.seed,
+        }
 
-def _common(s: Settings) -> dict:
-    return {
-        "hidden_layer_sizes": tuple(s.hidden_layers),
-        "activation": s.activation,
-        "alpha": s.alpha,
-        "learning_rate_init": s.learning_rate_init,
-        "max_iter": s.max_iter,
-        "early_stopping": s.early_stopping,
-        "random_state": s.seed,
-    }
 
-
-class MLPClassifierLearner(LearnerNode):
+class MLPClassifierLearner(ClassifierLearner):
     type_id = "learners.mlp_classifier"
     name = "MLP Classifier"
     description = "Fits a multi-layer perceptron (neural network) classifier; scale features first with a Normalizer."
-    keywords = ("mlp", "neural network", "perceptron", "deep", "nn", "classification", "classifier")
-    task = "classification"
+    keywords = (*KEYWORDS, "classification", "classifier")
     Settings = Settings
 
     def build(self, s: Settings):
-        return MLPClassifier(**_common(s))
+        return MLPClassifier(**s.estimator_params())
 
 
-class MLPRegressorLearner(LearnerNode):
+class MLPRegressorLearner(RegressorLearner):
     type_id = "learners.mlp_regressor"
     name = "MLP Regressor"
     description = "Fits a multi-layer perceptron (neural network) regressor; scale features first with a Normalizer."
-    keywords = ("mlp", "neural network", "perceptron", "deep", "nn", "regression", "regressor")
-    task = "regression"
+    keywords = (*KEYWORDS, "regression", "regressor")
     Settings = Settings
 
     def build(self, s: Settings):
-        return MLPRegressor(**_common(s))
+        return MLPRegressor(**s.estimator_params())

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pydantic import Field
 from sklearn.naive_bayes import GaussianNB
 
-from .base import LearnerNode, LearnerSettings
+from .base import ClassifierLearner, SupervisedSettings
 
 
-class Settings(LearnerSettings):
+class Settings(SupervisedSettings):
     var_smoothing: float = Field(
         1e-9,
         ge=0,
@@ -18,12 +18,11 @@ class Settings(LearnerSettings):
     )
 
 
-class NaiveBayesLearner(LearnerNode):
+class NaiveBayesLearner(ClassifierLearner):
     type_id = "learners.naive_bayes"
     name = "Naive Bayes Learner"
     description = "Fits a Gaussian naive Bayes classifier: fast, few settings, class probabilities."
     keywords = ("naive bayes", "bayes", "gaussian", "probabilistic", "classification", "classifier")
-    task = "classification"
     Settings = Settings
 
     def build(self, s: Settings):

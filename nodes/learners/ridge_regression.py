@@ -6,10 +6,10 @@ from __future__ import annotations
 from pydantic import Field
 from sklearn.linear_model import Ridge
 
-from .base import LearnerNode, LearnerSettings
+from .base import RegressorLearner, SupervisedSettings
 
 
-class Settings(LearnerSettings):
+class Settings(SupervisedSettings):
     alpha: float = Field(
         1.0,
         ge=0,
@@ -19,12 +19,11 @@ class Settings(LearnerSettings):
     fit_intercept: bool = Field(True, description="Fit a constant term")
 
 
-class RidgeRegressionLearner(LearnerNode):
+class RidgeRegressionLearner(RegressorLearner):
     type_id = "learners.ridge_regression"
     name = "Ridge Regression Learner"
     description = "Fits a linear regression with an L2 penalty (ridge); scale features first with a Normalizer."
     keywords = ("ridge", "linear", "regression", "l2", "regularized", "regularised")
-    task = "regression"
     Settings = Settings
 
     def build(self, s: Settings):

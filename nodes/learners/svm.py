@@ -3,16 +3,24 @@ on small and medium tables once features share a scale (add a Normalizer)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.svm import SVC, SVR
 
-from .base import LearnerNode, LearnerSettings
+from .base import (
+    ClassifierLearner,
+    ClassWeightField,
+    RegressorLearner,
+    SupervisedSettings,
+    balanced,
+)
 
 
-class _Settings(LearnerSettings):
+class KernelSettings(SupervisedSettings):
+    """The regularisation and kernel the classifier and the regressor share."""
+
     C: float = Field(
         1.0,
         gt=0,
@@ -28,12 +36,16 @@ class _Settings(LearnerSettings):
     )
     degree: int = Field(3, ge=1, le=10, description="Degree of the polynomial kernel")
 
+    def estimator_params(self) -> dict[str, Any]:
+        """These settings as the scikit-learn arguments SVC and SVR both take."""
+        return {"C": self.C, "kernel": self.kernel, "gamma": self.gamma, "degree": self.degree}
 
-class ClassificationSettings(_Settings):
-    class_weight: bool = Field(False, description="Weight classes inversely to their frequency")
+
+class ClassificationSettings(KernelSettings):
+    class_weight: bool = ClassWeightField()
 
 
-class RegressionSettings(_Settings):
+class RegressionSettings(KernelSettings):
     epsilon: float = Field(
         0.1,
         ge=0,
@@ -42,34 +54,26 @@ class RegressionSettings(_Settings):
     )
 
 
-class SVMClassifierLearner(LearnerNode):
+class SVMClassifierLearner(ClassifierLearner):
     type_id = "learners.svm_classifier"
     name = "SVM Classifier"
     description = "Fits a support vector classifier with calibrated class probabilities; scale features first with a Normalizer."
     keywords = ("svm", "svc", "support vector", "kernel", "margin", "classification", "classifier")
-    task = "classification"
     Settings = ClassificationSettings
 
     def build(self, s: ClassificationSettings):
         # Platt-scaled probabilities from 5-fold predictions, then one SVC on all rows: what
         # SVC(probability=True) did, without its deprecated internal cross-validation.
-        svc = SVC(
-            C=s.C,
-            kernel=s.kernel,
-            gamma=s.gamma,
-            degree=s.degree,
-            class_weight="balanced" if s.class_weight else None,
-        )
+        svc = SVC(**s.estimator_params(), class_weight=balanced(s.class_weight))
         return CalibratedClassifierCV(svc, method="sigmoid", cv=5, ensemble=False)
 
 
-class SVMRegressorLearner(LearnerNode):
+class SVMRegressorLearner(RegressorLearner):
     type_id = "learners.svm_regressor"
     name = "SVM Regressor"
     description = "Fits a support vector regressor; scale features first, and raise C for targets with large units."
     keywords = ("svm", "svr", "support vector", "kernel", "regression", "regressor")
-    task = "regression"
     Settings = RegressionSettings
 
     def build(self, s: RegressionSettings):
-        return SVR(C=s.C, kernel=s.kernel, gamma=s.gamma, degree=s.degree, epsilon=s.epsilon)
+        return SVR(**s.estimator_params(), epsilon=s.epsilon)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
+from nodes.learners.base import ClassifierLearner, learner_base
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
 from studio.core.ports import ColumnSpec, ModelSpec, TableSpec
 
@@ -67,19 +68,15 @@ class Predictor(NodeType):
                 f"the table lacks the model's feature column(s) {', '.join(map(repr, missing))}: apply the same preprocessing as in training",
                 where="input port 'table'",
             )
+        learner = learner_base(model.task)
         cols = [c for c in table.columns if c.name != s.prediction_column]
-        if model.task == "regression":
-            cols.append(ColumnSpec(s.prediction_column, "number"))
-        elif model.task == "clustering":
-            cols.append(ColumnSpec(s.prediction_column, "integer"))
-        else:
-            cols.append(ColumnSpec(s.prediction_column, "string"))
-            if s.probabilities:
-                if not model.classes:
-                    # The probability columns are named after classes only the data will tell:
-                    # say "unknown until it runs" rather than promise a table without them.
-                    return [None]
-                cols += [ColumnSpec(probability_column(c), "number") for c in model.classes]
+        cols.append(ColumnSpec(s.prediction_column, learner.prediction_dtype))
+        if issubclass(learner, ClassifierLearner) and s.probabilities:
+            if not model.classes:
+                # The probability columns are named after classes only the data will tell:
+                # say "unknown until it runs" rather than promise a table without them.
+                return [None]
+            cols += [ColumnSpec(probability_column(c), "number") for c in model.classes]
         return [TableSpec(tuple(cols), table.roles)]
 
     def execute(self, s: Settings, inputs, ctx):
@@ -92,7 +89,7 @@ class Predictor(NodeType):
             )
         X = df[model.features]
         with_proba = (
-            model.task == "classification"
+            issubclass(learner_base(model.task), ClassifierLearner)
             and s.probabilities
             and hasattr(model.estimator, "predict_proba")
         )

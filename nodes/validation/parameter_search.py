@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
-from nodes.learners.base import training_metrics
+from nodes.learners.base import learner_base
 from studio.core import (
     ConfigureError,
     Metrics,
@@ -234,7 +234,7 @@ class ParameterSearch(NodeType):
             target=model.target,
             classes=list(model.classes) if model.classes is not None else None,
             metrics={
-                **training_metrics(model.task, y, search.best_estimator_.predict(X)),
+                **learner_base(model.task).scores(y, search.best_estimator_.predict(X)),
                 f"cv_{score}": best_score,
             },
             learner=model.learner,

@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
 
+from nodes.learners.base import SupervisedLearner, learner_base
 from studio.core import ConfigureError, Model, NodeExecutionError, Table
 from studio.core.ports import ModelSpec, TableSpec
 
@@ -56,7 +57,9 @@ LOWER_IS_BETTER = ("log_loss", "mae", "rmse")
 
 def require_supervised(spec: ModelSpec | None, port: str = "input port 'model'") -> None:
     """Validation needs a target to score against: clustering models cannot be validated."""
-    if spec is not None and (spec.task not in ("classification", "regression") or not spec.target):
+    if spec is not None and (
+        not issubclass(learner_base(spec.task), SupervisedLearner) or not spec.target
+    ):
         raise ConfigureError(
             f"a {spec.task} model has no target to validate against: connect a classifier or regressor",
             where=port,

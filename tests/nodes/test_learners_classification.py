@@ -180,7 +180,9 @@ def test_workflow_preprocesses_on_train_only_and_scores_test_rows():
     # Text classes are unknown before the fit, so the probability columns are too.
     assert report.output_specs(predict.id)[0] is None
     result = wf.run()
-    assert {"prediction", "probability_Adelie"} <= set(wf.configure().output_specs(predict.id)[0].names)
+    assert {"prediction", "probability_Adelie"} <= set(
+        wf.configure().output_specs(predict.id)[0].names
+    )
     assert result.ok, result.errors
     pred = result.output(predict.id).df
     assert len(pred) == len(result.output(split.id, "test").df)
