@@ -5,25 +5,23 @@ the model's lock and writes its audit entry in that same transaction, whatever t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import NotFoundError, PermissionDeniedError, PromotionRefusedError, RegistryError
 from .identity import Identity
-from .policy import PolicyReport, PromotionFacts, evaluate
+from .policy import PolicyReport, PromotionFacts, RegistryConfig, evaluate
 from .schema import AliasMoveRow, AliasRow, ApprovalRow, ModelRow, RequestRow, VersionRow, now
+from .session import Backend, UnitOfWork
 from .verification import signature_verdict
 
-if TYPE_CHECKING:
-    from .store import Registry
 
-
-def _env(reg: Registry, env: str) -> str:
-    if env not in reg.config.environments:
+def _env(config: RegistryConfig, env: str) -> str:
+    if env not in config.environments:
         raise NotFoundError(
-            f"{env!r} is not an environment (environments: {', '.join(reg.config.environments)})"
+            f"{env!r} is not an environment (environments: {', '.join(config.environments)})"
         )
     return env
 
@@ -81,30 +79,25 @@ def _was_in(s: Session, model: ModelRow, alias: str, version: VersionRow) -> boo
     return s.scalar(q.limit(1)) is not None
 
 
-def _can_move(reg: Registry, who: Identity, env: str) -> tuple[bool, str]:
-    need = "approver" if reg.config.policy(env).protected else "editor"
+def _can_move(config: RegistryConfig, who: Identity, env: str) -> tuple[bool, str]:
+    need = "approver" if config.policy(env).protected else "editor"
     if who.at_least(need):
         return True, f"{who.name} ({who.role}) may move {env}"
     return False, f"{who.name} has role {who.role}; moving {env} needs {need} or admin"
 
 
 def _report(
-    reg: Registry,
-    s: Session,
-    who: Identity,
-    model: ModelRow,
-    version: VersionRow,
-    env: str,
-    requester: str = "",
+    w: UnitOfWork, model: ModelRow, version: VersionRow, env: str, requester: str = ""
 ) -> PolicyReport:
-    previous = reg.config.previous(env)
+    s, who, config = w.s, w.who, w.config
+    previous = config.previous(env)
     approvers = s.scalars(
         select(ApprovalRow.approver).where(
             ApprovalRow.version_id == version.id, ApprovalRow.environment == env
         )
     ).all()
-    path = reg.artifacts.path(version.artifact)
-    ok, detail = _can_move(reg, who, env)
+    path = w.artifacts.path(version.artifact)
+    ok, detail = _can_move(config, who, env)
     facts = PromotionFacts(
         manifest=version.manifest,
         actor=who.name,
@@ -113,17 +106,17 @@ def _report(
         previous_env=previous,
         was_in_previous=previous is not None and _was_in(s, model, previous, version),
         approvers=list(approvers),
-        signature=lambda: signature_verdict(path, reg.config.trusted_keys),
+        signature=lambda: signature_verdict(path, config.trusted_keys),
         requester=requester,
     )
-    return evaluate(reg.config, env, model.name, version.version, facts)
+    return evaluate(config, env, model.name, version.version, facts)
 
 
-def check(reg: Registry, name: str, version: str | None, env: str) -> PolicyReport:
-    with reg.transaction() as s:
-        who = reg.identity(s)
-        model = reg.model_row(s, name)
-        return _report(reg, s, who, model, reg.version_row(s, model, version), _env(reg, env))
+def check(backend: Backend, name: str, version: str | None, env: str) -> PolicyReport:
+    with backend.work() as w:
+        model = w.model_row(name)
+        target = w.version_row(model, version)
+        return _report(w, model, target, _env(w.config, env))
 
 
 def _result(
@@ -147,24 +140,21 @@ def _result(
 
 
 def promote(
-    reg: Registry, name: str, version: str | None, env: str, reason: str = ""
+    backend: Backend, name: str, version: str | None, env: str, reason: str = ""
 ) -> dict[str, Any]:
     """Move ENV to the version if the policy allows; record the attempt either way.
     When only a four-eyes approval is missing, a pending request is recorded instead."""
-    _env(reg, env)
+    _env(backend.config, env)
     refused: PolicyReport | None = None
-    with reg.transaction() as s:
-        who = reg.identity(s)
-        reg.lock_model(s, name)
-        model = reg.model_row(s, name)
-        target = reg.version_row(s, model, version)
-        report = _report(reg, s, who, model, target, env)
+    with backend.work(lock=name) as w:
+        s, who = w.s, w.who
+        model = w.model_row(name)
+        target = w.version_row(model, version)
+        report = _report(w, model, target, env)
         current = s.get(AliasRow, (model.id, env))
         if report.allowed:
             if current is not None and current.version_id == target.id:
-                reg.audit(
-                    s,
-                    who,
+                w.audit(
                     "promote",
                     "ok",
                     model=name,
@@ -177,16 +167,14 @@ def promote(
                 return _result(model, target, env, "unchanged", report, target)
             before = _move(s, model, env, target, "promote", who, reason, governed=True)
             _close_requests(s, target, env)
-            reg.audit(
-                s,
-                who,
+            w.audit(
                 "promote",
                 "ok",
                 model=name,
                 version=target.version,
                 environment=env,
                 reason=reason,
-                previous=_version_name(s, before),
+                previous=w.version_name(before),
                 checks=report.to_json()["checks"],
             )
             return _result(
@@ -216,9 +204,7 @@ def promote(
                         status="pending",
                     )
                 )
-            reg.audit(
-                s,
-                who,
+            w.audit(
                 "promote",
                 "pending",
                 model=name,
@@ -228,9 +214,7 @@ def promote(
                 checks=report.to_json()["checks"],
             )
             return _result(model, target, env, "awaiting approval", report, None)
-        reg.audit(
-            s,
-            who,
+        w.audit(
             "promote",
             "refused",
             model=name,
@@ -244,16 +228,15 @@ def promote(
 
 
 def approve(
-    reg: Registry, name: str, version: str | None, env: str, reason: str = ""
+    backend: Backend, name: str, version: str | None, env: str, reason: str = ""
 ) -> dict[str, Any]:
     """Record a second person's approval; if a promotion request is waiting, carry it out."""
-    _env(reg, env)
+    _env(backend.config, env)
     refusal: Exception | None = None
-    with reg.transaction() as s:
-        who = reg.identity(s)
-        reg.lock_model(s, name)
-        model = reg.model_row(s, name)
-        target = reg.version_row(s, model, version)
+    with backend.work(lock=name) as w:
+        s, who = w.s, w.who
+        model = w.model_row(name)
+        target = w.version_row(model, version)
         pending = s.scalar(
             select(RequestRow)
             .where(
@@ -272,9 +255,7 @@ def approve(
                 f"{who.name} requested this promotion and cannot approve it too: a second person must approve (four eyes)"
             )
         if refusal is not None:
-            reg.audit(
-                s,
-                who,
+            w.audit(
                 "approve",
                 "refused",
                 model=name,
@@ -294,9 +275,7 @@ def approve(
                 )
             )
             s.flush()
-            reg.audit(
-                s,
-                who,
+            w.audit(
                 "approve",
                 "ok",
                 model=name,
@@ -307,11 +286,9 @@ def approve(
             )
             if pending is None:
                 return _result(model, target, env, "approved", None, None)
-            report = _report(reg, s, who, model, target, env, requester=pending.requested_by)
+            report = _report(w, model, target, env, requester=pending.requested_by)
             if not report.allowed:
-                reg.audit(
-                    s,
-                    who,
+                w.audit(
                     "promote",
                     "refused",
                     model=name,
@@ -326,9 +303,7 @@ def approve(
                 s, model, env, target, "promote", who, pending.reason or reason, governed=True
             )
             _close_requests(s, target, env)
-            reg.audit(
-                s,
-                who,
+            w.audit(
                 "promote",
                 "ok",
                 model=name,
@@ -337,7 +312,7 @@ def approve(
                 reason=pending.reason,
                 requested_by=pending.requested_by,
                 approved_by=who.name,
-                previous=_version_name(s, before),
+                previous=w.version_name(before),
                 checks=report.to_json()["checks"],
             )
             return _result(
@@ -360,10 +335,6 @@ def _close_requests(s: Session, version: VersionRow, env: str) -> None:
             req.status = "done"
 
 
-def _version_name(s: Session, version_id: int | None) -> str | None:
-    return s.get(VersionRow, version_id).version if version_id else None
-
-
 def history_stack(s: Session, model: ModelRow, alias: str) -> list[int]:
     """Versions the alias went through, oldest first, with rolled-back moves undone."""
     stack: list[int] = []
@@ -382,24 +353,21 @@ def history_stack(s: Session, model: ModelRow, alias: str) -> list[int]:
     return stack
 
 
-def rollback(reg: Registry, name: str, env: str, reason: str = "") -> dict[str, Any]:
+def rollback(backend: Backend, name: str, env: str, reason: str = "") -> dict[str, Any]:
     """Point ENV back at the version it held before its last move, in one audited step."""
-    _env(reg, env)
+    _env(backend.config, env)
     error: RegistryError | None = None
-    with reg.transaction() as s:
-        who = reg.identity(s)
-        reg.lock_model(s, name)
-        model = reg.model_row(s, name)
-        ok, detail = _can_move(reg, who, env)
+    with backend.work(lock=name) as w:
+        s, who = w.s, w.who
+        model = w.model_row(name)
+        ok, detail = _can_move(w.config, who, env)
         stack = history_stack(s, model, env)
         if not ok:
             error = PermissionDeniedError(detail)
         elif len(stack) < 2:
             error = RegistryError(f"{name}@{env} has no earlier version to roll back to")
         if error is not None:
-            reg.audit(
-                s,
-                who,
+            w.audit(
                 "rollback",
                 "refused",
                 model=name,
@@ -410,9 +378,7 @@ def rollback(reg: Registry, name: str, env: str, reason: str = "") -> dict[str, 
         else:
             current, target = s.get(VersionRow, stack[-1]), s.get(VersionRow, stack[-2])
             _move(s, model, env, target, "rollback", who, reason, governed=True)
-            reg.audit(
-                s,
-                who,
+            w.audit(
                 "rollback",
                 "ok",
                 model=name,
@@ -426,52 +392,29 @@ def rollback(reg: Registry, name: str, env: str, reason: str = "") -> dict[str, 
 
 
 def set_alias(
-    reg: Registry, name: str, version: str | None, alias: str, reason: str = ""
+    backend: Backend, name: str, version: str | None, alias: str, reason: str = ""
 ) -> dict[str, Any]:
     """Point a free alias (champion, challenger…) at a version; environments go through promote."""
-    if alias in reg.config.environments:
+    if alias in backend.config.environments:
         raise RegistryError(
             f"{alias!r} is an environment: use `promote {name}:{version} --to {alias}`"
         )
     if not alias or not alias.replace("-", "").replace("_", "").isalnum():
         raise RegistryError(f"alias {alias!r}: use letters, digits, '-' or '_'")
-    with reg.transaction() as s:
-        who = reg.identity(s, "editor")
-        reg.lock_model(s, name)
-        model = reg.model_row(s, name)
-        target = reg.version_row(s, model, version)
+    with backend.work("editor", lock=name) as w:
+        s, who = w.s, w.who
+        model = w.model_row(name)
+        target = w.version_row(model, version)
         before = _move(s, model, alias, target, "set", who, reason, governed=False)
-        reg.audit(
-            s,
-            who,
+        w.audit(
             "alias",
             "ok",
             model=name,
             version=target.version,
             environment=alias,
             reason=reason,
-            previous=_version_name(s, before),
+            previous=w.version_name(before),
         )
         return _result(
             model, target, alias, "moved", None, s.get(VersionRow, before) if before else None
         )
-
-
-def moves_json(s: Session, model: ModelRow, alias: str) -> list[dict[str, Any]]:
-    rows = s.scalars(
-        select(AliasMoveRow)
-        .where(AliasMoveRow.model_id == model.id, AliasMoveRow.alias == alias)
-        .order_by(AliasMoveRow.id)
-    ).all()
-    return [
-        {
-            "id": r.id,
-            "from": _version_name(s, r.from_version_id),
-            "to": _version_name(s, r.to_version_id),
-            "kind": r.kind,
-            "actor": r.actor,
-            "reason": r.reason,
-            "at": r.at,
-        }
-        for r in rows
-    ]
