@@ -145,55 +145,23 @@ def promote(
     """Move ENV to the version if the policy allows; record the attempt either way.
     When only a four-eyes approval is missing, a pending request is recorded instead."""
     _env(backend.config, env)
-    refused: PolicyReport | None = None
     with backend.work(lock=name) as w:
         s, who = w.s, w.who
         model = w.model_row(name)
         target = w.version_row(model, version)
+        about = {"model": name, "version": target.version, "environment": env, "reason": reason}
         report = _report(w, model, target, env)
         current = s.get(AliasRow, (model.id, env))
         if report.allowed:
             if current is not None and current.version_id == target.id:
-                w.audit(
-                    "promote",
-                    "ok",
-                    model=name,
-                    version=target.version,
-                    environment=env,
-                    reason=reason,
-                    unchanged=True,
-                    checks=report.to_json()["checks"],
-                )
+                w.audit("promote", "ok", **about, report=report, unchanged=True)
                 return _result(model, target, env, "unchanged", report, target)
             before = _move(s, model, env, target, "promote", who, reason, governed=True)
             _close_requests(s, target, env)
-            w.audit(
-                "promote",
-                "ok",
-                model=name,
-                version=target.version,
-                environment=env,
-                reason=reason,
-                previous=w.version_name(before),
-                checks=report.to_json()["checks"],
-            )
-            return _result(
-                model,
-                target,
-                env,
-                "promoted",
-                report,
-                s.get(VersionRow, before) if before else None,
-            )
+            w.audit("promote", "ok", **about, report=report, previous=w.version_name(before))
+            return _result(model, target, env, "promoted", report, _row(s, before))
         if report.awaiting_approval:
-            pending = s.scalar(
-                select(RequestRow).where(
-                    RequestRow.version_id == target.id,
-                    RequestRow.environment == env,
-                    RequestRow.status == "pending",
-                )
-            )
-            if pending is None:
+            if _pending(s, target, env) is None:
                 s.add(
                     RequestRow(
                         version_id=target.id,
@@ -204,27 +172,10 @@ def promote(
                         status="pending",
                     )
                 )
-            w.audit(
-                "promote",
-                "pending",
-                model=name,
-                version=target.version,
-                environment=env,
-                reason=reason,
-                checks=report.to_json()["checks"],
-            )
+            w.audit("promote", "pending", **about, report=report)
             return _result(model, target, env, "awaiting approval", report, None)
-        w.audit(
-            "promote",
-            "refused",
-            model=name,
-            version=target.version,
-            environment=env,
-            reason=reason,
-            checks=report.to_json()["checks"],
-        )
-        refused = report
-    raise PromotionRefusedError(refused)
+        w.audit("promote", "refused", **about, report=report)
+    raise PromotionRefusedError(report)
 
 
 def approve(
@@ -237,15 +188,8 @@ def approve(
         s, who = w.s, w.who
         model = w.model_row(name)
         target = w.version_row(model, version)
-        pending = s.scalar(
-            select(RequestRow)
-            .where(
-                RequestRow.version_id == target.id,
-                RequestRow.environment == env,
-                RequestRow.status == "pending",
-            )
-            .order_by(RequestRow.id)
-        )
+        about = {"model": name, "version": target.version, "environment": env, "reason": reason}
+        pending = _pending(s, target, env)
         if not who.at_least("approver"):
             refusal = PermissionDeniedError(
                 f"{who.name} has role {who.role}; approving needs approver or admin"
@@ -255,15 +199,7 @@ def approve(
                 f"{who.name} requested this promotion and cannot approve it too: a second person must approve (four eyes)"
             )
         if refusal is not None:
-            w.audit(
-                "approve",
-                "refused",
-                model=name,
-                version=target.version,
-                environment=env,
-                reason=reason,
-                error=str(refusal),
-            )
+            w.audit("approve", "refused", **about, error=str(refusal))
         else:
             s.add(
                 ApprovalRow(
@@ -275,29 +211,15 @@ def approve(
                 )
             )
             s.flush()
-            w.audit(
-                "approve",
-                "ok",
-                model=name,
-                version=target.version,
-                environment=env,
-                reason=reason,
-                requested_by=pending.requested_by if pending else None,
-            )
+            requester = pending.requested_by if pending else None
+            w.audit("approve", "ok", **about, requested_by=requester)
             if pending is None:
                 return _result(model, target, env, "approved", None, None)
-            report = _report(w, model, target, env, requester=pending.requested_by)
+            # the promotion is the requester's: it carries their reason into the log
+            about["reason"] = pending.reason
+            report = _report(w, model, target, env, requester=requester)
             if not report.allowed:
-                w.audit(
-                    "promote",
-                    "refused",
-                    model=name,
-                    version=target.version,
-                    environment=env,
-                    reason=pending.reason,
-                    requested_by=pending.requested_by,
-                    checks=report.to_json()["checks"],
-                )
+                w.audit("promote", "refused", **about, report=report, requested_by=requester)
                 return _result(model, target, env, "approved, promotion refused", report, None)
             before = _move(
                 s, model, env, target, "promote", who, pending.reason or reason, governed=True
@@ -306,25 +228,34 @@ def approve(
             w.audit(
                 "promote",
                 "ok",
-                model=name,
-                version=target.version,
-                environment=env,
-                reason=pending.reason,
-                requested_by=pending.requested_by,
+                **about,
+                report=report,
+                requested_by=requester,
                 approved_by=who.name,
                 previous=w.version_name(before),
-                checks=report.to_json()["checks"],
             )
             return _result(
-                model,
-                target,
-                env,
-                "promoted",
-                report,
-                s.get(VersionRow, before) if before else None,
-                requested_by=pending.requested_by,
+                model, target, env, "promoted", report, _row(s, before), requested_by=requester
             )
     raise refusal
+
+
+def _pending(s: Session, version: VersionRow, env: str) -> RequestRow | None:
+    """The oldest promotion request of the version to ENV still waiting for approval."""
+    return s.scalar(
+        select(RequestRow)
+        .where(
+            RequestRow.version_id == version.id,
+            RequestRow.environment == env,
+            RequestRow.status == "pending",
+        )
+        .order_by(RequestRow.id)
+        .limit(1)
+    )
+
+
+def _row(s: Session, version_id: int | None) -> VersionRow | None:
+    return s.get(VersionRow, version_id) if version_id else None
 
 
 def _close_requests(s: Session, version: VersionRow, env: str) -> None:
@@ -368,12 +299,7 @@ def rollback(backend: Backend, name: str, env: str, reason: str = "") -> dict[st
             error = RegistryError(f"{name}@{env} has no earlier version to roll back to")
         if error is not None:
             w.audit(
-                "rollback",
-                "refused",
-                model=name,
-                environment=env,
-                reason=reason,
-                error=str(error),
+                "rollback", "refused", model=name, environment=env, reason=reason, error=str(error)
             )
         else:
             current, target = s.get(VersionRow, stack[-1]), s.get(VersionRow, stack[-2])
@@ -415,6 +341,4 @@ def set_alias(
             reason=reason,
             previous=w.version_name(before),
         )
-        return _result(
-            model, target, alias, "moved", None, s.get(VersionRow, before) if before else None
-        )
+        return _result(model, target, alias, "moved", None, _row(s, before))

@@ -21,7 +21,7 @@ from . import audit
 from .artifacts import ArtifactStore
 from .errors import NotFoundError, PermissionDeniedError
 from .identity import Identity, local_identity, token_digest
-from .policy import RegistryConfig
+from .policy import PolicyReport, RegistryConfig
 from .schema import AliasRow, ModelRow, SettingRow, TokenRow, VersionRow
 
 
@@ -73,9 +73,13 @@ class UnitOfWork:
         version: str = "",
         environment: str = "",
         reason: str = "",
+        report: PolicyReport | None = None,
         **details: Any,
     ) -> None:
-        """Append an entry to the audit log inside this transaction."""
+        """Append an entry to the audit log inside this transaction: the one way every part
+        records what it did. A policy report given is recorded as its numbered checks."""
+        if report is not None:
+            details["checks"] = report.to_json()["checks"]
         audit.append(
             self.s,
             self.who,
