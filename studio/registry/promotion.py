@@ -5,14 +5,13 @@ the model's lock and writes its audit entry in that same transaction, whatever t
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import NotFoundError, PermissionDeniedError, PromotionRefusedError, RegistryError
 from .identity import Identity
-from .policy import PolicyReport, PromotionFacts, RegistryConfig, evaluate
+from .policy import PromotionFacts, RegistryConfig, evaluate
+from .results import PolicyReport, PromotionResult
 from .schema import AliasMoveRow, AliasRow, ApprovalRow, ModelRow, RequestRow, VersionRow, now
 from .session import Backend, UnitOfWork
 from .verification import signature_verdict
@@ -126,22 +125,22 @@ def _result(
     status: str,
     report: PolicyReport | None,
     previous: VersionRow | None,
-    **extra: Any,
-) -> dict[str, Any]:
-    return {
-        "model": model.name,
-        "version": version.version,
-        "environment": env,
-        "status": status,
-        "previous": previous.version if previous else None,
-        "report": report.to_json() if report else None,
-        **extra,
-    }
+    requested_by: str | None = None,
+) -> PromotionResult:
+    return PromotionResult(
+        model=model.name,
+        version=version.version,
+        environment=env,
+        status=status,
+        previous=previous.version if previous else None,
+        report=report,
+        requested_by=requested_by,
+    )
 
 
 def promote(
     backend: Backend, name: str, version: str | None, env: str, reason: str = ""
-) -> dict[str, Any]:
+) -> PromotionResult:
     """Move ENV to the version if the policy allows; record the attempt either way.
     When only a four-eyes approval is missing, a pending request is recorded instead."""
     _env(backend.config, env)
@@ -180,7 +179,7 @@ def promote(
 
 def approve(
     backend: Backend, name: str, version: str | None, env: str, reason: str = ""
-) -> dict[str, Any]:
+) -> PromotionResult:
     """Record a second person's approval; if a promotion request is waiting, carry it out."""
     _env(backend.config, env)
     refusal: Exception | None = None
@@ -284,7 +283,7 @@ def history_stack(s: Session, model: ModelRow, alias: str) -> list[int]:
     return stack
 
 
-def rollback(backend: Backend, name: str, env: str, reason: str = "") -> dict[str, Any]:
+def rollback(backend: Backend, name: str, env: str, reason: str = "") -> PromotionResult:
     """Point ENV back at the version it held before its last move, in one audited step."""
     _env(backend.config, env)
     error: RegistryError | None = None
@@ -319,7 +318,7 @@ def rollback(backend: Backend, name: str, env: str, reason: str = "") -> dict[st
 
 def set_alias(
     backend: Backend, name: str, version: str | None, alias: str, reason: str = ""
-) -> dict[str, Any]:
+) -> PromotionResult:
     """Point a free alias (champion, challenger…) at a version; environments go through promote."""
     if alias in backend.config.environments:
         raise RegistryError(

@@ -18,7 +18,8 @@ from .bundles import read_meta
 from .errors import ArtifactError, RegistryError
 from .identity import Identity
 from .metrics import validation_report
-from .queries import version_json
+from .queries import version_info
+from .results import RegisteredVersion
 from .schema import ModelRow, VersionRow, now
 from .session import Backend
 from .verification import check_integrity
@@ -32,7 +33,7 @@ def register(
     tags: list[str] | tuple[str, ...] = (),
     description: str = "",
     reason: str = "",
-) -> dict[str, Any]:
+) -> RegisteredVersion:
     """Copy the bundle into the artifact folder by content hash, then record the version.
     Re-registering identical content under the same version is a no-op."""
     bundle = Path(bundle)
@@ -68,7 +69,9 @@ def register(
             )
             if existing is not None:
                 if existing.bundle_sha256 == stored.sha256:
-                    return version_json(w, model, existing) | {"already_registered": True}
+                    return version_info(
+                        w, model, existing, RegisteredVersion, already_registered=True
+                    )
                 raise RegistryError(
                     f"{model_name}:{version} is already registered with different content "
                     f"(sha256 {existing.bundle_sha256[:12]}…); build the bundle with a new --version"
@@ -90,7 +93,7 @@ def register(
                 source=row.source_path,
                 git_commit=row.git_commit,
             )
-            return version_json(w, model, row)
+            return version_info(w, model, row, RegisteredVersion)
     except BaseException:
         _discard_unreferenced(backend, stored)
         raise

@@ -21,7 +21,8 @@ from . import audit
 from .artifacts import ArtifactStore
 from .errors import NotFoundError, PermissionDeniedError
 from .identity import Identity, local_identity, token_digest
-from .policy import PolicyReport, RegistryConfig
+from .policy import RegistryConfig
+from .results import PolicyReport
 from .schema import AliasRow, ModelRow, SettingRow, TokenRow, VersionRow
 
 
@@ -79,7 +80,7 @@ class UnitOfWork:
         """Append an entry to the audit log inside this transaction: the one way every part
         records what it did. A policy report given is recorded as its numbered checks."""
         if report is not None:
-            details["checks"] = report.to_json()["checks"]
+            details["checks"] = [c.model_dump(mode="json") for c in report.checks]
         audit.append(
             self.s,
             self.who,

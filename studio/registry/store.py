@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -28,7 +27,22 @@ from .database import (
 )
 from .errors import RegistryError
 from .identity import Identity, token_from_env
-from .policy import PolicyReport, RegistryConfig, load_config
+from .policy import RegistryConfig, load_config
+from .results import (
+    AliasMove,
+    AliasTarget,
+    AuditEntry,
+    AuditVerification,
+    ModelInfo,
+    ModelSummary,
+    PolicyReport,
+    PromotionResult,
+    RegisteredVersion,
+    TokenInfo,
+    VersionDetail,
+    VersionDiff,
+    VersionInfo,
+)
 from .session import Backend
 
 
@@ -111,7 +125,7 @@ class Registry:
         tags: list[str] | tuple[str, ...] = (),
         description: str = "",
         reason: str = "",
-    ) -> dict[str, Any]:
+    ) -> RegisteredVersion:
         """Copy the bundle in by content hash and record the version (see registration.py)."""
         return registration.register(
             self._backend, bundle, name=name, tags=tags, description=description, reason=reason
@@ -124,21 +138,24 @@ class Registry:
     def revoke_tokens(self, name: str) -> int:
         return tokens.revoke_tokens(self._backend, name)
 
-    def tokens(self) -> list[dict[str, Any]]:
+    def tokens(self) -> list[TokenInfo]:
         return tokens.tokens(self._backend)
 
     # ------------------------------------------------------------------ reads (queries.py)
-    def models(self) -> list[dict[str, Any]]:
+    def models(self) -> list[ModelSummary]:
         return queries.models(self._backend)
 
-    def model(self, name: str) -> dict[str, Any]:
+    def model(self, name: str) -> ModelInfo:
         return queries.model(self._backend, name)
 
-    def version(self, name: str, version: str | None = None, full: bool = True) -> dict[str, Any]:
+    def version(
+        self, name: str, version: str | None = None, full: bool = True
+    ) -> VersionDetail | VersionInfo:
+        """A version with its lineage (`full`: also its Validation Report, parity and manifest)."""
         return queries.version(self._backend, name, version, full)
 
-    def alias_target(self, name: str, alias: str) -> dict[str, Any] | None:
-        """Where an alias points now ({version, sha256}), or None: what a watcher polls."""
+    def alias_target(self, name: str, alias: str) -> AliasTarget | None:
+        """Where an alias points now, or None: what a watcher polls."""
         return queries.alias_target(self._backend, name, alias)
 
     def resolve(self, name: str, ref: str | None = None) -> Path:
@@ -146,17 +163,17 @@ class Registry:
         artifact raises ArtifactError naming it and is never returned."""
         return queries.resolve(self._backend, name, ref)
 
-    def log(self, model: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    def log(self, model: str | None = None, limit: int | None = None) -> list[AuditEntry]:
         return queries.log(self._backend, model, limit)
 
-    def verify_audit(self) -> dict[str, Any]:
-        """Check the audit log's hash chain: {"ok", "checked", "first_bad", "problem"}."""
+    def verify_audit(self) -> AuditVerification:
+        """Check the audit log's hash chain."""
         return queries.verify_audit(self._backend)
 
-    def alias_history(self, name: str, alias: str) -> list[dict[str, Any]]:
+    def alias_history(self, name: str, alias: str) -> list[AliasMove]:
         return queries.alias_history(self._backend, name, alias)
 
-    def diff(self, ref_a: str, ref_b: str) -> dict[str, Any]:
+    def diff(self, ref_a: str, ref_b: str) -> VersionDiff:
         return queries.diff(self._backend, split_ref(ref_a), split_ref(ref_b))
 
     # ------------------------------------------------------------------ governance (promotion.py)
@@ -164,14 +181,14 @@ class Registry:
         """The policy report a promotion would get now, without moving anything."""
         return promotion.check(self._backend, *split_ref(ref), env)
 
-    def promote(self, ref: str, env: str, reason: str = "") -> dict[str, Any]:
+    def promote(self, ref: str, env: str, reason: str = "") -> PromotionResult:
         return promotion.promote(self._backend, *split_ref(ref), env, reason)
 
-    def approve(self, ref: str, env: str, reason: str = "") -> dict[str, Any]:
+    def approve(self, ref: str, env: str, reason: str = "") -> PromotionResult:
         return promotion.approve(self._backend, *split_ref(ref), env, reason)
 
-    def rollback(self, name: str, env: str, reason: str = "") -> dict[str, Any]:
+    def rollback(self, name: str, env: str, reason: str = "") -> PromotionResult:
         return promotion.rollback(self._backend, name, env, reason)
 
-    def set_alias(self, ref: str, alias: str, reason: str = "") -> dict[str, Any]:
+    def set_alias(self, ref: str, alias: str, reason: str = "") -> PromotionResult:
         return promotion.set_alias(self._backend, *split_ref(ref), alias, reason)

@@ -3,12 +3,11 @@ and it must be admin), shown once, stored only as SHA-256, revocable; every chan
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from .errors import PermissionDeniedError, RegistryError
 from .identity import ROLES, new_token, token_digest
+from .results import TokenInfo
 from .schema import TokenRow, now
 from .session import Backend
 
@@ -60,15 +59,15 @@ def revoke_tokens(backend: Backend, name: str) -> int:
         return len(rows)
 
 
-def tokens(backend: Backend) -> list[dict[str, Any]]:
+def tokens(backend: Backend) -> list[TokenInfo]:
     with backend.work("admin") as w:
         return [
-            {
-                "name": t.name,
-                "role": t.role,
-                "created_by": t.created_by,
-                "created_at": t.created_at,
-                "revoked_at": t.revoked_at,
-            }
+            TokenInfo(
+                name=t.name,
+                role=t.role,
+                created_by=t.created_by,
+                created_at=t.created_at,
+                revoked_at=t.revoked_at,
+            )
             for t in w.s.scalars(select(TokenRow).order_by(TokenRow.id))
         ]
