@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from . import promotion, queries, registration, tokens
+from . import promotion, queries, registration, results, tokens
 from .artifacts import ArtifactStore
 from .database import (
     DB_FILE,
@@ -28,21 +28,6 @@ from .database import (
 from .errors import RegistryError
 from .identity import Identity, token_from_env
 from .policy import RegistryConfig, load_config
-from .results import (
-    AliasMove,
-    AliasTarget,
-    AuditEntry,
-    AuditVerification,
-    ModelInfo,
-    ModelSummary,
-    PolicyReport,
-    PromotionResult,
-    RegisteredVersion,
-    TokenInfo,
-    VersionDetail,
-    VersionDiff,
-    VersionInfo,
-)
 from .session import Backend
 
 
@@ -125,7 +110,7 @@ class Registry:
         tags: list[str] | tuple[str, ...] = (),
         description: str = "",
         reason: str = "",
-    ) -> RegisteredVersion:
+    ) -> results.RegisteredVersion:
         """Copy the bundle in by content hash and record the version (see registration.py)."""
         return registration.register(
             self._backend, bundle, name=name, tags=tags, description=description, reason=reason
@@ -138,23 +123,23 @@ class Registry:
     def revoke_tokens(self, name: str) -> int:
         return tokens.revoke_tokens(self._backend, name)
 
-    def tokens(self) -> list[TokenInfo]:
+    def tokens(self) -> list[results.TokenInfo]:
         return tokens.tokens(self._backend)
 
     # ------------------------------------------------------------------ reads (queries.py)
-    def models(self) -> list[ModelSummary]:
+    def models(self) -> list[results.ModelSummary]:
         return queries.models(self._backend)
 
-    def model(self, name: str) -> ModelInfo:
+    def model(self, name: str) -> results.ModelInfo:
         return queries.model(self._backend, name)
 
     def version(
         self, name: str, version: str | None = None, full: bool = True
-    ) -> VersionDetail | VersionInfo:
+    ) -> results.VersionDetail | results.VersionInfo:
         """A version with its lineage (`full`: also its Validation Report, parity and manifest)."""
         return queries.version(self._backend, name, version, full)
 
-    def alias_target(self, name: str, alias: str) -> AliasTarget | None:
+    def alias_target(self, name: str, alias: str) -> results.AliasTarget | None:
         """Where an alias points now, or None: what a watcher polls."""
         return queries.alias_target(self._backend, name, alias)
 
@@ -163,32 +148,32 @@ class Registry:
         artifact raises ArtifactError naming it and is never returned."""
         return queries.resolve(self._backend, name, ref)
 
-    def log(self, model: str | None = None, limit: int | None = None) -> list[AuditEntry]:
+    def log(self, model: str | None = None, limit: int | None = None) -> list[results.AuditEntry]:
         return queries.log(self._backend, model, limit)
 
-    def verify_audit(self) -> AuditVerification:
+    def verify_audit(self) -> results.AuditVerification:
         """Check the audit log's hash chain."""
         return queries.verify_audit(self._backend)
 
-    def alias_history(self, name: str, alias: str) -> list[AliasMove]:
+    def alias_history(self, name: str, alias: str) -> list[results.AliasMove]:
         return queries.alias_history(self._backend, name, alias)
 
-    def diff(self, ref_a: str, ref_b: str) -> VersionDiff:
+    def diff(self, ref_a: str, ref_b: str) -> results.VersionDiff:
         return queries.diff(self._backend, split_ref(ref_a), split_ref(ref_b))
 
     # ------------------------------------------------------------------ governance (promotion.py)
-    def check(self, ref: str, env: str) -> PolicyReport:
+    def check(self, ref: str, env: str) -> results.PolicyReport:
         """The policy report a promotion would get now, without moving anything."""
         return promotion.check(self._backend, *split_ref(ref), env)
 
-    def promote(self, ref: str, env: str, reason: str = "") -> PromotionResult:
+    def promote(self, ref: str, env: str, reason: str = "") -> results.PromotionResult:
         return promotion.promote(self._backend, *split_ref(ref), env, reason)
 
-    def approve(self, ref: str, env: str, reason: str = "") -> PromotionResult:
+    def approve(self, ref: str, env: str, reason: str = "") -> results.PromotionResult:
         return promotion.approve(self._backend, *split_ref(ref), env, reason)
 
-    def rollback(self, name: str, env: str, reason: str = "") -> PromotionResult:
+    def rollback(self, name: str, env: str, reason: str = "") -> results.PromotionResult:
         return promotion.rollback(self._backend, name, env, reason)
 
-    def set_alias(self, ref: str, alias: str, reason: str = "") -> PromotionResult:
+    def set_alias(self, ref: str, alias: str, reason: str = "") -> results.PromotionResult:
         return promotion.set_alias(self._backend, *split_ref(ref), alias, reason)
