@@ -64,7 +64,7 @@ def _version_past_registry(wf: Workflow, args: argparse.Namespace) -> str:
     name = args.name or default_name(wf.path, wf.name, args.output)
     reg = open_registry(args.registry)
     try:
-        taken = [v["version"] for v in reg.model(name)["versions"]]
+        taken = [v.version for v in reg.model(name).versions]
     except NotFoundError:
         taken = []
     finally:
@@ -82,7 +82,7 @@ def _register(path, args: argparse.Namespace) -> int:
     except PromotionRefusedError as exc:
         print(f"knotwork: registered, but not promoted to dev: {exc}", file=sys.stderr)
         return 1
-    print(f"  registered as {info['model']}:{info['version']} and promoted to dev")
+    print(f"  registered as {info.model}:{info.version} and promoted to dev")
     return 0
 
 

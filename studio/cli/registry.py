@@ -10,9 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic_core import to_jsonable_python
 
 from studio.core.errors import KnotworkError
+
+if TYPE_CHECKING:
+    from studio.registry import PromotionResult, VersionDetail
 
 
 def _common() -> argparse.ArgumentParser:
@@ -116,7 +121,11 @@ def _open(args: argparse.Namespace):
 
 
 def _out(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True, default=str) if args.json else text)
+    """Print `text`, or with --json the data (registry results as their `model_dump(mode="json")`)."""
+    if args.json:
+        print(json.dumps(to_jsonable_python(data), indent=2, sort_keys=True, default=str))
+    else:
+        print(text)
 
 
 def _run(func, args: argparse.Namespace) -> int:
@@ -131,7 +140,7 @@ def _run(func, args: argparse.Namespace) -> int:
         with _open(args) as reg:
             return func(reg, args)
     except PromotionRefusedError as exc:
-        _out(args, {"error": "promotion refused", **exc.report.to_json()}, str(exc))
+        _out(args, {"error": "promotion refused", **exc.report.model_dump(mode="json")}, str(exc))
         return 1
     except (PermissionDeniedError, ArtifactError) as exc:
         _fail(args, exc)
@@ -161,11 +170,11 @@ def cmd_list(reg, args) -> int:
     envs = reg.config.environments
     rows = [
         [
-            m["name"],
-            str(m["versions"]),
-            m["latest"] or "-",
-            *[m["aliases"].get(e, "-") for e in envs],
-            ", ".join(f"{a}={v}" for a, v in m["aliases"].items() if a not in envs) or "-",
+            m.name,
+            str(m.versions),
+            m.latest or "-",
+            *[m.aliases.get(e, "-") for e in envs],
+            ", ".join(f"{a}={v}" for a, v in m.aliases.items() if a not in envs) or "-",
         ]
         for m in models
     ]
@@ -181,25 +190,25 @@ def cmd_list(reg, args) -> int:
     return 0
 
 
-def _version_text(v: dict[str, Any]) -> str:
+def _version_text(v: VersionDetail) -> str:
     from studio.registry.metrics import check_name, flatten
 
-    lin = v["lineage"]
+    lin = v.lineage
     lines = [
-        f"{v['model']}:{v['version']}  (#{v['seq']}, aliases: {', '.join(v['aliases']) or 'none'})",
-        f"  bundle     {v['artifact']}  sha256 {v['sha256'][:16]}…  signed by {v['signature_key_id'] or 'nobody'}",
-        f"  built      {v['built_at']} by {v['author'] or '?'}; registered {v['registered_at']} by {v['registered_by']}",
-        f"  source     {lin['source_path'] or '?'}  sha256 {(lin['source_sha256'] or '?')[:16]}  git {lin['git_commit'] or '-'}",
-        f"  parity     {'passed' if v['parity_passed'] else 'NOT passed' if v['parity_passed'] is False else 'unknown'}",
-        f"  validation {v['validation_status'] or 'no report'}",
+        f"{v.model}:{v.version}  (#{v.seq}, aliases: {', '.join(v.aliases) or 'none'})",
+        f"  bundle     {v.artifact}  sha256 {v.sha256[:16]}…  signed by {v.signature_key_id or 'nobody'}",
+        f"  built      {v.built_at} by {v.author or '?'}; registered {v.registered_at} by {v.registered_by}",
+        f"  source     {lin.source_path or '?'}  sha256 {(lin.source_sha256 or '?')[:16]}  git {lin.git_commit or '-'}",
+        f"  parity     {'passed' if v.parity_passed else 'NOT passed' if v.parity_passed is False else 'unknown'}",
+        f"  validation {v.validation_status or 'no report'}",
     ]
-    for c in (v.get("validation") or {}).get("checks", []):
+    for c in (v.validation or {}).get("checks", []):
         lines.append(f"    {c.get('status', '?'):<5} {check_name(c)}: {c.get('message', '')}")
 
-    for key, value in flatten(v["metrics"]).items():
+    for key, value in flatten(v.metrics).items():
         lines.append(f"  metric     {key} = {value:.4g}")
-    if v["tags"]:
-        lines.append(f"  tags       {', '.join(map(str, v['tags']))}")
+    if v.tags:
+        lines.append(f"  tags       {', '.join(map(str, v.tags))}")
     return "\n".join(lines)
 
 
@@ -209,18 +218,18 @@ def cmd_show(reg, args) -> int:
     name, version = split_ref(args.ref)
     if version is None:
         m = reg.model(name)
-        envs = ", ".join(f"{e}={v or '-'}" for e, v in m["environments"].items())
+        envs = ", ".join(f"{e}={v or '-'}" for e, v in m.environments.items())
         rows = [
             [
-                v["version"],
-                v["registered_at"][:19],
-                v["registered_by"],
-                v["validation_status"] or "-",
-                ", ".join(v["aliases"]) or "-",
+                v.version,
+                v.registered_at[:19],
+                v.registered_by,
+                v.validation_status or "-",
+                ", ".join(v.aliases) or "-",
             ]
-            for v in m["versions"]
+            for v in m.versions
         ]
-        text = f"{m['name']}  (owner {m['owner']}; {envs})\n" + _table(
+        text = f"{m.name}  (owner {m.owner}; {envs})\n" + _table(
             rows, ["VERSION", "REGISTERED", "BY", "VALIDATION", "ALIASES"]
         )
         _out(args, m, text)
@@ -233,75 +242,63 @@ def cmd_show(reg, args) -> int:
 def cmd_register(reg, args) -> int:
     info = reg.register(args.bundle, name=args.name, tags=args.tag, reason=args.reason)
     text = (
-        f"{info['model']}:{info['version']} "
-        + ("was already registered" if info.get("already_registered") else "registered")
-        + f" (sha256 {info['sha256'][:16]}…)"
+        f"{info.model}:{info.version} "
+        + ("was already registered" if info.already_registered else "registered")
+        + f" (sha256 {info.sha256[:16]}…)"
     )
     if args.env:
-        result = reg.promote(f"{info['model']}:{info['version']}", args.env, args.reason)
-        info["promotion"] = result
+        result = reg.promote(f"{info.model}:{info.version}", args.env, args.reason)
+        info.promotion = result
         text += "\n" + _promotion_text(result)
-        if result["status"] == "awaiting approval":
+        if result.status == "awaiting approval":
             _out(args, info, text)
             return 1
     _out(args, info, text)
     return 0
 
 
-def _promotion_text(r: dict[str, Any]) -> str:
-    where = f"{r['model']}@{r['environment']}"
-    if r["status"] == "promoted":
-        return f"{where} → {r['version']} (was {r['previous'] or 'unset'})"
-    if r["status"] == "unchanged":
-        return f"{where} already points at {r['version']}"
-    if r["status"] == "awaiting approval":
+def _promotion_text(r: PromotionResult) -> str:
+    where = f"{r.model}@{r.environment}"
+    if r.status == "promoted":
+        return f"{where} → {r.version} (was {r.previous or 'unset'})"
+    if r.status == "unchanged":
+        return f"{where} already points at {r.version}"
+    if r.status == "awaiting approval":
         return (
             f"{where}: not moved yet — awaiting approval by a second person:\n"
-            f"  knotwork registry approve {r['model']}:{r['version']} --env {r['environment']}"
+            f"  knotwork registry approve {r.model}:{r.version} --env {r.environment}"
         )
-    return f"{where}: {r['status']}"
+    return f"{where}: {r.status}"
 
 
 def cmd_promote(reg, args) -> int:
     if args.dry_run:
         report = reg.check(args.ref, args.env)
-        _out(args, report.to_json(), report.text())
+        _out(args, report, report.text())
         return 0 if report.allowed else 1
     result = reg.promote(args.ref, args.env, args.reason)
     text = _promotion_text(result)
-    if result.get("report") and result["status"] == "awaiting approval":
-        text = _report_text(result["report"]) + "\n" + text
+    if result.report and result.status == "awaiting approval":
+        text = result.report.text() + "\n" + text
     _out(args, result, text)
-    return 1 if result["status"] == "awaiting approval" else 0
+    return 1 if result.status == "awaiting approval" else 0
 
 
 def cmd_approve(reg, args) -> int:
     result = reg.approve(args.ref, args.env, args.reason)
-    if result["status"] == "approved":
-        text = f"approved {result['model']}:{result['version']} for {result['environment']}"
-    elif result["status"] == "promoted":
-        text = f"approved; {_promotion_text(result)} (requested by {result.get('requested_by')})"
+    if result.status == "approved":
+        text = f"approved {result.model}:{result.version} for {result.environment}"
+    elif result.status == "promoted":
+        text = f"approved; {_promotion_text(result)} (requested by {result.requested_by})"
     else:
-        text = f"approved, but the promotion is still refused:\n{result['report'] and _report_text(result['report'])}"
+        text = f"approved, but the promotion is still refused:\n{result.report and result.report.text()}"
     _out(args, result, text)
-    return 1 if result["status"].startswith("approved, promotion refused") else 0
-
-
-def _report_text(rep: dict[str, Any]) -> str:
-    from studio.registry.policy import CheckResult, PolicyReport
-
-    return PolicyReport(
-        rep["model"],
-        rep["version"],
-        rep["environment"],
-        rep["actor"],
-        [CheckResult(**c) for c in rep["checks"]],
-    ).text()
+    return 1 if result.status.startswith("approved, promotion refused") else 0
 
 
 def cmd_rollback(reg, args) -> int:
     r = reg.rollback(args.model, args.env, args.reason)
-    _out(args, r, f"{r['model']}@{r['environment']} rolled back: {r['previous']} → {r['version']}")
+    _out(args, r, f"{r.model}@{r.environment} rolled back: {r.previous} → {r.version}")
     return 0
 
 
@@ -317,23 +314,23 @@ def cmd_log(reg, args) -> int:
     if args.verify:
         result = reg.verify_audit()
         text = (
-            f"audit log intact: {result['checked']} chained entries"
-            if result["ok"]
-            else f"audit log TAMPERED: {result['problem']}"
+            f"audit log intact: {result.checked} chained entries"
+            if result.ok
+            else f"audit log TAMPERED: {result.problem}"
         )
         _out(args, result, text)
-        return 0 if result["ok"] else 1
+        return 0 if result.ok else 1
     entries = reg.log(args.model, args.limit)
     rows = [
         [
-            str(e["id"]),
-            e["at"][:19],
-            e["actor"],
-            e["action"],
-            e["outcome"],
-            f"{e['model']}:{e['version']}" if e["version"] else e["model"] or "-",
-            e["environment"] or "-",
-            e["reason"] or "",
+            str(e.id),
+            e.at[:19],
+            e.actor,
+            e.action,
+            e.outcome,
+            f"{e.model}:{e.version}" if e.version else e.model or "-",
+            e.environment or "-",
+            e.reason or "",
         ]
         for e in entries
     ]
@@ -352,7 +349,7 @@ def cmd_alias(reg, args) -> int:
     _out(
         args,
         r,
-        f"{r['model']}@{r['environment']} → {r['version']} (was {r['previous'] or 'unset'})",
+        f"{r.model}@{r.environment} → {r.version} (was {r.previous or 'unset'})",
     )
     return 0
 
@@ -370,8 +367,7 @@ def cmd_token(reg, args) -> int:
     if args.action == "list":
         tokens = reg.tokens()
         rows = [
-            [t["name"], t["role"], t["created_by"], t["created_at"][:19], t["revoked_at"] or "-"]
-            for t in tokens
+            [t.name, t.role, t.created_by, t.created_at[:19], t.revoked_at or "-"] for t in tokens
         ]
         _out(
             args,

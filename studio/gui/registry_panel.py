@@ -36,7 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.errors import KnotworkError
-from studio.registry import PromotionRefusedError, Registry
+from studio.registry import (
+    PromotionRefusedError,
+    PromotionResult,
+    Registry,
+    VersionDetail,
+    VersionInfo,
+)
 from studio.registry.database import safe_url
 from studio.registry.diff import diff_text
 from studio.registry.metrics import flatten, manifest_metrics
@@ -100,13 +106,14 @@ class MetricsChart(QWidget):
         layout.addWidget(self.canvas)
         self.series: dict[str, list[tuple[str, float]]] = {}
 
-    def set_versions(self, versions: list[dict[str, Any]]) -> None:
+    def set_versions(self, versions: list[VersionInfo]) -> None:
         series: dict[str, list[tuple[str, float]]] = {}
         for v in versions:
-            for key, value in flatten(
-                manifest_metrics(v.get("manifest") or {"metrics": v["metrics"]})
-            ).items():
-                series.setdefault(key, []).append((v["version"], value))
+            manifest = (v.manifest if isinstance(v, VersionDetail) else None) or {
+                "metrics": v.metrics
+            }
+            for key, value in flatten(manifest_metrics(manifest)).items():
+                series.setdefault(key, []).append((v.version, value))
         self.series = series
         keep = self.metric.currentText()
         self.metric.blockSignals(True)
@@ -136,7 +143,7 @@ class MetricsChart(QWidget):
 class RegistryPanel(QWidget):
     """The registry as the studio shows it; a dock of the main window."""
 
-    changed = Signal(object)  # the result dict of a promotion, approval or rollback
+    changed = Signal(object)  # the PromotionResult of a promotion, approval or rollback
     failed = Signal(str)
 
     def __init__(
@@ -170,7 +177,7 @@ class RegistryPanel(QWidget):
         self.log = self._table(LOG_COLUMNS)
         self.status = QLabel()
         self._build()
-        self._versions_data: list[dict[str, Any]] = []
+        self._versions_data: list[VersionInfo] = []
 
     # ------------------------------------------------------------------ layout
     @staticmethod
@@ -253,9 +260,9 @@ class RegistryPanel(QWidget):
         self.env.blockSignals(False)
         self.models.blockSignals(True)
         self.models.clear()
-        self.models.addItems([m["name"] for m in models])
+        names = [m.name for m in models]
+        self.models.addItems(names)
         self.models.blockSignals(False)
-        names = [m["name"] for m in models]
         if names:
             self.models.setCurrentRow(names.index(current) if current in names else 0)
         self.show_model()
@@ -281,25 +288,25 @@ class RegistryPanel(QWidget):
         if info is None:
             return
         self.environments.setText(
-            "   ".join(f"<b>{e}</b>: {v or '—'}" for e, v in info["environments"].items())
+            "   ".join(f"<b>{e}</b>: {v or '—'}" for e, v in info.environments.items())
         )
         keep = self.selected_version
-        full = [self.registry.version(name, v["version"]) for v in info["versions"]]
+        full = [self.registry.version(name, v.version) for v in info.versions]
         self._versions_data = full
         self.versions.setRowCount(len(full))
         for r, v in enumerate(full):
-            parity = {True: "passed", False: "FAILED"}.get(v["parity_passed"], "—")
+            parity = {True: "passed", False: "FAILED"}.get(v.parity_passed, "—")
             cells = (
-                v["version"],
-                v["registered_at"][:19].replace("T", " "),
-                v["registered_by"],
-                v["validation_status"] or "—",
+                v.version,
+                v.registered_at[:19].replace("T", " "),
+                v.registered_by,
+                v.validation_status or "—",
                 parity,
-                ", ".join(v["aliases"]),
+                ", ".join(v.aliases),
             )
             for c, text in enumerate(cells):
                 self.versions.setItem(r, c, QTableWidgetItem(text))
-        labels = [v["version"] for v in full]
+        labels = [v.version for v in full]
         if labels:
             self.versions.selectRow(labels.index(keep) if keep in labels else len(labels) - 1)
         self._version_selected()  # same row index as the last model emits no selection change
@@ -319,14 +326,14 @@ class RegistryPanel(QWidget):
         self.log.setRowCount(len(entries))
         for r, e in enumerate(reversed(entries)):
             cells = (
-                str(e["id"]),
-                e["at"][:19].replace("T", " "),
-                e["actor"],
-                e["action"],
-                e["outcome"],
-                e["version"],
-                e["environment"],
-                e["reason"],
+                str(e.id),
+                e.at[:19].replace("T", " "),
+                e.actor,
+                e.action,
+                e.outcome,
+                e.version,
+                e.environment,
+                e.reason,
             )
             for c, text in enumerate(cells):
                 self.log.setItem(r, c, QTableWidgetItem(text))
@@ -356,8 +363,8 @@ class RegistryPanel(QWidget):
         return dialog.reason.text().strip() if dialog.exec() == QDialog.Accepted else None
 
     def _act(
-        self, title: str, details: str, work: Callable[[str], dict[str, Any]]
-    ) -> dict[str, Any] | None:
+        self, title: str, details: str, work: Callable[[str], PromotionResult]
+    ) -> PromotionResult | None:
         reason = self.confirm(title, details)
         if reason is None:
             return None
@@ -377,13 +384,13 @@ class RegistryPanel(QWidget):
             self._fill_log(self.model_name or "")
             return None
         self.status.setText(
-            f"{result['model']}@{result['environment']}: {result['status']} ({result['version']})"
+            f"{result.model}@{result.environment}: {result.status} ({result.version})"
         )
         self.show_model()
         self.changed.emit(result)
         return result
 
-    def promote_selected(self) -> dict[str, Any] | None:
+    def promote_selected(self) -> PromotionResult | None:
         name, version, env = self.model_name, self.selected_version, self.env.currentText()
         if not (name and version and env):
             return None
@@ -395,7 +402,7 @@ class RegistryPanel(QWidget):
             lambda reason: self.registry.promote(f"{name}:{version}", env, reason),
         )
 
-    def approve_selected(self) -> dict[str, Any] | None:
+    def approve_selected(self) -> PromotionResult | None:
         name, version, env = self.model_name, self.selected_version, self.env.currentText()
         if not (name and version and env):
             return None
@@ -405,14 +412,13 @@ class RegistryPanel(QWidget):
             lambda reason: self.registry.approve(f"{name}:{version}", env, reason),
         )
 
-    def rollback_env(self) -> dict[str, Any] | None:
+    def rollback_env(self) -> PromotionResult | None:
         name, env = self.model_name, self.env.currentText()
         if not (name and env):
             return None
         history = self._guard(lambda: self.registry.alias_history(name, env)) or []
         lines = [
-            f"{m['at'][:19]}  {m['kind']:<8} {m['from'] or '—'} → {m['to'] or '—'}  {m['actor']}"
-            for m in history
+            f"{m.at[:19]}  {m.kind:<8} {m.from_ or '—'} → {m.to or '—'}  {m.actor}" for m in history
         ]
         return self._act(
             f"Roll back {name}@{env}",

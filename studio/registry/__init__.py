@@ -12,22 +12,51 @@ from .errors import (
     SchemaTooNewError,
 )
 from .identity import ROLES, Identity
-from .policy import PolicyReport, RegistryConfig, load_config
+from .policy import RegistryConfig, load_config
 from .resolver import is_registry_uri, open_registry, parse_uri, register_bundle, resolve
+from .results import (
+    AliasMove,
+    AliasTarget,
+    AuditEntry,
+    AuditVerification,
+    CheckResult,
+    ModelInfo,
+    ModelSummary,
+    PolicyReport,
+    PromotionResult,
+    RegisteredVersion,
+    TokenInfo,
+    VersionDetail,
+    VersionDiff,
+    VersionInfo,
+)
 from .store import Registry
 
 __all__ = [
     "ROLES",
+    "AliasMove",
+    "AliasTarget",
     "ArtifactError",
+    "AuditEntry",
+    "AuditVerification",
+    "CheckResult",
     "Identity",
+    "ModelInfo",
+    "ModelSummary",
     "NotFoundError",
     "PermissionDeniedError",
     "PolicyReport",
     "PromotionRefusedError",
+    "PromotionResult",
+    "RegisteredVersion",
     "Registry",
     "RegistryConfig",
     "RegistryError",
     "SchemaTooNewError",
+    "TokenInfo",
+    "VersionDetail",
+    "VersionDiff",
+    "VersionInfo",
     "is_registry_uri",
     "load_config",
     "open_registry",

@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from .identity import Identity
+from .results import AuditEntry, AuditVerification
 from .schema import AuditRow, now
 
 # Appends are serialized registry-wide so each entry chains to the one committed before it.
@@ -64,11 +65,11 @@ def append(s: Session, who: Identity, action: str, outcome: str, **fields: Any) 
     return row
 
 
-def entry_json(r: AuditRow) -> dict[str, Any]:
-    return {"id": r.id, **{k: getattr(r, k) for k in FIELDS}}
+def entry(r: AuditRow) -> AuditEntry:
+    return AuditEntry(id=r.id, **{k: getattr(r, k) for k in FIELDS})
 
 
-def verify(s: Session) -> dict[str, Any]:
+def verify(s: Session) -> AuditVerification:
     """Recompute the chain; report the first entry whose content or link does not match."""
     prev, checked, legacy = "", 0, 0
     for r in s.scalars(select(AuditRow).order_by(AuditRow.id)):
@@ -77,18 +78,18 @@ def verify(s: Session) -> dict[str, Any]:
             continue
         values = {k: getattr(r, k) for k in FIELDS}
         if r.prev_hash != prev:
-            return {
-                "ok": False,
-                "checked": checked,
-                "first_bad": r.id,
-                "problem": f"entry {r.id} does not follow entry before it (an entry was removed or inserted)",
-            }
+            return AuditVerification(
+                ok=False,
+                checked=checked,
+                first_bad=r.id,
+                problem=f"entry {r.id} does not follow entry before it (an entry was removed or inserted)",
+            )
         if entry_hash(values, prev) != r.entry_hash:
-            return {
-                "ok": False,
-                "checked": checked,
-                "first_bad": r.id,
-                "problem": f"entry {r.id} was changed after it was written",
-            }
+            return AuditVerification(
+                ok=False,
+                checked=checked,
+                first_bad=r.id,
+                problem=f"entry {r.id} was changed after it was written",
+            )
         prev, checked = r.entry_hash, checked + 1
-    return {"ok": True, "checked": checked, "unchained": legacy, "first_bad": None, "problem": None}
+    return AuditVerification(ok=True, checked=checked, unchained=legacy)

@@ -6,6 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from .metrics import flatten, manifest_metrics, validation_report
+from .results import (
+    Change,
+    ColumnChange,
+    GraphDiff,
+    MetricDelta,
+    NodeRef,
+    RequirementChange,
+    SchemaDiff,
+    SettingChange,
+    VersionDetail,
+    VersionDiff,
+)
 
 
 def _workflow(graph: dict[str, Any] | None) -> dict[str, Any]:
@@ -32,9 +44,9 @@ def _links(graph: dict[str, Any] | None) -> set[tuple[str, str, str, str]]:
     }
 
 
-def graph_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any]:
+def graph_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> GraphDiff:
     if a is None or b is None:
-        return {"available": False, "note": "graph.json missing from one of the stored bundles"}
+        return GraphDiff(available=False, note="graph.json missing from one of the stored bundles")
     na, nb = _nodes(a), _nodes(b)
     changed = []
     for nid in sorted(set(na) & set(nb)):
@@ -42,41 +54,38 @@ def graph_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, 
         label = y.get("label") or x.get("label") or nid
         if x.get("type_id") != y.get("type_id") or x.get("version") != y.get("version"):
             changed.append(
-                {
-                    "node": nid,
-                    "label": label,
-                    "setting": "(node type)",
-                    "before": f"{x.get('type_id')} v{x.get('version')}",
-                    "after": f"{y.get('type_id')} v{y.get('version')}",
-                }
+                SettingChange(
+                    node=nid,
+                    label=label,
+                    setting="(node type)",
+                    before=f"{x.get('type_id')} v{x.get('version')}",
+                    after=f"{y.get('type_id')} v{y.get('version')}",
+                )
             )
         sx, sy = x.get("settings") or {}, y.get("settings") or {}
         for key in sorted(set(sx) | set(sy)):
             if sx.get(key) != sy.get(key):
                 changed.append(
-                    {
-                        "node": nid,
-                        "label": label,
-                        "setting": key,
-                        "before": sx.get(key),
-                        "after": sy.get(key),
-                    }
+                    SettingChange(
+                        node=nid, label=label, setting=key, before=sx.get(key), after=sy.get(key)
+                    )
                 )
     la, lb = _links(a), _links(b)
-    return {
-        "available": True,
-        "added_nodes": [
-            {"node": n, "label": nb[n].get("label"), "type_id": nb[n].get("type_id")}
-            for n in sorted(set(nb) - set(na))
-        ],
-        "removed_nodes": [
-            {"node": n, "label": na[n].get("label"), "type_id": na[n].get("type_id")}
-            for n in sorted(set(na) - set(nb))
-        ],
-        "changed_settings": changed,
-        "added_connections": [list(c) for c in sorted(lb - la)],
-        "removed_connections": [list(c) for c in sorted(la - lb)],
-    }
+
+    def refs(nodes: dict[str, dict[str, Any]], ids: set[str]) -> list[NodeRef]:
+        return [
+            NodeRef(node=n, label=nodes[n].get("label"), type_id=nodes[n].get("type_id"))
+            for n in sorted(ids)
+        ]
+
+    return GraphDiff(
+        available=True,
+        added_nodes=refs(nb, set(nb) - set(na)),
+        removed_nodes=refs(na, set(na) - set(nb)),
+        changed_settings=changed,
+        added_connections=[list(c) for c in sorted(lb - la)],
+        removed_connections=[list(c) for c in sorted(la - lb)],
+    )
 
 
 def _columns(schema: Any) -> dict[str, Any] | None:
@@ -94,71 +103,58 @@ def _columns(schema: Any) -> dict[str, Any] | None:
     return dict(schema)
 
 
-def schema_diff(a: Any, b: Any) -> dict[str, Any]:
+def schema_diff(a: Any, b: Any) -> SchemaDiff:
     ca, cb = _columns(a), _columns(b)
     if ca is None or cb is None:
-        return {
-            "added": [],
-            "removed": [],
-            "changed": [] if a == b else [{"column": "(whole schema)", "before": a, "after": b}],
-        }
-    return {
-        "added": sorted(set(cb) - set(ca)),
-        "removed": sorted(set(ca) - set(cb)),
-        "changed": [
-            {"column": c, "before": ca[c], "after": cb[c]}
+        whole = [ColumnChange(column="(whole schema)", before=a, after=b)]
+        return SchemaDiff(added=[], removed=[], changed=[] if a == b else whole)
+    return SchemaDiff(
+        added=sorted(set(cb) - set(ca)),
+        removed=sorted(set(ca) - set(cb)),
+        changed=[
+            ColumnChange(column=c, before=ca[c], after=cb[c])
             for c in sorted(set(ca) & set(cb))
             if ca[c] != cb[c]
         ],
-    }
+    )
 
 
-def metric_deltas(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+def metric_deltas(a: dict[str, Any], b: dict[str, Any]) -> list[MetricDelta]:
     fa, fb = flatten(a), flatten(b)
     out = []
     for key in sorted(set(fa) | set(fb)):
         x, y = fa.get(key), fb.get(key)
-        out.append(
-            {
-                "metric": key,
-                "a": x,
-                "b": y,
-                "delta": (y - x) if x is not None and y is not None else None,
-            }
-        )
+        delta = (y - x) if x is not None and y is not None else None
+        out.append(MetricDelta(metric=key, a=x, b=y, delta=delta))
     return out
 
 
 def diff_versions(
-    a: dict[str, Any], b: dict[str, Any], graph_a: dict | None, graph_b: dict | None
-) -> dict[str, Any]:
-    """`a` and `b` are `Registry.version(..., full=True)` dicts."""
-    ma, mb = a.get("manifest") or {}, b.get("manifest") or {}
-    lineage = {
-        key: {"a": a["lineage"].get(key), "b": b["lineage"].get(key)}
-        for key in ("source_path", "source_sha256", "git_commit", "data_fingerprints", "parameters")
-        if a["lineage"].get(key) != b["lineage"].get(key)
-    }
-    return {
-        "model": a["model"],
-        "model_b": b["model"],
-        "a": a["version"],
-        "b": b["version"],
-        "same_content": a["sha256"] == b["sha256"],
-        "graph": graph_diff(graph_a, graph_b),
-        "input_schema": schema_diff(ma.get("input_schema"), mb.get("input_schema")),
-        "output_schema": schema_diff(ma.get("output_schema"), mb.get("output_schema")),
-        "metrics": metric_deltas(manifest_metrics(ma), manifest_metrics(mb)),
-        "validation_status": {
-            "a": (validation_report(ma) or {}).get("status"),
-            "b": (validation_report(mb) or {}).get("status"),
-        },
-        "lineage": lineage,
-        "requirements": _requirements_diff(ma.get("requirements"), mb.get("requirements")),
-    }
+    a: VersionDetail, b: VersionDetail, graph_a: dict | None, graph_b: dict | None
+) -> VersionDiff:
+    """What changed from version `a` to version `b` (each with its manifest)."""
+    ma, mb = a.manifest or {}, b.manifest or {}
+    la, lb = a.lineage.model_dump(), b.lineage.model_dump()
+    return VersionDiff(
+        model=a.model,
+        model_b=b.model,
+        a=a.version,
+        b=b.version,
+        same_content=a.sha256 == b.sha256,
+        graph=graph_diff(graph_a, graph_b),
+        input_schema=schema_diff(ma.get("input_schema"), mb.get("input_schema")),
+        output_schema=schema_diff(ma.get("output_schema"), mb.get("output_schema")),
+        metrics=metric_deltas(manifest_metrics(ma), manifest_metrics(mb)),
+        validation_status=Change(
+            a=(validation_report(ma) or {}).get("status"),
+            b=(validation_report(mb) or {}).get("status"),
+        ),
+        lineage={key: Change(a=la[key], b=lb[key]) for key in la if la[key] != lb[key]},
+        requirements=_requirements_diff(ma.get("requirements"), mb.get("requirements")),
+    )
 
 
-def _requirements_diff(a: Any, b: Any) -> list[dict[str, Any]]:
+def _requirements_diff(a: Any, b: Any) -> list[RequirementChange]:
     def as_map(r: Any) -> dict[str, str]:
         if isinstance(r, dict):
             return {str(k): str(v) for k, v in r.items()}
@@ -168,54 +164,47 @@ def _requirements_diff(a: Any, b: Any) -> list[dict[str, Any]]:
 
     ra, rb = as_map(a), as_map(b)
     return [
-        {"package": p, "a": ra.get(p), "b": rb.get(p)}
+        RequirementChange(package=p, a=ra.get(p), b=rb.get(p))
         for p in sorted(set(ra) | set(rb))
         if ra.get(p) != rb.get(p)
     ]
 
 
-def diff_text(d: dict[str, Any]) -> str:
+def diff_text(d: VersionDiff) -> str:
     """The diff as a reviewer reads it: one change per line."""
     lines = [
         (
-            f"{d['model']}: {d['a']} → {d['b']}"
-            if d.get("model_b", d["model"]) == d["model"]
-            else f"{d['model']}:{d['a']} → {d['model_b']}:{d['b']}"
+            f"{d.model}: {d.a} → {d.b}"
+            if d.model_b == d.model
+            else f"{d.model}:{d.a} → {d.model_b}:{d.b}"
         )
-        + ("  (identical content)" if d["same_content"] else "")
+        + ("  (identical content)" if d.same_content else "")
     ]
-    g = d["graph"]
-    if not g.get("available"):
-        lines.append(f"  graph: {g.get('note')}")
+    g = d.graph
+    if not g.available:
+        lines.append(f"  graph: {g.note}")
     else:
-        lines += [f"  + node {n['label']} ({n['type_id']})" for n in g["added_nodes"]]
-        lines += [f"  - node {n['label']} ({n['type_id']})" for n in g["removed_nodes"]]
+        lines += [f"  + node {n.label} ({n.type_id})" for n in g.added_nodes or []]
+        lines += [f"  - node {n.label} ({n.type_id})" for n in g.removed_nodes or []]
         lines += [
-            f"  ~ {c['label']}.{c['setting']}: {c['before']!r} → {c['after']!r}"
-            for c in g["changed_settings"]
+            f"  ~ {c.label}.{c.setting}: {c.before!r} → {c.after!r}"
+            for c in g.changed_settings or []
         ]
-        lines += [f"  + wire {c[0]}.{c[1]} → {c[2]}.{c[3]}" for c in g["added_connections"]]
-        lines += [f"  - wire {c[0]}.{c[1]} → {c[2]}.{c[3]}" for c in g["removed_connections"]]
-    for side in ("input_schema", "output_schema"):
-        s = d[side]
-        lines += [f"  + {side} column {c}" for c in s["added"]] + [
-            f"  - {side} column {c}" for c in s["removed"]
-        ]
-        lines += [
-            f"  ~ {side} column {c['column']}: {c['before']} → {c['after']}" for c in s["changed"]
-        ]
-    for m in d["metrics"]:
-        if m["delta"] is None:
-            lines.append(f"  metric {m['metric']}: {m['a']} → {m['b']}")
-        elif m["delta"] != 0:
-            lines.append(f"  metric {m['metric']}: {m['a']:.4g} → {m['b']:.4g} ({m['delta']:+.4g})")
-    for key, change in d["lineage"].items():
+        lines += [f"  + wire {c[0]}.{c[1]} → {c[2]}.{c[3]}" for c in g.added_connections or []]
+        lines += [f"  - wire {c[0]}.{c[1]} → {c[2]}.{c[3]}" for c in g.removed_connections or []]
+    for side, s in (("input_schema", d.input_schema), ("output_schema", d.output_schema)):
+        lines += [f"  + {side} column {c}" for c in s.added]
+        lines += [f"  - {side} column {c}" for c in s.removed]
+        lines += [f"  ~ {side} column {c.column}: {c.before} → {c.after}" for c in s.changed]
+    for m in d.metrics:
+        if m.delta is None:
+            lines.append(f"  metric {m.metric}: {m.a} → {m.b}")
+        elif m.delta != 0:
+            lines.append(f"  metric {m.metric}: {m.a:.4g} → {m.b:.4g} ({m.delta:+.4g})")
+    for key, change in d.lineage.items():
         if key != "data_fingerprints":
-            lines.append(f"  {key}: {change['a']} → {change['b']}")
-    if "data_fingerprints" in d["lineage"]:
+            lines.append(f"  {key}: {change.a} → {change.b}")
+    if "data_fingerprints" in d.lineage:
         lines.append("  training data changed (data fingerprints differ)")
-    lines += [
-        f"  requirement {r['package']}: {r['a'] or '-'} → {r['b'] or '-'}"
-        for r in d["requirements"]
-    ]
+    lines += [f"  requirement {r.package}: {r.a or '-'} → {r.b or '-'}" for r in d.requirements]
     return "\n".join(lines)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from studio.core.errors import KnotworkError
 
 if TYPE_CHECKING:
-    from .policy import PolicyReport
+    from .results import PolicyReport
 
 
 class RegistryError(KnotworkError):

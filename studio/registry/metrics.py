@@ -26,16 +26,26 @@ def flatten(metrics: Any, prefix: str = "") -> dict[str, float]:
     return out
 
 
-def held_out_value(metrics: dict[str, Any], name: str) -> tuple[float, str] | None:
-    """The metric measured on rows not used for fitting, with the key it came from."""
-    flat = flatten(metrics)
-    for section in HELD_OUT:
+def _in_sections(
+    flat: dict[str, float], sections: tuple[str, ...], name: str
+) -> tuple[float, str] | None:
+    """The metric under the first of `sections` holding it (`test.x`, `test_x`, `test.Node.x`)."""
+    for section in sections:
         for key in (f"{section}.{name}", f"{section}_{name}"):
             if key in flat:
                 return flat[key], key
         for key, value in flat.items():
             if key.startswith(f"{section}.") and key.endswith(f".{name}"):
                 return value, key
+    return None
+
+
+def held_out_value(metrics: dict[str, Any], name: str) -> tuple[float, str] | None:
+    """The metric measured on rows not used for fitting, with the key it came from."""
+    flat = flatten(metrics)
+    found = _in_sections(flat, HELD_OUT, name)
+    if found is not None:
+        return found
     if name in flat:
         return flat[name], name
     for key, value in flat.items():
@@ -45,15 +55,8 @@ def held_out_value(metrics: dict[str, Any], name: str) -> tuple[float, str] | No
 
 
 def train_value(metrics: dict[str, Any], name: str) -> tuple[float, str] | None:
-    flat = flatten(metrics)
-    for section in TRAIN:
-        for key in (f"{section}.{name}", f"{section}_{name}"):
-            if key in flat:
-                return flat[key], key
-        for key, value in flat.items():
-            if key.startswith(f"{section}.") and key.endswith(f".{name}"):
-                return value, key
-    return None
+    """The metric measured on the rows the model was fitted on."""
+    return _in_sections(flatten(metrics), TRAIN, name)
 
 
 def metric_names(metrics: dict[str, Any]) -> list[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from .metrics import (
     train_value,
     validation_report,
 )
+from .results import CheckResult, PolicyReport
 
 POLICY_FILE = "knotwork-registry.json"
 
@@ -130,68 +131,6 @@ def load_config(
 
 # ------------------------------------------------------------------ evaluation
 @dataclass
-class CheckResult:
-    number: int
-    name: str
-    required: bool
-    verdict: str  # pass | fail | pending | not required
-    detail: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "name": self.name,
-            "required": self.required,
-            "verdict": self.verdict,
-            "detail": self.detail,
-        }
-
-
-@dataclass
-class PolicyReport:
-    model: str
-    version: str
-    environment: str
-    actor: str
-    checks: list[CheckResult] = field(default_factory=list)
-
-    @property
-    def allowed(self) -> bool:
-        return all(c.verdict in ("pass", "not required") for c in self.checks)
-
-    @property
-    def awaiting_approval(self) -> bool:
-        """Only the second person's approval is missing."""
-        return not self.allowed and all(
-            c.verdict in ("pass", "not required", "pending") for c in self.checks
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "version": self.version,
-            "environment": self.environment,
-            "actor": self.actor,
-            "allowed": self.allowed,
-            "checks": [c.to_json() for c in self.checks],
-        }
-
-    def text(self) -> str:
-        failed = [c for c in self.checks if c.verdict in ("fail", "pending")]
-        head = f"promotion of {self.model}:{self.version} to {self.environment} " + (
-            "allowed"
-            if self.allowed
-            else f"refused ({len(failed)} of {len(self.checks)} checks not passed)"
-        )
-        width = max(len(c.name) for c in self.checks) if self.checks else 0
-        lines = [
-            f"  {c.number}. {c.name:<{width}}  {c.verdict.upper() if c.verdict in ('fail', 'pending') else c.verdict:<12}  {c.detail}"
-            for c in self.checks
-        ]
-        return "\n".join([head, *lines])
-
-
-@dataclass
 class PromotionFacts:
     """What the policy judges; gathered by the registry inside the promotion transaction."""
 
@@ -264,16 +203,22 @@ def evaluate(
     config: RegistryConfig, env: str, model: str, version: str, facts: PromotionFacts
 ) -> PolicyReport:
     rule = config.policy(env)
-    report = PolicyReport(model, version, env, facts.actor)
+    report = PolicyReport(model=model, version=version, environment=env, actor=facts.actor)
 
     def add(name: str, required: bool, judge: Callable[[], tuple[Any, str]]) -> None:
         number = len(report.checks) + 1
         if not required:
-            report.checks.append(CheckResult(number, name, False, "not required", ""))
+            report.checks.append(
+                CheckResult(
+                    number=number, name=name, required=False, verdict="not required", detail=""
+                )
+            )
             return
         ok, detail = judge()
         verdict = ok if isinstance(ok, str) else ("pass" if ok else "fail")
-        report.checks.append(CheckResult(number, name, True, verdict, detail))
+        report.checks.append(
+            CheckResult(number=number, name=name, required=True, verdict=verdict, detail=detail)
+        )
 
     m = facts.manifest
     add("permission", True, lambda: (facts.role_allowed, facts.role_detail))

@@ -5,25 +5,22 @@ the model's lock and writes its audit entry in that same transaction, whatever t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import NotFoundError, PermissionDeniedError, PromotionRefusedError, RegistryError
 from .identity import Identity
-from .policy import PolicyReport, PromotionFacts, evaluate
+from .policy import PromotionFacts, RegistryConfig, evaluate
+from .results import PolicyReport, PromotionResult
 from .schema import AliasMoveRow, AliasRow, ApprovalRow, ModelRow, RequestRow, VersionRow, now
+from .session import Backend, UnitOfWork
 from .verification import signature_verdict
 
-if TYPE_CHECKING:
-    from .store import Registry
 
-
-def _env(reg: Registry, env: str) -> str:
-    if env not in reg.config.environments:
+def _env(config: RegistryConfig, env: str) -> str:
+    if env not in config.environments:
         raise NotFoundError(
-            f"{env!r} is not an environment (environments: {', '.join(reg.config.environments)})"
+            f"{env!r} is not an environment (environments: {', '.join(config.environments)})"
         )
     return env
 
@@ -81,30 +78,25 @@ def _was_in(s: Session, model: ModelRow, alias: str, version: VersionRow) -> boo
     return s.scalar(q.limit(1)) is not None
 
 
-def _can_move(reg: Registry, who: Identity, env: str) -> tuple[bool, str]:
-    need = "approver" if reg.config.policy(env).protected else "editor"
+def _can_move(config: RegistryConfig, who: Identity, env: str) -> tuple[bool, str]:
+    need = "approver" if config.policy(env).protected else "editor"
     if who.at_least(need):
         return True, f"{who.name} ({who.role}) may move {env}"
     return False, f"{who.name} has role {who.role}; moving {env} needs {need} or admin"
 
 
 def _report(
-    reg: Registry,
-    s: Session,
-    who: Identity,
-    model: ModelRow,
-    version: VersionRow,
-    env: str,
-    requester: str = "",
+    w: UnitOfWork, model: ModelRow, version: VersionRow, env: str, requester: str = ""
 ) -> PolicyReport:
-    previous = reg.config.previous(env)
+    s, who, config = w.s, w.who, w.config
+    previous = config.previous(env)
     approvers = s.scalars(
         select(ApprovalRow.approver).where(
             ApprovalRow.version_id == version.id, ApprovalRow.environment == env
         )
     ).all()
-    path = reg.artifacts.path(version.artifact)
-    ok, detail = _can_move(reg, who, env)
+    path = w.artifacts.path(version.artifact)
+    ok, detail = _can_move(config, who, env)
     facts = PromotionFacts(
         manifest=version.manifest,
         actor=who.name,
@@ -113,17 +105,17 @@ def _report(
         previous_env=previous,
         was_in_previous=previous is not None and _was_in(s, model, previous, version),
         approvers=list(approvers),
-        signature=lambda: signature_verdict(path, reg.config.trusted_keys),
+        signature=lambda: signature_verdict(path, config.trusted_keys),
         requester=requester,
     )
-    return evaluate(reg.config, env, model.name, version.version, facts)
+    return evaluate(config, env, model.name, version.version, facts)
 
 
-def check(reg: Registry, name: str, version: str | None, env: str) -> PolicyReport:
-    with reg.transaction() as s:
-        who = reg.identity(s)
-        model = reg.model_row(s, name)
-        return _report(reg, s, who, model, reg.version_row(s, model, version), _env(reg, env))
+def check(backend: Backend, name: str, version: str | None, env: str) -> PolicyReport:
+    with backend.work() as w:
+        model = w.model_row(name)
+        target = w.version_row(model, version)
+        return _report(w, model, target, _env(w.config, env))
 
 
 def _result(
@@ -133,79 +125,42 @@ def _result(
     status: str,
     report: PolicyReport | None,
     previous: VersionRow | None,
-    **extra: Any,
-) -> dict[str, Any]:
-    return {
-        "model": model.name,
-        "version": version.version,
-        "environment": env,
-        "status": status,
-        "previous": previous.version if previous else None,
-        "report": report.to_json() if report else None,
-        **extra,
-    }
+    requested_by: str | None = None,
+) -> PromotionResult:
+    return PromotionResult(
+        model=model.name,
+        version=version.version,
+        environment=env,
+        status=status,
+        previous=previous.version if previous else None,
+        report=report,
+        requested_by=requested_by,
+    )
 
 
 def promote(
-    reg: Registry, name: str, version: str | None, env: str, reason: str = ""
-) -> dict[str, Any]:
+    backend: Backend, name: str, version: str | None, env: str, reason: str = ""
+) -> PromotionResult:
     """Move ENV to the version if the policy allows; record the attempt either way.
     When only a four-eyes approval is missing, a pending request is recorded instead."""
-    _env(reg, env)
-    refused: PolicyReport | None = None
-    with reg.transaction() as s:
-        who = reg.identity(s)
-        reg.lock_model(s, name)
-        model = reg.model_row(s, name)
-        target = reg.version_row(s, model, version)
-        report = _report(reg, s, who, model, target, env)
+    _env(backend.config, env)
+    with backend.work(lock=name) as w:
+        s, who = w.s, w.who
+        model = w.model_row(name)
+        target = w.version_row(model, version)
+        about = {"model": name, "version": target.version, "environment": env, "reason": reason}
+        report = _report(w, model, target, env)
         current = s.get(AliasRow, (model.id, env))
         if report.allowed:
             if current is not None and current.version_id == target.id:
-                reg.audit(
-                    s,
-                    who,
-                    "promote",
-                    "ok",
-                    model=name,
-                    version=target.version,
-                    environment=env,
-                    reason=reason,
-                    unchanged=True,
-                    checks=report.to_json()["checks"],
-                )
+                w.audit("promote", "ok", **about, report=report, unchanged=True)
                 return _result(model, target, env, "unchanged", report, target)
             before = _move(s, model, env, target, "promote", who, reason, governed=True)
             _close_requests(s, target, env)
-            reg.audit(
-                s,
-                who,
-                "promote",
-                "ok",
-                model=name,
-                version=target.version,
-                environment=env,
-                reason=reason,
-                previous=_version_name(s, before),
-                checks=report.to_json()["checks"],
-            )
-            return _result(
-                model,
-                target,
-                env,
-                "promoted",
-                report,
-                s.get(VersionRow, before) if before else None,
-            )
+            w.audit("promote", "ok", **about, report=report, previous=w.version_name(before))
+            return _result(model, target, env, "promoted", report, _row(s, before))
         if report.awaiting_approval:
-            pending = s.scalar(
-                select(RequestRow).where(
-                    RequestRow.version_id == target.id,
-                    RequestRow.environment == env,
-                    RequestRow.status == "pending",
-                )
-            )
-            if pending is None:
+            if _pending(s, target, env) is None:
                 s.add(
                     RequestRow(
                         version_id=target.id,
@@ -216,53 +171,24 @@ def promote(
                         status="pending",
                     )
                 )
-            reg.audit(
-                s,
-                who,
-                "promote",
-                "pending",
-                model=name,
-                version=target.version,
-                environment=env,
-                reason=reason,
-                checks=report.to_json()["checks"],
-            )
+            w.audit("promote", "pending", **about, report=report)
             return _result(model, target, env, "awaiting approval", report, None)
-        reg.audit(
-            s,
-            who,
-            "promote",
-            "refused",
-            model=name,
-            version=target.version,
-            environment=env,
-            reason=reason,
-            checks=report.to_json()["checks"],
-        )
-        refused = report
-    raise PromotionRefusedError(refused)
+        w.audit("promote", "refused", **about, report=report)
+    raise PromotionRefusedError(report)
 
 
 def approve(
-    reg: Registry, name: str, version: str | None, env: str, reason: str = ""
-) -> dict[str, Any]:
+    backend: Backend, name: str, version: str | None, env: str, reason: str = ""
+) -> PromotionResult:
     """Record a second person's approval; if a promotion request is waiting, carry it out."""
-    _env(reg, env)
+    _env(backend.config, env)
     refusal: Exception | None = None
-    with reg.transaction() as s:
-        who = reg.identity(s)
-        reg.lock_model(s, name)
-        model = reg.model_row(s, name)
-        target = reg.version_row(s, model, version)
-        pending = s.scalar(
-            select(RequestRow)
-            .where(
-                RequestRow.version_id == target.id,
-                RequestRow.environment == env,
-                RequestRow.status == "pending",
-            )
-            .order_by(RequestRow.id)
-        )
+    with backend.work(lock=name) as w:
+        s, who = w.s, w.who
+        model = w.model_row(name)
+        target = w.version_row(model, version)
+        about = {"model": name, "version": target.version, "environment": env, "reason": reason}
+        pending = _pending(s, target, env)
         if not who.at_least("approver"):
             refusal = PermissionDeniedError(
                 f"{who.name} has role {who.role}; approving needs approver or admin"
@@ -272,17 +198,7 @@ def approve(
                 f"{who.name} requested this promotion and cannot approve it too: a second person must approve (four eyes)"
             )
         if refusal is not None:
-            reg.audit(
-                s,
-                who,
-                "approve",
-                "refused",
-                model=name,
-                version=target.version,
-                environment=env,
-                reason=reason,
-                error=str(refusal),
-            )
+            w.audit("approve", "refused", **about, error=str(refusal))
         else:
             s.add(
                 ApprovalRow(
@@ -294,62 +210,51 @@ def approve(
                 )
             )
             s.flush()
-            reg.audit(
-                s,
-                who,
-                "approve",
-                "ok",
-                model=name,
-                version=target.version,
-                environment=env,
-                reason=reason,
-                requested_by=pending.requested_by if pending else None,
-            )
+            requester = pending.requested_by if pending else None
+            w.audit("approve", "ok", **about, requested_by=requester)
             if pending is None:
                 return _result(model, target, env, "approved", None, None)
-            report = _report(reg, s, who, model, target, env, requester=pending.requested_by)
+            # the promotion is the requester's: it carries their reason into the log
+            about["reason"] = pending.reason
+            report = _report(w, model, target, env, requester=requester)
             if not report.allowed:
-                reg.audit(
-                    s,
-                    who,
-                    "promote",
-                    "refused",
-                    model=name,
-                    version=target.version,
-                    environment=env,
-                    reason=pending.reason,
-                    requested_by=pending.requested_by,
-                    checks=report.to_json()["checks"],
-                )
+                w.audit("promote", "refused", **about, report=report, requested_by=requester)
                 return _result(model, target, env, "approved, promotion refused", report, None)
             before = _move(
                 s, model, env, target, "promote", who, pending.reason or reason, governed=True
             )
             _close_requests(s, target, env)
-            reg.audit(
-                s,
-                who,
+            w.audit(
                 "promote",
                 "ok",
-                model=name,
-                version=target.version,
-                environment=env,
-                reason=pending.reason,
-                requested_by=pending.requested_by,
+                **about,
+                report=report,
+                requested_by=requester,
                 approved_by=who.name,
-                previous=_version_name(s, before),
-                checks=report.to_json()["checks"],
+                previous=w.version_name(before),
             )
             return _result(
-                model,
-                target,
-                env,
-                "promoted",
-                report,
-                s.get(VersionRow, before) if before else None,
-                requested_by=pending.requested_by,
+                model, target, env, "promoted", report, _row(s, before), requested_by=requester
             )
     raise refusal
+
+
+def _pending(s: Session, version: VersionRow, env: str) -> RequestRow | None:
+    """The oldest promotion request of the version to ENV still waiting for approval."""
+    return s.scalar(
+        select(RequestRow)
+        .where(
+            RequestRow.version_id == version.id,
+            RequestRow.environment == env,
+            RequestRow.status == "pending",
+        )
+        .order_by(RequestRow.id)
+        .limit(1)
+    )
+
+
+def _row(s: Session, version_id: int | None) -> VersionRow | None:
+    return s.get(VersionRow, version_id) if version_id else None
 
 
 def _close_requests(s: Session, version: VersionRow, env: str) -> None:
@@ -358,10 +263,6 @@ def _close_requests(s: Session, version: VersionRow, env: str) -> None:
     ):
         if req.version_id == version.id:
             req.status = "done"
-
-
-def _version_name(s: Session, version_id: int | None) -> str | None:
-    return s.get(VersionRow, version_id).version if version_id else None
 
 
 def history_stack(s: Session, model: ModelRow, alias: str) -> list[int]:
@@ -382,37 +283,27 @@ def history_stack(s: Session, model: ModelRow, alias: str) -> list[int]:
     return stack
 
 
-def rollback(reg: Registry, name: str, env: str, reason: str = "") -> dict[str, Any]:
+def rollback(backend: Backend, name: str, env: str, reason: str = "") -> PromotionResult:
     """Point ENV back at the version it held before its last move, in one audited step."""
-    _env(reg, env)
+    _env(backend.config, env)
     error: RegistryError | None = None
-    with reg.transaction() as s:
-        who = reg.identity(s)
-        reg.lock_model(s, name)
-        model = reg.model_row(s, name)
-        ok, detail = _can_move(reg, who, env)
+    with backend.work(lock=name) as w:
+        s, who = w.s, w.who
+        model = w.model_row(name)
+        ok, detail = _can_move(w.config, who, env)
         stack = history_stack(s, model, env)
         if not ok:
             error = PermissionDeniedError(detail)
         elif len(stack) < 2:
             error = RegistryError(f"{name}@{env} has no earlier version to roll back to")
         if error is not None:
-            reg.audit(
-                s,
-                who,
-                "rollback",
-                "refused",
-                model=name,
-                environment=env,
-                reason=reason,
-                error=str(error),
+            w.audit(
+                "rollback", "refused", model=name, environment=env, reason=reason, error=str(error)
             )
         else:
             current, target = s.get(VersionRow, stack[-1]), s.get(VersionRow, stack[-2])
             _move(s, model, env, target, "rollback", who, reason, governed=True)
-            reg.audit(
-                s,
-                who,
+            w.audit(
                 "rollback",
                 "ok",
                 model=name,
@@ -426,52 +317,27 @@ def rollback(reg: Registry, name: str, env: str, reason: str = "") -> dict[str, 
 
 
 def set_alias(
-    reg: Registry, name: str, version: str | None, alias: str, reason: str = ""
-) -> dict[str, Any]:
+    backend: Backend, name: str, version: str | None, alias: str, reason: str = ""
+) -> PromotionResult:
     """Point a free alias (champion, challenger…) at a version; environments go through promote."""
-    if alias in reg.config.environments:
+    if alias in backend.config.environments:
         raise RegistryError(
             f"{alias!r} is an environment: use `promote {name}:{version} --to {alias}`"
         )
     if not alias or not alias.replace("-", "").replace("_", "").isalnum():
         raise RegistryError(f"alias {alias!r}: use letters, digits, '-' or '_'")
-    with reg.transaction() as s:
-        who = reg.identity(s, "editor")
-        reg.lock_model(s, name)
-        model = reg.model_row(s, name)
-        target = reg.version_row(s, model, version)
+    with backend.work("editor", lock=name) as w:
+        s, who = w.s, w.who
+        model = w.model_row(name)
+        target = w.version_row(model, version)
         before = _move(s, model, alias, target, "set", who, reason, governed=False)
-        reg.audit(
-            s,
-            who,
+        w.audit(
             "alias",
             "ok",
             model=name,
             version=target.version,
             environment=alias,
             reason=reason,
-            previous=_version_name(s, before),
+            previous=w.version_name(before),
         )
-        return _result(
-            model, target, alias, "moved", None, s.get(VersionRow, before) if before else None
-        )
-
-
-def moves_json(s: Session, model: ModelRow, alias: str) -> list[dict[str, Any]]:
-    rows = s.scalars(
-        select(AliasMoveRow)
-        .where(AliasMoveRow.model_id == model.id, AliasMoveRow.alias == alias)
-        .order_by(AliasMoveRow.id)
-    ).all()
-    return [
-        {
-            "id": r.id,
-            "from": _version_name(s, r.from_version_id),
-            "to": _version_name(s, r.to_version_id),
-            "kind": r.kind,
-            "actor": r.actor,
-            "reason": r.reason,
-            "at": r.at,
-        }
-        for r in rows
-    ]
+        return _result(model, target, alias, "moved", None, _row(s, before))

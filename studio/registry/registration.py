@@ -9,52 +9,52 @@ import hashlib
 import re
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 
+from .artifacts import StoredArtifact
 from .bundles import read_meta
 from .errors import ArtifactError, RegistryError
 from .identity import Identity
 from .metrics import validation_report
+from .queries import version_info
+from .results import RegisteredVersion
 from .schema import ModelRow, VersionRow, now
+from .session import Backend
 from .verification import check_integrity
-
-if TYPE_CHECKING:
-    from .store import Registry
 
 
 def register(
-    reg: Registry,
+    backend: Backend,
     bundle: str | Path,
     *,
     name: str | None = None,
     tags: list[str] | tuple[str, ...] = (),
     description: str = "",
     reason: str = "",
-) -> dict[str, Any]:
+) -> RegisteredVersion:
     """Copy the bundle into the artifact folder by content hash, then record the version.
     Re-registering identical content under the same version is a no-op."""
     bundle = Path(bundle)
     first = read_meta(bundle)  # a clear error for a non-bundle before copying anything
     _check_names(name or str(first.manifest["name"]), str(first.manifest["version"]))
-    with reg.transaction() as s:
-        reg.identity(s, "editor")  # fail before copying when the caller may not register
-    stored = reg.artifacts.put(bundle)
-    path = reg.artifacts.path(stored.relpath)
+    backend.whoami("editor")  # fail before copying when the caller may not register
+    artifacts = backend.artifacts
+    stored = artifacts.put(bundle)
+    path = artifacts.path(stored.relpath)
     try:
         check_integrity(path)
         meta = read_meta(path)
     except (ArtifactError, RegistryError):
-        reg.artifacts.discard(stored)
+        artifacts.discard(stored)
         raise
     m = meta.manifest
     model_name = name or str(m["name"])
     version = str(m["version"])
     try:
-        with reg.transaction() as s:
-            who = reg.identity(s, "editor")
-            reg.lock_model(s, model_name)
+        with backend.work("editor", lock=model_name) as w:
+            s, who = w.s, w.who
             model = s.scalar(select(ModelRow).where(ModelRow.name == model_name))
             if model is None:
                 model = ModelRow(
@@ -69,7 +69,9 @@ def register(
             )
             if existing is not None:
                 if existing.bundle_sha256 == stored.sha256:
-                    return reg._version_json(s, model, existing) | {"already_registered": True}
+                    return version_info(
+                        w, model, existing, RegisteredVersion, already_registered=True
+                    )
                 raise RegistryError(
                     f"{model_name}:{version} is already registered with different content "
                     f"(sha256 {existing.bundle_sha256[:12]}…); build the bundle with a new --version"
@@ -81,9 +83,7 @@ def register(
             row = version_from_manifest(m, meta.signature, model, version, seq, stored, who, tags)
             s.add(row)
             s.flush()
-            reg.audit(
-                s,
-                who,
+            w.audit(
                 "register",
                 "ok",
                 model=model_name,
@@ -93,17 +93,17 @@ def register(
                 source=row.source_path,
                 git_commit=row.git_commit,
             )
-            return reg._version_json(s, model, row)
+            return version_info(w, model, row, RegisteredVersion)
     except BaseException:
-        _discard_unreferenced(reg, stored)
+        _discard_unreferenced(backend, stored)
         raise
 
 
-def _discard_unreferenced(reg: Registry, stored) -> None:
+def _discard_unreferenced(backend: Backend, stored: StoredArtifact) -> None:
     if not stored.created:
         return
     try:
-        with reg.transaction() as s:
+        with backend.transaction() as s:
             used = s.scalar(
                 select(func.count())
                 .select_from(VersionRow)
@@ -112,7 +112,7 @@ def _discard_unreferenced(reg: Registry, stored) -> None:
     except Exception:  # the database is unreachable: keep the artifact, it is harmless
         return
     if not used:
-        reg.artifacts.discard(stored)
+        backend.artifacts.discard(stored)
 
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -134,7 +134,7 @@ def version_from_manifest(
     model: ModelRow,
     version: str,
     seq: int,
-    stored,
+    stored: StoredArtifact,
     who: Identity,
     tags: Any = (),
 ) -> VersionRow:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RegistryError
+from .results import RegisteredVersion
 from .store import Registry
 
 SCHEME = "registry://"
@@ -51,14 +52,14 @@ def register_bundle(
     registry: Registry | str | None = None,
     env: str | None = "dev",
     reason: str = "registered by knotwork deploy",
-) -> dict[str, Any]:
+) -> RegisteredVersion:
     """Register a bundle and, when `env` is given, promote it there (what `deploy --register` calls).
-    Returns the version record, plus the promotion result under "promotion"."""
+    Returns the version record, with the promotion result as `promotion`."""
     reg = open_registry(registry)
     try:
         info = reg.register(path, reason=reason)
         if env:
-            info["promotion"] = reg.promote(f"{info['model']}:{info['version']}", env, reason)
+            info.promotion = reg.promote(f"{info.model}:{info.version}", env, reason)
         return info
     finally:
         if reg is not registry:

@@ -97,28 +97,28 @@ class AliasMoveRow(Base):
     at: Mapped[str] = mapped_column(String(40))
 
 
-class ApprovalRow(Base):
-    __tablename__ = "registry_approvals"
+class VersionStep:
+    """Columns of one person's step about one version in one environment (four eyes)."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("registry_versions.id"), index=True)
     environment: Mapped[str] = mapped_column(String(64))
-    approver: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[str] = mapped_column(String(40))
 
 
-class RequestRow(Base):
+class ApprovalRow(VersionStep, Base):
+    __tablename__ = "registry_approvals"
+
+    approver: Mapped[str] = mapped_column(String(200))
+
+
+class RequestRow(VersionStep, Base):
     """A promotion waiting for a second person's approval (four eyes)."""
 
     __tablename__ = "registry_requests"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("registry_versions.id"), index=True)
-    environment: Mapped[str] = mapped_column(String(64))
     requested_by: Mapped[str] = mapped_column(String(200))
-    reason: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | withdrawn
 
 

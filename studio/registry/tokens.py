@@ -3,24 +3,21 @@ and it must be admin), shown once, stored only as SHA-256, revocable; every chan
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from sqlalchemy import select
 
 from .errors import PermissionDeniedError, RegistryError
 from .identity import ROLES, new_token, token_digest
+from .results import TokenInfo
 from .schema import TokenRow, now
-
-if TYPE_CHECKING:
-    from .store import Registry
+from .session import Backend
 
 
-def create_token(reg: Registry, name: str, role: str) -> str:
+def create_token(backend: Backend, name: str, role: str) -> str:
     """A new API token (shown once). The first token makes the registry shared."""
     if role not in ROLES:
         raise RegistryError(f"role {role!r} is not one of {', '.join(ROLES)}")
-    with reg.transaction() as s:
-        who = reg.identity(s, "admin")
+    with backend.work("admin") as w:
+        s, who = w.s, w.who
         if who.via == "os" and role != "admin":
             raise PermissionDeniedError(
                 "the first token of a registry must have role admin (it makes the registry shared, and "
@@ -36,9 +33,7 @@ def create_token(reg: Registry, name: str, role: str) -> str:
                 created_at=now(),
             )
         )
-        reg.audit(
-            s,
-            who,
+        w.audit(
             "token-create",
             "ok",
             reason=f"token for {name} with role {role}",
@@ -48,17 +43,14 @@ def create_token(reg: Registry, name: str, role: str) -> str:
         return token
 
 
-def revoke_tokens(reg: Registry, name: str) -> int:
-    with reg.transaction() as s:
-        who = reg.identity(s, "admin")
-        rows = s.scalars(
+def revoke_tokens(backend: Backend, name: str) -> int:
+    with backend.work("admin") as w:
+        rows = w.s.scalars(
             select(TokenRow).where(TokenRow.name == name, TokenRow.revoked_at.is_(None))
         ).all()
         for row in rows:
             row.revoked_at = now()
-        reg.audit(
-            s,
-            who,
+        w.audit(
             "token-revoke",
             "ok",
             reason=f"{len(rows)} token(s) of {name}",
@@ -67,16 +59,15 @@ def revoke_tokens(reg: Registry, name: str) -> int:
         return len(rows)
 
 
-def tokens(reg: Registry) -> list[dict[str, Any]]:
-    with reg.transaction() as s:
-        reg.identity(s, "admin")
+def tokens(backend: Backend) -> list[TokenInfo]:
+    with backend.work("admin") as w:
         return [
-            {
-                "name": t.name,
-                "role": t.role,
-                "created_by": t.created_by,
-                "created_at": t.created_at,
-                "revoked_at": t.revoked_at,
-            }
-            for t in s.scalars(select(TokenRow).order_by(TokenRow.id))
+            TokenInfo(
+                name=t.name,
+                role=t.role,
+                created_by=t.created_by,
+                created_at=t.created_at,
+                revoked_at=t.revoked_at,
+            )
+            for t in w.s.scalars(select(TokenRow).order_by(TokenRow.id))
         ]

@@ -94,13 +94,13 @@ def test_promote_asks_for_confirmation_and_a_reason(panel, registry, qtbot):
     panel.env.setCurrentText("dev")
     answer_dialog(None)
     assert panel.promote_selected() is None
-    assert registry.alias_target("churn", "dev")["version"] == "2"
+    assert registry.alias_target("churn", "dev").version == "2"
     answer_dialog("new features")
     with qtbot.waitSignal(panel.changed) as signal:
         panel.promote_selected()
-    assert signal.args[0]["status"] == "promoted"
-    assert registry.alias_target("churn", "dev")["version"] == "3"
-    assert registry.log("churn")[-1]["reason"] == "new features"
+    assert signal.args[0].status == "promoted"
+    assert registry.alias_target("churn", "dev").version == "3"
+    assert registry.log("churn")[-1].reason == "new features"
     assert "churn@dev: promoted (3)" in panel.status.text()
 
 
@@ -114,7 +114,7 @@ def test_refused_promotion_shows_the_report(panel, registry, qtbot):
         "refused" in panel.report.toPlainText()
         and "7. passed through previous environment" in answer_dialog.details
     )
-    assert registry.alias_target("churn", "prod")["version"] == "2"
+    assert registry.alias_target("churn", "prod").version == "2"
     assert panel.log.item(0, 4).text() == "refused"
 
 
@@ -122,7 +122,7 @@ def test_rollback_button_moves_prod_back_one_step(panel, registry):
     panel.env.setCurrentText("prod")
     answer_dialog("incident 42")
     result = panel.rollback_env()
-    assert result["version"] == "1" and registry.alias_target("churn", "prod")["version"] == "1"
+    assert result.version == "1" and registry.alias_target("churn", "prod").version == "1"
     assert "promote  1 → 2" in answer_dialog.details  # the history shown before confirming
     assert "prod</b>: 1" in panel.environments.text()
 
@@ -131,8 +131,8 @@ def test_approve_records_the_approval(panel, registry):
     select_version(panel, "3")
     panel.env.setCurrentText("prod")
     answer_dialog("looked at the metrics")
-    assert panel.approve_selected()["status"] == "approved"
-    assert registry.log("churn")[-1]["action"] == "approve"
+    assert panel.approve_selected().status == "approved"
+    assert registry.log("churn")[-1].action == "approve"
 
 
 def test_empty_or_locked_registry_shows_a_message_not_an_exception(qtbot, tmp_path, monkeypatch):
@@ -185,4 +185,4 @@ def test_the_confirmation_names_the_action_and_never_accepts_without_a_reason(
     QTimer.singleShot(0, handle)
     assert panel.promote_selected() is None
     assert "Promote churn:3 to dev" in seen["heading"] and seen["open"]
-    assert registry.alias_target("churn", "dev")["version"] == "2"
+    assert registry.alias_target("churn", "dev").version == "2"

@@ -14,12 +14,12 @@ def test_every_operation_is_logged_with_who_what_and_why(registry, bundles):
     registry.promote("churn:1", "dev", reason="smoke test")
     registry.set_alias("churn:1", "champion", reason="best so far")
     log = registry.log("churn")
-    assert [(e["action"], e["outcome"], e["environment"], e["reason"]) for e in log] == [
+    assert [(e.action, e.outcome, e.environment, e.reason) for e in log] == [
         ("register", "ok", "", "first model"),
         ("promote", "ok", "dev", "smoke test"),
         ("alias", "ok", "champion", "best so far"),
     ]
-    assert all(e["actor"] and e["at"].endswith("Z") for e in log)
+    assert all(e.actor and e.at.endswith("Z") for e in log)
     assert registry.log("churn", limit=1) == log[-1:]
 
 
@@ -51,7 +51,7 @@ def test_database_refuses_changes_to_append_only_tables(registry, bundles, state
         )
     with pytest.raises(DBAPIError, match="append-only"), registry.engine.begin() as c:
         c.execute(sa.text(statement))
-    assert [e["actor"] for e in registry.log()] == [registry.whoami().name] * 2
+    assert [e.actor for e in registry.log()] == [registry.whoami().name] * 2
 
 
 def _bypass_triggers(c, dialect: str) -> None:
@@ -67,7 +67,7 @@ def test_hash_chain_detects_an_entry_edited_behind_the_api(registry, bundles):
     registry.register(bundles(version="1"))
     registry.promote("churn:1", "dev", reason="ok")
     registry.promote("churn:1", "test")
-    assert registry.verify_audit() == {
+    assert registry.verify_audit().model_dump(mode="json") == {
         "ok": True,
         "checked": 3,
         "unchained": 0,
@@ -78,7 +78,7 @@ def test_hash_chain_detects_an_entry_edited_behind_the_api(registry, bundles):
         _bypass_triggers(c, registry.engine.dialect.name)
         c.execute(sa.text("UPDATE registry_audit SET reason = 'nothing to see' WHERE id = 2"))
     result = registry.verify_audit()
-    assert not result["ok"] and result["first_bad"] == 2 and "changed" in result["problem"]
+    assert not result.ok and result.first_bad == 2 and "changed" in result.problem
 
 
 def test_hash_chain_detects_a_removed_entry(registry, bundles):
@@ -89,4 +89,4 @@ def test_hash_chain_detects_a_removed_entry(registry, bundles):
         _bypass_triggers(c, registry.engine.dialect.name)
         c.execute(sa.text("DELETE FROM registry_audit WHERE id = 2"))
     result = registry.verify_audit()
-    assert not result["ok"] and result["first_bad"] == 3 and "removed" in result["problem"]
+    assert not result.ok and result.first_bad == 3 and "removed" in result.problem

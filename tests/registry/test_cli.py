@@ -107,3 +107,14 @@ def test_approve_takes_to_like_promote(cli, bundles):
     assert code != 2, err  # understood, not a usage error
     code, log, _ = cli("log", "churn")
     assert any(e["action"] == "approve" and e["environment"] == "prod" for e in log)
+
+
+def test_json_carries_optional_keys_only_when_they_apply(cli, bundles):
+    b = str(bundles(version="1"))
+    code, first, _ = cli("register", b)
+    assert code == 0 and "already_registered" not in first and "promotion" not in first
+    code, again, _ = cli("register", b, "--env", "dev")
+    assert again["already_registered"] is True and again["promotion"]["status"] == "promoted"
+    assert "requested_by" not in again["promotion"]
+    code, verdict, _ = cli("log", "--verify")
+    assert verdict == {"ok": True, "checked": 2, "unchained": 0, "first_bad": None, "problem": None}

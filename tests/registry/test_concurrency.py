@@ -19,7 +19,7 @@ def _promoter(url: str, artifacts: str, home: str, version: str, barrier, result
         statuses = []
         for _ in range(ROUNDS):
             statuses.append(
-                reg.promote(f"churn:{version}", "dev", reason=f"process {version}")["status"]
+                reg.promote(f"churn:{version}", "dev", reason=f"process {version}").status
             )
         results.put((version, statuses))
 
@@ -49,14 +49,12 @@ def test_concurrent_promotions_from_two_processes_stay_consistent(
 
     moves = registry.alias_history("churn", "dev")
     for before, after in zip(moves, moves[1:], strict=False):
-        assert after["from"] == before["to"], (
-            moves
-        )  # no lost update: each move saw the previous one
-    assert registry.alias_target("churn", "dev")["version"] == moves[-1]["to"]
+        assert after.from_ == before.to, moves  # no lost update: each move saw the previous one
+    assert registry.alias_target("churn", "dev").version == moves[-1].to
     promoted = sum(s == "promoted" for statuses in outcomes.values() for s in statuses)
     assert len(moves) == promoted
 
-    attempts = [e for e in registry.log("churn") if e["action"] == "promote"]
+    attempts = [e for e in registry.log("churn") if e.action == "promote"]
     assert len(attempts) == 2 * ROUNDS
-    assert {e["reason"] for e in attempts} == {"process 1", "process 2"}
-    assert registry.verify_audit()["ok"]  # the hash chain stayed linear under contention
+    assert {e.reason for e in attempts} == {"process 1", "process 2"}
+    assert registry.verify_audit().ok  # the hash chain stayed linear under contention

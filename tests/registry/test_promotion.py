@@ -31,8 +31,8 @@ def _through(reg, ref, *envs):
 def test_version_moves_through_environments_and_aliases_follow(registry, bundles):
     registry.register(bundles(version="1"))
     _through(registry, "churn:1", "dev", "test", "prod")
-    assert registry.model("churn")["environments"] == {"dev": "1", "test": "1", "prod": "1"}
-    assert registry.alias_target("churn", "prod")["version"] == "1"
+    assert registry.model("churn").environments == {"dev": "1", "test": "1", "prod": "1"}
+    assert registry.alias_target("churn", "prod").version == "1"
 
 
 def test_refused_promotion_reports_every_check_with_number_and_verdict(registry_factory, bundles):
@@ -79,8 +79,8 @@ def test_refused_promotion_reports_every_check_with_number_and_verdict(registry_
     assert "refused" in text and "  3. overfitting gap" in text and "0.29" in text
     assert reg.alias_target("churn", "prod") is None
     entry = reg.log("churn")[-1]
-    assert (entry["action"], entry["outcome"], entry["reason"]) == ("promote", "refused", "ship it")
-    assert len(entry["details"]["checks"]) == 8
+    assert (entry.action, entry.outcome, entry.reason) == ("promote", "refused", "ship it")
+    assert len(entry.details["checks"]) == 8
 
 
 def test_gap_and_floor_thresholds_pass_for_a_good_model(registry_factory, bundles):
@@ -109,15 +109,15 @@ def test_four_eyes_needs_a_second_person_and_approval_completes_the_request(
     _through(alice, "churn:1", "dev", "test")
 
     pending = alice.promote("churn:1", "prod", reason="quarterly refresh")
-    assert pending["status"] == "awaiting approval"
+    assert pending.status == "awaiting approval"
     assert alice.alias_target("churn", "prod") is None
     with pytest.raises(PermissionDeniedError, match="second person"):
         alice.approve("churn:1", "prod")
 
     done = bob.approve("churn:1", "prod", reason="reviewed metrics")
-    assert done["status"] == "promoted" and done["requested_by"] == "alice"
-    assert bob.alias_target("churn", "prod")["version"] == "1"
-    log = [(e["actor"], e["action"], e["outcome"]) for e in bob.log("churn")]
+    assert done.status == "promoted" and done.requested_by == "alice"
+    assert bob.alias_target("churn", "prod").version == "1"
+    log = [(e.actor, e.action, e.outcome) for e in bob.log("churn")]
     assert ("alice", "promote", "pending") in log and ("alice", "approve", "refused") in log
     assert log[-2:] == [("bob", "approve", "ok"), ("bob", "promote", "ok")]
 
@@ -138,7 +138,7 @@ def test_only_approver_or_admin_may_move_prod_on_a_shared_registry(registry_fact
     )
     with pytest.raises(PermissionDeniedError):
         viewer.register(bundles(version="2"))
-    assert viewer.models()[0]["name"] == "churn"  # viewers read
+    assert viewer.models()[0].name == "churn"  # viewers read
     with pytest.raises(PermissionDeniedError, match="token"):
         registry_factory().models()  # shared now: no token, no access
     with pytest.raises(PermissionDeniedError, match="unknown or revoked"):
@@ -150,19 +150,19 @@ def test_rollback_returns_prod_to_its_previous_version_in_one_step(registry, bun
         registry.register(bundles(version=v, C=float(v)))
         _through(registry, f"churn:{v}", "dev", "test", "prod")
     result = registry.rollback("churn", "prod", reason="latency regression")
-    assert (result["previous"], result["version"]) == ("3", "2")
-    assert registry.alias_target("churn", "prod")["version"] == "2"
-    assert registry.rollback("churn", "prod")["version"] == "1"
+    assert (result.previous, result.version) == ("3", "2")
+    assert registry.alias_target("churn", "prod").version == "2"
+    assert registry.rollback("churn", "prod").version == "1"
     with pytest.raises(RegistryError, match="no earlier version"):
         registry.rollback("churn", "prod")
-    entries = [e for e in registry.log("churn") if e["action"] == "rollback"]
-    assert [(e["outcome"], e["version"]) for e in entries] == [
+    entries = [e for e in registry.log("churn") if e.action == "rollback"]
+    assert [(e.outcome, e.version) for e in entries] == [
         ("ok", "2"),
         ("ok", "1"),
         ("refused", ""),
     ]
-    assert entries[0]["reason"] == "latency regression"
-    kinds = [m["kind"] for m in registry.alias_history("churn", "prod")]
+    assert entries[0].reason == "latency regression"
+    kinds = [m.kind for m in registry.alias_history("churn", "prod")]
     assert kinds == ["promote", "promote", "promote", "rollback", "rollback"]
 
 
@@ -177,8 +177,8 @@ def test_free_aliases_point_at_versions_but_environments_need_promote(registry, 
     registry.register(bundles(version="2", C=2.0))
     registry.set_alias("churn:1", "champion")
     registry.set_alias("churn:2", "challenger")
-    assert registry.model("churn")["aliases"] == {"challenger": "2", "champion": "1"}
-    assert registry.version("churn", "champion")["version"] == "1"
+    assert registry.model("churn").aliases == {"challenger": "2", "champion": "1"}
+    assert registry.version("churn", "champion").version == "1"
     with pytest.raises(RegistryError, match="is an environment"):
         registry.set_alias("churn:2", "prod")
 
@@ -212,14 +212,14 @@ def test_an_approval_given_in_advance_counts_only_for_someone_else(registry_fact
     bob = registry_factory(token=admin.create_token("bob", "approver"), config=STRICT_PROD)
     alice.register(bundles(version="1"))
     _through(alice, "churn:1", "dev", "test")
-    assert alice.approve("churn:1", "prod", reason="pre-approved")["status"] == "approved"
+    assert alice.approve("churn:1", "prod", reason="pre-approved").status == "approved"
     assert (
-        alice.promote("churn:1", "prod")["status"] == "awaiting approval"
+        alice.promote("churn:1", "prod").status == "awaiting approval"
     )  # her own approval does not count
     assert (
-        bob.promote("churn:1", "prod")["status"] == "promoted"
+        bob.promote("churn:1", "prod").status == "promoted"
     )  # alice's approval is bob's second pair of eyes
-    assert bob.alias_target("churn", "prod")["version"] == "1"
+    assert bob.alias_target("churn", "prod").version == "1"
 
 
 def test_gap_and_floor_are_read_from_per_node_metrics_of_real_bundles(registry_factory, bundles):

@@ -19,25 +19,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_registered_bundle_is_copied_by_content_hash_and_listed(registry, bundles):
     info = registry.register(bundles(version="1"))
-    stored = Path(info["artifact"])
-    assert stored.is_dir() and stored.name == info["sha256"]
+    stored = Path(info.artifact)
+    assert stored.is_dir() and stored.name == info.sha256
     assert (stored / "manifest.json").is_file()
-    assert [m["name"] for m in registry.models()] == ["churn"]
-    assert registry.version("churn", "1")["lineage"]["source_sha256"] == "ab" * 32
+    assert [m.name for m in registry.models()] == ["churn"]
+    assert registry.version("churn", "1").lineage.source_sha256 == "ab" * 32
 
 
 def test_zip_bundle_is_stored_as_one_file(registry, bundles):
     info = registry.register(bundles(version="3", as_zip=True))
-    assert info["format"] == "zip" and Path(info["artifact"]).suffix == ".zip"
-    assert registry.resolve("churn", "3") == Path(info["artifact"])
+    assert info.format == "zip" and Path(info.artifact).suffix == ".zip"
+    assert registry.resolve("churn", "3") == Path(info.artifact)
 
 
 def test_registering_the_same_bundle_twice_is_a_no_op(registry, bundles):
     b = bundles(version="1")
     first = registry.register(b)
     again = registry.register(b)
-    assert again["already_registered"] and again["sha256"] == first["sha256"]
-    assert len(registry.model("churn")["versions"]) == 1
+    assert again.already_registered and again.sha256 == first.sha256
+    assert len(registry.model("churn").versions) == 1
 
 
 def test_same_version_with_different_content_is_refused(registry, bundles, tmp_path):
@@ -81,8 +81,8 @@ def test_lineage_records_git_commit_when_workflow_is_committed(registry, tmp_pat
     (b / "manifest.json").write_text(json.dumps(manifest))
     (b / "signature.json").unlink()
     info = registry.register(b)
-    assert info["lineage"]["git_commit"] == head
-    assert info["lineage"]["data_fingerprints"]  # reference profile hashes
+    assert info.lineage.git_commit == head
+    assert info.lineage.data_fingerprints  # reference profile hashes
 
 
 def test_default_registry_is_a_wal_sqlite_file_in_the_workspace(tmp_path, bundles):
@@ -130,10 +130,10 @@ def test_crash_between_artifact_copy_and_commit_leaves_no_version(
     )
     assert proc.returncode == 9, proc.stderr
     with Registry(db_url, artifacts=tmp_path / "art") as reg:
-        assert reg.models() == [] or reg.models()[0]["versions"] == 0
+        assert reg.models() == [] or reg.models()[0].versions == 0
         assert reg.log() == []
         info = reg.register(b)
-        assert reg.resolve("churn", "1") == Path(info["artifact"])
+        assert reg.resolve("churn", "1") == Path(info.artifact)
 
 
 def test_older_schema_is_upgraded_on_open(db_url, tmp_path):
@@ -153,8 +153,8 @@ def test_older_schema_is_upgraded_on_open(db_url, tmp_path):
     old.dispose()
     with Registry(db_url, artifacts=tmp_path / "a") as reg:
         assert reg.schema_revision == head_revision() != "0001"
-        assert reg.log()[0]["actor"] == "old"
-        assert reg.verify_audit()["unchained"] == 1
+        assert reg.log()[0].actor == "old"
+        assert reg.verify_audit().unchained == 1
     engine = sa.create_engine(db_url)
     with engine.connect() as c:
         assert (

@@ -95,7 +95,7 @@ def test_watcher_swaps_to_the_version_the_alias_moves_to(served):
 
 def test_corrupt_new_version_is_never_swapped_in(served):
     registry, watcher, holder = served
-    artifact = Path(registry.version("iris", "2")["artifact"])
+    artifact = Path(registry.version("iris", "2").artifact)
     victim = next(
         p for p in sorted(artifact.rglob("*")) if p.is_file() and p.parent.name == "state"
     )
