@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from studio._version import __version__
+
 from .catalog import Catalog, default_catalog
 from .errors import GraphError, KnotworkError, WorkflowFileError
 from .parameters import PARAM_TYPES
@@ -80,17 +82,11 @@ def _json_path(loc: tuple) -> str:
     return out
 
 
-def _knotwork_version() -> str:
-    from studio import __version__
-
-    return __version__
-
-
 def workflow_to_dict(wf) -> dict[str, Any]:
     _refuse_secrets(wf)
     return {
         "format_version": FORMAT_VERSION,
-        "knotwork_version": _knotwork_version(),
+        "knotwork_version": __version__,
         "name": wf.name,
         "description": wf.description,
         "nodes": [

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from importlib import metadata
 from typing import Any
 
+from studio._version import __version__
+
 # Always needed to verify, load and serve a bundle.
 BASE = (
     "numpy",
@@ -74,8 +76,6 @@ def pinned_requirements(modules: Iterable[str]) -> dict[str, str]:
 
 
 def knotwork_version() -> str:
-    from studio import __version__
-
     return __version__
 
 

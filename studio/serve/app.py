@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from studio import __version__
+from studio._version import __version__
 
 from . import jsoncodec
 from .contract import build_openapi
