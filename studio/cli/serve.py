@@ -137,7 +137,7 @@ def build_app(config: dict[str, Any], token: str | None) -> Any:
     if sink is not None:
         app.router.on_shutdown.append(sink.close)
     if config["bundle"].startswith("registry://"):
-        from studio.registry.watch import watch_server
+        from studio.serve.watch import watch_server
 
         watch_server(app, config["bundle"], config.get("keys"), config.get("registry"))
     return app

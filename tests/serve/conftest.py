@@ -18,6 +18,9 @@ from studio.core import Workflow
 from studio.deploy import Bundle, build_bundle
 from studio.serve import ModelHolder, create_app
 
+# A registry for the alias-watcher tests, on every backend the registry tests use.
+from ..registry.conftest import db_url, registry, registry_factory  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 PENGUINS = ROOT / "workspace_templates" / "penguins" / "penguins.csv"
 TOKEN = "s3cret-test-token"

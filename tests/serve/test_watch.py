@@ -11,8 +11,11 @@ import pandas as pd
 import pytest
 
 from studio.core import Workflow
-from studio.registry.watch import AliasWatcher, bundle_loader, follow
 from studio.serve import ModelHolder
+from studio.serve.watch import AliasWatcher, bundle_loader, follow
+
+# Keys, workspace and registry variables of the developer's machine never leak in.
+from ..registry.conftest import _isolated_home  # noqa: F401
 
 
 def _iris_workflow(csv: Path, C: float) -> Workflow:
