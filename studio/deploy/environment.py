@@ -21,6 +21,7 @@ BASE = (
     "pandas",
     "pyarrow",
     "pydantic",
+    "pydantic-settings",
     "networkx",
     "skops",
     "cryptography",

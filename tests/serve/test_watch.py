@@ -140,21 +140,22 @@ def test_knotwork_serve_registry_uri_serves_the_alias_and_follows_it(registry, r
     dev names, and after a promotion answers with the new one, no request failing between."""
     from fastapi.testclient import TestClient
 
-    from studio.cli.serve import build_app
+    from studio.serve import ServerSettings
+    from studio.serve.server import build_app
 
     paths, keys = real_bundles
     for p in paths.values():
         registry.register(p)
     registry.promote("iris:1", "dev")
-    config = {
-        "bundle": "registry://iris@dev",
-        "registry": registry.url,
-        "keys": keys,
-        "unknown_category": "error",
-        "max_body_mb": 1.0,
-        "monitor_db": None,
-    }
-    app = build_app(config, None)
+    settings = ServerSettings(
+        bundle="registry://iris@dev",
+        registry_url=registry.url,
+        keys=keys,
+        unknown_category="error",
+        max_body_mb=1.0,
+        monitor=False,
+    )
+    app = build_app(settings)
     watcher = next(
         f.__self__
         for f in app.router.on_shutdown
