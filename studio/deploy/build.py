@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from studio.core.executor import RunResult
 from studio.core.fileformat import dumps, workflow_to_dict
 from studio.core.ports import Model, Table, TableSpec, Transform
 from studio.core.workflow import Workflow
-from studio.security.signing import default_signing_key, load_private_key, sign
+from studio.security.signing import Signer, SigningKey
 
 from . import environment, lineage, profile, schema
 from .archive import MANIFEST, SIGNATURE, sha256, verify_files, write_zip
@@ -51,17 +50,14 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)  # e.g. "created signing key ..."
 
 
-def _signing_key(signing_key: Any, notes: list[str]) -> Ed25519PrivateKey:
-    if isinstance(signing_key, Ed25519PrivateKey):
-        return signing_key
-    if signing_key is not None:
-        return load_private_key(signing_key)
-    key, path, created = default_signing_key(create=True)
-    if created:
+def _signer(signing_key: SigningKey, notes: list[str]) -> Signer:
+    signer = Signer.resolve(signing_key)
+    if signer.created and signer.path is not None:
         notes.append(
-            f"created a signing key at {path} (public key trusted in {path.parent / 'trusted'})"
+            f"created a signing key at {signer.path} "
+            f"(public key trusted in {signer.path.parent / 'trusted'})"
         )
-    return key
+    return signer
 
 
 def _run(
@@ -155,7 +151,7 @@ def build_bundle(
     parameters: dict[str, Any] | None = None,
     input_node: str | None = None,
     output_node: str | None = None,
-    signing_key: Any = None,
+    signing_key: SigningKey = None,
     created_by: str | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
@@ -171,7 +167,7 @@ def build_bundle(
     run, failures = _run(workflow, parameters, preview)
     notes += failures
     scope = capture(workflow, preview.input_node, preview.output_node)
-    key = _signing_key(signing_key, notes)
+    signer = _signer(signing_key, notes)
 
     name = name or default_name(workflow.path, workflow.name, target)
     version = str(version) if version is not None else next_version(target, name)
@@ -295,9 +291,9 @@ def build_bundle(
         for rel, data in files.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_bytes(data)
-        _write_manifest(tmp, manifest, key)
+        _write_manifest(tmp, manifest, signer)
         say("checking parity")
-        bundle = Bundle.load(tmp, trusted_keys=[key.public_key()])
+        bundle = Bundle.load(tmp, trusted_keys=[signer.public_key])
         actual = bundle.predict(request.df)
         parity = compare(expected.df, actual)
         if not parity["passed"]:
@@ -307,19 +303,19 @@ def build_bundle(
                 parity["differences"],
             )
         manifest["parity"] = parity
-        _write_manifest(tmp, manifest, key)
+        _write_manifest(tmp, manifest, signer)
         _move_into_place(tmp, target, as_zip)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    verify_files(target, [key.public_key()])
+    verify_files(target, [signer.public_key])
     return BuildResult(target, manifest, parity, notes)
 
 
-def _write_manifest(folder: Path, manifest: dict[str, Any], key: Ed25519PrivateKey) -> None:
+def _write_manifest(folder: Path, manifest: dict[str, Any], signer: Signer) -> None:
     raw = dumps(manifest).encode()
     (folder / MANIFEST).write_bytes(raw)
-    (folder / SIGNATURE).write_bytes(dumps(sign(raw, key)).encode())
+    (folder / SIGNATURE).write_bytes(dumps(signer.sign(raw)).encode())
 
 
 def _move_into_place(tmp: Path, target: Path, as_zip: bool) -> None:
