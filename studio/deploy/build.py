@@ -25,6 +25,7 @@ import networkx as nx
 from studio.core.executor import RunResult
 from studio.core.fileformat import dumps, workflow_to_dict
 from studio.core.ports import Model, Table, TableSpec, Transform
+from studio.core.records import NodeRecord
 from studio.core.workflow import Workflow
 from studio.security.signing import Signer, SigningKey
 
@@ -123,15 +124,8 @@ def _subgraph(
     report = workflow.configure(parameters)
     sub = Workflow(workflow.catalog, workflow.name)
     for nid in scope.order:
-        inst = workflow.node(nid)
-        sub.add_node(
-            inst.type_id,
-            inst.label,
-            report.nodes[nid].settings.model_dump(mode="json"),
-            id=nid,
-            position=workflow.layout.get(nid),
-        )
-        sub.node(nid).label = inst.label
+        resolved = report.nodes[nid].settings.model_dump(mode="json")
+        sub.restore_node(NodeRecord.of(workflow.node(nid), resolved), workflow.layout.get(nid))
     for lk in scope.links:
         sub.connect(lk.source, lk.source_port, lk.target, lk.target_port)
     return workflow_to_dict(sub)
