@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .core import Workflow  # noqa: E402
+from ._version import __version__
+from .core import Workflow
 
 __all__ = ["Bundle", "Workflow", "__version__"]
 

@@ -13,7 +13,7 @@ import os
 import sys
 import warnings
 
-from studio import __version__
+from studio._version import __version__
 from studio.core.errors import KnotworkError
 
 COMMAND_MODULES = (

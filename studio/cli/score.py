@@ -117,8 +117,8 @@ def _report(problems: list[dict[str, Any]], offset: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from studio.cli.serve import load_bundle
     from studio.serve.inputs import InputProblems, InputSchema
+    from studio.serve.server import load_bundle
 
     in_fmt, out_fmt = _format(args.input, "--input"), _format(args.output, "--output")
     if not Path(args.input).is_file():

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 
-from .errors import UnknownNodeTypeError
+from .errors import NoNodeTypesError, UnknownNodeTypeError
 from .node import NodeType
 
 ENTRY_POINT_GROUP = "knotwork.nodes"
@@ -59,16 +59,16 @@ def _expand(obj: object) -> list[type[NodeType]]:
 
 @functools.lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
-    """Every node type installed in this environment."""
+    """Every node type installed in this environment (the built-in library registers itself
+    through the same entry points as any third-party package)."""
     cat = Catalog()
-    found = False
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         for t in _expand(ep.load()):
             cat.register(t)
-            found = True
-    if not found:  # running from a source tree that was never installed
-        from nodes.catalog import builtin_node_types
-
-        for t in builtin_node_types():
-            cat.register(t)
+    if not cat.all():
+        raise NoNodeTypesError(
+            f"no node types are installed: no package registers any under the "
+            f"'{ENTRY_POINT_GROUP}' entry points. Install Knotwork so its built-in nodes "
+            f"register themselves (from a source checkout: `pip install -e .`)"
+        )
     return cat

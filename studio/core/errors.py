@@ -27,6 +27,10 @@ class UnknownNodeTypeError(GraphError):
     """A node type that no installed package provides."""
 
 
+class NoNodeTypesError(KnotworkError):
+    """No installed package registers any node type: Knotwork itself was never installed."""
+
+
 class ConfigureError(KnotworkError):
     """A node cannot be configured: a setting or an input spec is wrong.
 

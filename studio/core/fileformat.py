@@ -15,9 +15,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from studio._version import __version__
+
 from .catalog import Catalog, default_catalog
 from .errors import GraphError, KnotworkError, WorkflowFileError
 from .parameters import PARAM_TYPES
+from .records import NodeRecord
 
 FORMAT_VERSION = 1
 SECRET_PREFIXES = ("env:", "keyring:")
@@ -25,14 +28,6 @@ SECRET_PREFIXES = ("env:", "keyring:")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class NodeRecord(_Strict):
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    type_id: str = Field(min_length=1)
-    version: int = Field(ge=1)
-    label: str = Field(min_length=1)
-    settings: dict[str, Any] = Field(default_factory=dict)
 
 
 class LinkRecord(_Strict):
@@ -80,29 +75,14 @@ def _json_path(loc: tuple) -> str:
     return out
 
 
-def _knotwork_version() -> str:
-    from studio import __version__
-
-    return __version__
-
-
 def workflow_to_dict(wf) -> dict[str, Any]:
     _refuse_secrets(wf)
     return {
         "format_version": FORMAT_VERSION,
-        "knotwork_version": _knotwork_version(),
+        "knotwork_version": __version__,
         "name": wf.name,
         "description": wf.description,
-        "nodes": [
-            {
-                "id": n.id,
-                "type_id": n.type_id,
-                "version": n.version,
-                "label": n.label,
-                "settings": n.settings,
-            }
-            for n in wf.nodes
-        ],
+        "nodes": [NodeRecord.of(n).to_json() for n in wf.nodes],
         "connections": [
             {
                 "source": lk.source,
@@ -243,11 +223,11 @@ def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog
                     source, f'node "{n.label}": cannot migrate settings: {exc}', f"{where}.settings"
                 ) from None
         try:
-            inst = wf.add_node(n.type_id, n.label, settings, id=n.id)
+            wf.restore_node(
+                n.model_copy(update={"version": node_type.version, "settings": settings})
+            )
         except GraphError as exc:
             raise WorkflowFileError(source, str(exc), f"{where}.id") from None
-        inst.label = n.label  # keep the saved label exactly
-        inst.settings = dict(settings)
 
     for i, c in enumerate(record.connections):
         try:

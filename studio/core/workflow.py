@@ -20,6 +20,7 @@ from .catalog import Catalog, default_catalog
 from .errors import CycleError, GraphError, ParameterError, PortTypeError
 from .node import NodeType
 from .parameters import Parameter
+from .records import NodeRecord
 
 
 @dataclass
@@ -190,6 +191,25 @@ class Workflow:
             self.layout[nid] = (float(position[0]), float(position[1]))
         self._invalidate(nid)
         self._emit({"kind": "node_added", "node": nid})
+        return inst
+
+    def restore_node(
+        self, record: NodeRecord, position: tuple[float, float] | None = None
+    ) -> NodeInstance:
+        """Put a node back exactly as recorded (file, undo, paste, bundle graph): its id,
+        label and settings as they are, no defaults merged, no label made unique. The record
+        is for the installed version of its type; older ones are migrated first."""
+        installed = self.catalog.get(record.type_id).version
+        if record.version != installed:
+            raise GraphError(
+                f'node "{record.label}" is recorded for version {record.version} of '
+                f"{record.type_id}, this installation has version {installed}: migrate its settings first"
+            )
+        inst = self.add_node(
+            record.type_id, record.label, record.settings, id=record.id, position=position
+        )
+        inst.label = record.label
+        inst.settings = copy.deepcopy(record.settings)
         return inst
 
     def _unique_label(self, label: str, exclude: str | None = None) -> str:

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from studio.core.executor import RunResult
 from studio.core.fileformat import dumps, workflow_to_dict
 from studio.core.ports import Model, Table, TableSpec, Transform
+from studio.core.records import NodeRecord
 from studio.core.workflow import Workflow
-from studio.security.signing import default_signing_key, load_private_key, sign
+from studio.security.signing import Signer, SigningKey
 
 from . import environment, lineage, profile, schema
 from .archive import MANIFEST, SIGNATURE, sha256, verify_files, write_zip
@@ -51,17 +51,49 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)  # e.g. "created signing key ..."
 
 
-def _signing_key(signing_key: Any, notes: list[str]) -> Ed25519PrivateKey:
-    if isinstance(signing_key, Ed25519PrivateKey):
-        return signing_key
-    if signing_key is not None:
-        return load_private_key(signing_key)
-    key, path, created = default_signing_key(create=True)
-    if created:
-        notes.append(
-            f"created a signing key at {path} (public key trusted in {path.parent / 'trusted'})"
-        )
-    return key
+@dataclass(frozen=True)
+class _Trained:
+    """What a bundle is built from: the workflow, its training run and the captured scope."""
+
+    workflow: Workflow
+    parameters: dict[str, Any] | None
+    scope: CaptureScope
+    run: RunResult
+
+    def static_values(self) -> list[Any]:
+        return [self.workflow.output(lk.source, lk.source_port) for lk in self.scope.static_inputs]
+
+    def fitted_states(self) -> list[Any]:
+        return [self.run.fitted(n) for n in self.scope.stateful_nodes]
+
+
+@dataclass
+class _Frozen:
+    """The static inputs and fitted state the bundle freezes, and the models among them."""
+
+    files: dict[str, bytes]
+    statics: list[dict[str, Any]]
+    fitted: dict[str, Any]
+    models: dict[str, Model]
+
+
+@dataclass
+class _Interface:
+    """What clients send and get back: the schemas, the columns they may leave out, an example."""
+
+    input_spec: TableSpec
+    output_spec: TableSpec
+    optional: list[str]
+    example: list[dict[str, Any]]
+
+
+@dataclass
+class _Environment:
+    """What the bundle needs to run elsewhere, and its ONNX fast path when there is one."""
+
+    files: dict[str, bytes]
+    pins: dict[str, str]
+    onnx_note: Any
 
 
 def _run(
@@ -92,15 +124,8 @@ def _subgraph(
     report = workflow.configure(parameters)
     sub = Workflow(workflow.catalog, workflow.name)
     for nid in scope.order:
-        inst = workflow.node(nid)
-        sub.add_node(
-            inst.type_id,
-            inst.label,
-            report.nodes[nid].settings.model_dump(mode="json"),
-            id=nid,
-            position=workflow.layout.get(nid),
-        )
-        sub.node(nid).label = inst.label
+        resolved = report.nodes[nid].settings.model_dump(mode="json")
+        sub.restore_node(NodeRecord.of(workflow.node(nid), resolved), workflow.layout.get(nid))
     for lk in scope.links:
         sub.connect(lk.source, lk.source_port, lk.target, lk.target_port)
     return workflow_to_dict(sub)
@@ -155,40 +180,75 @@ def build_bundle(
     parameters: dict[str, Any] | None = None,
     input_node: str | None = None,
     output_node: str | None = None,
-    signing_key: Any = None,
+    signing_key: SigningKey = None,
     created_by: str | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Run, capture, write, sign and parity-check a bundle at `output_path` (a folder, or one file if it ends in .zip)."""
     say = on_progress or (lambda msg: None)
     target = Path(output_path).expanduser()
-    as_zip = target.suffix.lower() == ".zip"
     if target.exists() and not is_bundle(target):
         raise BundleError(f"{target} exists and is not a bundle: choose another output path")
-    notes: list[str] = []
-    preview = capture(workflow, input_node, output_node, require_results=False)
-    say("running the workflow")
-    run, failures = _run(workflow, parameters, preview)
-    notes += failures
-    scope = capture(workflow, preview.input_node, preview.output_node)
-    key = _signing_key(signing_key, notes)
-
+    trained, notes = _train(workflow, parameters, input_node, output_node, say)
+    signer = _signer(signing_key, notes)
     name = name or default_name(workflow.path, workflow.name, target)
     version = str(version) if version is not None else next_version(target, name)
 
     say("freezing state")
-    files: dict[str, bytes] = {}
-    statics, models = [], {}
+    frozen = _freeze(trained)
+    graph = _graph(trained, frozen)
+    interface = _interface(trained, frozen)
+    files = {
+        **frozen.files,
+        GRAPH: dumps(graph).encode(),
+        **_reference_files(trained, name, version, interface),
+    }
+    env = _environment(trained, graph, interface, say)
+    files.update(env.files)
+    manifest = _manifest(trained, name, version, created_by, interface, frozen, env, notes, files)
+    parity = _write_checked(trained, files, manifest, signer, target, say)
+    return BuildResult(target, manifest, parity, notes)
+
+
+def _train(
+    workflow: Workflow,
+    parameters: dict[str, Any] | None,
+    input_node: str | None,
+    output_node: str | None,
+    say: Callable[[str], None],
+) -> tuple[_Trained, list[str]]:
+    """Run the workflow and capture its scoring path; notes name failures outside it."""
+    preview = capture(workflow, input_node, output_node, require_results=False)
+    say("running the workflow")
+    run, notes = _run(workflow, parameters, preview)
+    scope = capture(workflow, preview.input_node, preview.output_node)
+    return _Trained(workflow, parameters, scope, run), notes
+
+
+def _signer(signing_key: SigningKey, notes: list[str]) -> Signer:
+    signer = Signer.resolve(signing_key)
+    if signer.created and signer.path is not None:
+        notes.append(
+            f"created a signing key at {signer.path} "
+            f"(public key trusted in {signer.path.parent / 'trusted'})"
+        )
+    return signer
+
+
+def _freeze(t: _Trained) -> _Frozen:
+    """Serialise each static input and each fitted state (skops, never pickle)."""
+    wf, scope = t.workflow, t.scope
+    frozen = _Frozen({}, [], {}, {})
     for lk in scope.static_inputs:
-        value = workflow.output(lk.source, lk.source_port)
-        src = workflow.node(lk.source)
+        value = wf.output(lk.source, lk.source_port)
+        src = wf.node(lk.source)
         desc, extra = dump_value(
             value,
             f"{lk.target}.{lk.target_port.replace(' ', '_')}",
             f'output "{lk.source_port}" of "{src.label}"',
         )
-        files.update(extra)
-        statics.append(
+        frozen.files.update(extra)
+        frozen.statics.append(
             {
                 "node": lk.target,
                 "port": lk.target_port,
@@ -197,70 +257,103 @@ def build_bundle(
             }
         )
         if isinstance(value, Model):
-            models[src.label] = value
-    fitted = {}
+            frozen.models[src.label] = value
     for nid in scope.stateful_nodes:
-        state = run.fitted(nid)
-        desc, extra = dump_value(
-            state, f"{nid}.fitted", f'fitted state of "{workflow.node(nid).label}"'
-        )
-        files.update(extra)
-        fitted[nid] = desc
+        state = t.run.fitted(nid)
+        desc, extra = dump_value(state, f"{nid}.fitted", f'fitted state of "{wf.node(nid).label}"')
+        frozen.files.update(extra)
+        frozen.fitted[nid] = desc
         if isinstance(state, Model):
-            models[workflow.node(nid).label] = state
-    graph = {
+            frozen.models[wf.node(nid).label] = state
+    return frozen
+
+
+def _graph(t: _Trained, frozen: _Frozen) -> dict[str, Any]:
+    """graph.json: the captured subgraph and how the deployed run feeds it."""
+    return {
         "format_version": BUNDLE_FORMAT,
-        "workflow": _subgraph(workflow, scope, parameters),
+        "workflow": _subgraph(t.workflow, t.scope, t.parameters),
         "deployment": {
-            "input_node": scope.input_node,
-            "output_node": scope.output_node,
-            "order": scope.order,
-            "static_inputs": statics,
-            "fitted": fitted,
+            "input_node": t.scope.input_node,
+            "output_node": t.scope.output_node,
+            "order": t.scope.order,
+            "static_inputs": frozen.statics,
+            "fitted": frozen.fitted,
         },
     }
-    files[GRAPH] = dumps(graph).encode()
 
-    request = workflow.output(scope.request_link.source, scope.request_link.source_port)
-    inputs = workflow.output(scope.input_node)
-    expected = workflow.output(scope.output_node)
-    input_spec, output_spec = inputs.spec(), expected.spec()
-    frozen = [workflow.output(lk.source, lk.source_port) for lk in scope.static_inputs]
+
+def _interface(t: _Trained, frozen: _Frozen) -> _Interface:
+    wf, scope = t.workflow, t.scope
+    inputs = wf.output(scope.input_node)
     input_spec = schema.with_training_categories(
-        input_spec, frozen + [run.fitted(n) for n in scope.stateful_nodes]
+        inputs.spec(), t.static_values() + t.fitted_states()
     )
     # A model's target may pass through the Deployment Input in training (to score the test
     # rows); clients do not send it: it leaves the input schema and is filled with missing values.
-    targets = {m.target for m in models.values() if m.target} | set(
+    targets = {m.target for m in frozen.models.values() if m.target} | set(
         input_spec.columns_with_role("target")
     )
     optional = [c for c in input_spec.names if c in targets]
     example = jsonable(inputs.df.drop(columns=optional).head(3).to_dict(orient="records"))
-    files["reference/profile.json"] = dumps(profile.profile(inputs.df)).encode()
-    files["reference/sample.parquet"] = table_bytes(profile.sample(inputs.df))
-    files["input_example.json"] = dumps(example).encode()
-    files["openapi.json"] = dumps(
-        schema.openapi(name, version, input_spec, output_spec, example, optional)
-    ).encode()
+    return _Interface(input_spec, wf.output(scope.output_node).spec(), optional, example)
 
-    modules = set().union(*(environment.modules_of(workflow.node_type(n)) for n in scope.order))
-    modules |= lineage.modules_of_values(
-        [workflow.output(lk.source, lk.source_port) for lk in scope.static_inputs]
-    )
-    modules |= lineage.modules_of_values([run.fitted(n) for n in scope.stateful_nodes])
+
+def _reference_files(
+    t: _Trained, name: str, version: str, interface: _Interface
+) -> dict[str, bytes]:
+    """The training data profile and sample (for drift), the example and the OpenAPI document."""
+    df = t.workflow.output(t.scope.input_node).df
+    i = interface
+    return {
+        "reference/profile.json": dumps(profile.profile(df)).encode(),
+        "reference/sample.parquet": table_bytes(profile.sample(df)),
+        "input_example.json": dumps(i.example).encode(),
+        "openapi.json": dumps(
+            schema.openapi(name, version, i.input_spec, i.output_spec, i.example, i.optional)
+        ).encode(),
+    }
+
+
+def _environment(
+    t: _Trained, graph: dict[str, Any], interface: _Interface, say: Callable[[str], None]
+) -> _Environment:
+    """The ONNX export when the scope has one, pinned requirements and a Dockerfile."""
+    wf, scope = t.workflow, t.scope
+    modules = set().union(*(environment.modules_of(wf.node_type(n)) for n in scope.order))
+    modules |= lineage.modules_of_values(t.static_values())
+    modules |= lineage.modules_of_values(t.fitted_states())
     say("exporting ONNX")
     onnx_bytes, onnx_note = export_onnx(
-        _onnx_steps(workflow, scope, run, graph["workflow"]), input_spec, inputs.df
+        _onnx_steps(wf, scope, t.run, graph["workflow"]),
+        interface.input_spec,
+        wf.output(scope.input_node).df,
     )
+    files = {}
     if onnx_bytes is not None:
         files["model.onnx"] = onnx_bytes
         modules |= {"onnxruntime"}
     pins = environment.pinned_requirements(modules)
     files["requirements.txt"] = environment.requirements_txt(pins).encode()
     files["Dockerfile"] = environment.dockerfile(pins).encode()
+    return _Environment(files, pins, onnx_note)
 
-    validation = lineage.validation_report(workflow, list(models.values()))
-    manifest: dict[str, Any] = {
+
+def _manifest(
+    t: _Trained,
+    name: str,
+    version: str,
+    created_by: str | None,
+    interface: _Interface,
+    frozen: _Frozen,
+    env: _Environment,
+    notes: list[str],
+    files: dict[str, bytes],
+) -> dict[str, Any]:
+    """manifest.json before the parity check fills in `parity`."""
+    wf, scope, spec = t.workflow, t.scope, interface.input_spec
+    models = frozen.models
+    return {
         "format": "knotwork-bundle",
         "format_version": BUNDLE_FORMAT,
         "name": name,
@@ -268,38 +361,51 @@ def build_bundle(
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "created_by": created_by or f"{getpass.getuser()}@{socket.gethostname()}",
         "knotwork_version": environment.knotwork_version(),
-        "source": lineage.source_info(workflow),
-        "parameters": jsonable(workflow.parameter_values(parameters)),
-        "data_fingerprints": lineage.data_fingerprints(workflow, scope),
-        "input_node": {"id": scope.input_node, "label": workflow.node(scope.input_node).label},
-        "output_node": {"id": scope.output_node, "label": workflow.node(scope.output_node).label},
+        "source": lineage.source_info(wf),
+        "parameters": jsonable(wf.parameter_values(t.parameters)),
+        "data_fingerprints": lineage.data_fingerprints(wf, scope),
+        "input_node": {"id": scope.input_node, "label": wf.node(scope.input_node).label},
+        "output_node": {"id": scope.output_node, "label": wf.node(scope.output_node).label},
         "input_schema": TableSpec(
-            tuple(c for c in input_spec.columns if c.name not in optional), input_spec.roles
+            tuple(c for c in spec.columns if c.name not in interface.optional), spec.roles
         ).to_json(),
-        "captured_input_schema": input_spec.to_json(),
-        "optional_columns": optional,
-        "output_schema": output_spec.to_json(),
-        "metrics": lineage.collect_metrics(workflow, models),
-        "validation": jsonable(validation),
+        "captured_input_schema": spec.to_json(),
+        "optional_columns": interface.optional,
+        "output_schema": interface.output_spec.to_json(),
+        "metrics": lineage.collect_metrics(wf, models),
+        "validation": jsonable(lineage.validation_report(wf, list(models.values()))),
         "parity": {"passed": None},
-        "onnx": onnx_note,
+        "onnx": env.onnx_note,
         "python_version": platform.python_version(),
-        "requirements": pins,
+        "requirements": env.pins,
         "notes": notes,
         "files": {rel: sha256(data) for rel, data in sorted(files.items())},
     }
 
+
+def _write_checked(
+    t: _Trained,
+    files: dict[str, bytes],
+    manifest: dict[str, Any],
+    signer: Signer,
+    target: Path,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """Write and sign the bundle beside the target, load it back from disk, require it to
+    reproduce the training predictions, then move it into place; returns the parity report."""
+    wf, scope = t.workflow, t.scope
+    request = wf.output(scope.request_link.source, scope.request_link.source_port)
+    expected = wf.output(scope.output_node)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         for rel, data in files.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_bytes(data)
-        _write_manifest(tmp, manifest, key)
+        _write_manifest(tmp, manifest, signer)
         say("checking parity")
-        bundle = Bundle.load(tmp, trusted_keys=[key.public_key()])
-        actual = bundle.predict(request.df)
-        parity = compare(expected.df, actual)
+        bundle = Bundle.load(tmp, trusted_keys=[signer.public_key])
+        parity = compare(expected.df, bundle.predict(request.df))
         if not parity["passed"]:
             raise ParityError(
                 "parity check failed: the bundle does not reproduce the training run.\n"
@@ -307,19 +413,19 @@ def build_bundle(
                 parity["differences"],
             )
         manifest["parity"] = parity
-        _write_manifest(tmp, manifest, key)
-        _move_into_place(tmp, target, as_zip)
+        _write_manifest(tmp, manifest, signer)
+        _move_into_place(tmp, target, target.suffix.lower() == ".zip")
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    verify_files(target, [key.public_key()])
-    return BuildResult(target, manifest, parity, notes)
+    verify_files(target, [signer.public_key])
+    return parity
 
 
-def _write_manifest(folder: Path, manifest: dict[str, Any], key: Ed25519PrivateKey) -> None:
+def _write_manifest(folder: Path, manifest: dict[str, Any], signer: Signer) -> None:
     raw = dumps(manifest).encode()
     (folder / MANIFEST).write_bytes(raw)
-    (folder / SIGNATURE).write_bytes(dumps(sign(raw, key)).encode())
+    (folder / SIGNATURE).write_bytes(dumps(signer.sign(raw)).encode())
 
 
 def _move_into_place(tmp: Path, target: Path, as_zip: bool) -> None:

@@ -13,12 +13,15 @@ from collections.abc import Iterable
 from importlib import metadata
 from typing import Any
 
+from studio._version import __version__
+
 # Always needed to verify, load and serve a bundle.
 BASE = (
     "numpy",
     "pandas",
     "pyarrow",
     "pydantic",
+    "pydantic-settings",
     "networkx",
     "skops",
     "cryptography",
@@ -74,8 +77,6 @@ def pinned_requirements(modules: Iterable[str]) -> dict[str, str]:
 
 
 def knotwork_version() -> str:
-    from studio import __version__
-
     return __version__
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QApplication
 
 from studio.core import Workflow
+from studio.core.records import NodeRecord, PlacedNode
 from studio.core.workflow import Annotation, Link, new_id
 
 FRAGMENT_FORMAT = 1
@@ -21,17 +22,7 @@ def fragment(wf: Workflow, node_ids: list[str], annotation_ids: list[str] = ()) 
     chosen = set(node_ids)
     return {
         "knotwork_fragment": FRAGMENT_FORMAT,
-        "nodes": [
-            {
-                "id": n.id,
-                "type_id": n.type_id,
-                "version": n.version,
-                "label": n.label,
-                "settings": n.settings,
-            }
-            for n in wf.nodes
-            if n.id in chosen
-        ],
+        "nodes": [NodeRecord.of(n).to_json() for n in wf.nodes if n.id in chosen],
         "connections": [
             {
                 "source": lk.source,
@@ -68,27 +59,32 @@ def read_clipboard() -> dict[str, Any] | None:
     return data
 
 
-def instantiate(data: dict[str, Any], wf: Workflow, offset: tuple[float, float] = (40.0, 40.0)):
-    """Fresh ids and shifted positions for a fragment; unknown node types are skipped."""
+def instantiate(
+    data: dict[str, Any], wf: Workflow, offset: tuple[float, float] = (40.0, 40.0)
+) -> tuple[list[PlacedNode], list[Link], list[Annotation]]:
+    """Records with fresh ids and free labels, shifted positions, the wires between them and
+    the annotations of a fragment; unknown node types are skipped."""
     ids: dict[str, str] = {}
-    nodes = []
+    nodes: list[PlacedNode] = []
+    taken = {n.label for n in wf.nodes}
     layout = data.get("layout", {}).get("nodes", {})
     for rec in data.get("nodes", []):
         if rec.get("type_id") not in wf.catalog:
             continue
+        node_type = wf.catalog.get(rec["type_id"])
         ids[rec["id"]] = new_id()
-        x, y = layout.get(rec["id"], (0.0, 0.0))
-        nodes.append(
-            {
-                "id": ids[rec["id"]],
-                "type_id": rec["type_id"],
-                # "Filter (2)" pastes as the next free "Filter (n)", not "Filter (2) (2)".
-                "label": _COPY_SUFFIX.sub("", rec.get("label") or "")
-                or wf.catalog.get(rec["type_id"]).name,
-                "settings": dict(rec.get("settings", {})),
-                "position": (float(x) + offset[0], float(y) + offset[1]),
-            }
+        # "Filter (2)" pastes as the next free "Filter (n)", not "Filter (2) (2)".
+        label = _free_label(_COPY_SUFFIX.sub("", rec.get("label") or "") or node_type.name, taken)
+        taken.add(label)
+        record = NodeRecord(
+            id=ids[rec["id"]],
+            type_id=node_type.type_id,
+            version=node_type.version,
+            label=label,
+            settings=dict(rec.get("settings", {})),
         )
+        x, y = layout.get(rec["id"], (0.0, 0.0))
+        nodes.append((record, (float(x) + offset[0], float(y) + offset[1])))
     links = [
         Link(ids[c["source"]], c["source_port"], ids[c["target"]], c["target_port"])
         for c in data.get("connections", [])
@@ -106,3 +102,10 @@ def instantiate(data: dict[str, Any], wf: Workflow, offset: tuple[float, float] 
         for a in data.get("annotations", [])
     ]
     return nodes, links, anns
+
+
+def _free_label(base: str, taken: set[str]) -> str:
+    label, n = base, 2
+    while label in taken:
+        label, n = f"{base} ({n})", n + 1
+    return label

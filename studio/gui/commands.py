@@ -14,6 +14,7 @@ from PySide6.QtGui import QUndoCommand
 
 from studio.core import Workflow
 from studio.core.parameters import Parameter, reference
+from studio.core.records import NodeRecord, PlacedNode
 from studio.core.workflow import Annotation, Link, new_id
 
 
@@ -39,24 +40,20 @@ class _Command(QUndoCommand):
         return self
 
 
-def _node_record(wf: Workflow, nid: str) -> dict[str, Any]:
-    inst = wf.node(nid)
-    return {
-        "id": inst.id,
-        "type_id": inst.type_id,
-        "label": inst.label,
-        "settings": copy.deepcopy(inst.settings),
-        "position": wf.layout.get(nid),
-    }
+def _placed(wf: Workflow, nid: str) -> PlacedNode:
+    return NodeRecord.of(wf.node(nid)), wf.layout.get(nid)
 
 
-def _restore_node(wf: Workflow, rec: dict[str, Any]) -> None:
-    inst = wf.add_node(
-        rec["type_id"], rec["label"], rec["settings"], id=rec["id"], position=rec["position"]
-    )
-    inst.settings = copy.deepcopy(rec["settings"])
-    if inst.label != rec["label"]:
-        wf.rename_node(inst.id, rec["label"])
+def _insert(
+    wf: Workflow, nodes: list[PlacedNode], links: list[Link], annotations: list[Annotation]
+) -> None:
+    """Put recorded nodes back exactly, then their wires and annotations."""
+    for record, position in nodes:
+        wf.restore_node(record, position)
+    for lk in links:
+        wf.connect(lk.source, lk.source_port, lk.target, lk.target_port)
+    for a in annotations:
+        wf.add_annotation(a.text, a.x, a.y, a.width, a.height, id=a.id)
 
 
 class AddNodeCommand(_Command):
@@ -93,7 +90,7 @@ class RemoveCommand(_Command):
     ):
         super().__init__(wf, "Delete")
         nodes = set(node_ids)
-        self.records = [_node_record(wf, n) for n in node_ids]
+        self.records = [_placed(wf, n) for n in node_ids]
         self.links = list(
             dict.fromkeys(
                 [*links, *(lk for lk in wf.links if lk.source in nodes or lk.target in nodes)]
@@ -110,18 +107,13 @@ class RemoveCommand(_Command):
                 and self.wf.inputs_of(lk.target).get(lk.target_port) == lk
             ):
                 self.wf.disconnect(lk.target, lk.target_port)
-        for rec in self.records:
-            self.wf.remove_node(rec["id"])
+        for record, _ in self.records:
+            self.wf.remove_node(record.id)
         for ann in self.annotations:
             self.wf.remove_annotation(ann.id)
 
     def undo(self) -> None:
-        for rec in self.records:
-            _restore_node(self.wf, rec)
-        for lk in self.links:
-            self.wf.connect(lk.source, lk.source_port, lk.target, lk.target_port)
-        for ann in self.annotations:
-            self.wf.add_annotation(ann.text, ann.x, ann.y, ann.width, ann.height, id=ann.id)
+        _insert(self.wf, self.records, self.links, self.annotations)
 
 
 class MoveCommand(_Command):
@@ -227,22 +219,21 @@ class PasteCommand(_Command):
     """Insert a fragment (nodes with fresh ids, their inner wires, annotations)."""
 
     def __init__(
-        self, wf: Workflow, nodes: list[dict], links: list[Link], annotations: list[Annotation]
+        self,
+        wf: Workflow,
+        nodes: list[PlacedNode],
+        links: list[Link],
+        annotations: list[Annotation],
     ):
         super().__init__(wf, "Paste")
         self.nodes, self.links, self.annotations = nodes, links, annotations
 
     def do(self) -> None:
-        for rec in self.nodes:
-            _restore_node(self.wf, rec)
-        for lk in self.links:
-            self.wf.connect(lk.source, lk.source_port, lk.target, lk.target_port)
-        for a in self.annotations:
-            self.wf.add_annotation(a.text, a.x, a.y, a.width, a.height, id=a.id)
+        _insert(self.wf, self.nodes, self.links, self.annotations)
 
     def undo(self) -> None:
-        for rec in self.nodes:
-            self.wf.remove_node(rec["id"])
+        for record, _ in self.nodes:
+            self.wf.remove_node(record.id)
         for a in self.annotations:
             self.wf.remove_annotation(a.id)
 

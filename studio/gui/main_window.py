@@ -268,7 +268,7 @@ class MainWindow(QMainWindow):
             return False
         ok = self.document.push(commands.PasteCommand(self.document.workflow, nodes, links, anns))
         if ok:
-            self.scene.select_nodes([n["id"] for n in nodes])
+            self.scene.select_nodes([record.id for record, _ in nodes])
         return ok
 
     def add_annotation(self) -> None:

@@ -179,6 +179,44 @@ def sign(data: bytes, private_key: Ed25519PrivateKey) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Signer:
+    """The private key one build signs with, and where it came from; what deploy holds
+    instead of a raw key object."""
+
+    private_key: Ed25519PrivateKey
+    path: Path | None = None
+    created: bool = False  # the key was created for this signer (first use on this machine)
+
+    @classmethod
+    def resolve(cls, key: SigningKey = None) -> Signer:
+        """A Signer from a Signer, a key object, a PEM file path, or None: this user's
+        default key, created on first use."""
+        if isinstance(key, Signer):
+            return key
+        if isinstance(key, Ed25519PrivateKey):
+            return cls(key)
+        if key is not None:
+            return cls(load_private_key(key), Path(key).expanduser())
+        private_key, path, created = default_signing_key(create=True)
+        return cls(private_key, path, created)
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.private_key.public_key()
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public_key)
+
+    def sign(self, data: bytes) -> dict[str, str]:
+        """The signature document of `data` (see `sign`)."""
+        return sign(data, self.private_key)
+
+
+SigningKey = Signer | Ed25519PrivateKey | str | Path | None
+
+
 def public_key_pem(private_key: Ed25519PrivateKey) -> str:
     return (
         private_key.public_key()

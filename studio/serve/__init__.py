@@ -6,5 +6,13 @@ from __future__ import annotations
 from .app import create_app
 from .holder import ModelHolder, ServedModel
 from .monitor_sink import SQLiteSink
+from .settings import ServerSettings, ServerSettingsError
 
-__all__ = ["ModelHolder", "SQLiteSink", "ServedModel", "create_app"]
+__all__ = [
+    "ModelHolder",
+    "SQLiteSink",
+    "ServedModel",
+    "ServerSettings",
+    "ServerSettingsError",
+    "create_app",
+]

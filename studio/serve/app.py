@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from studio import __version__
+from studio._version import __version__
 
 from . import jsoncodec
 from .contract import build_openapi
@@ -22,11 +22,11 @@ from .holder import ModelHolder, records
 from .inputs import InputProblems, problem
 from .oip import UnknownModel, register_oip
 from .scoring import NotReady, ScoringFailed, ScoringService, read_json
+from .settings import ServerSettings
 from .telemetry import MetricsMiddleware, ServerMetrics
 from .webform import render_form
 
 log = logging.getLogger("knotwork.serve")
-DEFAULT_MAX_BODY = 16 * 1024 * 1024
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -110,15 +110,17 @@ def _feedback_items(body: Any) -> list[dict[str, Any]]:
 
 def create_app(
     holder: ModelHolder,
+    settings: ServerSettings | None = None,
     *,
-    token: str | None = None,
-    max_body_bytes: int = DEFAULT_MAX_BODY,
-    unknown_category: str = "error",
     monitor_sink: Any | None = None,
 ) -> FastAPI:
-    """Build the server app; `holder.swap(bundle)` changes the served bundle at any time."""
-    if unknown_category not in ("error", "warn"):
-        raise ValueError(f"unknown_category must be 'error' or 'warn', not {unknown_category!r}")
+    """Build the server app; `holder.swap(bundle)` changes the served bundle at any time.
+
+    `settings` gives the token, body limit and unknown-category policy (None: from the
+    KNOTWORK_* variables and defaults); `monitor_sink` logs scored rows and feedback."""
+    settings = settings if settings is not None else ServerSettings.load()
+    token = settings.token_value
+    unknown_category = settings.unknown_category
     metrics = ServerMetrics()
     service = ScoringService(holder, metrics, unknown_category, monitor_sink)
     app = FastAPI(title="Knotwork model server", version=__version__, redoc_url=None)
@@ -194,7 +196,7 @@ def create_app(
     app.openapi = openapi  # type: ignore[method-assign]
 
     # Outermost last: metrics sees every answer, including the guards' 401 and 413.
-    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if token:
         app.add_middleware(TokenAuth, token=token)
     static = frozenset(r.path for r in app.routes if "{" not in getattr(r, "path", "{"))

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
-from studio import __version__
+from studio._version import __version__
 
 from . import jsoncodec
 from .holder import OIP_DATATYPES, ServedModel

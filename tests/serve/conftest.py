@@ -16,7 +16,10 @@ import uvicorn
 
 from studio.core import Workflow
 from studio.deploy import Bundle, build_bundle
-from studio.serve import ModelHolder, create_app
+from studio.serve import ModelHolder, ServerSettings, create_app
+
+# A registry for the alias-watcher tests, on every backend the registry tests use.
+from ..registry.conftest import db_url, registry, registry_factory  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 PENGUINS = ROOT / "workspace_templates" / "penguins" / "penguins.csv"
@@ -134,11 +137,11 @@ def stop_server(running: RunningServer, thread: threading.Thread) -> None:
 
 @pytest.fixture(scope="session")
 def serve(bundle):
-    """Factory: serve(**create_app options) → a running server, stopped at session end."""
+    """Factory: serve(**server settings) → a running server, stopped at session end."""
     started: list[tuple[RunningServer, threading.Thread]] = []
 
     def make(**options) -> RunningServer:
-        running, thread = start_server(create_app(ModelHolder(bundle), **options))
+        running, thread = start_server(create_app(ModelHolder(bundle), ServerSettings(**options)))
         started.append((running, thread))
         return running
 

@@ -110,7 +110,7 @@ def test_infinity_and_nan_literals_are_422_whichever_json_parser_runs(server):
 
 
 def test_a_body_over_the_limit_is_413(serve, example_rows):
-    small = serve(max_body_bytes=2_000)
+    small = serve(max_body_mb=2_000 / 2**20)  # 2000 bytes
     with small.client() as c:
         r = c.post("/predict", json=example_rows * 40)
         ok = c.post("/predict", json=example_rows[:1])
@@ -119,7 +119,7 @@ def test_a_body_over_the_limit_is_413(serve, example_rows):
 
 
 def test_a_chunked_body_over_the_limit_is_413_too(serve, example_rows):
-    small = serve(max_body_bytes=2_000)
+    small = serve(max_body_mb=2_000 / 2**20)  # 2000 bytes
     data = json.dumps(example_rows * 40).encode()
     with small.client() as c:
         r = c.post(

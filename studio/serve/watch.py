@@ -13,11 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import RegistryError
-from .resolver import parse_uri
-from .store import Registry
+from studio.registry import Registry, RegistryError, parse_uri
 
-log = logging.getLogger("knotwork.registry.watch")
+log = logging.getLogger("knotwork.serve.watch")
 
 Loader = Callable[[Path], Any]
 
@@ -31,6 +29,12 @@ def bundle_loader(trusted_keys: list[str] | None = None) -> Loader:
         return Bundle.load(path, trusted_keys=trusted_keys)
 
     return load
+
+
+def _pointer(record: Any) -> tuple[str, str]:
+    """(version, sha256) of what `Registry.alias_target` or `Registry.version` returned."""
+    data = record if isinstance(record, dict) else record.model_dump()
+    return str(data["version"]), str(data["sha256"])
 
 
 class AliasWatcher:
@@ -84,8 +88,9 @@ class AliasWatcher:
             raise RegistryError(
                 f"{self.uri}: the alias {self.alias!r} does not point at any version of {self.model!r}"
             )
-        bundle = self._load(reg.resolve(self.model, target["version"]))
-        self.current_sha, self.current_version = target["sha256"], target["version"]
+        version, sha = _pointer(target)
+        bundle = self._load(reg.resolve(self.model, version))
+        self.current_sha, self.current_version = sha, version
         return bundle
 
     def poll_once(self) -> str:
@@ -95,25 +100,23 @@ class AliasWatcher:
         except Exception as exc:  # the registry is briefly unreachable: keep serving, try again
             self._emit("error", error=f"cannot read the registry: {exc}")
             return "error"
-        if target is None or target["sha256"] == self.current_sha:
+        if target is None:
             return "unchanged"
-        if target["sha256"] == self._failed_sha:
+        version, sha = _pointer(target)
+        if sha == self.current_sha:
+            return "unchanged"
+        if sha == self._failed_sha:
             return "error"  # already reported; wait for the alias to move again
         try:
-            path = self._registry_obj().resolve(self.model, target["version"])
-            bundle = self._load(path)
+            bundle = self._load(self._registry_obj().resolve(self.model, version))
             self.holder.swap(bundle)
         except Exception as exc:
-            self._failed_sha = target["sha256"]
-            self._emit("error", version=target["version"], error=str(exc))
+            self._failed_sha = sha
+            self._emit("error", version=version, error=str(exc))
             return "error"
         previous = self.current_version
-        self.current_sha, self.current_version, self._failed_sha = (
-            target["sha256"],
-            target["version"],
-            None,
-        )
-        self._emit("swapped", version=target["version"], previous=previous)
+        self.current_sha, self.current_version, self._failed_sha = sha, version, None
+        self._emit("swapped", version=version, previous=previous)
         return "swapped"
 
     def attach(self, holder: Any) -> AliasWatcher:
@@ -122,9 +125,8 @@ class AliasWatcher:
         served = getattr(getattr(holder, "current", None), "version", None)
         if self.current_sha is None and served is not None:
             try:
-                self.current_sha = self._registry_obj().version(
-                    self.model, str(served), full=False
-                )["sha256"]
+                record = self._registry_obj().version(self.model, str(served), full=False)
+                self.current_sha = _pointer(record)[1]
                 self.current_version = str(served)
             except RegistryError:
                 pass  # not a version of this model: the first poll swaps in what the alias names

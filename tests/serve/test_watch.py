@@ -11,8 +11,11 @@ import pandas as pd
 import pytest
 
 from studio.core import Workflow
-from studio.registry.watch import AliasWatcher, bundle_loader, follow
 from studio.serve import ModelHolder
+from studio.serve.watch import AliasWatcher, bundle_loader, follow
+
+# Keys, workspace and registry variables of the developer's machine never leak in.
+from ..registry.conftest import _isolated_home  # noqa: F401
 
 
 def _iris_workflow(csv: Path, C: float) -> Workflow:
@@ -137,21 +140,22 @@ def test_knotwork_serve_registry_uri_serves_the_alias_and_follows_it(registry, r
     dev names, and after a promotion answers with the new one, no request failing between."""
     from fastapi.testclient import TestClient
 
-    from studio.cli.serve import build_app
+    from studio.serve import ServerSettings
+    from studio.serve.server import build_app
 
     paths, keys = real_bundles
     for p in paths.values():
         registry.register(p)
     registry.promote("iris:1", "dev")
-    config = {
-        "bundle": "registry://iris@dev",
-        "registry": registry.url,
-        "keys": keys,
-        "unknown_category": "error",
-        "max_body_mb": 1.0,
-        "monitor_db": None,
-    }
-    app = build_app(config, None)
+    settings = ServerSettings(
+        bundle="registry://iris@dev",
+        registry_url=registry.url,
+        keys=keys,
+        unknown_category="error",
+        max_body_mb=1.0,
+        monitor=False,
+    )
+    app = build_app(settings)
     watcher = next(
         f.__self__
         for f in app.router.on_shutdown

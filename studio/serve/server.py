@@ -1,0 +1,62 @@
+"""One server process, from its settings: the verified bundle (or the one a registry alias
+names, followed as it moves), the monitoring store, and the app around them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from studio.core.errors import KnotworkError
+
+from .app import create_app
+from .holder import ModelHolder
+from .monitor_sink import SQLiteSink
+from .settings import REGISTRY_SCHEME, ServerSettings, env_name
+
+
+def load_bundle(path: str, keys: list[str] | None = None, registry_url: str | None = None) -> Any:
+    """Load and verify a bundle (a directory, .zip or registry://MODEL@ENV); nothing in it
+    runs before its hashes and signature check out."""
+    from studio.deploy import Bundle
+
+    if path.startswith(REGISTRY_SCHEME):
+        from studio.registry import resolve
+
+        path = str(resolve(path, registry_url))
+    if not Path(path).exists():
+        raise KnotworkError(
+            f"{path}: no such bundle (a directory or .zip made by `knotwork deploy`)"
+        )
+    return Bundle.load(path, trusted_keys=keys)
+
+
+def served_bundle(settings: ServerSettings) -> Any:
+    """The verified bundle these settings name."""
+    if settings.bundle is None:
+        raise KnotworkError(
+            f"no bundle to serve: name one (a directory, .zip or registry://MODEL@ENV) "
+            f"or set {env_name('bundle')}"
+        )
+    return load_bundle(settings.bundle, settings.keys, settings.registry_url)
+
+
+def build_app(settings: ServerSettings) -> FastAPI:
+    """The app of one server process."""
+    bundle = served_bundle(settings)
+    sink = SQLiteSink(settings.monitor_db) if settings.monitor else None
+    app = create_app(ModelHolder(bundle, fast_path=settings.fast_path), settings, monitor_sink=sink)
+    if sink is not None:
+        app.router.on_shutdown.append(sink.close)
+    if settings.follows_registry:
+        from .watch import watch_server
+
+        watch_server(app, str(settings.bundle), settings.keys, settings.registry_url)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn factory for `--workers N`: each worker builds its app from the KNOTWORK_*
+    variables the parent exported (`ServerSettings.export`)."""
+    return build_app(ServerSettings.load())
