@@ -27,7 +27,7 @@ from studio.core.fileformat import dumps, workflow_to_dict
 from studio.core.ports import Model, Table, TableSpec, Transform
 from studio.core.records import NodeRecord
 from studio.core.workflow import Workflow
-from studio.security.signing import Signer, SigningKey
+from studio.security.signing import Signer, SigningKey, trusted_keys
 
 from . import environment, lineage, profile, schema
 from .archive import MANIFEST, SIGNATURE, sha256, verify_files, write_zip
@@ -192,7 +192,12 @@ def build_bundle(
     trained, notes = _train(workflow, parameters, input_node, output_node, say)
     signer = _signer(signing_key, notes)
     name = name or default_name(workflow.path, workflow.name, target)
-    version = str(version) if version is not None else next_version(target, name)
+    if (
+        version is None
+    ):  # siblings signed by this build's key count too, even if it is not trusted here
+        keys = {**trusted_keys(), signer.key_id: signer.public_key}
+        version = next_version(target, name, keys=keys)
+    version = str(version)
 
     say("freezing state")
     frozen = _freeze(trained)

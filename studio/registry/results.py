@@ -25,14 +25,6 @@ class RegistryResult(BaseModel):
         return data
 
 
-class ReadByKey:
-    """`result["sha256"]` as well as `result.sha256`, only for the two results the alias
-    watcher (studio/serve/watch.py) still reads by key; drop once it reads attributes."""
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
-
-
 # ------------------------------------------------------------------ policy
 class CheckResult(RegistryResult):
     number: int
@@ -101,7 +93,7 @@ class Lineage(RegistryResult):
     parameters: dict[str, Any]
 
 
-class VersionInfo(ReadByKey, RegistryResult):
+class VersionInfo(RegistryResult):
     model: str
     version: str
     seq: int
@@ -156,7 +148,7 @@ class ModelInfo(RegistryResult):
     versions: list[VersionInfo]
 
 
-class AliasTarget(ReadByKey, RegistryResult):
+class AliasTarget(RegistryResult):
     """Where an alias points now: what a watcher polls."""
 
     model: str

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from studio.registry import Registry, RegistryError, parse_uri
+from studio.registry import AliasTarget, Registry, RegistryError, VersionInfo, parse_uri
 
 log = logging.getLogger("knotwork.serve.watch")
 
@@ -31,10 +31,9 @@ def bundle_loader(trusted_keys: list[str] | None = None) -> Loader:
     return load
 
 
-def _pointer(record: Any) -> tuple[str, str]:
+def _pointer(record: AliasTarget | VersionInfo) -> tuple[str, str]:
     """(version, sha256) of what `Registry.alias_target` or `Registry.version` returned."""
-    data = record if isinstance(record, dict) else record.model_dump()
-    return str(data["version"]), str(data["sha256"])
+    return str(record.version), str(record.sha256)
 
 
 class AliasWatcher:
