@@ -72,11 +72,11 @@ class GroupBy(NodeType):
             raise ConfigureError(
                 "add at least one aggregation (e.g. count of a column)", where="aggregations"
             )
-        self.require_columns(spec, s.group_columns, "group_columns")
+        spec.require(s.group_columns, setting="group_columns")
         out = [c for c in spec.columns if c.name in s.group_columns]
         out.sort(key=lambda c: s.group_columns.index(c.name))
         for i, a in enumerate(s.aggregations):
-            self.require_columns(spec, a.column, f"aggregations.{i}.column")
+            spec.require(a.column, setting=f"aggregations.{i}.column")
             col = spec.column(a.column)
             if a.function in NUMERIC_ONLY and not col.is_numeric:
                 raise ConfigureError(

@@ -60,12 +60,8 @@ class Settings(NodeSettings):
 
 def _check_condition(i: int, c: Condition, spec: TableSpec) -> None:
     where = f"conditions.{i}"
+    spec.require(c.column, setting=f"{where}.column")
     col = spec.column(c.column)
-    if col is None:
-        raise ConfigureError(
-            f"column {c.column!r} not in the input table (available: {', '.join(spec.names)})",
-            where=f"{where}.column",
-        )
     if col.is_numeric and col.dtype != "boolean" and c.operator in ORDERED | {"==", "!="}:
         _number(c, where)
     if col.is_numeric and col.dtype != "boolean" and c.operator == "in":
@@ -116,8 +112,6 @@ def _typed(value: str, series: pd.Series, c: Condition, where: str):
 
 def _mask(i: int, c: Condition, df: pd.DataFrame) -> pd.Series:
     where = f"conditions.{i}"
-    if c.column not in df.columns:
-        raise NodeExecutionError(f"{where}.column: column {c.column!r} not in the input table")
     s = df[c.column]
     if c.operator == "is missing":
         return s.isna()
@@ -194,6 +188,9 @@ class RowFilter(NodeType):
                 raise NodeExecutionError(f"expression: gives {result.dtype} values, not true/false")
             mask = result.fillna(False).astype(bool)  # a missing answer does not match
         else:
+            spec = table.spec()
+            for i, c in enumerate(s.conditions):
+                spec.require(c.column, setting=f"conditions.{i}.column")
             masks = [_mask(i, c, df) for i, c in enumerate(s.conditions)]
             mask = (
                 pd.concat(masks, axis=1).all(axis=1)

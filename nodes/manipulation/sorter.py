@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core.ports import TableSpec
 
 
 class SortKey(BaseModel):
@@ -25,6 +26,11 @@ class Settings(NodeSettings):
     reset_index: bool = Field(True, description="Number the sorted rows 0, 1, 2, ...")
 
 
+def _require_keys(s: Settings, spec: TableSpec) -> None:
+    for i, k in enumerate(s.keys):
+        spec.require(k.column, setting=f"keys.{i}.column")
+
+
 class Sorter(NodeType):
     type_id = "manipulation.sorter"
     name = "Sorter"
@@ -38,14 +44,15 @@ class Sorter(NodeType):
     def configure(self, s: Settings, specs):
         if not s.keys:
             raise ConfigureError("add at least one column to sort by", where="keys")
-        for i, k in enumerate(s.keys):
-            self.require_columns(specs[0], k.column, f"keys.{i}.column")
-        return [specs[0]]
+        spec: TableSpec | None = specs[0]
+        if spec is None:
+            return [None]
+        _require_keys(s, spec)
+        return [spec]
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]
-        for i, k in enumerate(s.keys):
-            self.require_columns(table.spec(), k.column, f"keys.{i}.column")
+        _require_keys(s, table.spec())
         try:
             df = table.df.sort_values(
                 [k.column for k in s.keys],

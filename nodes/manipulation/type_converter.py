@@ -93,7 +93,7 @@ class TypeConverter(NodeType):
         if spec is None:
             return [None]
         for i, c in enumerate(s.conversions):
-            self.require_columns(spec, c.column, f"conversions.{i}.column")
+            spec.require(c.column, setting=f"conversions.{i}.column")
         to = {c.column: c.to for c in s.conversions}
         cols = tuple(
             ColumnSpec(c.name, SPEC_DTYPES[to[c.name]]) if c.name in to else c for c in spec.columns
@@ -102,11 +102,9 @@ class TypeConverter(NodeType):
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]
+        spec = table.spec()
         new = {}
         for i, c in enumerate(s.conversions):
-            if c.column not in table.df.columns:
-                raise NodeExecutionError(
-                    f"conversions.{i}.column: column {c.column!r} not in the input table"
-                )
+            spec.require(c.column, setting=f"conversions.{i}.column")
             new[c.column] = _convert(table.df[c.column], c.to, s, f"conversions.{i}")
         return [table.with_df(table.df.assign(**new))]

@@ -65,8 +65,8 @@ class ConfusionMatrix(NodeType):
     def configure(self, s: Settings, specs):
         spec: TableSpec | None = specs[0]
         if spec is not None:
-            self.require_columns(spec, _truth(s, spec), "truth_column")
-            self.require_columns(spec, s.prediction_column, "prediction_column")
+            spec.require(_truth(s, spec), setting="truth_column")
+            spec.require(s.prediction_column, setting="prediction_column")
         return [None, None]  # the matrix's columns are the classes, known only from data
 
     def execute(self, s: Settings, inputs, ctx):

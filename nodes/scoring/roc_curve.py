@@ -70,7 +70,7 @@ class RocCurve(NodeType):
     def configure(self, s: Settings, specs):
         spec: TableSpec | None = specs[0]
         if spec is not None:
-            self.require_columns(spec, _truth(s, spec), "truth_column")
+            spec.require(_truth(s, spec), setting="truth_column")
         return [None, TableSpec(AUC_COLUMNS)]
 
     def execute(self, s: Settings, inputs, ctx):

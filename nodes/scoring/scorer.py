@@ -116,8 +116,8 @@ class Scorer(NodeType):
     def configure(self, s: Settings, specs):
         spec = specs[0]
         if spec is not None:
-            self.require_columns(spec, self._truth(s, spec), "truth_column")
-            self.require_columns(spec, s.prediction_column, "prediction_column")
+            spec.require(self._truth(s, spec), setting="truth_column")
+            spec.require(s.prediction_column, setting="prediction_column")
         scores = TableSpec((ColumnSpec("metric", "string"), ColumnSpec("value", "number")))
         return [None, scores, None]
 
