@@ -90,7 +90,8 @@ def _typed(value: str, series: pd.Series, c: Condition, where: str):
         low = value.strip().lower()
         if low not in ("true", "false", "1", "0", "yes", "no"):
             raise NodeExecutionError(
-                f"{where}.value: {value!r} is not true/false, but column {c.column!r} holds true/false values"
+                f"{value!r} is not true/false, but column {c.column!r} holds true/false values",
+                where=f"{where}.value",
             )
         return low in ("true", "1", "yes")
     if pd.api.types.is_numeric_dtype(series):
@@ -98,14 +99,16 @@ def _typed(value: str, series: pd.Series, c: Condition, where: str):
             return float(value)
         except ValueError:
             raise NodeExecutionError(
-                f"{where}.value: {value!r} is not a number, but column {c.column!r} holds numbers"
+                f"{value!r} is not a number, but column {c.column!r} holds numbers",
+                where=f"{where}.value",
             ) from None
     if pd.api.types.is_datetime64_any_dtype(series):
         try:
             return pd.Timestamp(value)
         except ValueError:
             raise NodeExecutionError(
-                f"{where}.value: {value!r} is not a date, but column {c.column!r} holds dates"
+                f"{value!r} is not a date, but column {c.column!r} holds dates",
+                where=f"{where}.value",
             ) from None
     return value
 
@@ -185,7 +188,9 @@ class RowFilter(NodeType):
             tree, _ = compile_expression(s.expression, table.spec())
             result = evaluate(tree, df)
             if not (pd.api.types.is_bool_dtype(result) or result.isna().all()):
-                raise NodeExecutionError(f"expression: gives {result.dtype} values, not true/false")
+                raise NodeExecutionError(
+                    f"gives {result.dtype} values, not true/false", where="expression"
+                )
             mask = result.fillna(False).astype(bool)  # a missing answer does not match
         else:
             spec = table.spec()

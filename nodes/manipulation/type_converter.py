@@ -60,8 +60,9 @@ def _convert(s: pd.Series, to: str, settings: Settings, where: str) -> pd.Series
     if bad.any() and not coerce:
         examples = ", ".join(repr(v) for v in s[bad].astype(str).unique()[:3])
         raise NodeExecutionError(
-            f"{where}: {int(bad.sum())} value(s) of column {s.name!r} do not convert to {to} (e.g. {examples}); "
-            f"set 'on_error' to missing to turn them into missing values"
+            f"{int(bad.sum())} value(s) of column {s.name!r} do not convert to {to} (e.g. {examples}); "
+            f"set 'on_error' to missing to turn them into missing values",
+            where=where,
         )
     return out
 

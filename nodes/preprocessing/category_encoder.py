@@ -122,7 +122,7 @@ class CategoryEncoder(PreprocessingNode):
             try:
                 _check_count(col, len(cats), s.max_categories)
             except ConfigureError as exc:
-                raise NodeExecutionError(exc.message) from None
+                raise NodeExecutionError(exc.message, where=exc.where) from None
             categories[col] = cats
         return {"categories": categories}
 
