@@ -5,12 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.core import ConfigureError, NodeSettings, NodeType, Port, PortType
+from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, TableSpec
 
 
 class Rename(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(description="Current name", json_schema_extra={"ui": "column", "port": 0})
+    column: str = ColumnField(..., description="Current name")
     new_name: str = Field(min_length=1, description="New name")
 
 

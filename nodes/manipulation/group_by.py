@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.core import ConfigureError, NodeSettings, NodeType, Port, PortType, Table
-from studio.core.node import ColumnsField
+from studio.core.node import ColumnField, ColumnsField
 from studio.core.ports import ColumnSpec, TableSpec
 
 Function = Literal[
@@ -19,9 +19,7 @@ NUMERIC_ONLY = {"sum", "mean", "median", "std"}
 
 class Aggregation(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(
-        description="Column to aggregate", json_schema_extra={"ui": "column", "port": 0}
-    )
+    column: str = ColumnField(..., description="Column to aggregate")
     function: Function = Field("mean", description="Aggregation")
     name: str = Field(
         "", description="Output column name (empty: function(column), e.g. mean(price))"

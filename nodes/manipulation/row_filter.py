@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
-from studio.core.node import TextField
+from studio.core.node import ColumnField, TextField
 from studio.core.ports import TableSpec
 
 from .expression_language import compile_expression, evaluate
@@ -34,7 +34,7 @@ NO_VALUE = {"is missing", "is not missing"}
 
 class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(description="Column to test", json_schema_extra={"ui": "column", "port": 0})
+    column: str = ColumnField(..., description="Column to test")
     operator: Operator = Field("==", description="How to compare")
     value: str = Field("", description="Value to compare with (for 'in': comma-separated values)")
 

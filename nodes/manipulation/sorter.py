@@ -7,14 +7,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core.node import ColumnField
 from studio.core.ports import TableSpec
 
 
 class SortKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(
-        description="Column to sort by", json_schema_extra={"ui": "column", "port": 0}
-    )
+    column: str = ColumnField(..., description="Column to sort by")
     ascending: bool = Field(True, description="Smallest first; off sorts largest first")
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, TableSpec
 
 TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -16,9 +17,7 @@ FALSE = {"false", "f", "no", "n", "0", "0.0"}
 
 class Conversion(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(
-        description="Column to convert", json_schema_extra={"ui": "column", "port": 0}
-    )
+    column: str = ColumnField(..., description="Column to convert")
     to: Literal["number", "integer", "string", "boolean", "category", "datetime"] = Field(
         "number", description="Target type"
     )
