@@ -39,7 +39,7 @@ class DeploymentInput(NodeType):
         spec: TableSpec | None = specs[0]
         if spec is None or not s.columns:
             return [spec]
-        self.require_columns(spec, s.columns, "columns")
+        spec.require(s.columns, setting="columns")
         return [spec.select(list(s.columns))]
 
     def execute(self, s: Settings, inputs, ctx):

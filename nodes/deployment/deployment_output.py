@@ -27,7 +27,7 @@ class DeploymentOutput(NodeType):
         spec: TableSpec | None = specs[0]
         if spec is None:
             return [None]
-        self.require_columns(spec, s.columns, "columns")
+        spec.require(s.columns, setting="columns")
         if not s.columns:
             return [spec]
         return [spec.select(list(s.columns))]

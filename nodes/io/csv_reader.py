@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 from pydantic import Field
 
-from studio.core import (
-    ConfigureError,
-    NodeSettings,
-    NodeType,
-    Port,
-    PortType,
-    Table,
-)
+from studio.core import ConfigureError, NodeSettings, Table
+from studio.core.node import ColumnsField, PathField
+
+from .files import FileReader, numbered_columns, separator
 
 
 class Settings(NodeSettings):
-    path: str = Field(
-        "",
+    path: str = PathField(
         description="CSV file (relative to the workflow's folder)",
-        json_schema_extra={"ui": "file", "filter": "CSV (*.csv *.tsv *.txt)"},
+        filter="CSV (*.csv *.tsv *.txt)",
     )
     delimiter: str = Field(
         ",", min_length=1, max_length=2, description="Column separator (\\t for tab)"
@@ -31,11 +24,7 @@ class Settings(NodeSettings):
     guess_types: bool = Field(
         True, description="Guess numbers and booleans; off reads every column as text"
     )
-    date_columns: list[str] = Field(
-        default_factory=list,
-        description="Columns to parse as dates",
-        json_schema_extra={"ui": "columns", "port": -1},
-    )
+    date_columns: list[str] = ColumnsField(port=-1, description="Columns to parse as dates")
     decimal: str = Field(
         ".", min_length=1, max_length=1, description="Decimal mark of numbers (',' for 1,5)"
     )
@@ -44,22 +33,15 @@ class Settings(NodeSettings):
     )
 
 
-class CSVReader(NodeType):
+class CSVReader(FileReader):
     type_id = "io.csv_reader"
     name = "CSV Reader"
-    category = "IO"
     description = "Reads a table from a CSV file, guessing column types and parsing dates."
     keywords = ("csv", "read", "file", "load", "text")
-    outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def _read(self, s: Settings, nrows: int | None = None) -> pd.DataFrame:
-        if not s.path:
-            raise ConfigureError("no file chosen", where="path")
-        path = self.resolve_path(s.path)
-        if not os.path.isfile(path):
-            raise ConfigureError(f"file not found: {path}", where="path")
-        sep = "\t" if s.delimiter in ("\\t", "tab") else s.delimiter
+    def read(self, s: Settings, path: str, nrows: int | None = None) -> Table:
+        sep = separator(s.delimiter)
         try:
             df = pd.read_csv(
                 path,
@@ -91,13 +73,4 @@ class CSVReader(NodeType):
                 "date_columns" if s.date_columns else ("decimal" if s.decimal == sep else "path")
             )
             raise ConfigureError(f"{path}: {exc}", where=where) from None
-        if not s.header:
-            df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
-        return df
-
-    def configure(self, s: Settings, specs):
-        # Like KNIME, read the head of the file so column pickers work before running.
-        return [Table(self._read(s, nrows=200)).spec()]
-
-    def execute(self, s: Settings, inputs, ctx):
-        return [Table(self._read(s))]
+        return Table(df if s.header else numbered_columns(df))

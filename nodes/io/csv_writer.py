@@ -2,45 +2,34 @@
 
 from __future__ import annotations
 
-import os
-
 from pydantic import Field
 
-from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core import NodeSettings, Table
 from studio.core.fileformat import atomic_write
+from studio.core.node import PathField
+
+from .files import FileWriter, separator
 
 
 class Settings(NodeSettings):
-    path: str = Field(
-        "",
+    path: str = PathField(
+        mode="save",
+        filter="CSV (*.csv)",
         description="Output CSV file (relative to the workflow's folder)",
-        json_schema_extra={"ui": "save_file", "filter": "CSV (*.csv)"},
     )
     delimiter: str = Field(",", min_length=1, max_length=2, description="Column separator")
     include_index: bool = Field(False, description="Also write the row index")
     overwrite: bool = Field(True, description="Replace an existing file; off fails instead")
 
 
-class CSVWriter(NodeType):
+class CSVWriter(FileWriter):
     type_id = "io.csv_writer"
     name = "CSV Writer"
-    category = "IO"
     description = (
         "Writes a table to a CSV file (atomically: a failed write leaves the old file intact)."
     )
     keywords = ("csv", "write", "save", "export", "file")
-    inputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
-        if not s.path:
-            raise ConfigureError("no output file chosen", where="path")
-        return []
-
-    def execute(self, s: Settings, inputs, ctx):
-        path = self.resolve_path(s.path)
-        if os.path.exists(path) and not s.overwrite:
-            raise NodeExecutionError(f"{path} exists and 'overwrite' is off")
-        sep = "\t" if s.delimiter in ("\\t", "tab") else s.delimiter
-        atomic_write(path, inputs[0].df.to_csv(sep=sep, index=s.include_index))
-        return []
+    def write(self, s: Settings, table: Table, path: str) -> None:
+        atomic_write(path, table.df.to_csv(sep=separator(s.delimiter), index=s.include_index))

@@ -66,19 +66,23 @@ def make_engine(s: DatabaseSettings, resolve_path: Callable[[str], str], label: 
         path = resolve_path(url.database)
         if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             raise NodeExecutionError(
-                f"{label}: folder of the SQLite file does not exist: {os.path.dirname(path)}"
+                f"folder of the SQLite file does not exist: {os.path.dirname(path)}",
+                where="url",
+                node=label,
             )
         url = url.set(database=path)
     if s.password:
         try:
             url = url.set(password=resolve_secret(s.password))
         except SecretError as exc:
-            raise NodeExecutionError(f"{label}: password: {exc}") from None
+            raise NodeExecutionError(str(exc), where="password", node=label) from None
     try:
         return create_engine(url)
     except Exception as exc:  # missing driver, bad options: say which
         raise NodeExecutionError(
-            f"{label}: cannot open {url.render_as_string(hide_password=True)}: {redact(str(exc))}"
+            f"cannot open {url.render_as_string(hide_password=True)}: {redact(str(exc))}",
+            where="url",
+            node=label,
         ) from None
 
 
@@ -91,4 +95,4 @@ def database_error(exc: Exception, label: str, action: str) -> NodeExecutionErro
         seen = seen.__cause__ or seen.__context__
     orig = getattr(seen, "orig", None)
     message = str(orig) if orig is not None else str(exc).split("\n")[0]
-    return NodeExecutionError(f"{label}: {action} failed: {redact(message)}")
+    return NodeExecutionError(f"{action} failed: {redact(message)}", node=label)

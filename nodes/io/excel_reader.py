@@ -7,42 +7,30 @@ import os
 import pandas as pd
 from pydantic import Field
 
-from studio.core import (
-    ConfigureError,
-    NodeSettings,
-    NodeType,
-    Port,
-    PortType,
-    Table,
-)
+from studio.core import ConfigureError, NodeSettings, Table
+from studio.core.node import PathField
+
+from .files import FileReader, numbered_columns
 
 
 class Settings(NodeSettings):
-    path: str = Field(
-        "",
+    path: str = PathField(
         description="Excel workbook (.xlsx, relative to the workflow's folder)",
-        json_schema_extra={"ui": "file", "filter": "Excel (*.xlsx *.xlsm)"},
+        filter="Excel (*.xlsx *.xlsm)",
     )
     sheet: str = Field("", description="Sheet name (empty: the first sheet)")
     header: bool = Field(True, description="The first row holds column names")
     skip_rows: int = Field(0, ge=0, description="Rows to skip above the table")
 
 
-class ExcelReader(NodeType):
+class ExcelReader(FileReader):
     type_id = "io.excel_reader"
     name = "Excel Reader"
-    category = "IO"
     description = "Reads a table from one sheet of an Excel workbook (.xlsx)."
     keywords = ("excel", "xlsx", "spreadsheet", "sheet", "read", "load")
-    outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def _read(self, s: Settings, nrows: int | None = None) -> pd.DataFrame:
-        if not s.path:
-            raise ConfigureError("no file chosen", where="path")
-        path = self.resolve_path(s.path)
-        if not os.path.isfile(path):
-            raise ConfigureError(f"file not found: {path}", where="path")
+    def read(self, s: Settings, path: str, nrows: int | None = None) -> Table:
         try:
             with pd.ExcelFile(path, engine="openpyxl") as book:
                 sheets = [str(n) for n in book.sheet_names]
@@ -65,14 +53,5 @@ class ExcelReader(NodeType):
                 f"{path} is not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
                 where="path",
             ) from None
-        if not s.header:
-            df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
-        df.columns = [str(c) for c in df.columns]
-        return df
-
-    def configure(self, s: Settings, specs):
-        # Read the head of the sheet so column pickers work before running.
-        return [Table(self._read(s, nrows=200)).spec()]
-
-    def execute(self, s: Settings, inputs, ctx):
-        return [Table(self._read(s))]
+        df = df if s.header else numbered_columns(df)
+        return Table(df.rename(columns=str))

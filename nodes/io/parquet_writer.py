@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Literal
 
 from pydantic import Field
 
-from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core import NodeExecutionError, NodeSettings, Table
 from studio.core.fileformat import atomic_write
+from studio.core.node import PathField
 
+from .files import FileWriter
 from .parquet_reader import ROLES_KEY
 
 
 class Settings(NodeSettings):
-    path: str = Field(
-        "",
+    path: str = PathField(
+        mode="save",
+        filter="Parquet (*.parquet)",
         description="Output Parquet file (relative to the workflow's folder)",
-        json_schema_extra={"ui": "save_file", "filter": "Parquet (*.parquet)"},
     )
     compression: Literal["snappy", "zstd", "gzip", "none"] = Field(
         "snappy", description="Compression codec"
@@ -26,30 +27,19 @@ class Settings(NodeSettings):
     overwrite: bool = Field(True, description="Replace an existing file; off fails instead")
 
 
-class ParquetWriter(NodeType):
+class ParquetWriter(FileWriter):
     type_id = "io.parquet_writer"
     name = "Parquet Writer"
-    category = "IO"
     description = (
         "Writes a table to a Parquet file (atomically: a failed write leaves the old file intact)."
     )
     keywords = ("parquet", "arrow", "write", "save", "export", "file")
-    inputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
-        if not s.path:
-            raise ConfigureError("no output file chosen", where="path")
-        return []
-
-    def execute(self, s: Settings, inputs, ctx):
+    def write(self, s: Settings, table: Table, path: str) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = inputs[0]
-        path = self.resolve_path(s.path)
-        if os.path.exists(path) and not s.overwrite:
-            raise NodeExecutionError(f"{path} exists and 'overwrite' is off")
         df = table.df.rename(columns=str)
         try:
             arrow = pa.Table.from_pandas(df, preserve_index=False)
@@ -66,4 +56,3 @@ class ParquetWriter(NodeType):
         sink = pa.BufferOutputStream()
         pq.write_table(arrow, sink, compression=None if s.compression == "none" else s.compression)
         atomic_write(path, sink.getvalue().to_pybytes())
-        return []

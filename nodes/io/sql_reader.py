@@ -78,8 +78,10 @@ class SQLReader(NodeType):
             err = database_error(exc, ctx.label, "query")
             if "read-only" in str(err).lower() or "readonly" in str(err).lower():
                 raise NodeExecutionError(
-                    f"{err}: SQL Reader only reads and the query tried to change the database "
-                    f"(nothing was changed); use SQL Writer to write tables"
+                    f"{err.message}: SQL Reader only reads and the query tried to change the "
+                    f"database (nothing was changed); use SQL Writer to write tables",
+                    where="query",
+                    node=err.node,
                 ) from None
             raise err from None
         finally:

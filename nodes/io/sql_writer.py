@@ -60,7 +60,7 @@ class SQLWriter(NodeType):
                 )
         except ValueError as exc:  # pandas' own 'table already exists' for if_exists='fail'
             raise NodeExecutionError(
-                f"{ctx.label}: {exc} (set 'if_exists' to replace or append)"
+                f"{exc} (set 'if_exists' to replace or append)", where="if_exists", node=ctx.label
             ) from None
         except SQLAlchemyError as exc:
             raise database_error(exc, ctx.label, f"writing table {s.table!r}") from None

@@ -72,17 +72,7 @@ def _check(s: Settings, spec: TableSpec | None) -> None:
     if s.labels and len(set(s.labels)) != len(s.labels):
         raise ConfigureError("labels must be distinct", where="labels")
     if spec is not None:
-        col = spec.column(s.column)
-        if col is None:
-            raise ConfigureError(
-                f"column {s.column!r} not in the input table (available: {', '.join(spec.names)})",
-                where="column",
-            )
-        if not col.is_numeric:
-            raise ConfigureError(
-                f"column {s.column!r} holds {col.dtype} values; binning needs numbers",
-                where="column",
-            )
+        spec.require(s.column, setting="column", numeric=True)
 
 
 class Binner(StatefulNodeType):

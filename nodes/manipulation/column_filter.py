@@ -52,7 +52,7 @@ class ColumnFilter(NodeType):
         spec: TableSpec | None = specs[0]
         if spec is None:
             return [None]
-        self.require_columns(spec, s.columns, "columns")
+        spec.require(s.columns, setting="columns")
         kept = _kept(s, spec.names)
         return [spec.select(kept)]
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.core import ConfigureError, NodeSettings, NodeType, Port, PortType
+from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, TableSpec
 
 
 class Rename(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(description="Current name", json_schema_extra={"ui": "column", "port": 0})
+    column: str = ColumnField(..., description="Current name")
     new_name: str = Field(min_length=1, description="New name")
 
 
@@ -18,15 +19,12 @@ class Settings(NodeSettings):
     renames: list[Rename] = Field(default_factory=list, description="Columns to rename")
 
 
-def _mapping(s: Settings, names: list[str]) -> dict[str, str]:
-    """Check the renames against the column names and return old -> new."""
+def _mapping(s: Settings, spec: TableSpec) -> dict[str, str]:
+    """Check the renames against the table's columns and return old -> new."""
+    names = spec.names
     mapping: dict[str, str] = {}
     for i, r in enumerate(s.renames):
-        if r.column not in names:
-            raise ConfigureError(
-                f"column {r.column!r} not in the input table (available: {', '.join(names)})",
-                where=f"renames.{i}.column",
-            )
+        spec.require(r.column, setting=f"renames.{i}.column")
         if r.column in mapping:
             raise ConfigureError(
                 f"column {r.column!r} is renamed twice", where=f"renames.{i}.column"
@@ -56,12 +54,12 @@ class ColumnRenamer(NodeType):
         spec: TableSpec | None = specs[0]
         if spec is None:
             return [None]
-        m = _mapping(s, spec.names)
+        m = _mapping(s, spec)
         cols = tuple(ColumnSpec(m.get(c.name, c.name), c.dtype, c.categories) for c in spec.columns)
         return [TableSpec(cols, tuple(sorted((m.get(k, k), v) for k, v in spec.roles)))]
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]
-        m = _mapping(s, [str(c) for c in table.df.columns])
+        m = _mapping(s, table.spec())
         df = table.df.rename(columns=m)
         return [type(table)(df, {m.get(k, k): v for k, v in table.roles.items()})]

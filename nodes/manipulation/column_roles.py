@@ -24,7 +24,8 @@ class Settings(NodeSettings):
     )
 
 
-def _roles(s: Settings, names: list[str], current: dict[str, str]) -> dict[str, str]:
+def _roles(s: Settings, spec: TableSpec, current: dict[str, str]) -> dict[str, str]:
+    names = spec.names
     chosen: dict[str, tuple[str, str]] = {}  # column -> (role, setting)
     for setting, role, cols in (
         ("target", "target", [s.target] if s.target else []),
@@ -33,12 +34,8 @@ def _roles(s: Settings, names: list[str], current: dict[str, str]) -> dict[str, 
         ("time", "time", [s.time] if s.time else []),
         ("features", "feature", s.features),
     ):
+        spec.require(cols, setting=setting)
         for c in cols:
-            if c not in names:
-                raise ConfigureError(
-                    f"column {c!r} not in the input table (available: {', '.join(names)})",
-                    where=setting,
-                )
             if c in chosen:
                 raise ConfigureError(
                     f"column {c!r} already has the role {chosen[c][0]!r} (setting {chosen[c][1]!r})",
@@ -67,10 +64,10 @@ class ColumnRoles(NodeType):
         spec: TableSpec | None = specs[0]
         if spec is None:
             return [None]
-        roles = _roles(s, spec.names, dict(spec.roles))
+        roles = _roles(s, spec, dict(spec.roles))
         return [TableSpec(spec.columns, tuple(sorted(roles.items())))]
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]
-        roles = _roles(s, [str(c) for c in table.df.columns], table.roles)
+        roles = _roles(s, table.spec(), table.roles)
         return [Table(table.df, roles)]

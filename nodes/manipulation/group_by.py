@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.core import ConfigureError, NodeSettings, NodeType, Port, PortType, Table
-from studio.core.node import ColumnsField
+from studio.core.node import ColumnField, ColumnsField
 from studio.core.ports import ColumnSpec, TableSpec
 
 Function = Literal[
@@ -19,9 +19,7 @@ NUMERIC_ONLY = {"sum", "mean", "median", "std"}
 
 class Aggregation(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(
-        description="Column to aggregate", json_schema_extra={"ui": "column", "port": 0}
-    )
+    column: str = ColumnField(..., description="Column to aggregate")
     function: Function = Field("mean", description="Aggregation")
     name: str = Field(
         "", description="Output column name (empty: function(column), e.g. mean(price))"
@@ -72,11 +70,11 @@ class GroupBy(NodeType):
             raise ConfigureError(
                 "add at least one aggregation (e.g. count of a column)", where="aggregations"
             )
-        self.require_columns(spec, s.group_columns, "group_columns")
+        spec.require(s.group_columns, setting="group_columns")
         out = [c for c in spec.columns if c.name in s.group_columns]
         out.sort(key=lambda c: s.group_columns.index(c.name))
         for i, a in enumerate(s.aggregations):
-            self.require_columns(spec, a.column, f"aggregations.{i}.column")
+            spec.require(a.column, setting=f"aggregations.{i}.column")
             col = spec.column(a.column)
             if a.function in NUMERIC_ONLY and not col.is_numeric:
                 raise ConfigureError(

@@ -123,10 +123,10 @@ class Joiner(NodeType):
     def configure(self, s: Settings, specs):
         left, right = specs
         lk, rk = _keys(s)
-        self.require_columns(left, lk, "left_keys")
-        self.require_columns(right, rk, "right_keys")
         if left is None or right is None:
             return [None]
+        left.require(lk, setting="left_keys", source="the left table")
+        right.require(rk, setting="right_keys", source="the right table")
         for a, b in zip(lk, rk, strict=True):
             ka, kb = left.column(a), right.column(b)
             if ka.is_numeric != kb.is_numeric:

@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
-from studio.core.node import TextField
+from studio.core.node import ColumnField, TextField
 from studio.core.ports import TableSpec
 
 from .expression_language import compile_expression, evaluate
@@ -34,7 +34,7 @@ NO_VALUE = {"is missing", "is not missing"}
 
 class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(description="Column to test", json_schema_extra={"ui": "column", "port": 0})
+    column: str = ColumnField(..., description="Column to test")
     operator: Operator = Field("==", description="How to compare")
     value: str = Field("", description="Value to compare with (for 'in': comma-separated values)")
 
@@ -60,12 +60,8 @@ class Settings(NodeSettings):
 
 def _check_condition(i: int, c: Condition, spec: TableSpec) -> None:
     where = f"conditions.{i}"
+    spec.require(c.column, setting=f"{where}.column")
     col = spec.column(c.column)
-    if col is None:
-        raise ConfigureError(
-            f"column {c.column!r} not in the input table (available: {', '.join(spec.names)})",
-            where=f"{where}.column",
-        )
     if col.is_numeric and col.dtype != "boolean" and c.operator in ORDERED | {"==", "!="}:
         _number(c, where)
     if col.is_numeric and col.dtype != "boolean" and c.operator == "in":
@@ -94,7 +90,8 @@ def _typed(value: str, series: pd.Series, c: Condition, where: str):
         low = value.strip().lower()
         if low not in ("true", "false", "1", "0", "yes", "no"):
             raise NodeExecutionError(
-                f"{where}.value: {value!r} is not true/false, but column {c.column!r} holds true/false values"
+                f"{value!r} is not true/false, but column {c.column!r} holds true/false values",
+                where=f"{where}.value",
             )
         return low in ("true", "1", "yes")
     if pd.api.types.is_numeric_dtype(series):
@@ -102,22 +99,22 @@ def _typed(value: str, series: pd.Series, c: Condition, where: str):
             return float(value)
         except ValueError:
             raise NodeExecutionError(
-                f"{where}.value: {value!r} is not a number, but column {c.column!r} holds numbers"
+                f"{value!r} is not a number, but column {c.column!r} holds numbers",
+                where=f"{where}.value",
             ) from None
     if pd.api.types.is_datetime64_any_dtype(series):
         try:
             return pd.Timestamp(value)
         except ValueError:
             raise NodeExecutionError(
-                f"{where}.value: {value!r} is not a date, but column {c.column!r} holds dates"
+                f"{value!r} is not a date, but column {c.column!r} holds dates",
+                where=f"{where}.value",
             ) from None
     return value
 
 
 def _mask(i: int, c: Condition, df: pd.DataFrame) -> pd.Series:
     where = f"conditions.{i}"
-    if c.column not in df.columns:
-        raise NodeExecutionError(f"{where}.column: column {c.column!r} not in the input table")
     s = df[c.column]
     if c.operator == "is missing":
         return s.isna()
@@ -191,9 +188,14 @@ class RowFilter(NodeType):
             tree, _ = compile_expression(s.expression, table.spec())
             result = evaluate(tree, df)
             if not (pd.api.types.is_bool_dtype(result) or result.isna().all()):
-                raise NodeExecutionError(f"expression: gives {result.dtype} values, not true/false")
+                raise NodeExecutionError(
+                    f"gives {result.dtype} values, not true/false", where="expression"
+                )
             mask = result.fillna(False).astype(bool)  # a missing answer does not match
         else:
+            spec = table.spec()
+            for i, c in enumerate(s.conditions):
+                spec.require(c.column, setting=f"conditions.{i}.column")
             masks = [_mask(i, c, df) for i, c in enumerate(s.conditions)]
             mask = (
                 pd.concat(masks, axis=1).all(axis=1)

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core import NodeExecutionError, NodeSettings, NodeType, Port, PortType
 from studio.core.node import ColumnField
+from studio.core.ports import TableSpec
 
 
 class Settings(NodeSettings):
@@ -45,8 +46,11 @@ class RowSampling(NodeType):
     Settings = Settings
 
     def configure(self, s: Settings, specs):
-        self.require_columns(specs[0], s.stratify, "stratify")
-        return [specs[0]]
+        spec: TableSpec | None = specs[0]
+        if spec is None:
+            return [None]
+        spec.require(s.stratify, setting="stratify")
+        return [spec]
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]
@@ -56,8 +60,7 @@ class RowSampling(NodeType):
             rng = np.random.default_rng(s.seed)
             picked = np.sort(rng.choice(len(df), size=n, replace=False))
             return [table.with_df(df.iloc[picked])]
-        if s.stratify not in df.columns:
-            raise ConfigureError(f"column {s.stratify!r} not in the input table", where="stratify")
+        table.spec().require(s.stratify, setting="stratify")
         groups = df[s.stratify].astype(object).where(df[s.stratify].notna(), "(missing)")
         sizes = groups.value_counts(sort=False)
         quota = _allocate(sizes, n)

@@ -7,13 +7,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core.node import ColumnField
+from studio.core.ports import TableSpec
 
 
 class SortKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(
-        description="Column to sort by", json_schema_extra={"ui": "column", "port": 0}
-    )
+    column: str = ColumnField(..., description="Column to sort by")
     ascending: bool = Field(True, description="Smallest first; off sorts largest first")
 
 
@@ -23,6 +23,11 @@ class Settings(NodeSettings):
         "last", description="Where rows with missing values go"
     )
     reset_index: bool = Field(True, description="Number the sorted rows 0, 1, 2, ...")
+
+
+def _require_keys(s: Settings, spec: TableSpec) -> None:
+    for i, k in enumerate(s.keys):
+        spec.require(k.column, setting=f"keys.{i}.column")
 
 
 class Sorter(NodeType):
@@ -38,14 +43,15 @@ class Sorter(NodeType):
     def configure(self, s: Settings, specs):
         if not s.keys:
             raise ConfigureError("add at least one column to sort by", where="keys")
-        for i, k in enumerate(s.keys):
-            self.require_columns(specs[0], k.column, f"keys.{i}.column")
-        return [specs[0]]
+        spec: TableSpec | None = specs[0]
+        if spec is None:
+            return [None]
+        _require_keys(s, spec)
+        return [spec]
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]
-        for i, k in enumerate(s.keys):
-            self.require_columns(table.spec(), k.column, f"keys.{i}.column")
+        _require_keys(s, table.spec())
         try:
             df = table.df.sort_values(
                 [k.column for k in s.keys],

@@ -8,6 +8,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, TableSpec
 
 TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -16,9 +17,7 @@ FALSE = {"false", "f", "no", "n", "0", "0.0"}
 
 class Conversion(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    column: str = Field(
-        description="Column to convert", json_schema_extra={"ui": "column", "port": 0}
-    )
+    column: str = ColumnField(..., description="Column to convert")
     to: Literal["number", "integer", "string", "boolean", "category", "datetime"] = Field(
         "number", description="Target type"
     )
@@ -60,8 +59,9 @@ def _convert(s: pd.Series, to: str, settings: Settings, where: str) -> pd.Series
     if bad.any() and not coerce:
         examples = ", ".join(repr(v) for v in s[bad].astype(str).unique()[:3])
         raise NodeExecutionError(
-            f"{where}: {int(bad.sum())} value(s) of column {s.name!r} do not convert to {to} (e.g. {examples}); "
-            f"set 'on_error' to missing to turn them into missing values"
+            f"{int(bad.sum())} value(s) of column {s.name!r} do not convert to {to} (e.g. {examples}); "
+            f"set 'on_error' to missing to turn them into missing values",
+            where=where,
         )
     return out
 
@@ -93,7 +93,7 @@ class TypeConverter(NodeType):
         if spec is None:
             return [None]
         for i, c in enumerate(s.conversions):
-            self.require_columns(spec, c.column, f"conversions.{i}.column")
+            spec.require(c.column, setting=f"conversions.{i}.column")
         to = {c.column: c.to for c in s.conversions}
         cols = tuple(
             ColumnSpec(c.name, SPEC_DTYPES[to[c.name]]) if c.name in to else c for c in spec.columns
@@ -102,11 +102,9 @@ class TypeConverter(NodeType):
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]
+        spec = table.spec()
         new = {}
         for i, c in enumerate(s.conversions):
-            if c.column not in table.df.columns:
-                raise NodeExecutionError(
-                    f"conversions.{i}.column: column {c.column!r} not in the input table"
-                )
+            spec.require(c.column, setting=f"conversions.{i}.column")
             new[c.column] = _convert(table.df[c.column], c.to, s, f"conversions.{i}")
         return [table.with_df(table.df.assign(**new))]

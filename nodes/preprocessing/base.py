@@ -48,12 +48,7 @@ def pick_columns(
 ) -> list[str]:
     """The explicitly chosen columns (checked), or every feature column of the default kinds."""
     if chosen:
-        missing = [c for c in chosen if c not in spec.names]
-        if missing:
-            raise ConfigureError(
-                f"column(s) {', '.join(map(repr, missing))} not in the input table (available: {', '.join(spec.names) or 'none'})",
-                where=setting,
-            )
+        spec.require(chosen, setting=setting)
         if allowed_kinds is not None:
             bad = [c for c in chosen if spec.column(c).dtype not in allowed_kinds]
             if bad:

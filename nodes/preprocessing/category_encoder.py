@@ -17,6 +17,7 @@ from pydantic import Field
 from studio.core import ConfigureError, ExecutionContext, NodeExecutionError, NodeSettings, Table
 from studio.core.node import ColumnsField
 from studio.core.ports import ColumnSpec, TableSpec
+from studio.core.scalars import python_scalar
 
 from .base import PreprocessingNode, pick_columns, replace_dtypes
 
@@ -62,15 +63,11 @@ def _check_count(column: str, n: int, limit: int) -> None:
         )
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
-
-
 def _learn_categories(series: pd.Series) -> list[Any]:
     """The categories in a stable order: the dtype's own order, or sorted by text."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return [_plain(c) for c in series.cat.categories]
-    return sorted((_plain(v) for v in pd.unique(series.dropna())), key=str)
+        return [python_scalar(c) for c in series.cat.categories]
+    return sorted((python_scalar(v) for v in pd.unique(series.dropna())), key=str)
 
 
 class CategoryEncoder(PreprocessingNode):
@@ -122,7 +119,7 @@ class CategoryEncoder(PreprocessingNode):
             try:
                 _check_count(col, len(cats), s.max_categories)
             except ConfigureError as exc:
-                raise NodeExecutionError(exc.message) from None
+                raise NodeExecutionError(exc.message, where=exc.where) from None
             categories[col] = cats
         return {"categories": categories}
 

@@ -15,6 +15,7 @@ from pydantic import Field
 from studio.core import ExecutionContext, NodeExecutionError, NodeSettings, Table
 from studio.core.node import ColumnsField
 from studio.core.ports import TableSpec
+from studio.core.scalars import python_scalar
 
 from .base import PreprocessingNode, pick_columns
 
@@ -44,11 +45,6 @@ class Settings(NodeSettings):
     )
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars to Python values, so the state persists with skops as plain data."""
-    return value.item() if hasattr(value, "item") else value
-
-
 def _fill_value(s: Settings, series: pd.Series, numeric: bool) -> tuple[bool, Any]:
     strategy = s.numbers if numeric else s.text
     if strategy == "keep":
@@ -65,7 +61,7 @@ def _fill_value(s: Settings, series: pd.Series, numeric: bool) -> tuple[bool, An
         return True, float(values.mean())
     if strategy == "median":
         return True, float(values.median())
-    return True, _plain(values.mode().iloc[0])
+    return True, python_scalar(values.mode().iloc[0])
 
 
 class MissingValue(PreprocessingNode):

@@ -11,7 +11,6 @@ from pydantic import Field
 from sklearn.metrics import confusion_matrix
 
 from studio.core import (
-    ConfigureError,
     NodeExecutionError,
     NodeSettings,
     NodeType,
@@ -23,12 +22,11 @@ from studio.core.node import ColumnField
 from studio.core.ports import TableSpec
 
 from .plotting import new_figure, to_figure
+from .truth import TruthField, truth_column
 
 
 class Settings(NodeSettings):
-    truth_column: str | None = ColumnField(
-        None, description="Column with the true classes (default: the target-role column)"
-    )
+    truth_column: str | None = TruthField("classes")
     prediction_column: str = ColumnField(
         "prediction", description="Column with the predicted classes"
     )
@@ -36,13 +34,6 @@ class Settings(NodeSettings):
         "none",
         description="none: counts; truth: share of each true class; prediction: share of each predicted class; all: share of all rows",
     )
-
-
-def _truth(s: Settings, spec: TableSpec) -> str:
-    truth = s.truth_column or next(iter(spec.columns_with_role("target")), None)
-    if not truth:
-        raise ConfigureError("choose the column with the true classes", where="truth_column")
-    return truth
 
 
 class ConfusionMatrix(NodeType):
@@ -65,14 +56,16 @@ class ConfusionMatrix(NodeType):
     def configure(self, s: Settings, specs):
         spec: TableSpec | None = specs[0]
         if spec is not None:
-            self.require_columns(spec, _truth(s, spec), "truth_column")
-            self.require_columns(spec, s.prediction_column, "prediction_column")
+            truth_column(s.truth_column, spec)
+            spec.require(s.prediction_column, setting="prediction_column")
         return [None, None]  # the matrix's columns are the classes, known only from data
 
     def execute(self, s: Settings, inputs, ctx):
         table: Table = inputs[0]
         df = table.df
-        truth = _truth(s, table.spec())
+        spec = table.spec()
+        truth = truth_column(s.truth_column, spec)
+        spec.require(s.prediction_column, setting="prediction_column")
         if len(df) == 0:
             raise NodeExecutionError("nothing to draw: the table is empty")
         if df[truth].isna().any():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from studio.core import NodeExecutionError, NodeSettings, NodeType, Port, PortType, Table
+from studio.core import NodeSettings, NodeType, Port, PortType, Table
 from studio.core.node import ColumnsField
 from studio.core.ports import ColumnSpec, TableSpec, dtype_name
 
@@ -79,14 +79,13 @@ class DataProfile(NodeType):
     Settings = Settings
 
     def configure(self, s: Settings, specs):
-        self.require_columns(specs[0], s.columns, "columns")
+        spec: TableSpec | None = specs[0]
+        if spec is None:
+            return [TableSpec(PROFILE_COLUMNS)]
+        spec.require(s.columns, setting="columns")
         return [TableSpec(PROFILE_COLUMNS)]
 
     def execute(self, s: Settings, inputs, ctx):
         table: Table = inputs[0]
-        missing = [c for c in s.columns if c not in table.df.columns]
-        if missing:
-            raise NodeExecutionError(
-                f"column(s) {', '.join(map(repr, missing))} not in the input table (setting 'columns')"
-            )
+        table.spec().require(s.columns, setting="columns")
         return [Table(profile(table.df[s.columns] if s.columns else table.df))]

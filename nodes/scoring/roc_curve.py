@@ -9,7 +9,6 @@ from pydantic import Field
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from studio.core import (
-    ConfigureError,
     NodeExecutionError,
     NodeSettings,
     NodeType,
@@ -17,11 +16,11 @@ from studio.core import (
     PortType,
     Table,
 )
-from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, TableSpec
 
 from .plotting import new_figure, to_figure
 from .predictor import probability_column
+from .truth import TruthField, truth_column
 
 PREFIX = probability_column("")
 AUC_COLUMNS = (
@@ -32,20 +31,11 @@ AUC_COLUMNS = (
 
 
 class Settings(NodeSettings):
-    truth_column: str | None = ColumnField(
-        None, description="Column with the true classes (default: the target-role column)"
-    )
+    truth_column: str | None = TruthField("classes")
     positive_class: str | None = Field(
         None,
         description="Binary targets: the class whose probability is ranked (default: the last class in sorted order)",
     )
-
-
-def _truth(s: Settings, spec: TableSpec) -> str:
-    truth = s.truth_column or next(iter(spec.columns_with_role("target")), None)
-    if not truth:
-        raise ConfigureError("choose the column with the true classes", where="truth_column")
-    return truth
 
 
 class RocCurve(NodeType):
@@ -70,13 +60,13 @@ class RocCurve(NodeType):
     def configure(self, s: Settings, specs):
         spec: TableSpec | None = specs[0]
         if spec is not None:
-            self.require_columns(spec, _truth(s, spec), "truth_column")
+            truth_column(s.truth_column, spec)
         return [None, TableSpec(AUC_COLUMNS)]
 
     def execute(self, s: Settings, inputs, ctx):
         table: Table = inputs[0]
         df = table.df
-        truth = _truth(s, table.spec())
+        truth = truth_column(s.truth_column, table.spec())
         prob_cols = [c for c in df.columns if str(c).startswith(PREFIX)]
         if not prob_cols:
             # checked here, not in configure: a Predictor's spec lists them only when the classes are known

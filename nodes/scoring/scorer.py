@@ -11,7 +11,6 @@ from pydantic import Field
 from sklearn import metrics as skm
 
 from studio.core import (
-    ConfigureError,
     Metrics,
     NodeExecutionError,
     NodeSettings,
@@ -24,12 +23,11 @@ from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, TableSpec
 
 from .predictor import probability_column
+from .truth import TruthField, truth_column
 
 
 class Settings(NodeSettings):
-    truth_column: str | None = ColumnField(
-        None, description="Column with the true values (default: the target-role column)"
-    )
+    truth_column: str | None = TruthField("values")
     prediction_column: str = ColumnField("prediction", description="Column with the predictions")
     task: Literal["auto", "classification", "regression"] = Field(
         "auto", description="auto: regression when both columns are numeric with many values"
@@ -107,24 +105,20 @@ class Scorer(NodeType):
     )
     Settings = Settings
 
-    def _truth(self, s: Settings, spec: TableSpec) -> str:
-        truth = s.truth_column or next(iter(spec.columns_with_role("target")), None)
-        if not truth:
-            raise ConfigureError("choose the column with the true values", where="truth_column")
-        return truth
-
     def configure(self, s: Settings, specs):
         spec = specs[0]
         if spec is not None:
-            self.require_columns(spec, self._truth(s, spec), "truth_column")
-            self.require_columns(spec, s.prediction_column, "prediction_column")
+            truth_column(s.truth_column, spec, "values")
+            spec.require(s.prediction_column, setting="prediction_column")
         scores = TableSpec((ColumnSpec("metric", "string"), ColumnSpec("value", "number")))
         return [None, scores, None]
 
     def execute(self, s: Settings, inputs, ctx):
         table: Table = inputs[0]
         df = table.df
-        truth = self._truth(s, table.spec())
+        spec = table.spec()
+        truth = truth_column(s.truth_column, spec, "values")
+        spec.require(s.prediction_column, setting="prediction_column")
         if len(df) == 0:
             raise NodeExecutionError("nothing to score: the table is empty")
         y_true, y_pred = df[truth], df[s.prediction_column]

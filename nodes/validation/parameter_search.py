@@ -26,6 +26,7 @@ from studio.core import (
 )
 from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, ModelSpec, TableSpec, dtype_name
+from studio.core.scalars import python_scalar
 
 from .resampling import (
     FoldMethod,
@@ -202,7 +203,7 @@ class ParameterSearch(NodeType):
             raise NodeExecutionError(
                 f"parameter search failed: {exc} (check the values in search_space)"
             ) from None
-        best_params = {k: _plain(v) for k, v in search.best_params_.items()}
+        best_params = {k: python_scalar(v) for k, v in search.best_params_.items()}
         best_score = public_score(score, search.best_score_)
         results = _results_table(search.cv_results_, score, s.search_space)
         best = Metrics(
@@ -243,11 +244,6 @@ class ParameterSearch(NodeType):
         return [best, Table(results), refit]
 
 
-def _plain(v: Any) -> Any:
-    """numpy scalars -> Python values, so the parameters serialise to JSON."""
-    return v.item() if isinstance(v, np.generic) else v
-
-
 def _results_table(cv: dict, score: str, space: dict[str, list[Any]]) -> pd.DataFrame:
     n = len(cv["params"])
     out = pd.DataFrame(
@@ -261,6 +257,7 @@ def _results_table(cv: dict, score: str, space: dict[str, list[Any]]) -> pd.Data
     for k, tried in space.items():
         out[f"param_{k}"] = _param_column([p.get(k) for p in cv["params"]], tried)
     out["params"] = [
-        json.dumps({k: _plain(v) for k, v in p.items()}, sort_keys=True) for p in cv["params"]
+        json.dumps({k: python_scalar(v) for k, v in p.items()}, sort_keys=True)
+        for p in cv["params"]
     ]
     return out.sort_values(["rank", "candidate"], kind="stable").reset_index(drop=True)

@@ -125,7 +125,8 @@ class Partitioning(NodeType):
                     pass  # falls back to the target column
                 else:
                     raise ConfigureError(f"method '{s.method}' needs a column", where="column")
-            self.require_columns(spec, s.column, "column")
+            if spec is not None:
+                spec.require(s.column, setting="column")
         return [spec, spec, spec]
 
     def execute(self, s: Settings, inputs, ctx):

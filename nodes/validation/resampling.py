@@ -152,11 +152,8 @@ def require_fold_column(
         raise ConfigureError(
             "grouped folds need the column whose values keep rows together", where=setting
         )
-    if column and spec is not None and column not in spec.names:
-        raise ConfigureError(
-            f"column {column!r} not in the input table (available: {', '.join(spec.names)})",
-            where=setting,
-        )
+    if spec is not None:
+        spec.require(column, setting=setting)
 
 
 def fold_plan(

@@ -6,6 +6,9 @@ JSON path) and, when we know it, what to do about it.
 
 from __future__ import annotations
 
+import copy
+from typing import Self
+
 
 class KnotworkError(Exception):
     """Base of every error Knotwork raises on purpose."""
@@ -31,10 +34,11 @@ class NoNodeTypesError(KnotworkError):
     """No installed package registers any node type: Knotwork itself was never installed."""
 
 
-class ConfigureError(KnotworkError):
-    """A node cannot be configured: a setting or an input spec is wrong.
+class LocatedError(KnotworkError):
+    """An error that names where it happened: `where` is the setting, port or column at
+    fault, `node` the node's label (the engine adds it with `for_node`).
 
-    `where` names the setting or port at fault so the user knows where to look.
+    `str()` reads "node: where: message", so code that shows `str(exc)` needs no change.
     """
 
     def __init__(self, message: str, *, where: str | None = None, node: str | None = None):
@@ -52,13 +56,26 @@ class ConfigureError(KnotworkError):
         """The message without the node label, as a node's own error (the node is known)."""
         return f"{self.where}: {self.message}" if self.where else self.message
 
-    def for_node(self, label: str) -> ConfigureError:
+    def for_node(self, label: str) -> Self:
         """Return a copy naming the node, used by the engine that knows the label."""
-        return ConfigureError(self.message, where=self.where, node=label)
+        located = copy.copy(self)
+        located.node = label
+        located.args = (located._text(),)
+        return located
 
 
-class NodeExecutionError(KnotworkError):
-    """A node failed while it ran; the message is meant for the analyst."""
+class ConfigureError(LocatedError):
+    """A node cannot be configured: a setting or an input spec is wrong.
+
+    `where` names the setting or port at fault so the user knows where to look.
+    """
+
+
+class NodeExecutionError(LocatedError):
+    """A node failed while it ran; the message is meant for the analyst.
+
+    `where` names the setting, port or column at fault, as for ConfigureError.
+    """
 
 
 class CancelledError(KnotworkError):

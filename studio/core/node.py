@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -54,6 +54,22 @@ def SecretField(default: str | None = None, *, description: str = "", **kw: Any)
 def TextField(default: str = "", *, description: str = "", **kw: Any) -> Any:
     """A multi-line text setting (query, expression, inline table)."""
     return Field(default, description=description, json_schema_extra={"ui": "text"}, **kw)
+
+
+def PathField(
+    default: str = "",
+    *,
+    mode: Literal["open", "save"] = "open",
+    filter: str = "All files (*)",
+    description: str = "",
+    **kw: Any,
+) -> Any:
+    """A file path (relative to the workflow's folder): a file picker that opens an existing
+    file or chooses where to save one; `filter` is the picker's, e.g. "CSV (*.csv)"."""
+    ui = "file" if mode == "open" else "save_file"
+    return Field(
+        default, description=description, json_schema_extra={"ui": ui, "filter": filter}, **kw
+    )
 
 
 class ExecutionContext:
@@ -143,17 +159,10 @@ class NodeType:
     def require_columns(
         spec: TableSpec | None, columns: list[str] | str | None, setting: str
     ) -> None:
-        """Fail configure when a setting names a column the input does not have."""
-        if spec is None or not columns:
-            return
-        wanted = [columns] if isinstance(columns, str) else list(columns)
-        missing = [c for c in wanted if c not in spec.names]
-        if missing:
-            raise ConfigureError(
-                f"column(s) {', '.join(map(repr, missing))} not in the input table "
-                f"(available: {', '.join(spec.names) or 'none'})",
-                where=setting,
-            )
+        """`spec.require(columns, setting=...)` for a spec that may be unknown; kept only
+        until the learners call `TableSpec.require` themselves."""
+        if spec is not None:
+            spec.require(columns, setting=setting)
 
     @classmethod
     def validate_settings(cls, raw: dict[str, Any]) -> Any:

@@ -6,11 +6,14 @@ so that `configure` can catch a wrong setting before anything runs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 import pandas as pd
+
+from .errors import ConfigureError
 
 
 class PortType(str, Enum):
@@ -64,6 +67,42 @@ class TableSpec:
             tuple(self.column(n) for n in names), tuple(r for r in self.roles if r[0] in keep)
         )
 
+    def require(
+        self,
+        columns: str | Iterable[str] | None,
+        *,
+        setting: str,
+        numeric: bool = False,
+        source: str = "the input table",
+    ) -> None:
+        """Fail configure when a setting names columns this table lacks (or, with `numeric`,
+        columns without numbers), pointing at `setting`; nothing chosen passes."""
+        if not columns:
+            return
+        wanted = [columns] if isinstance(columns, str) else list(columns)
+        names = self.names
+        missing = [c for c in wanted if c not in names]
+        if missing:
+            raise ConfigureError(
+                f"column(s) {_quoted(missing)} not in {source} "
+                f"(available: {', '.join(names) or 'none'}): choose from the available columns, "
+                f"or add the column upstream",
+                where=setting,
+            )
+        if numeric:
+            bad = [c for c in wanted if not self.column(c).is_numeric]
+            if bad:
+                kinds = ", ".join(sorted({self.column(c).dtype for c in bad}))
+                raise ConfigureError(
+                    f"column(s) {_quoted(bad)} hold {kinds} values, but this setting needs numbers: "
+                    f"choose a numeric column, or convert it with a Type Converter",
+                    where=setting,
+                )
+
+    def target(self) -> str | None:
+        """The target-role column, if one is marked (as `Table.target`)."""
+        return next(iter(self.columns_with_role("target")), None)
+
     def role_of(self, name: str) -> str:
         return dict(self.roles).get(name, "feature")
 
@@ -94,6 +133,10 @@ class TableSpec:
             for c in data["columns"]
         )
         return cls(cols, tuple(sorted(data.get("roles", {}).items())))
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(map(repr, names))
 
 
 @dataclass(frozen=True)

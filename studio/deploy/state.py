@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from studio.core.ports import Connection, Figure, Metrics, Model, Table, Transform
+from studio.core.scalars import python_scalar
 
 from .errors import BundleError, UntrustedTypeError
 
@@ -55,8 +56,7 @@ def jsonable(obj: Any) -> Any:
         return [jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return [jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
+    obj = python_scalar(obj)
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, (pd.Timestamp,)):

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from studio.core.ports import ColumnSpec, TableSpec
+from studio.core.scalars import python_scalar
 
 from .fastpath import OnnxScorer
 from .inputs import InputSchema, ParsedRows
@@ -114,8 +115,7 @@ def _missing(v: Any) -> bool:
 
 
 def _plain(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        v = v.item()
+    v = python_scalar(v)
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, (pd.Timestamp,)):

@@ -11,6 +11,8 @@ from studio.gui.settings_dialog import SettingsDialog
 from studio.gui.settings_form import (
     ChoiceEditor,
     ColumnEditor,
+    ColumnsEditor,
+    FileEditor,
     FloatEditor,
     IntEditor,
     SecretEditor,
@@ -216,3 +218,21 @@ def test_sorter_keys_keep_their_direction_through_the_dialog(qtbot):
     direction = dialog.editor("keys").table.cellWidget(0, 1)
     assert [direction.itemText(i) for i in range(direction.count())] == ["true", "false"]
     assert dialog.values()["keys"] == keys
+
+
+def test_path_settings_get_file_pickers_and_a_reader_offers_its_own_columns(qtbot, penguins_csv):
+    wf, reader, _part = _workflow(penguins_csv)
+    writer = wf.add_node("io.csv_writer")
+    wf.connect(reader, 0, writer.id, 0)
+    report = wf.configure()
+    read_dialog = SettingsDialog(wf, reader, report)
+    write_dialog = SettingsDialog(wf, writer.id, report)
+    qtbot.addWidget(read_dialog)
+    qtbot.addWidget(write_dialog)
+    opened, saved = read_dialog.editor("path"), write_dialog.editor("path")
+    assert isinstance(opened, FileEditor) and isinstance(saved, FileEditor)
+    assert (opened.schema["ui"], saved.schema["ui"]) == ("file", "save_file")
+    assert opened.schema["filter"].startswith("CSV (") and opened.value() == str(penguins_csv)
+    dates = read_dialog.editor("date_columns")
+    assert isinstance(dates, ColumnsEditor)
+    assert "species" in [dates.list.item(i).text() for i in range(dates.list.count())]

@@ -151,3 +151,24 @@ def test_data_profile_of_chosen_columns_equals_the_reusable_function(penguins):
 def test_data_profile_names_an_unknown_column(penguins):
     with pytest.raises(ConfigureError, match="columns"):
         run_node("scoring.data_profile", [penguins], columns=["wingspan"])
+
+
+@pytest.mark.parametrize(
+    "type_id", ["scoring.scorer", "scoring.confusion_matrix", "scoring.roc_curve"]
+)
+def test_scoring_nodes_take_the_target_column_as_truth_and_name_the_setting_without_one(
+    penguins, type_id
+):
+    plain = Table(penguins.df.assign(prediction=penguins.df["species"]))  # no target role
+    with pytest.raises(ConfigureError, match="choose the column with the true") as err:
+        run_node(type_id, [plain])
+    assert err.value.where == "truth_column"
+    with pytest.raises(ConfigureError, match="'kind' not in the input table") as err:
+        run_node(type_id, [plain], truth_column="kind")
+    assert err.value.where == "truth_column"
+    adelie = (plain.df["species"] == "Adelie").astype(float)
+    marked = Table(
+        plain.df.assign(probability_Adelie=adelie, probability_Gentoo=1 - adelie),
+        {"species": "target"},
+    )
+    assert run_node(type_id, [marked])[0] is not None

@@ -1,0 +1,98 @@
+"""What the file nodes share: a `path` setting resolved against the workflow's folder and
+checked the same way, so every reader and writer fails with the same words.
+
+A reader module says how to read rows (`read`); a writer module says how to write a table
+(`write`). Their settings declare `path` with `PathField` (and `overwrite` for writers).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from studio.core import (
+    ConfigureError,
+    ExecutionContext,
+    NodeExecutionError,
+    NodeType,
+    Port,
+    PortType,
+    Table,
+)
+from studio.core.ports import TableSpec
+
+
+class FileReader(NodeType):
+    """Base of the readers: configure reads the head of the file, so column pickers work
+    before anything runs (as in KNIME); execute reads all of it."""
+
+    category = "IO"
+    outputs = (Port("table", PortType.TABLE),)
+    preview_rows: ClassVar[int] = 200
+
+    # ---- what a reader module provides ---------------------------------------------------
+    def read(self, s: Any, path: str, nrows: int | None = None) -> Table:
+        """The table in the file at `path` (its first `nrows` rows when given)."""
+        raise NotImplementedError  # abstract
+
+    def preview(self, s: Any, path: str) -> TableSpec:
+        """The output spec before running; override when the file's schema says it without rows."""
+        return self.read(s, path, nrows=self.preview_rows).spec()
+
+    # ---- the shared lifecycle ------------------------------------------------------------
+    def source(self, s: Any) -> str:
+        """The chosen file's resolved path; a ConfigureError naming 'path' when there is none."""
+        if not s.path:
+            raise ConfigureError("no file chosen", where="path")
+        path = self.resolve_path(s.path)
+        if not os.path.isfile(path):
+            raise ConfigureError(
+                f"file not found: {path} (a relative path starts at the workflow's folder)",
+                where="path",
+            )
+        return path
+
+    def configure(self, s: Any, specs: list[Any]) -> list[Any]:
+        return [self.preview(s, self.source(s))]
+
+    def execute(self, s: Any, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
+        return [self.read(s, self.source(s))]
+
+
+class FileWriter(NodeType):
+    """Base of the writers: refuses a missing path before running and an existing file when
+    the `overwrite` setting is off; a writer module writes atomically."""
+
+    category = "IO"
+    inputs = (Port("table", PortType.TABLE),)
+
+    def write(self, s: Any, table: Table, path: str) -> None:
+        """Write the table to `path` (atomically: a failed write leaves the old file intact)."""
+        raise NotImplementedError  # abstract
+
+    def configure(self, s: Any, specs: list[Any]) -> list[Any]:
+        if not s.path:
+            raise ConfigureError("no output file chosen", where="path")
+        return []
+
+    def execute(self, s: Any, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
+        path = self.resolve_path(s.path)
+        if os.path.exists(path) and not s.overwrite:
+            raise NodeExecutionError(
+                f"{path} exists and 'overwrite' is off: turn it on or choose another file",
+                where="overwrite",
+            )
+        self.write(s, inputs[0], path)
+        return []
+
+
+def separator(delimiter: str) -> str:
+    """The column separator a delimiter setting means ("\\t" or "tab" for a tab)."""
+    return "\t" if delimiter in ("\\t", "tab") else delimiter
+
+
+def numbered_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """A file without a header row: name its columns column_1, column_2, ..."""
+    return df.set_axis([f"column_{i + 1}" for i in range(df.shape[1])], axis=1)
