@@ -29,6 +29,7 @@ from studio.core import (
 )
 from studio.core.node import ColumnField, ColumnsField
 from studio.core.ports import ModelSpec, Table, TableSpec
+from studio.core.scalars import python_scalar
 
 
 # ---- settings ----------------------------------------------------------------------------
@@ -114,7 +115,7 @@ class LearnerNode(StatefulNodeType):
     # ---- columns -----------------------------------------------------------------------
     def features(self, s: Any, spec: TableSpec, target: str | None) -> list[str]:
         if s.features:
-            self.require_columns(spec, s.features, "features")
+            spec.require(s.features, setting="features")
             feats = list(s.features)
         else:
             feats = [c for c in spec.names if c != target and spec.role_of(c) == "feature"]
@@ -220,7 +221,7 @@ class SupervisedLearner(LearnerNode):
             raise ConfigureError(
                 "choose the column to predict (or give a column the target role)", where="target"
             )
-        self.require_columns(spec, target, "target")
+        spec.require(target, setting="target")
         return target
 
     def training_target(self, df: pd.DataFrame, target: str | None) -> pd.Series | None:
@@ -262,7 +263,7 @@ class ClassifierLearner(SupervisedLearner):
         return y
 
     def fitted_classes(self, estimator: Any) -> list[Any] | None:
-        return [c.item() if hasattr(c, "item") else c for c in estimator.classes_]
+        return [python_scalar(c) for c in estimator.classes_]
 
 
 class RegressorLearner(SupervisedLearner):

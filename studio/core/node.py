@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import CancelledError, ConfigureError
-from .ports import Port, TableSpec
+from .ports import Port
 
 
 class NodeSettings(BaseModel):
@@ -153,16 +153,6 @@ class NodeType:
     def migrate(cls, settings: dict[str, Any], from_version: int) -> dict[str, Any]:
         """Upgrade settings saved by an older version of this node type."""
         return settings
-
-    # ---- helpers every node needs ----------------------------------------------------
-    @staticmethod
-    def require_columns(
-        spec: TableSpec | None, columns: list[str] | str | None, setting: str
-    ) -> None:
-        """`spec.require(columns, setting=...)` for a spec that may be unknown; kept only
-        until the learners call `TableSpec.require` themselves."""
-        if spec is not None:
-            spec.require(columns, setting=setting)
 
     @classmethod
     def validate_settings(cls, raw: dict[str, Any]) -> Any:
