@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,9 +23,11 @@ import networkx as nx
 import pandas as pd
 
 from .errors import CancelledError, ConfigureError, KnotworkError, ParameterError
+from .events import Event, Progress, RunFinished, RunStarted, StateChanged
 from .node import ExecutionContext, NodeType
 from .parameters import resolve
 from .ports import VALUE_TYPES
+from .runstate import CacheEntry, NodeState
 
 if TYPE_CHECKING:
     from .workflow import Workflow
@@ -32,14 +35,6 @@ if TYPE_CHECKING:
 if int(pd.__version__.split(".")[0]) < 3:
     pd.options.mode.copy_on_write = True  # nodes never mutate their inputs (default from pandas 3)
 log = logging.getLogger("knotwork.executor")
-
-
-@dataclass
-class CacheEntry:
-    key: str
-    outputs: list[Any]
-    fitted: Any = None
-    seconds: float = 0.0
 
 
 @dataclass
@@ -114,31 +109,26 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
                 specs.append(up.output_specs[idx])
             if blocked:
                 report.blocked.add(nid)
-                wf._states[nid] = "unconfigured"
+                wf.run_state.set_state(nid, NodeState.UNCONFIGURED)
                 continue
             out_specs = list(node_type(base_dir).configure(settings, specs))
-            entry = wf._cache.get(nid)
-            if wf._states.get(nid) == "executed" and entry is not None:
+            outputs = wf.run_state.outputs(nid)
+            if outputs is not None:
                 # An executed node knows its real output specs (e.g. the classes a model saw).
-                out_specs = [
-                    v.spec() if v is not None else s for v, s in zip(entry.outputs, out_specs)
-                ]
+                out_specs = [v.spec() if v is not None else s for v, s in zip(outputs, out_specs)]
             if len(out_specs) != len(node_type.outputs):
                 raise ConfigureError(
                     f"configure returned {len(out_specs)} specs for {len(node_type.outputs)} output ports"
                 )
             report.nodes[nid] = ConfiguredNode(settings, used, specs, out_specs)
-            if wf._states.get(nid) not in ("executed",):
-                wf._states[nid] = "configured"
+            wf.run_state.mark_configured(nid)
         except ConfigureError as exc:
             report.errors[nid] = exc.for_node(inst.label) if not exc.node else exc
-            wf._states[nid] = "unconfigured"
-            wf._errors[nid] = report.errors[nid].detail
+            wf.run_state.set_state(nid, NodeState.UNCONFIGURED, report.errors[nid].detail)
         except Exception as exc:  # a node's own bug: still name the node
             log.debug("configure of %s crashed", inst.label, exc_info=True)
             report.errors[nid] = ConfigureError(f"{type(exc).__name__}: {exc}", node=inst.label)
-            wf._states[nid] = "unconfigured"
-            wf._errors[nid] = report.errors[nid].detail
+            wf.run_state.set_state(nid, NodeState.UNCONFIGURED, report.errors[nid].detail)
     return report
 
 
@@ -146,7 +136,7 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
 class RunResult:
     workflow: Workflow
     executed: list[str] = field(default_factory=list)
-    states: dict[str, str] = field(default_factory=dict)
+    states: dict[str, NodeState] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     cancelled: bool = False
@@ -155,7 +145,7 @@ class RunResult:
     def ok(self) -> bool:
         return not self.errors and not self.cancelled
 
-    def state(self, ref: str) -> str:
+    def state(self, ref: str) -> NodeState:
         nid = self.workflow.node(ref).id
         return self.states.get(nid, self.workflow.state(nid))
 
@@ -167,7 +157,7 @@ class RunResult:
 
     def fitted(self, ref: str) -> Any:
         """The fitted state of a stateful node from this run (None for stateless nodes)."""
-        entry = self.workflow._cache.get(self.workflow.node(ref).id)
+        entry = self.workflow.run_state.entry(self.workflow.node(ref).id)
         return entry.fitted if entry else None
 
 
@@ -181,28 +171,26 @@ def run_workflow(
     *,
     jobs: int = 1,
     targets: list[str] | None = None,
-    on_event: Any = None,
+    on_event: Callable[[Event], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> RunResult:
     cancel = cancel or threading.Event()
     result = RunResult(wf)
     lock = threading.Lock()
 
-    def emit(event: dict[str, Any]) -> None:
+    def emit(event: Event) -> None:
         if on_event:
             on_event(event)
-        wf._emit(event)
+        wf.emit(event)
 
-    def set_state(nid: str, state: str, message: str = "") -> None:
+    def set_state(nid: str, state: NodeState, message: str = "") -> None:
+        failed = state == NodeState.FAILED
         with lock:
-            wf._states[nid] = state
+            wf.run_state.set_state(nid, state, message if failed else None)
             result.states[nid] = state
-            if state == "failed":
-                wf._errors[nid] = message
+            if failed:
                 result.errors[nid] = message
-            else:
-                wf._errors.pop(nid, None)
-        emit({"kind": "state", "node": nid, "state": state, "message": message})
+        emit(StateChanged(nid, state, message))
 
     report = configure_workflow(wf, values)
     scope = set(wf.graph.nodes)
@@ -210,7 +198,7 @@ def run_workflow(
         ids = {wf.node(t).id for t in targets}
         scope = set().union(*({t, *nx.ancestors(wf.graph, t)} for t in ids))
     order = [n for n in nx.topological_sort(wf.graph) if n in scope]
-    emit({"kind": "run_started", "nodes": order})
+    emit(RunStarted(tuple(order)))
 
     # Keys are known before running: they depend only on settings and upstream keys.
     keys: dict[str, str | None] = {}
@@ -219,7 +207,7 @@ def run_workflow(
         if conf is None:
             keys[nid] = None
             if nid in report.errors:
-                set_state(nid, "failed", report.errors[nid].detail)
+                set_state(nid, NodeState.FAILED, report.errors[nid].detail)
             continue
         inst, node_type = _node_instance(wf, nid)
         inputs = []
@@ -249,7 +237,7 @@ def run_workflow(
             if link is not None:
                 src_type = wf.catalog.get(wf.node(link.source).type_id)
                 idx = [p.name for p in src_type.outputs].index(link.source_port)
-                value = wf._cache[link.source].outputs[idx]
+                value = wf.run_state.entry(link.source).outputs[idx]
             if value is None and not port.optional:
                 raise KnotworkError(f"input port '{port.name}' has no data")
             inputs.append(value)
@@ -257,9 +245,7 @@ def run_workflow(
             nid,
             inst.label,
             values,
-            on_progress=lambda f, m: emit(
-                {"kind": "progress", "node": nid, "fraction": f, "message": m}
-            ),
+            on_progress=lambda f, m: emit(Progress(nid, f, m)),
             cancel=cancel,
             base_dir=str(wf.path.parent) if wf.path else None,
         )
@@ -283,34 +269,34 @@ def run_workflow(
                     f"output port '{port.name}' produced a {type(value).__name__}, expected a {port.type.value}"
                 )
         seconds = time.perf_counter() - start
+        wf.run_state.store(nid, CacheEntry(keys[nid] or "", outputs, fitted, seconds))
         with lock:
-            wf._cache[nid] = CacheEntry(keys[nid] or "", outputs, fitted, seconds)
             result.seconds[nid] = seconds
             result.executed.append(nid)
 
     def attempt(nid: str) -> bool:
         """Run (or reuse) one node; return True when it is executed."""
-        entry = wf._cache.get(nid)
+        entry = wf.run_state.entry(nid)
         if entry is not None and entry.key == keys[nid]:
             result.seconds[nid] = 0.0
-            set_state(nid, "executed")
+            set_state(nid, NodeState.EXECUTED)
             return True
         if cancel.is_set():
             return False
-        set_state(nid, "executing")
+        set_state(nid, NodeState.EXECUTING)
         try:
             run_one(nid)
         except CancelledError:
-            set_state(nid, "configured")
+            set_state(nid, NodeState.CONFIGURED)
             return False
         except KnotworkError as exc:
-            set_state(nid, "failed", str(exc))
+            set_state(nid, NodeState.FAILED, str(exc))
             return False
         except Exception as exc:  # keep the rest of the workflow alive
             log.debug("node %s crashed", nid, exc_info=True)
-            set_state(nid, "failed", f"{type(exc).__name__}: {exc}")
+            set_state(nid, NodeState.FAILED, f"{type(exc).__name__}: {exc}")
             return False
-        set_state(nid, "executed")
+        set_state(nid, NodeState.EXECUTED)
         return True
 
     runnable = [n for n in order if keys[n] is not None]
@@ -351,6 +337,6 @@ def run_workflow(
 
     result.cancelled = cancel.is_set()
     for nid in order:
-        result.states.setdefault(nid, wf._states.get(nid, "unconfigured"))
-    emit({"kind": "run_finished", "ok": result.ok, "cancelled": result.cancelled})
+        result.states.setdefault(nid, wf.run_state.state(nid))
+    emit(RunFinished(result.ok, result.cancelled))
     return result

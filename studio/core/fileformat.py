@@ -11,13 +11,15 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .catalog import Catalog, default_catalog
 from .errors import GraphError, KnotworkError, WorkflowFileError
-from .parameters import PARAM_TYPES
+from .parameters import PARAM_TYPES, Parameter
+
+if TYPE_CHECKING:
+    from .workflow import Workflow
 
 FORMAT_VERSION = 1
 SECRET_PREFIXES = ("env:", "keyring:")
@@ -86,7 +88,7 @@ def _knotwork_version() -> str:
     return __version__
 
 
-def workflow_to_dict(wf) -> dict[str, Any]:
+def workflow_to_dict(wf: Workflow) -> dict[str, Any]:
     _refuse_secrets(wf)
     return {
         "format_version": FORMAT_VERSION,
@@ -146,11 +148,11 @@ def atomic_write(path: str | Path, text: str | bytes) -> None:
         raise
 
 
-def save_workflow(wf, path: str | Path) -> None:
+def save_workflow(wf: Workflow, path: str | Path) -> None:
     atomic_write(path, dumps(workflow_to_dict(wf)))
 
 
-def _refuse_secrets(wf) -> None:
+def _refuse_secrets(wf: Workflow) -> None:
     """A secret setting must hold a reference (env:NAME, keyring:service/user), never a value."""
     for inst in wf.nodes:
         schema = wf.catalog.get(inst.type_id).Settings.model_fields
@@ -169,10 +171,8 @@ def _refuse_secrets(wf) -> None:
                 )
 
 
-def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog | None = None):
-    from .parameters import Parameter
-    from .workflow import Workflow
-
+def read_into(wf: Workflow, text: str | bytes, source: str = "<string>") -> None:
+    """Fill an empty workflow from the text of a workflow file (`Workflow.loads`)."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -199,7 +199,7 @@ def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog
     except RecursionError:
         raise WorkflowFileError(source, "JSON nested too deeply") from None
 
-    wf = Workflow(catalog or default_catalog(), record.name)
+    wf.name = record.name
     wf.description = record.description
     if record.format_version > FORMAT_VERSION:
         msg = (
@@ -260,15 +260,14 @@ def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog
     for nid, (x, y) in record.layout.nodes.items():
         if nid in wf.graph:
             wf.layout[nid] = (x, y)
-    return wf
 
 
-def load_workflow(path: str | Path, catalog: Catalog | None = None):
+def load_into(wf: Workflow, path: str | Path) -> None:
+    """Fill an empty workflow from a workflow file (`Workflow.load`)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise WorkflowFileError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    wf = loads_workflow(raw, str(path), catalog)
+    read_into(wf, raw, str(path))
     wf.path = path
-    return wf

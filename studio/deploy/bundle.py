@@ -17,9 +17,10 @@ import networkx as nx
 import pandas as pd
 
 from studio.core.errors import KnotworkError
-from studio.core.fileformat import dumps, loads_workflow
+from studio.core.fileformat import dumps
 from studio.core.node import ExecutionContext, NodeType
 from studio.core.ports import Table, TableSpec
+from studio.core.workflow import Workflow
 from studio.security.signing import TrustedKeys
 
 from .archive import verify_files
@@ -89,7 +90,7 @@ class Bundle:
         if GRAPH not in files:
             raise BundleError(f"{path}: {GRAPH} is missing")
         graph = json.loads(files[GRAPH])
-        wf = loads_workflow(dumps(graph["workflow"]), f"{path}/{GRAPH}")
+        wf = Workflow.loads(dumps(graph["workflow"]), f"{path}/{GRAPH}")
         dep = graph["deployment"]
         statics: dict[tuple[str, str], Any] = {}
         for entry in dep["static_inputs"]:

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from studio.core import Workflow
+from studio.core import RunFinished, RunStarted, StateChanged, Workflow
 
 from .builders import Wait, clean_penguins, make_catalog, starter
 
@@ -115,12 +115,12 @@ def test_events_report_each_state_change_in_order(wf):
     seen = []
     wf.run(
         on_event=lambda e: seen.append(
-            (e["kind"], wf.node(e["node"]).label if "node" in e else None, e.get("state"))
+            (type(e), wf.node(e.node).label if hasattr(e, "node") else None, e)
         )
     )
-    score = [s for k, label, s in seen if label == "Score" and k == "state"]
+    score = [e.state for kind, label, e in seen if label == "Score" and kind is StateChanged]
     assert score == ["executing", "executed"]
-    assert seen[0][0] == "run_started" and seen[-1][0] == "run_finished"
+    assert seen[0][0] is RunStarted and seen[-1][0] is RunFinished
 
 
 def test_nodes_never_mutate_their_inputs(wf):
