@@ -98,4 +98,12 @@ class RunFinished(Event):
 
 
 # Edits after which the specs must be propagated again.
-STRUCTURAL = (NodeAdded, NodeRemoved, Connected, Disconnected, SettingChanged, ParametersChanged, Saved)
+STRUCTURAL = (
+    NodeAdded,
+    NodeRemoved,
+    Connected,
+    Disconnected,
+    SettingChanged,
+    ParametersChanged,
+    Saved,
+)

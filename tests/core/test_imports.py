@@ -46,9 +46,7 @@ def _imports(tree: ast.AST, module: str, known: set[str]) -> set[str]:
 
 
 def _core_import_graph() -> nx.DiGraph:
-    modules = {
-        f"studio.core.{p.stem}": p for p in CORE.glob("*.py") if p.stem != "__init__"
-    }
+    modules = {f"studio.core.{p.stem}": p for p in CORE.glob("*.py") if p.stem != "__init__"}
     graph = nx.DiGraph()
     graph.add_nodes_from(modules)
     for name, path in modules.items():
