@@ -53,10 +53,10 @@ class CSVReader(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def _read(self, s: Settings, nrows: int | None = None) -> pd.DataFrame:
+    def _read(self, s: Settings, ctx, nrows: int | None = None) -> pd.DataFrame:
         if not s.path:
             raise ConfigureError("no file chosen", where="path")
-        path = self.resolve_path(s.path)
+        path = ctx.resolve_path(s.path)
         if not os.path.isfile(path):
             raise ConfigureError(f"file not found: {path}", where="path")
         sep = "\t" if s.delimiter in ("\\t", "tab") else s.delimiter
@@ -95,9 +95,9 @@ class CSVReader(NodeType):
             df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
         return df
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         # Like KNIME, read the head of the file so column pickers work before running.
-        return [Table(self._read(s, nrows=200)).spec()]
+        return [Table(self._read(s, ctx, nrows=200)).spec()]
 
     def execute(self, s: Settings, inputs, ctx):
-        return [Table(self._read(s))]
+        return [Table(self._read(s, ctx))]

@@ -32,13 +32,13 @@ class CSVWriter(NodeType):
     inputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         if not s.path:
             raise ConfigureError("no output file chosen", where="path")
         return []
 
     def execute(self, s: Settings, inputs, ctx):
-        path = self.resolve_path(s.path)
+        path = ctx.resolve_path(s.path)
         if os.path.exists(path) and not s.overwrite:
             raise NodeExecutionError(f"{path} exists and 'overwrite' is off")
         sep = "\t" if s.delimiter in ("\\t", "tab") else s.delimiter

@@ -37,10 +37,10 @@ class ExcelReader(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def _read(self, s: Settings, nrows: int | None = None) -> pd.DataFrame:
+    def _read(self, s: Settings, ctx, nrows: int | None = None) -> pd.DataFrame:
         if not s.path:
             raise ConfigureError("no file chosen", where="path")
-        path = self.resolve_path(s.path)
+        path = ctx.resolve_path(s.path)
         if not os.path.isfile(path):
             raise ConfigureError(f"file not found: {path}", where="path")
         try:
@@ -70,9 +70,9 @@ class ExcelReader(NodeType):
         df.columns = [str(c) for c in df.columns]
         return df
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         # Read the head of the sheet so column pickers work before running.
-        return [Table(self._read(s, nrows=200)).spec()]
+        return [Table(self._read(s, ctx, nrows=200)).spec()]
 
     def execute(self, s: Settings, inputs, ctx):
-        return [Table(self._read(s))]
+        return [Table(self._read(s, ctx))]

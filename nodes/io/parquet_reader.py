@@ -53,13 +53,13 @@ class ParquetReader(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def _schema(self, s: Settings):
+    def _schema(self, s: Settings, ctx):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         if not s.path:
             raise ConfigureError("no file chosen", where="path")
-        path = self.resolve_path(s.path)
+        path = ctx.resolve_path(s.path)
         if not os.path.isfile(path):
             raise ConfigureError(f"file not found: {path}", where="path")
         try:
@@ -76,8 +76,8 @@ class ParquetReader(NodeType):
             )
         return path, schema
 
-    def configure(self, s: Settings, specs):
-        _, schema = self._schema(s)
+    def configure(self, s: Settings, specs, ctx):
+        _, schema = self._schema(s, ctx)
         if s.columns:
             schema = schema.empty_table().select(s.columns).schema.with_metadata(schema.metadata)
         empty = schema.empty_table().to_pandas()
@@ -96,7 +96,7 @@ class ParquetReader(NodeType):
     def execute(self, s: Settings, inputs, ctx):
         import pyarrow as pa
 
-        path, schema = self._schema(s)
+        path, schema = self._schema(s, ctx)
         try:
             df = pd.read_parquet(path, columns=s.columns or None)
         except (pa.ArrowException, OSError) as exc:

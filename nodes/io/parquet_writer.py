@@ -37,7 +37,7 @@ class ParquetWriter(NodeType):
     inputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         if not s.path:
             raise ConfigureError("no output file chosen", where="path")
         return []
@@ -47,7 +47,7 @@ class ParquetWriter(NodeType):
         import pyarrow.parquet as pq
 
         table = inputs[0]
-        path = self.resolve_path(s.path)
+        path = ctx.resolve_path(s.path)
         if os.path.exists(path) and not s.overwrite:
             raise NodeExecutionError(f"{path} exists and 'overwrite' is off")
         df = table.df.rename(columns=str)

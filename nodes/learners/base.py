@@ -117,7 +117,7 @@ class LearnerNode(StatefulNodeType):
             )
         return feats
 
-    def configure(self, s: Any, specs: list[Any]) -> list[Any]:
+    def configure(self, s: Any, specs: list[Any], ctx: ExecutionContext) -> list[Any]:
         spec = specs[0]
         if spec is None:
             return [None]

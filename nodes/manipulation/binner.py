@@ -95,7 +95,7 @@ class Binner(StatefulNodeType):
     outputs = (Port("table", PortType.TABLE), Port("binning", PortType.TRANSFORM))
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec = specs[0]
         _check(s, spec)
         tspec = TransformSpec("binning", (s.column,))

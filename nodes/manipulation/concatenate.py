@@ -50,7 +50,7 @@ class Concatenate(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         given = [sp for i, sp in enumerate(specs) if sp is not None or i < 2]
         if any(sp is None for sp in given):
             return [None]

@@ -36,7 +36,7 @@ class Expression(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
         if not s.expression.strip():
             raise ConfigureError("write an expression, e.g. price * quantity", where="expression")

@@ -93,7 +93,7 @@ class GroupBy(NodeType):
             )
         return out
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         if specs[0] is None:
             return [None]
         return [TableSpec(tuple(self._check(s, specs[0])))]

@@ -120,7 +120,7 @@ class Joiner(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         left, right = specs
         lk, rk = _keys(s)
         self.require_columns(left, lk, "left_keys")

@@ -44,7 +44,7 @@ class RowSampling(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         self.require_columns(specs[0], s.stratify, "stratify")
         return [specs[0]]
 

@@ -35,7 +35,7 @@ class Sorter(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         if not s.keys:
             raise ConfigureError("add at least one column to sort by", where="keys")
         for i, k in enumerate(s.keys):

@@ -86,7 +86,7 @@ class TypeConverter(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
         if not s.conversions:
             raise ConfigureError("add at least one column to convert", where="conversions")

@@ -62,7 +62,7 @@ class ConfusionMatrix(NodeType):
     )
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
         if spec is not None:
             self.require_columns(spec, _truth(s, spec), "truth_column")

@@ -78,7 +78,7 @@ class DataProfile(NodeType):
     outputs = (Port("profile", PortType.TABLE, description="One row per profiled column"),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         self.require_columns(specs[0], s.columns, "columns")
         return [TableSpec(PROFILE_COLUMNS)]
 

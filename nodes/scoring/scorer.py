@@ -113,7 +113,7 @@ class Scorer(NodeType):
             raise ConfigureError("choose the column with the true values", where="truth_column")
         return truth
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec = specs[0]
         if spec is not None:
             self.require_columns(spec, self._truth(s, spec), "truth_column")

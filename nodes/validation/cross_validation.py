@@ -102,7 +102,7 @@ class CrossValidation(NodeType):
     )
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         model: ModelSpec | None = specs[0]
         table: TableSpec | None = specs[1]
         require_supervised(model)

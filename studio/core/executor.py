@@ -24,7 +24,7 @@ import pandas as pd
 
 from .errors import CancelledError, ConfigureError, KnotworkError, ParameterError
 from .events import Event, Progress, RunFinished, RunStarted, StateChanged
-from .node import ExecutionContext, NodeType
+from .node import NodeType, run_node
 from .parameters import resolve
 from .ports import VALUE_TYPES
 from .runstate import CacheEntry, NodeState
@@ -77,7 +77,6 @@ def _node_instance(wf: Workflow, nid: str) -> tuple[Any, type[NodeType]]:
 
 def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
     report = ConfigureReport(wf)
-    base_dir = str(wf.path.parent) if wf.path else None
     for nid in nx.topological_sort(wf.graph):
         inst, node_type = _node_instance(wf, nid)
         links = wf.inputs_of(nid)
@@ -111,7 +110,8 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
                 report.blocked.add(nid)
                 wf.run_state.set_state(nid, NodeState.UNCONFIGURED)
                 continue
-            out_specs = list(node_type(base_dir).configure(settings, specs))
+            ctx = wf.node_context(nid, values)
+            out_specs = list(node_type().configure(settings, specs, ctx))
             outputs = wf.run_state.outputs(nid)
             if outputs is not None:
                 # An executed node knows its real output specs (e.g. the classes a model saw).
@@ -241,24 +241,11 @@ def run_workflow(
             if value is None and not port.optional:
                 raise KnotworkError(f"input port '{port.name}' has no data")
             inputs.append(value)
-        ctx = ExecutionContext(
-            nid,
-            inst.label,
-            values,
-            on_progress=lambda f, m: emit(Progress(nid, f, m)),
-            cancel=cancel,
-            base_dir=str(wf.path.parent) if wf.path else None,
+        ctx = wf.node_context(
+            nid, values, on_progress=lambda f, m: emit(Progress(nid, f, m)), cancel=cancel
         )
-        node = node_type(ctx.base_dir)
         start = time.perf_counter()
-        fitted = None
-        if node_type.stateful:
-            fitted = node.fit(conf.settings, inputs, ctx)  # type: ignore[attr-defined]
-            ctx.check_cancelled()
-            outputs = node.apply(conf.settings, fitted, inputs, ctx)  # type: ignore[attr-defined]
-        else:
-            outputs = node.execute(conf.settings, inputs, ctx)
-        outputs = list(outputs)
+        outputs, fitted = run_node(node_type, conf.settings, inputs, ctx)
         if len(outputs) != len(node_type.outputs):
             raise KnotworkError(
                 f"node produced {len(outputs)} outputs for {len(node_type.outputs)} output ports"

@@ -34,7 +34,7 @@ from .events import (
     SettingChanged,
     StateChanged,
 )
-from .node import NodeType
+from .node import ExecutionContext, NodeType
 from .parameters import Parameter, coerce, reference
 from .runstate import NodeState, RunState
 
@@ -384,6 +384,26 @@ class Workflow:
         return outputs[idx]
 
     # ---- lifecycle ------------------------------------------------------------------
+    def node_context(
+        self,
+        ref: str,
+        parameters: dict[str, Any] | None = None,
+        on_progress: Callable[[float, str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ExecutionContext:
+        """What a node of this workflow gets to configure or run: relative paths resolve
+        against the workflow file's folder, node types come from this workflow's catalogue."""
+        inst = self.node(ref)
+        return ExecutionContext(
+            inst.id,
+            inst.label,
+            parameters,
+            on_progress=on_progress,
+            cancel=cancel,
+            base_dir=str(self.path.parent) if self.path else None,
+            catalog=self.catalog,
+        )
+
     def configure(self, parameters: dict[str, Any] | None = None) -> executor.ConfigureReport:
         """Propagate specs through the graph without data (see `executor.configure_workflow`)."""
         return executor.configure_workflow(self, self.parameter_values(parameters))
