@@ -37,7 +37,7 @@ class DeploymentInput(NodeType):
 
     def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
-        if spec is None or not s.columns:
+        if not s.columns:
             return [spec]
         self.require_columns(spec, s.columns, "columns")
         return [spec.select(list(s.columns))]

@@ -25,8 +25,6 @@ class DeploymentOutput(NodeType):
 
     def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
-        if spec is None:
-            return [None]
         self.require_columns(spec, s.columns, "columns")
         if not s.columns:
             return [spec]

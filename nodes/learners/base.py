@@ -119,8 +119,6 @@ class LearnerNode(StatefulNodeType):
 
     def configure(self, s: Any, specs: list[Any], ctx: ExecutionContext) -> list[Any]:
         spec = specs[0]
-        if spec is None:
-            return [None]
         target = self._target(s, spec)
         feats = self._features(s, spec, target)
         classes = None

@@ -99,8 +99,6 @@ class Binner(StatefulNodeType):
         spec = specs[0]
         _check(s, spec)
         tspec = TransformSpec("binning", (s.column,))
-        if spec is None:
-            return [None, tspec]
         cats = tuple(s.labels) if s.labels else None
         if s.method == "custom" and not s.labels:
             cats = tuple(_labels(s, list(s.edges)))

@@ -50,8 +50,6 @@ class ColumnFilter(NodeType):
 
     def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
-        if spec is None:
-            return [None]
         self.require_columns(spec, s.columns, "columns")
         kept = _kept(s, spec.names)
         return [spec.select(kept)]

@@ -54,8 +54,6 @@ class ColumnRenamer(NodeType):
 
     def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
-        if spec is None:
-            return [None]
         m = _mapping(s, spec.names)
         cols = tuple(ColumnSpec(m.get(c.name, c.name), c.dtype, c.categories) for c in spec.columns)
         return [TableSpec(cols, tuple(sorted((m.get(k, k), v) for k, v in spec.roles)))]

@@ -65,8 +65,6 @@ class ColumnRoles(NodeType):
 
     def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
-        if spec is None:
-            return [None]
         roles = _roles(s, spec.names, dict(spec.roles))
         return [TableSpec(spec.columns, tuple(sorted(roles.items())))]
 

@@ -51,9 +51,7 @@ class Concatenate(NodeType):
     Settings = Settings
 
     def configure(self, s: Settings, specs, ctx):
-        given = [sp for i, sp in enumerate(specs) if sp is not None or i < 2]
-        if any(sp is None for sp in given):
-            return [None]
+        given = [sp for sp in specs if sp is not None]  # the optional third and later
         for sp in given:
             if s.source_column and s.source_column in sp.names:
                 raise ConfigureError(

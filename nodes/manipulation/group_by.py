@@ -94,8 +94,6 @@ class GroupBy(NodeType):
         return out
 
     def configure(self, s: Settings, specs, ctx):
-        if specs[0] is None:
-            return [None]
         return [TableSpec(tuple(self._check(s, specs[0])))]
 
     def execute(self, s: Settings, inputs, ctx):

@@ -125,8 +125,6 @@ class Joiner(NodeType):
         lk, rk = _keys(s)
         self.require_columns(left, lk, "left_keys")
         self.require_columns(right, rk, "right_keys")
-        if left is None or right is None:
-            return [None]
         for a, b in zip(lk, rk, strict=True):
             ka, kb = left.column(a), right.column(b)
             if ka.is_numeric != kb.is_numeric:

@@ -90,8 +90,6 @@ class TypeConverter(NodeType):
         spec: TableSpec | None = specs[0]
         if not s.conversions:
             raise ConfigureError("add at least one column to convert", where="conversions")
-        if spec is None:
-            return [None]
         for i, c in enumerate(s.conversions):
             self.require_columns(spec, c.column, f"conversions.{i}.column")
         to = {c.column: c.to for c in s.conversions}

@@ -65,8 +65,6 @@ class ApplyTransform(NodeType):
     def configure(self, s: Settings, specs: list[Any], ctx: ExecutionContext) -> list[Any]:
         transform: TransformSpec | None = specs[0]
         table: TableSpec | None = specs[1]
-        if transform is None or table is None:
-            return [None]
         catalog = ctx.catalog
         node = (
             catalog.get(transform.node_type).name

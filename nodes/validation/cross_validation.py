@@ -108,8 +108,6 @@ class CrossValidation(NodeType):
         require_supervised(model)
         require_model_columns(model, table, "input port 'table'")
         require_fold_column(s.method, s.column, table)
-        if model is None:
-            return [None, None, None]
         fold_cols = [
             ColumnSpec("fold", "integer"),
             ColumnSpec("train_rows", "integer"),

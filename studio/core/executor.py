@@ -110,8 +110,14 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
                 report.blocked.add(nid)
                 wf.run_state.set_state(nid, NodeState.UNCONFIGURED)
                 continue
-            ctx = wf.node_context(nid, values)
-            out_specs = list(node_type().configure(settings, specs, ctx))
+            if any(
+                spec is None and not port.optional for spec, port in zip(specs, node_type.inputs)
+            ):
+                # A required input's spec is known only from data: so are this node's outputs.
+                out_specs: list[Any] = [None] * len(node_type.outputs)
+            else:
+                ctx = wf.node_context(nid, values)
+                out_specs = list(node_type().configure(settings, specs, ctx))
             outputs = wf.run_state.outputs(nid)
             if outputs is not None:
                 # An executed node knows its real output specs (e.g. the classes a model saw).

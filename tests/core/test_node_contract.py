@@ -94,3 +94,47 @@ def test_relative_paths_resolve_against_the_workflow_folder_through_the_context(
     assert loaded.node_context("read").resolve_path("data.csv") == str(tmp_path / "data.csv")
     assert loaded.configure().output_specs("read")[0].names == ["a", "b"]
     assert loaded.run().output("read").df.to_dict("list") == {"a": [1], "b": [2]}
+
+
+class Seen(NodeType):
+    """Records the specs it is configured with; its second input is optional."""
+
+    type_id = "test.seen"
+    name = "Seen"
+    inputs = (Port("table", PortType.TABLE), Port("extra", PortType.TABLE, optional=True))
+    outputs = (Port("table", PortType.TABLE),)
+    calls: list = []
+
+    def configure(self, s, specs, ctx):
+        Seen.calls.append(list(specs))
+        return [specs[0]]
+
+    def execute(self, s, inputs, ctx):
+        return [inputs[0]]
+
+
+def test_an_unknown_required_spec_gives_unknown_outputs_without_calling_configure():
+    wf = Workflow(Catalog([*default_catalog().all(), Source, Seen]))
+    wf.add_node("test.source", "unknown")  # configure by default: its spec is known from data only
+    wf.add_node("test.seen", "after")
+    wf.connect("unknown", 0, "after", 0)
+    Seen.calls = []
+    report = wf.configure()
+    assert report.ok and report.output_specs("after") == [None] and Seen.calls == []
+    assert wf.state("after") == "configured"
+    assert wf.run().ok and Seen.calls == []
+    wf.configure()  # the source ran: its real spec is known now
+    assert len(Seen.calls) == 1 and Seen.calls[0][0] is not None
+
+
+def test_an_unknown_optional_spec_still_reaches_configure():
+    wf = Workflow(Catalog([*default_catalog().all(), Source, Seen]))
+    wf.add_node("io.table_creator", "known")
+    wf.add_node("test.source", "unknown")
+    wf.add_node("test.seen", "after")
+    wf.connect("known", 0, "after", "table")
+    wf.connect("unknown", 0, "after", "extra")
+    Seen.calls = []
+    report = wf.configure()
+    assert report.ok, report.problems()
+    assert len(Seen.calls) == 1 and Seen.calls[0][0] is not None and Seen.calls[0][1] is None
