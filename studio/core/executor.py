@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -180,156 +181,196 @@ def run_workflow(
     on_event: Callable[[Event], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> RunResult:
-    cancel = cancel or threading.Event()
-    result = RunResult(wf)
-    lock = threading.Lock()
+    """Configure, then run what `targets` need (everything by default) on `jobs` threads."""
+    run = _Run(wf, values, on_event, cancel or threading.Event())
+    order = run.start(targets)
+    runnable = [n for n in order if run.keys[n] is not None]
+    if jobs <= 1:
+        run.sequential(runnable)
+    else:
+        run.parallel(runnable, jobs)
+    return run.finish(order)
 
-    def emit(event: Event) -> None:
-        if on_event:
-            on_event(event)
-        wf.emit(event)
 
-    def set_state(nid: str, state: NodeState, message: str = "") -> None:
+class _Run:
+    """One run: its cache keys, the result it fills, and the events it reports."""
+
+    def __init__(
+        self,
+        wf: Workflow,
+        values: dict[str, Any],
+        on_event: Callable[[Event], None] | None,
+        cancel: threading.Event,
+    ):
+        self.wf, self.values, self.on_event, self.cancel = wf, values, on_event, cancel
+        self.result = RunResult(wf)
+        self.lock = threading.Lock()
+        self.report = configure_workflow(wf, values)
+        self.keys: dict[str, str | None] = {}
+        self.dead: set[str] = set()  # failed, cancelled or waiting on one that did
+
+    # ---- events and states ----------------------------------------------------------
+    def emit(self, event: Event) -> None:
+        if self.on_event:
+            self.on_event(event)
+        self.wf.emit(event)
+
+    def set_state(self, nid: str, state: NodeState, message: str = "") -> None:
         failed = state == NodeState.FAILED
-        with lock:
-            wf.run_state.set_state(nid, state, message if failed else None)
-            result.states[nid] = state
+        with self.lock:
+            self.wf.run_state.set_state(nid, state, message if failed else None)
+            self.result.states[nid] = state
             if failed:
-                result.errors[nid] = message
-        emit(StateChanged(nid, state, message))
+                self.result.errors[nid] = message
+        self.emit(StateChanged(nid, state, message))
 
-    report = configure_workflow(wf, values)
-    scope = set(wf.graph.nodes)
-    if targets:
-        ids = {wf.node(t).id for t in targets}
-        scope = set().union(*({t, *nx.ancestors(wf.graph, t)} for t in ids))
-    order = [n for n in nx.topological_sort(wf.graph) if n in scope]
-    emit(RunStarted(tuple(order)))
+    # ---- before running -------------------------------------------------------------
+    def start(self, targets: list[str] | None) -> list[str]:
+        """The nodes of this run in topological order, announced, with their cache keys."""
+        graph = self.wf.graph
+        scope = set(graph.nodes)
+        if targets:
+            ids = {self.wf.node(t).id for t in targets}
+            scope = set().union(*({t, *nx.ancestors(graph, t)} for t in ids))
+        order = [n for n in nx.topological_sort(graph) if n in scope]
+        self.emit(RunStarted(tuple(order)))
+        for nid in order:
+            self.keys[nid] = self._key(nid)
+        return order
 
-    # Keys are known before running: they depend only on settings and upstream keys.
-    keys: dict[str, str | None] = {}
-    for nid in order:
-        conf = report.nodes.get(nid)
+    def _key(self, nid: str) -> str | None:
+        """Known before running: it depends only on settings and upstream keys."""
+        conf = self.report.nodes.get(nid)
         if conf is None:
-            keys[nid] = None
-            if nid in report.errors:
-                set_state(nid, NodeState.FAILED, report.errors[nid].detail)
-            continue
-        inst, node_type = _node_instance(wf, nid)
+            if nid in self.report.errors:
+                self.set_state(nid, NodeState.FAILED, self.report.errors[nid].detail)
+            return None
+        inst, node_type = _node_instance(self.wf, nid)
         inputs = []
-        for port, link in sorted(wf.inputs_of(nid).items()):
-            inputs.append([port, keys.get(link.source), link.source_port])
+        for port, link in sorted(self.wf.inputs_of(nid).items()):
+            inputs.append([port, self.keys.get(link.source), link.source_port])
         if any(k is None for _, k, _ in inputs):
-            keys[nid] = None
-            continue
-        keys[nid] = _digest(
+            return None
+        return _digest(
             [
                 inst.type_id,
                 node_type.version,
                 conf.settings.model_dump(mode="json"),
-                {p: values[p] for p in sorted(conf.used_params)},
+                {p: self.values[p] for p in sorted(conf.used_params)},
                 inputs,
             ]
         )
 
-    def run_one(nid: str) -> None:
-        inst, node_type = _node_instance(wf, nid)
-        conf = report.nodes[nid]
-        links = wf.inputs_of(nid)
+    # ---- one node -------------------------------------------------------------------
+    def _inputs(self, nid: str, node_type: type[NodeType]) -> list[Any]:
+        links = self.wf.inputs_of(nid)
         inputs = []
         for port in node_type.inputs:
             link = links.get(port.name)
             value = None
             if link is not None:
-                src_type = wf.catalog.get(wf.node(link.source).type_id)
+                src_type = self.wf.catalog.get(self.wf.node(link.source).type_id)
                 idx = [p.name for p in src_type.outputs].index(link.source_port)
-                value = wf.run_state.entry(link.source).outputs[idx]
+                value = self.wf.run_state.entry(link.source).outputs[idx]
             if value is None and not port.optional:
                 raise KnotworkError(f"input port '{port.name}' has no data")
             inputs.append(value)
-        ctx = wf.node_context(
-            nid, values, on_progress=lambda f, m: emit(Progress(nid, f, m)), cancel=cancel
+        return inputs
+
+    def _execute(self, nid: str) -> None:
+        _, node_type = _node_instance(self.wf, nid)
+        inputs = self._inputs(nid, node_type)
+        ctx = self.wf.node_context(
+            nid,
+            self.values,
+            on_progress=lambda f, m: self.emit(Progress(nid, f, m)),
+            cancel=self.cancel,
         )
         start = time.perf_counter()
-        outputs, fitted = run_node(node_type, conf.settings, inputs, ctx)
-        if len(outputs) != len(node_type.outputs):
-            raise KnotworkError(
-                f"node produced {len(outputs)} outputs for {len(node_type.outputs)} output ports"
-            )
-        for port, value in zip(node_type.outputs, outputs):
-            if value is not None and not isinstance(value, VALUE_TYPES[port.type]):
-                raise KnotworkError(
-                    f"output port '{port.name}' produced a {type(value).__name__}, expected a {port.type.value}"
-                )
+        outputs, fitted = run_node(node_type, self.report.nodes[nid].settings, inputs, ctx)
+        _check_outputs(node_type, outputs)
         seconds = time.perf_counter() - start
-        wf.run_state.store(nid, CacheEntry(keys[nid] or "", outputs, fitted, seconds))
-        with lock:
-            result.seconds[nid] = seconds
-            result.executed.append(nid)
+        self.wf.run_state.store(nid, CacheEntry(self.keys[nid] or "", outputs, fitted, seconds))
+        with self.lock:
+            self.result.seconds[nid] = seconds
+            self.result.executed.append(nid)
 
-    def attempt(nid: str) -> bool:
+    def attempt(self, nid: str) -> bool:
         """Run (or reuse) one node; return True when it is executed."""
-        entry = wf.run_state.entry(nid)
-        if entry is not None and entry.key == keys[nid]:
-            result.seconds[nid] = 0.0
-            set_state(nid, NodeState.EXECUTED)
+        entry = self.wf.run_state.entry(nid)
+        if entry is not None and entry.key == self.keys[nid]:
+            self.result.seconds[nid] = 0.0
+            self.set_state(nid, NodeState.EXECUTED)
             return True
-        if cancel.is_set():
+        if self.cancel.is_set():
             return False
-        set_state(nid, NodeState.EXECUTING)
+        self.set_state(nid, NodeState.EXECUTING)
         try:
-            run_one(nid)
+            self._execute(nid)
         except CancelledError:
-            set_state(nid, NodeState.CONFIGURED)
+            self.set_state(nid, NodeState.CONFIGURED)
             return False
         except KnotworkError as exc:
-            set_state(nid, NodeState.FAILED, str(exc))
+            self.set_state(nid, NodeState.FAILED, str(exc))
             return False
         except Exception as exc:  # keep the rest of the workflow alive
             log.debug("node %s crashed", nid, exc_info=True)
-            set_state(nid, NodeState.FAILED, f"{type(exc).__name__}: {exc}")
+            self.set_state(nid, NodeState.FAILED, f"{type(exc).__name__}: {exc}")
             return False
-        set_state(nid, NodeState.EXECUTED)
+        self.set_state(nid, NodeState.EXECUTED)
         return True
 
-    runnable = [n for n in order if keys[n] is not None]
-    preds = {n: {p for p in wf.graph.predecessors(n)} for n in runnable}
-    done: set[str] = set()
-    dead: set[str] = set()
+    # ---- scheduling -----------------------------------------------------------------
+    def _skipped(self, nid: str) -> bool:
+        """A node waits when an input's node did not execute, or when the run is cancelled."""
+        return self.cancel.is_set() or any(p in self.dead for p in self.wf.graph.predecessors(nid))
 
-    def ready(n: str) -> bool | None:
-        if preds[n] & dead or any(p not in keys or keys[p] is None for p in preds[n]):
-            return None
-        return preds[n] <= done
-
-    if jobs <= 1:
+    def sequential(self, runnable: list[str]) -> None:
         for nid in runnable:
-            if ready(nid) is None or cancel.is_set():
-                dead.add(nid)
-                continue
-            (done if attempt(nid) else dead).add(nid)
-    else:
-        pending = list(runnable)
+            if self._skipped(nid) or not self.attempt(nid):
+                self.dead.add(nid)
+
+    def parallel(self, runnable: list[str], jobs: int) -> None:
+        """Independent branches on `jobs` threads, each node as soon as its inputs are done."""
+        among = set(runnable)
+        sorter = TopologicalSorter(
+            {n: [p for p in self.wf.graph.predecessors(n) if p in among] for n in runnable}
+        )
+        sorter.prepare()
         running: dict[Future, str] = {}
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            while pending or running:
-                for nid in list(pending):
-                    r = ready(nid)
-                    if r is None or (cancel.is_set() and r):
-                        pending.remove(nid)
-                        dead.add(nid)
-                    elif r:
-                        pending.remove(nid)
-                        running[pool.submit(attempt, nid)] = nid
+            while sorter.is_active():
+                for nid in sorter.get_ready():
+                    if self._skipped(nid):
+                        self.dead.add(nid)
+                        sorter.done(nid)
+                    else:
+                        running[pool.submit(self.attempt, nid)] = nid
                 if not running:
-                    break
+                    continue  # only skipped nodes: their successors are ready now
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     nid = running.pop(fut)
-                    (done if fut.result() else dead).add(nid)
+                    if not fut.result():
+                        self.dead.add(nid)
+                    sorter.done(nid)
 
-    result.cancelled = cancel.is_set()
-    for nid in order:
-        result.states.setdefault(nid, wf.run_state.state(nid))
-    emit(RunFinished(result.ok, result.cancelled))
-    return result
+    def finish(self, order: list[str]) -> RunResult:
+        self.result.cancelled = self.cancel.is_set()
+        for nid in order:
+            self.result.states.setdefault(nid, self.wf.run_state.state(nid))
+        self.emit(RunFinished(self.result.ok, self.result.cancelled))
+        return self.result
+
+
+def _check_outputs(node_type: type[NodeType], outputs: list[Any]) -> None:
+    """A node returns one value of its port's type (or None) per output port."""
+    if len(outputs) != len(node_type.outputs):
+        raise KnotworkError(
+            f"node produced {len(outputs)} outputs for {len(node_type.outputs)} output ports"
+        )
+    for port, value in zip(node_type.outputs, outputs):
+        if value is not None and not isinstance(value, VALUE_TYPES[port.type]):
+            raise KnotworkError(
+                f"output port '{port.name}' produced a {type(value).__name__}, expected a {port.type.value}"
+            )

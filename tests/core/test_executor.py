@@ -56,13 +56,14 @@ def test_unknown_or_mistyped_parameters_are_refused(wf):
         wf.run(parameters={"seed": "x"})
 
 
-def test_a_failing_node_fails_alone_its_descendants_wait_and_other_branches_finish(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_node_fails_alone_its_descendants_wait_and_other_branches_finish(tmp_path, jobs):
     wf = starter(make_catalog(), csv=clean_penguins(tmp_path))
     wf.add_node("test.fail", "Broken")
     wf.add_node("manipulation.column_filter", "After broken", {"columns": ["body_mass_g"]})
     wf.connect("Numeric", 0, "Broken", 0)
     wf.connect("Broken", 0, "After broken", 0)
-    result = wf.run()
+    result = wf.run(jobs=jobs)
     assert not result.ok
     assert result.state("Broken") == "failed"
     assert result.error("Broken") == "this node always fails"
