@@ -114,7 +114,7 @@ def chain_overhead(n: int = 200) -> float:
         name = "Source"
         outputs = (Port("table", PortType.TABLE),)
 
-        def configure(self, s, specs):
+        def configure(self, s, specs, ctx):
             return [None]
 
         def execute(self, s, inputs, ctx):

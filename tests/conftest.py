@@ -23,6 +23,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from studio.core import ExecutionContext, Table, default_catalog  # noqa: E402
+from studio.core.node import run_node as run_node_once  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "workspace_templates"
@@ -67,13 +68,9 @@ def run_node(type_id: str, inputs: list, base_dir: str | None = None, **settings
     specs, execute, and check each output's spec against what configure promised."""
     node_type = default_catalog().get(type_id)
     s = node_type.validate_settings({**node_type.Settings().model_dump(mode="json"), **settings})
-    node = node_type(base_dir)
-    specs = node.configure(s, [v.spec() if v is not None else None for v in inputs])
-    ctx = ExecutionContext("test", node_type.name)
-    if node_type.stateful:
-        outputs = node.apply(s, node.fit(s, inputs, ctx), inputs, ctx)
-    else:
-        outputs = node.execute(s, inputs, ctx)
+    ctx = ExecutionContext("test", node_type.name, base_dir=base_dir, catalog=default_catalog())
+    specs = node_type().configure(s, [v.spec() if v is not None else None for v in inputs], ctx)
+    outputs, _ = run_node_once(node_type, s, inputs, ctx)
     for spec, value in zip(specs, outputs):
         if spec is not None and value is not None and isinstance(value, Table):
             assert [c.name for c in spec.columns] == list(map(str, value.df.columns)), (

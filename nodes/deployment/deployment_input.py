@@ -35,9 +35,9 @@ class DeploymentInput(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
-        if spec is None or not s.columns:
+        if not s.columns:
             return [spec]
         spec.require(s.columns, setting="columns")
         return [spec.select(list(s.columns))]

@@ -23,10 +23,8 @@ class DeploymentOutput(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
-        if spec is None:
-            return [None]
         spec.require(s.columns, setting="columns")
         if not s.columns:
             return [spec]

@@ -42,11 +42,11 @@ class FileReader(NodeType):
         return self.read(s, path, nrows=self.preview_rows).spec()
 
     # ---- the shared lifecycle ------------------------------------------------------------
-    def source(self, s: Any) -> str:
+    def source(self, s: Any, ctx: ExecutionContext) -> str:
         """The chosen file's resolved path; a ConfigureError naming 'path' when there is none."""
         if not s.path:
             raise ConfigureError("no file chosen", where="path")
-        path = self.resolve_path(s.path)
+        path = ctx.resolve_path(s.path)
         if not os.path.isfile(path):
             raise ConfigureError(
                 f"file not found: {path} (a relative path starts at the workflow's folder)",
@@ -54,11 +54,11 @@ class FileReader(NodeType):
             )
         return path
 
-    def configure(self, s: Any, specs: list[Any]) -> list[Any]:
-        return [self.preview(s, self.source(s))]
+    def configure(self, s: Any, specs: list[Any], ctx: ExecutionContext) -> list[Any]:
+        return [self.preview(s, self.source(s, ctx))]
 
     def execute(self, s: Any, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
-        return [self.read(s, self.source(s))]
+        return [self.read(s, self.source(s, ctx))]
 
 
 class FileWriter(NodeType):
@@ -72,13 +72,13 @@ class FileWriter(NodeType):
         """Write the table to `path` (atomically: a failed write leaves the old file intact)."""
         raise NotImplementedError  # abstract
 
-    def configure(self, s: Any, specs: list[Any]) -> list[Any]:
+    def configure(self, s: Any, specs: list[Any], ctx: ExecutionContext) -> list[Any]:
         if not s.path:
             raise ConfigureError("no output file chosen", where="path")
         return []
 
     def execute(self, s: Any, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
-        path = self.resolve_path(s.path)
+        path = ctx.resolve_path(s.path)
         if os.path.exists(path) and not s.overwrite:
             raise NodeExecutionError(
                 f"{path} exists and 'overwrite' is off: turn it on or choose another file",

@@ -53,7 +53,7 @@ class SQLReader(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         check_url(s)
         if not s.query.strip():
             raise ConfigureError("no query given", where="query")
@@ -69,7 +69,7 @@ class SQLReader(NodeType):
     def execute(self, s: Settings, inputs, ctx):
         from sqlalchemy.exc import SQLAlchemyError
 
-        engine = make_engine(s, self.resolve_path, ctx.label)
+        engine = make_engine(s, ctx.resolve_path, ctx.label)
         try:
             with engine.connect() as conn:  # closed without commit: anything written is rolled back
                 _read_only(conn)

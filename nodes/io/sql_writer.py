@@ -29,7 +29,7 @@ class SQLWriter(NodeType):
     inputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         check_url(s)
         if not s.table.strip():
             raise ConfigureError("no table name given", where="table")
@@ -44,7 +44,7 @@ class SQLWriter(NodeType):
         from sqlalchemy.exc import SQLAlchemyError
 
         df = inputs[0].df
-        engine = make_engine(s, self.resolve_path, ctx.label)
+        engine = make_engine(s, ctx.resolve_path, ctx.label)
         schema, _, name = s.table.rpartition(".")
         try:
             with (

@@ -58,7 +58,7 @@ class TableCreator(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         return [Table(build(s)).spec()]
 
     def execute(self, s: Settings, inputs, ctx):

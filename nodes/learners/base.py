@@ -141,10 +141,8 @@ class LearnerNode(StatefulNodeType):
             )
         return feats
 
-    def configure(self, s: Any, specs: list[Any]) -> list[Any]:
+    def configure(self, s: Any, specs: list[Any], ctx: ExecutionContext) -> list[Any]:
         spec = specs[0]
-        if spec is None:
-            return [None]
         target = self.target(s, spec)
         feats = self.features(s, spec, target)
         return [ModelSpec(self.task, tuple(feats), target, self.spec_classes(spec, target))]

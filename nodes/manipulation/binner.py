@@ -85,12 +85,10 @@ class Binner(StatefulNodeType):
     outputs = (Port("table", PortType.TABLE), Port("binning", PortType.TRANSFORM))
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec = specs[0]
         _check(s, spec)
         tspec = TransformSpec("binning", (s.column,))
-        if spec is None:
-            return [None, tspec]
         cats = tuple(s.labels) if s.labels else None
         if s.method == "custom" and not s.labels:
             cats = tuple(_labels(s, list(s.edges)))

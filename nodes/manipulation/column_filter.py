@@ -48,10 +48,8 @@ class ColumnFilter(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
-        if spec is None:
-            return [None]
         spec.require(s.columns, setting="columns")
         kept = _kept(s, spec.names)
         return [spec.select(kept)]

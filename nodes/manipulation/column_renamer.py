@@ -50,10 +50,8 @@ class ColumnRenamer(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
-        if spec is None:
-            return [None]
         m = _mapping(s, spec)
         cols = tuple(ColumnSpec(m.get(c.name, c.name), c.dtype, c.categories) for c in spec.columns)
         return [TableSpec(cols, tuple(sorted((m.get(k, k), v) for k, v in spec.roles)))]

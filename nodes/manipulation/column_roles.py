@@ -60,10 +60,8 @@ class ColumnRoles(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
-        if spec is None:
-            return [None]
         roles = _roles(s, spec, dict(spec.roles))
         return [TableSpec(spec.columns, tuple(sorted(roles.items())))]
 

@@ -50,10 +50,8 @@ class Concatenate(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
-        given = [sp for i, sp in enumerate(specs) if sp is not None or i < 2]
-        if any(sp is None for sp in given):
-            return [None]
+    def configure(self, s: Settings, specs, ctx):
+        given = [sp for sp in specs if sp is not None]  # the optional third and later
         for sp in given:
             if s.source_column and s.source_column in sp.names:
                 raise ConfigureError(

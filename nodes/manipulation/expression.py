@@ -36,13 +36,11 @@ class Expression(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
         if not s.expression.strip():
             raise ConfigureError("write an expression, e.g. price * quantity", where="expression")
         _, kind = compile_expression(s.expression, spec)
-        if spec is None:
-            return [None]
         new = ColumnSpec(s.column, SPEC_DTYPES.get(kind, "string"))
         if s.column in spec.names:
             cols = tuple(new if c.name == s.column else c for c in spec.columns)

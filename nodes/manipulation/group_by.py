@@ -91,9 +91,7 @@ class GroupBy(NodeType):
             )
         return out
 
-    def configure(self, s: Settings, specs):
-        if specs[0] is None:
-            return [None]
+    def configure(self, s: Settings, specs, ctx):
         return [TableSpec(tuple(self._check(s, specs[0])))]
 
     def execute(self, s: Settings, inputs, ctx):

@@ -120,11 +120,9 @@ class Joiner(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         left, right = specs
         lk, rk = _keys(s)
-        if left is None or right is None:
-            return [None]
         left.require(lk, setting="left_keys", source="the left table")
         right.require(rk, setting="right_keys", source="the right table")
         for a, b in zip(lk, rk, strict=True):

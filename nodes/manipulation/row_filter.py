@@ -161,7 +161,7 @@ class RowFilter(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
         if s.mode == "expression":
             if not s.expression.strip():

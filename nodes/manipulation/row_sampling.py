@@ -45,10 +45,8 @@ class RowSampling(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
-        spec: TableSpec | None = specs[0]
-        if spec is None:
-            return [None]
+    def configure(self, s: Settings, specs, ctx):
+        spec: TableSpec = specs[0]
         spec.require(s.stratify, setting="stratify")
         return [spec]
 

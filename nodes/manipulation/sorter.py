@@ -40,7 +40,7 @@ class Sorter(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         if not s.keys:
             raise ConfigureError("add at least one column to sort by", where="keys")
         spec: TableSpec | None = specs[0]

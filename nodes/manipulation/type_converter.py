@@ -86,12 +86,10 @@ class TypeConverter(NodeType):
     outputs = (Port("table", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
         if not s.conversions:
             raise ConfigureError("add at least one column to convert", where="conversions")
-        if spec is None:
-            return [None]
         for i, c in enumerate(s.conversions):
             spec.require(c.column, setting=f"conversions.{i}.column")
         to = {c.column: c.to for c in s.conversions}

@@ -18,9 +18,9 @@ from studio.core import (
     Port,
     PortType,
     Transform,
-    default_catalog,
 )
-from studio.core.node import StatefulNodeType
+from studio.core.catalog import Catalog
+from studio.core.node import ExecutionContext, StatefulNodeType, run_node
 from studio.core.ports import TableSpec, TransformSpec
 
 from .base import missing_columns_message
@@ -31,11 +31,11 @@ class Settings(NodeSettings):
 
 
 def _fitting_node(
-    node_type: str, settings: dict[str, Any] | None, error: type[Exception]
-) -> tuple[StatefulNodeType, Any]:
-    """The node type that fitted the transform and its validated settings."""
+    catalog: Catalog, node_type: str, settings: dict[str, Any] | None, error: type[Exception]
+) -> tuple[type[StatefulNodeType], Any]:
+    """The node type (of the workflow's catalogue) that fitted the transform, and its settings."""
     try:
-        cls = default_catalog().get(node_type)
+        cls = catalog.get(node_type)
     except KnotworkError as exc:
         raise error(f"the transform was fitted by {exc}") from None
     if not issubclass(cls, StatefulNodeType):
@@ -46,7 +46,7 @@ def _fitting_node(
         raise error(
             f"the transform's settings no longer fit {cls.name}: {exc.where}: {exc.message}"
         ) from None
-    return cls(), validated
+    return cls, validated
 
 
 class ApplyTransform(NodeType):
@@ -62,12 +62,10 @@ class ApplyTransform(NodeType):
     outputs = (Port("table", PortType.TABLE, description="The transformed rows"),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs: list[Any]) -> list[Any]:
+    def configure(self, s: Settings, specs: list[Any], ctx: ExecutionContext) -> list[Any]:
         transform: TransformSpec | None = specs[0]
         table: TableSpec | None = specs[1]
-        if transform is None or table is None:
-            return [None]
-        catalog = default_catalog()
+        catalog = ctx.catalog
         node = (
             catalog.get(transform.node_type).name
             if transform.node_type in catalog
@@ -82,24 +80,23 @@ class ApplyTransform(NodeType):
             return [None]
         try:
             fitting, validated = _fitting_node(
-                transform.node_type, transform.settings, ConfigureError
+                catalog, transform.node_type, transform.settings, ConfigureError
             )
-            return [fitting.configure(validated, [table])[0]]
+            return [fitting().configure(validated, [table], ctx)[0]]
         except ConfigureError as exc:
             raise ConfigureError(exc.message, where="input port 'table'") from None
 
-    def execute(self, s: Settings, inputs: list[Any], ctx) -> list[Any]:
+    def execute(self, s: Settings, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
         transform: Transform = inputs[0]
         table = inputs[1]
         fitting, validated = _fitting_node(
-            transform.node_type, transform.settings, NodeExecutionError
+            ctx.catalog, transform.node_type, transform.settings, NodeExecutionError
         )
         missing = [c for c in transform.input_columns if c not in table.df.columns]
         if missing:
             fitted_by = (
                 transform.state.get("fitted_by") if isinstance(transform.state, dict) else None
             )
-            raise NodeExecutionError(
-                missing_columns_message(missing, type(fitting).name, fitted_by)
-            )
-        return [fitting.apply(validated, transform.state, [table], ctx)[0]]
+            raise NodeExecutionError(missing_columns_message(missing, fitting.name, fitted_by))
+        outputs, _ = run_node(fitting, validated, [table], ctx, state=transform.state)
+        return [outputs[0]]

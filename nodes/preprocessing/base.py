@@ -105,10 +105,8 @@ class PreprocessingNode(StatefulNodeType):
         raise NotImplementedError  # abstract
 
     # ---- the shared lifecycle ------------------------------------------------------------
-    def configure(self, s: Any, specs: list[Any]) -> list[Any]:
+    def configure(self, s: Any, specs: list[Any], ctx: ExecutionContext) -> list[Any]:
         spec: TableSpec | None = specs[0]
-        if spec is None:
-            return [None, None]
         columns = self.columns_for(s, spec)
         out = self.output_spec(s, spec, columns)
         return [

@@ -78,10 +78,8 @@ class DataProfile(NodeType):
     outputs = (Port("profile", PortType.TABLE, description="One row per profiled column"),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
-        spec: TableSpec | None = specs[0]
-        if spec is None:
-            return [TableSpec(PROFILE_COLUMNS)]
+    def configure(self, s: Settings, specs, ctx):
+        spec: TableSpec = specs[0]
         spec.require(s.columns, setting="columns")
         return [TableSpec(PROFILE_COLUMNS)]
 

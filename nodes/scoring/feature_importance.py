@@ -72,7 +72,7 @@ class FeatureImportance(NodeType):
     )
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         model: ModelSpec | None = specs[0]
         require_supervised(model)
         require_model_columns(model, specs[1], "input port 'table'")

@@ -57,11 +57,9 @@ class Predictor(NodeType):
     outputs = (Port("predictions", PortType.TABLE),)
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         model: ModelSpec | None = specs[0]
         table: TableSpec | None = specs[1]
-        if model is None or table is None:
-            return [None]
         missing = [f for f in model.features if f not in table.names]
         if missing:
             raise ConfigureError(

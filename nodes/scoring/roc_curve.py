@@ -57,7 +57,7 @@ class RocCurve(NodeType):
     )
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
         if spec is not None:
             truth_column(s.truth_column, spec)

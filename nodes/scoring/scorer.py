@@ -105,7 +105,7 @@ class Scorer(NodeType):
     )
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec = specs[0]
         if spec is not None:
             truth_column(s.truth_column, spec, "values")

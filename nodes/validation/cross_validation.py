@@ -102,14 +102,12 @@ class CrossValidation(NodeType):
     )
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         model: ModelSpec | None = specs[0]
         table: TableSpec | None = specs[1]
         require_supervised(model)
         require_model_columns(model, table, "input port 'table'")
         require_fold_column(s.method, s.column, table)
-        if model is None:
-            return [None, None, None]
         fold_cols = [
             ColumnSpec("fold", "integer"),
             ColumnSpec("train_rows", "integer"),

@@ -149,7 +149,7 @@ class ParameterSearch(NodeType):
     )
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         model: ModelSpec | None = specs[0]
         table: TableSpec | None = specs[1]
         if not s.search_space:

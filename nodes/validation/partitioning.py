@@ -113,7 +113,7 @@ class Partitioning(NodeType):
     )
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         spec = specs[0]
         if s.method != "random":
             if not s.column:

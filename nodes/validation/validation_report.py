@@ -162,7 +162,7 @@ class ValidationReport(NodeType):
     )
     Settings = Settings
 
-    def configure(self, s: Settings, specs):
+    def configure(self, s: Settings, specs, ctx):
         model: ModelSpec | None = specs[0]
         require_supervised(model)
         for port, spec in zip(("train", "test", "validation"), specs[1:4], strict=True):

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from studio.core import Workflow
+from studio.core import Event, NodeState, StateChanged, Workflow
 from studio.core.errors import GraphError, KnotworkError
 from studio.core.fileformat import atomic_write
 from studio.core.ports import Figure, Metrics, Model, Table, Transform
@@ -109,16 +109,16 @@ class _Progress:
         if self._progress is not None:
             self._progress.stop()
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        if event["kind"] != "state" or self.quiet:
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, StateChanged) or self.quiet:
             return
-        state = event["state"]
-        label = self.wf.node(event["node"]).label
+        state = event.state
+        label = self.wf.node(event.node).label
         if self._progress is not None:
-            if state in ("executed", "failed"):
+            if state in (NodeState.EXECUTED, NodeState.FAILED):
                 self._progress.advance(self._task)
             self._progress.update(self._task, description=f"{label}: {state}")
-        elif state in ("executed", "failed"):
+        elif state in (NodeState.EXECUTED, NodeState.FAILED):
             print(f"{label}: {state}", file=sys.stderr, flush=True)
 
 
@@ -128,7 +128,7 @@ def _summary_lines(wf: Workflow, result) -> list[str]:
     for inst in wf.nodes:
         node_type = wf.catalog.get(inst.type_id)
         for i in range(len(node_type.outputs)):
-            value = wf.output(inst.id, i) if result.state(inst.id) == "executed" else None
+            value = wf.output(inst.id, i) if result.state(inst.id) == NodeState.EXECUTED else None
             if isinstance(value, Metrics):
                 nums = {
                     k: v

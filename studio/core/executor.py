@@ -14,17 +14,21 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import pandas as pd
 
 from .errors import CancelledError, ConfigureError, KnotworkError, ParameterError
-from .node import ExecutionContext, NodeType
+from .events import Event, Progress, RunFinished, RunStarted, StateChanged
+from .node import NodeType, run_node
 from .parameters import resolve
 from .ports import VALUE_TYPES
+from .runstate import CacheEntry, NodeState
 
 if TYPE_CHECKING:
     from .workflow import Workflow
@@ -32,14 +36,6 @@ if TYPE_CHECKING:
 if int(pd.__version__.split(".")[0]) < 3:
     pd.options.mode.copy_on_write = True  # nodes never mutate their inputs (default from pandas 3)
 log = logging.getLogger("knotwork.executor")
-
-
-@dataclass
-class CacheEntry:
-    key: str
-    outputs: list[Any]
-    fitted: Any = None
-    seconds: float = 0.0
 
 
 @dataclass
@@ -82,7 +78,6 @@ def _node_instance(wf: Workflow, nid: str) -> tuple[Any, type[NodeType]]:
 
 def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
     report = ConfigureReport(wf)
-    base_dir = str(wf.path.parent) if wf.path else None
     for nid in nx.topological_sort(wf.graph):
         inst, node_type = _node_instance(wf, nid)
         links = wf.inputs_of(nid)
@@ -114,31 +109,33 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
                 specs.append(up.output_specs[idx])
             if blocked:
                 report.blocked.add(nid)
-                wf._states[nid] = "unconfigured"
+                wf.run_state.set_state(nid, NodeState.UNCONFIGURED)
                 continue
-            out_specs = list(node_type(base_dir).configure(settings, specs))
-            entry = wf._cache.get(nid)
-            if wf._states.get(nid) == "executed" and entry is not None:
+            if any(
+                spec is None and not port.optional for spec, port in zip(specs, node_type.inputs)
+            ):
+                # A required input's spec is known only from data: so are this node's outputs.
+                out_specs: list[Any] = [None] * len(node_type.outputs)
+            else:
+                ctx = wf.node_context(nid, values)
+                out_specs = list(node_type().configure(settings, specs, ctx))
+            outputs = wf.run_state.outputs(nid)
+            if outputs is not None:
                 # An executed node knows its real output specs (e.g. the classes a model saw).
-                out_specs = [
-                    v.spec() if v is not None else s for v, s in zip(entry.outputs, out_specs)
-                ]
+                out_specs = [v.spec() if v is not None else s for v, s in zip(outputs, out_specs)]
             if len(out_specs) != len(node_type.outputs):
                 raise ConfigureError(
                     f"configure returned {len(out_specs)} specs for {len(node_type.outputs)} output ports"
                 )
             report.nodes[nid] = ConfiguredNode(settings, used, specs, out_specs)
-            if wf._states.get(nid) not in ("executed",):
-                wf._states[nid] = "configured"
+            wf.run_state.mark_configured(nid)
         except ConfigureError as exc:
             report.errors[nid] = exc.for_node(inst.label) if not exc.node else exc
-            wf._states[nid] = "unconfigured"
-            wf._errors[nid] = report.errors[nid].detail
+            wf.run_state.set_state(nid, NodeState.UNCONFIGURED, report.errors[nid].detail)
         except Exception as exc:  # a node's own bug: still name the node
             log.debug("configure of %s crashed", inst.label, exc_info=True)
             report.errors[nid] = ConfigureError(f"{type(exc).__name__}: {exc}", node=inst.label)
-            wf._states[nid] = "unconfigured"
-            wf._errors[nid] = report.errors[nid].detail
+            wf.run_state.set_state(nid, NodeState.UNCONFIGURED, report.errors[nid].detail)
     return report
 
 
@@ -146,7 +143,7 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
 class RunResult:
     workflow: Workflow
     executed: list[str] = field(default_factory=list)
-    states: dict[str, str] = field(default_factory=dict)
+    states: dict[str, NodeState] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     cancelled: bool = False
@@ -155,7 +152,7 @@ class RunResult:
     def ok(self) -> bool:
         return not self.errors and not self.cancelled
 
-    def state(self, ref: str) -> str:
+    def state(self, ref: str) -> NodeState:
         nid = self.workflow.node(ref).id
         return self.states.get(nid, self.workflow.state(nid))
 
@@ -167,7 +164,7 @@ class RunResult:
 
     def fitted(self, ref: str) -> Any:
         """The fitted state of a stateful node from this run (None for stateless nodes)."""
-        entry = self.workflow._cache.get(self.workflow.node(ref).id)
+        entry = self.workflow.run_state.entry(self.workflow.node(ref).id)
         return entry.fitted if entry else None
 
 
@@ -181,176 +178,199 @@ def run_workflow(
     *,
     jobs: int = 1,
     targets: list[str] | None = None,
-    on_event: Any = None,
+    on_event: Callable[[Event], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> RunResult:
-    cancel = cancel or threading.Event()
-    result = RunResult(wf)
-    lock = threading.Lock()
+    """Configure, then run what `targets` need (everything by default) on `jobs` threads."""
+    run = _Run(wf, values, on_event, cancel or threading.Event())
+    order = run.start(targets)
+    runnable = [n for n in order if run.keys[n] is not None]
+    if jobs <= 1:
+        run.sequential(runnable)
+    else:
+        run.parallel(runnable, jobs)
+    return run.finish(order)
 
-    def emit(event: dict[str, Any]) -> None:
-        if on_event:
-            on_event(event)
-        wf._emit(event)
 
-    def set_state(nid: str, state: str, message: str = "") -> None:
-        with lock:
-            wf._states[nid] = state
-            result.states[nid] = state
-            if state == "failed":
-                wf._errors[nid] = message
-                result.errors[nid] = message
-            else:
-                wf._errors.pop(nid, None)
-        emit({"kind": "state", "node": nid, "state": state, "message": message})
+class _Run:
+    """One run: its cache keys, the result it fills, and the events it reports."""
 
-    report = configure_workflow(wf, values)
-    scope = set(wf.graph.nodes)
-    if targets:
-        ids = {wf.node(t).id for t in targets}
-        scope = set().union(*({t, *nx.ancestors(wf.graph, t)} for t in ids))
-    order = [n for n in nx.topological_sort(wf.graph) if n in scope]
-    emit({"kind": "run_started", "nodes": order})
+    def __init__(
+        self,
+        wf: Workflow,
+        values: dict[str, Any],
+        on_event: Callable[[Event], None] | None,
+        cancel: threading.Event,
+    ):
+        self.wf, self.values, self.on_event, self.cancel = wf, values, on_event, cancel
+        self.result = RunResult(wf)
+        self.lock = threading.Lock()
+        self.report = configure_workflow(wf, values)
+        self.keys: dict[str, str | None] = {}
+        self.dead: set[str] = set()  # failed, cancelled or waiting on one that did
 
-    # Keys are known before running: they depend only on settings and upstream keys.
-    keys: dict[str, str | None] = {}
-    for nid in order:
-        conf = report.nodes.get(nid)
+    # ---- events and states ----------------------------------------------------------
+    def emit(self, event: Event) -> None:
+        if self.on_event:
+            self.on_event(event)
+        self.wf.emit(event)
+
+    def set_state(self, nid: str, state: NodeState, message: str = "") -> None:
+        failed = state == NodeState.FAILED
+        with self.lock:
+            self.wf.run_state.set_state(nid, state, message if failed else None)
+            self.result.states[nid] = state
+            if failed:
+                self.result.errors[nid] = message
+        self.emit(StateChanged(nid, state, message))
+
+    # ---- before running -------------------------------------------------------------
+    def start(self, targets: list[str] | None) -> list[str]:
+        """The nodes of this run in topological order, announced, with their cache keys."""
+        graph = self.wf.graph
+        scope = set(graph.nodes)
+        if targets:
+            ids = {self.wf.node(t).id for t in targets}
+            scope = set().union(*({t, *nx.ancestors(graph, t)} for t in ids))
+        order = [n for n in nx.topological_sort(graph) if n in scope]
+        self.emit(RunStarted(tuple(order)))
+        for nid in order:
+            self.keys[nid] = self._key(nid)
+        return order
+
+    def _key(self, nid: str) -> str | None:
+        """Known before running: it depends only on settings and upstream keys."""
+        conf = self.report.nodes.get(nid)
         if conf is None:
-            keys[nid] = None
-            if nid in report.errors:
-                set_state(nid, "failed", report.errors[nid].detail)
-            continue
-        inst, node_type = _node_instance(wf, nid)
+            if nid in self.report.errors:
+                self.set_state(nid, NodeState.FAILED, self.report.errors[nid].detail)
+            return None
+        inst, node_type = _node_instance(self.wf, nid)
         inputs = []
-        for port, link in sorted(wf.inputs_of(nid).items()):
-            inputs.append([port, keys.get(link.source), link.source_port])
+        for port, link in sorted(self.wf.inputs_of(nid).items()):
+            inputs.append([port, self.keys.get(link.source), link.source_port])
         if any(k is None for _, k, _ in inputs):
-            keys[nid] = None
-            continue
-        keys[nid] = _digest(
+            return None
+        return _digest(
             [
                 inst.type_id,
                 node_type.version,
                 conf.settings.model_dump(mode="json"),
-                {p: values[p] for p in sorted(conf.used_params)},
+                {p: self.values[p] for p in sorted(conf.used_params)},
                 inputs,
             ]
         )
 
-    def run_one(nid: str) -> None:
-        inst, node_type = _node_instance(wf, nid)
-        conf = report.nodes[nid]
-        links = wf.inputs_of(nid)
+    # ---- one node -------------------------------------------------------------------
+    def _inputs(self, nid: str, node_type: type[NodeType]) -> list[Any]:
+        links = self.wf.inputs_of(nid)
         inputs = []
         for port in node_type.inputs:
             link = links.get(port.name)
             value = None
             if link is not None:
-                src_type = wf.catalog.get(wf.node(link.source).type_id)
+                src_type = self.wf.catalog.get(self.wf.node(link.source).type_id)
                 idx = [p.name for p in src_type.outputs].index(link.source_port)
-                value = wf._cache[link.source].outputs[idx]
+                value = self.wf.run_state.entry(link.source).outputs[idx]
             if value is None and not port.optional:
                 raise KnotworkError(f"input port '{port.name}' has no data")
             inputs.append(value)
-        ctx = ExecutionContext(
-            nid,
-            inst.label,
-            values,
-            on_progress=lambda f, m: emit(
-                {"kind": "progress", "node": nid, "fraction": f, "message": m}
-            ),
-            cancel=cancel,
-            base_dir=str(wf.path.parent) if wf.path else None,
-        )
-        node = node_type(ctx.base_dir)
-        start = time.perf_counter()
-        fitted = None
-        if node_type.stateful:
-            fitted = node.fit(conf.settings, inputs, ctx)  # type: ignore[attr-defined]
-            ctx.check_cancelled()
-            outputs = node.apply(conf.settings, fitted, inputs, ctx)  # type: ignore[attr-defined]
-        else:
-            outputs = node.execute(conf.settings, inputs, ctx)
-        outputs = list(outputs)
-        if len(outputs) != len(node_type.outputs):
-            raise KnotworkError(
-                f"node produced {len(outputs)} outputs for {len(node_type.outputs)} output ports"
-            )
-        for port, value in zip(node_type.outputs, outputs):
-            if value is not None and not isinstance(value, VALUE_TYPES[port.type]):
-                raise KnotworkError(
-                    f"output port '{port.name}' produced a {type(value).__name__}, expected a {port.type.value}"
-                )
-        seconds = time.perf_counter() - start
-        with lock:
-            wf._cache[nid] = CacheEntry(keys[nid] or "", outputs, fitted, seconds)
-            result.seconds[nid] = seconds
-            result.executed.append(nid)
+        return inputs
 
-    def attempt(nid: str) -> bool:
+    def _execute(self, nid: str) -> None:
+        _, node_type = _node_instance(self.wf, nid)
+        inputs = self._inputs(nid, node_type)
+        ctx = self.wf.node_context(
+            nid,
+            self.values,
+            on_progress=lambda f, m: self.emit(Progress(nid, f, m)),
+            cancel=self.cancel,
+        )
+        start = time.perf_counter()
+        outputs, fitted = run_node(node_type, self.report.nodes[nid].settings, inputs, ctx)
+        _check_outputs(node_type, outputs)
+        seconds = time.perf_counter() - start
+        self.wf.run_state.store(nid, CacheEntry(self.keys[nid] or "", outputs, fitted, seconds))
+        with self.lock:
+            self.result.seconds[nid] = seconds
+            self.result.executed.append(nid)
+
+    def attempt(self, nid: str) -> bool:
         """Run (or reuse) one node; return True when it is executed."""
-        entry = wf._cache.get(nid)
-        if entry is not None and entry.key == keys[nid]:
-            result.seconds[nid] = 0.0
-            set_state(nid, "executed")
+        entry = self.wf.run_state.entry(nid)
+        if entry is not None and entry.key == self.keys[nid]:
+            self.result.seconds[nid] = 0.0
+            self.set_state(nid, NodeState.EXECUTED)
             return True
-        if cancel.is_set():
+        if self.cancel.is_set():
             return False
-        set_state(nid, "executing")
+        self.set_state(nid, NodeState.EXECUTING)
         try:
-            run_one(nid)
+            self._execute(nid)
         except CancelledError:
-            set_state(nid, "configured")
+            self.set_state(nid, NodeState.CONFIGURED)
             return False
         except KnotworkError as exc:
-            set_state(nid, "failed", str(exc))
+            self.set_state(nid, NodeState.FAILED, str(exc))
             return False
         except Exception as exc:  # keep the rest of the workflow alive
             log.debug("node %s crashed", nid, exc_info=True)
-            set_state(nid, "failed", f"{type(exc).__name__}: {exc}")
+            self.set_state(nid, NodeState.FAILED, f"{type(exc).__name__}: {exc}")
             return False
-        set_state(nid, "executed")
+        self.set_state(nid, NodeState.EXECUTED)
         return True
 
-    runnable = [n for n in order if keys[n] is not None]
-    preds = {n: {p for p in wf.graph.predecessors(n)} for n in runnable}
-    done: set[str] = set()
-    dead: set[str] = set()
+    # ---- scheduling -----------------------------------------------------------------
+    def _skipped(self, nid: str) -> bool:
+        """A node waits when an input's node did not execute, or when the run is cancelled."""
+        return self.cancel.is_set() or any(p in self.dead for p in self.wf.graph.predecessors(nid))
 
-    def ready(n: str) -> bool | None:
-        if preds[n] & dead or any(p not in keys or keys[p] is None for p in preds[n]):
-            return None
-        return preds[n] <= done
-
-    if jobs <= 1:
+    def sequential(self, runnable: list[str]) -> None:
         for nid in runnable:
-            if ready(nid) is None or cancel.is_set():
-                dead.add(nid)
-                continue
-            (done if attempt(nid) else dead).add(nid)
-    else:
-        pending = list(runnable)
+            if self._skipped(nid) or not self.attempt(nid):
+                self.dead.add(nid)
+
+    def parallel(self, runnable: list[str], jobs: int) -> None:
+        """Independent branches on `jobs` threads, each node as soon as its inputs are done."""
+        among = set(runnable)
+        sorter = TopologicalSorter(
+            {n: [p for p in self.wf.graph.predecessors(n) if p in among] for n in runnable}
+        )
+        sorter.prepare()
         running: dict[Future, str] = {}
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            while pending or running:
-                for nid in list(pending):
-                    r = ready(nid)
-                    if r is None or (cancel.is_set() and r):
-                        pending.remove(nid)
-                        dead.add(nid)
-                    elif r:
-                        pending.remove(nid)
-                        running[pool.submit(attempt, nid)] = nid
+            while sorter.is_active():
+                for nid in sorter.get_ready():
+                    if self._skipped(nid):
+                        self.dead.add(nid)
+                        sorter.done(nid)
+                    else:
+                        running[pool.submit(self.attempt, nid)] = nid
                 if not running:
-                    break
+                    continue  # only skipped nodes: their successors are ready now
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     nid = running.pop(fut)
-                    (done if fut.result() else dead).add(nid)
+                    if not fut.result():
+                        self.dead.add(nid)
+                    sorter.done(nid)
 
-    result.cancelled = cancel.is_set()
-    for nid in order:
-        result.states.setdefault(nid, wf._states.get(nid, "unconfigured"))
-    emit({"kind": "run_finished", "ok": result.ok, "cancelled": result.cancelled})
-    return result
+    def finish(self, order: list[str]) -> RunResult:
+        self.result.cancelled = self.cancel.is_set()
+        for nid in order:
+            self.result.states.setdefault(nid, self.wf.run_state.state(nid))
+        self.emit(RunFinished(self.result.ok, self.result.cancelled))
+        return self.result
+
+
+def _check_outputs(node_type: type[NodeType], outputs: list[Any]) -> None:
+    """A node returns one value of its port's type (or None) per output port."""
+    if len(outputs) != len(node_type.outputs):
+        raise KnotworkError(
+            f"node produced {len(outputs)} outputs for {len(node_type.outputs)} output ports"
+        )
+    for port, value in zip(node_type.outputs, outputs):
+        if value is not None and not isinstance(value, VALUE_TYPES[port.type]):
+            raise KnotworkError(
+                f"output port '{port.name}' produced a {type(value).__name__}, expected a {port.type.value}"
+            )

@@ -11,16 +11,18 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from studio._version import __version__
 
-from .catalog import Catalog, default_catalog
-from .errors import GraphError, KnotworkError, WorkflowFileError
-from .parameters import PARAM_TYPES
+from .errors import GraphError, KnotworkError, KnotworkWarning, WorkflowFileError
+from .parameters import PARAM_TYPES, Parameter
 from .records import NodeRecord
+
+if TYPE_CHECKING:
+    from .workflow import Workflow
 
 FORMAT_VERSION = 1
 SECRET_PREFIXES = ("env:", "keyring:")
@@ -75,7 +77,7 @@ def _json_path(loc: tuple) -> str:
     return out
 
 
-def workflow_to_dict(wf) -> dict[str, Any]:
+def workflow_to_dict(wf: Workflow) -> dict[str, Any]:
     _refuse_secrets(wf)
     return {
         "format_version": FORMAT_VERSION,
@@ -126,11 +128,11 @@ def atomic_write(path: str | Path, text: str | bytes) -> None:
         raise
 
 
-def save_workflow(wf, path: str | Path) -> None:
+def save_workflow(wf: Workflow, path: str | Path) -> None:
     atomic_write(path, dumps(workflow_to_dict(wf)))
 
 
-def _refuse_secrets(wf) -> None:
+def _refuse_secrets(wf: Workflow) -> None:
     """A secret setting must hold a reference (env:NAME, keyring:service/user), never a value."""
     for inst in wf.nodes:
         schema = wf.catalog.get(inst.type_id).Settings.model_fields
@@ -149,10 +151,8 @@ def _refuse_secrets(wf) -> None:
                 )
 
 
-def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog | None = None):
-    from .parameters import Parameter
-    from .workflow import Workflow
-
+def read_into(wf: Workflow, text: str | bytes, source: str = "<string>") -> None:
+    """Fill an empty workflow from the text of a workflow file (`Workflow.loads`)."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -179,14 +179,14 @@ def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog
     except RecursionError:
         raise WorkflowFileError(source, "JSON nested too deeply") from None
 
-    wf = Workflow(catalog or default_catalog(), record.name)
+    wf.name = record.name
     wf.description = record.description
     if record.format_version > FORMAT_VERSION:
         msg = (
             f"{source} was written by a newer Knotwork (format {record.format_version}, "
             f"Knotwork {record.knotwork_version or '?'}); this is format {FORMAT_VERSION}: some content may not load"
         )
-        warnings.warn(msg, stacklevel=2)
+        warnings.warn(msg, KnotworkWarning, stacklevel=2)
         wf.load_warnings.append(msg)
 
     for name, prec in record.parameters.items():
@@ -240,15 +240,14 @@ def loads_workflow(text: str | bytes, source: str = "<string>", catalog: Catalog
     for nid, (x, y) in record.layout.nodes.items():
         if nid in wf.graph:
             wf.layout[nid] = (x, y)
-    return wf
 
 
-def load_workflow(path: str | Path, catalog: Catalog | None = None):
+def load_into(wf: Workflow, path: str | Path) -> None:
+    """Fill an empty workflow from a workflow file (`Workflow.load`)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise WorkflowFileError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    wf = loads_workflow(raw, str(path), catalog)
+    read_into(wf, raw, str(path))
     wf.path = path
-    return wf

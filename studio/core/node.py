@@ -2,19 +2,25 @@
 `configure` + `execute` (or `fit` + `apply` for nodes that learn from data).
 
 A node type is a plain class; the engine instantiates it without arguments, and its
-methods never mutate their inputs.
+methods never mutate their inputs. Whatever a node needs from its surroundings (the
+workflow's folder, its catalogue, progress, cancellation) it asks of the context.
+`run_node` is the one way any node is run, in training and in a deployed bundle.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import CancelledError, ConfigureError
+from .errors import CancelledError, ConfigureError, KnotworkError
 from .ports import Port
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
 
 
 class NodeSettings(BaseModel):
@@ -73,7 +79,8 @@ def PathField(
 
 
 class ExecutionContext:
-    """What a running node may ask of the engine: progress, cancellation, secrets."""
+    """What a node may ask of the engine while it configures or runs: the workflow's
+    folder and catalogue, progress, cancellation, parameters."""
 
     def __init__(
         self,
@@ -83,6 +90,7 @@ class ExecutionContext:
         on_progress: Callable[[float, str], None] | None = None,
         cancel: threading.Event | None = None,
         base_dir: str | None = None,
+        catalog: Catalog | None = None,
     ):
         self.node_id = node_id
         self.label = label
@@ -90,6 +98,17 @@ class ExecutionContext:
         self._on_progress = on_progress
         self._cancel = cancel
         self.base_dir = base_dir
+        self._catalog = catalog
+
+    @property
+    def catalog(self) -> Catalog:
+        """The node types of the workflow being run (not necessarily every installed one)."""
+        if self._catalog is None:
+            raise KnotworkError(
+                f"{self.label or 'this node'}: no node catalogue in this context "
+                "(create the ExecutionContext with catalog=...)"
+            )
+        return self._catalog
 
     def progress(self, fraction: float, message: str = "") -> None:
         self.check_cancelled()
@@ -102,11 +121,17 @@ class ExecutionContext:
 
     def resolve_path(self, path: str) -> str:
         """Relative paths in settings are relative to the workflow file's folder."""
-        import os
-
+        path = os.path.expanduser(path)
         if self.base_dir and not os.path.isabs(path):
             return os.path.join(self.base_dir, path)
         return path
+
+
+class _DerivedStateful:
+    """`NodeType.stateful`: true exactly for the types that fit and apply (StatefulNodeType)."""
+
+    def __get__(self, obj: Any, owner: type) -> bool:
+        return issubclass(owner, StatefulNodeType)
 
 
 class NodeType:
@@ -121,28 +146,25 @@ class NodeType:
     keywords: ClassVar[tuple[str, ...]] = ()
     inputs: ClassVar[tuple[Port, ...]] = ()
     outputs: ClassVar[tuple[Port, ...]] = ()
-    stateful: ClassVar[bool] = False
+    stateful = _DerivedStateful()
 
     class Settings(NodeSettings):
         pass
 
-    def __init__(self, base_dir: str | None = None):
-        # The workflow file's folder: relative paths in settings are relative to it.
-        self.base_dir = base_dir
-
-    def resolve_path(self, path: str) -> str:
-        import os
-
-        path = os.path.expanduser(path)
-        if self.base_dir and not os.path.isabs(path):
-            return os.path.join(self.base_dir, path)
-        return path
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "stateful" in cls.__dict__:
+            raise TypeError(
+                f"{cls.__name__}: 'stateful' follows from the class; "
+                "subclass StatefulNodeType and write fit and apply instead of setting it"
+            )
 
     # ---- lifecycle -----------------------------------------------------------------
-    def configure(self, settings: Any, specs: list[Any]) -> list[Any]:
+    def configure(self, settings: Any, specs: list[Any], ctx: ExecutionContext) -> list[Any]:
         """Return the output specs from the input specs, without data.
 
-        Return None for an output whose spec cannot be known before data.
+        Return None for an output whose spec cannot be known before data. The engine
+        calls this only when every required input's spec is known.
         """
         return [None] * len(self.outputs)
 
@@ -201,8 +223,6 @@ class StatefulNodeType(NodeType):
     Training runs fit then apply; a deployed graph runs apply with the frozen state.
     """
 
-    stateful: ClassVar[bool] = True
-
     def fit(self, settings: Any, inputs: list[Any], ctx: ExecutionContext) -> Any:
         raise NotImplementedError  # abstract
 
@@ -213,3 +233,27 @@ class StatefulNodeType(NodeType):
 
     def execute(self, settings: Any, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
         return self.apply(settings, self.fit(settings, inputs, ctx), inputs, ctx)
+
+
+_FIT = object()  # run_node's default: no frozen state given, so fit first
+
+
+def run_node(
+    node_type: type[NodeType],
+    settings: Any,
+    inputs: list[Any],
+    ctx: ExecutionContext,
+    state: Any = _FIT,
+) -> tuple[list[Any], Any]:
+    """Run one node the one way: `(outputs, fitted state)`.
+
+    A stateful node fits then applies, or only applies when its frozen `state` is given
+    (a deployed bundle); any other node executes and its fitted state is None.
+    """
+    if not issubclass(node_type, StatefulNodeType):
+        return list(node_type().execute(settings, inputs, ctx)), None
+    node = node_type()
+    if state is _FIT:
+        state = node.fit(settings, inputs, ctx)
+        ctx.check_cancelled()
+    return list(node.apply(settings, state, inputs, ctx)), state

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,11 +17,27 @@ from typing import Any
 
 import networkx as nx
 
+from . import executor, fileformat
 from .catalog import Catalog, default_catalog
 from .errors import CycleError, GraphError, ParameterError, PortTypeError
-from .node import NodeType
-from .parameters import Parameter
+from .events import (
+    AnnotationChanged,
+    Connected,
+    Disconnected,
+    Event,
+    NodeAdded,
+    NodeMoved,
+    NodeRemoved,
+    NodeRenamed,
+    ParametersChanged,
+    Saved,
+    SettingChanged,
+    StateChanged,
+)
+from .node import ExecutionContext, NodeType
+from .parameters import Parameter, coerce, reference
 from .records import NodeRecord
+from .runstate import NodeState, RunState
 
 
 @dataclass
@@ -50,13 +67,8 @@ class Annotation:
     height: float = 80.0
 
 
-Event = dict[str, Any]
-
-
 def _refers_to(settings: Any, name: str) -> bool:
     """Whether (nested) settings reference the workflow parameter `name` as `$name`."""
-    from .parameters import reference
-
     if isinstance(settings, dict):
         return any(_refers_to(v, name) for v in settings.values())
     if isinstance(settings, list):
@@ -82,10 +94,8 @@ class Workflow:
         self.path: Path | None = None
         self.load_warnings: list[str] = []
         self._observers: list[Callable[[Event], None]] = []
-        # Last outcome per node: (cache key, outputs, fitted state); see executor.
-        self._cache: dict[str, Any] = {}
-        self._states: dict[str, str] = {}
-        self._errors: dict[str, str] = {}
+        # The last configure and run of each node: state, error, cached outputs.
+        self.run_state = RunState()
 
     # ---- construction and persistence -----------------------------------------------
     @classmethod
@@ -94,32 +104,38 @@ class Workflow:
 
     @classmethod
     def load(cls, path: str | Path, catalog: Catalog | None = None) -> Workflow:
-        from .fileformat import load_workflow
+        wf = cls(catalog)
+        fileformat.load_into(wf, path)
+        return wf
 
-        return load_workflow(path, catalog)
+    @classmethod
+    def loads(
+        cls, text: str | bytes, source: str = "<string>", catalog: Catalog | None = None
+    ) -> Workflow:
+        """A workflow from the text of a workflow file; `source` names it in errors."""
+        wf = cls(catalog)
+        fileformat.read_into(wf, text, source)
+        return wf
 
     def save(self, path: str | Path | None = None) -> Path:
-        from .fileformat import save_workflow
-
         target = Path(path) if path is not None else self.path
         if target is None:
             raise GraphError("the workflow has never been saved: give a path")
-        save_workflow(self, target)
+        fileformat.save_workflow(self, target)
         self.path = target
-        self._emit({"kind": "saved", "path": str(target)})
+        self.emit(Saved(str(target)))
         return target
 
     def to_dict(self) -> dict[str, Any]:
-        from .fileformat import workflow_to_dict
-
-        return workflow_to_dict(self)
+        return fileformat.workflow_to_dict(self)
 
     # ---- observers ------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         self._observers.append(callback)
         return lambda: self._observers.remove(callback)
 
-    def _emit(self, event: Event) -> None:
+    def emit(self, event: Event) -> None:
+        """Tell every observer (the executor reports run events through here too)."""
         for cb in list(self._observers):
             cb(event)
 
@@ -190,7 +206,7 @@ class Workflow:
         if position is not None:
             self.layout[nid] = (float(position[0]), float(position[1]))
         self._invalidate(nid)
-        self._emit({"kind": "node_added", "node": nid})
+        self.emit(NodeAdded(nid))
         return inst
 
     def restore_node(
@@ -226,24 +242,22 @@ class Workflow:
         downstream = set(nx.descendants(self.graph, nid))
         self.graph.remove_node(nid)
         self.layout.pop(nid, None)
-        self._cache.pop(nid, None)
-        self._states.pop(nid, None)
-        self._errors.pop(nid, None)
+        self.run_state.forget(nid)
         for d in downstream:
             self._invalidate(d)
-        self._emit({"kind": "node_removed", "node": nid})
+        self.emit(NodeRemoved(nid))
 
     def rename_node(self, ref: str, label: str) -> None:
         inst = self.node(ref)
         if not label.strip():
             raise GraphError("a node label cannot be empty")
         inst.label = self._unique_label(label.strip(), exclude=inst.id)
-        self._emit({"kind": "node_renamed", "node": inst.id})
+        self.emit(NodeRenamed(inst.id))
 
     def move_node(self, ref: str, x: float, y: float) -> None:
         nid = self.node(ref).id
         self.layout[nid] = (float(x), float(y))
-        self._emit({"kind": "node_moved", "node": nid})
+        self.emit(NodeMoved(nid))
 
     def _port_index(self, ports: tuple, port: str | int, node: NodeInstance, direction: str) -> int:
         if isinstance(port, int):
@@ -276,7 +290,7 @@ class Workflow:
         link = Link(s.id, op.name, d.id, ip.name)
         self.graph.add_edge(s.id, d.id, key=f"{op.name}->{ip.name}", link=link)
         self._invalidate(d.id)
-        self._emit({"kind": "connected", "link": link})
+        self.emit(Connected(link))
         return link
 
     def disconnect(self, dst: str, dst_port: str | int) -> Link | None:
@@ -290,7 +304,7 @@ class Workflow:
             link.source, link.target, key=f"{link.source_port}->{link.target_port}"
         )
         self._invalidate(d.id)
-        self._emit({"kind": "disconnected", "link": link})
+        self.emit(Disconnected(link))
         return link
 
     def set_setting(self, ref: str, name: str, value: Any) -> None:
@@ -302,13 +316,13 @@ class Workflow:
             )
         inst.settings[name] = copy.deepcopy(value)
         self._invalidate(inst.id)
-        self._emit({"kind": "setting_changed", "node": inst.id, "setting": name})
+        self.emit(SettingChanged(inst.id, name))
 
     def set_settings(self, ref: str, settings: dict[str, Any]) -> None:
         inst = self.node(ref)
         inst.settings = copy.deepcopy(settings)
         self._invalidate(inst.id)
-        self._emit({"kind": "setting_changed", "node": inst.id, "setting": None})
+        self.emit(SettingChanged(inst.id, None))
 
     # ---- parameters and annotations -------------------------------------------------
     def add_parameter(
@@ -321,16 +335,14 @@ class Workflow:
             for inst in self.nodes:  # results computed with the old value are stale now
                 if _refers_to(inst.settings, name):
                     self._invalidate(inst.id)
-        self._emit({"kind": "parameters_changed"})
+        self.emit(ParametersChanged())
         return param
 
     def remove_parameter(self, name: str) -> None:
         self.parameters.pop(name, None)
-        self._emit({"kind": "parameters_changed"})
+        self.emit(ParametersChanged())
 
     def parameter_values(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-        from .parameters import coerce
-
         values = {n: p.value for n, p in self.parameters.items()}
         for name, value in (overrides or {}).items():
             if name not in self.parameters:
@@ -352,51 +364,69 @@ class Workflow:
     ) -> Annotation:
         ann = Annotation(id or new_id(), text, float(x), float(y), float(width), float(height))
         self.annotations[ann.id] = ann
-        self._emit({"kind": "annotation_changed", "annotation": ann.id})
+        self.emit(AnnotationChanged(ann.id))
         return ann
 
     def remove_annotation(self, ann_id: str) -> None:
         self.annotations.pop(ann_id, None)
-        self._emit({"kind": "annotation_changed", "annotation": ann_id})
+        self.emit(AnnotationChanged(ann_id))
 
     # ---- state ----------------------------------------------------------------------
     def _invalidate(self, nid: str) -> None:
         """Forget the state of a node and everything downstream (KNIME's reset)."""
         for n in {nid, *nx.descendants(self.graph, nid)}:
-            if self._states.get(n) in ("executed", "failed"):
-                self._states[n] = "configured"
-                self._errors.pop(n, None)
-                self._emit({"kind": "state", "node": n, "state": "configured", "message": ""})
+            if self.run_state.state(n) in (NodeState.EXECUTED, NodeState.FAILED):
+                self.run_state.set_state(n, NodeState.CONFIGURED)
+                self.emit(StateChanged(n, NodeState.CONFIGURED))
 
     def reset(self, ref: str | None = None) -> None:
         """Drop cached results for a node and its descendants (or all nodes)."""
         targets = [self.node(ref).id] if ref else list(self.graph.nodes)
         for t in targets:
             for n in {t, *nx.descendants(self.graph, t)}:
-                self._cache.pop(n, None)
+                self.run_state.drop_cache(n)
             self._invalidate(t)
 
-    def state(self, ref: str) -> str:
-        return self._states.get(self.node(ref).id, "unconfigured")
+    def state(self, ref: str) -> NodeState:
+        return self.run_state.state(self.node(ref).id)
 
     def error(self, ref: str) -> str | None:
-        return self._errors.get(self.node(ref).id)
+        return self.run_state.error(self.node(ref).id)
 
     def output(self, ref: str, port: int | str = 0) -> Any:
         """The last computed output of a node, or None when it has not run."""
         inst = self.node(ref)
-        entry = self._cache.get(inst.id)
-        if entry is None or self._states.get(inst.id) != "executed":
+        outputs = self.run_state.outputs(inst.id)
+        if outputs is None:
             return None
         outs = self.catalog.get(inst.type_id).outputs
         idx = self._port_index(outs, port, inst, "output")
-        return entry.outputs[idx]
+        return outputs[idx]
 
     # ---- lifecycle ------------------------------------------------------------------
-    def configure(self, parameters: dict[str, Any] | None = None):
-        from .executor import configure_workflow
+    def node_context(
+        self,
+        ref: str,
+        parameters: dict[str, Any] | None = None,
+        on_progress: Callable[[float, str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ExecutionContext:
+        """What a node of this workflow gets to configure or run: relative paths resolve
+        against the workflow file's folder, node types come from this workflow's catalogue."""
+        inst = self.node(ref)
+        return ExecutionContext(
+            inst.id,
+            inst.label,
+            parameters,
+            on_progress=on_progress,
+            cancel=cancel,
+            base_dir=str(self.path.parent) if self.path else None,
+            catalog=self.catalog,
+        )
 
-        return configure_workflow(self, self.parameter_values(parameters))
+    def configure(self, parameters: dict[str, Any] | None = None) -> executor.ConfigureReport:
+        """Propagate specs through the graph without data (see `executor.configure_workflow`)."""
+        return executor.configure_workflow(self, self.parameter_values(parameters))
 
     def run(
         self,
@@ -404,11 +434,10 @@ class Workflow:
         jobs: int = 1,
         targets: list[str] | None = None,
         on_event: Callable[[Event], None] | None = None,
-        cancel: Any = None,
-    ):
-        from .executor import run_workflow
-
-        return run_workflow(
+        cancel: threading.Event | None = None,
+    ) -> executor.RunResult:
+        """Run the workflow (or what `targets` need), reusing unchanged results."""
+        return executor.run_workflow(
             self,
             self.parameter_values(parameters),
             jobs=jobs,

@@ -26,6 +26,7 @@ from studio.core.executor import RunResult
 from studio.core.fileformat import dumps, workflow_to_dict
 from studio.core.ports import Model, Table, TableSpec, Transform
 from studio.core.records import NodeRecord
+from studio.core.runstate import NodeState
 from studio.core.workflow import Workflow
 from studio.security.signing import Signer, SigningKey, trusted_keys
 
@@ -102,7 +103,7 @@ def _run(
     """Run the workflow; fail if anything the bundle needs failed, note other failures."""
     result = workflow.run(parameters)
     needed = {scope.output_node, *nx.ancestors(workflow.graph, scope.output_node)}
-    failed = [n for n in needed if result.state(n) != "executed"]
+    failed = [n for n in needed if result.state(n) != NodeState.EXECUTED]
     if failed:
         lines = [
             f'  "{workflow.node(n).label}": {result.error(n) or result.state(n)}' for n in failed

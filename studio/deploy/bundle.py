@@ -17,9 +17,10 @@ import networkx as nx
 import pandas as pd
 
 from studio.core.errors import KnotworkError
-from studio.core.fileformat import dumps, loads_workflow
-from studio.core.node import ExecutionContext, NodeType
+from studio.core.fileformat import dumps
+from studio.core.node import ExecutionContext, NodeType, run_node
 from studio.core.ports import Table, TableSpec
+from studio.core.workflow import Workflow
 from studio.security.signing import TrustedKeys
 
 from .archive import verify_files
@@ -37,10 +38,9 @@ REQUEST, STATIC, NODE, NONE = 0, 1, 2, 3
 class _Step:
     node_id: str
     label: str
-    node: NodeType
+    node_type: type[NodeType]
     settings: Any
-    stateful: bool
-    fitted: Any
+    fitted: Any  # the frozen state of a stateful node
     sources: list[tuple[int, Any, int]]  # (kind, static value or source node id, output index)
     ctx: ExecutionContext
 
@@ -89,7 +89,7 @@ class Bundle:
         if GRAPH not in files:
             raise BundleError(f"{path}: {GRAPH} is missing")
         graph = json.loads(files[GRAPH])
-        wf = loads_workflow(dumps(graph["workflow"]), f"{path}/{GRAPH}")
+        wf = Workflow.loads(dumps(graph["workflow"]), f"{path}/{GRAPH}")
         dep = graph["deployment"]
         statics: dict[tuple[str, str], Any] = {}
         for entry in dep["static_inputs"]:
@@ -127,12 +127,11 @@ class Bundle:
                 _Step(
                     nid,
                     inst.label,
-                    node_type(base_dir),
+                    node_type,
                     node_type.validate_settings(inst.settings),
-                    node_type.stateful,
                     fitted.get(nid),
                     sources,
-                    ExecutionContext(nid, inst.label, base_dir=base_dir),
+                    ExecutionContext(nid, inst.label, base_dir=base_dir, catalog=wf.catalog),
                 )
             )
         return cls(path, manifest, files, verified.key_id, steps, dep["output_node"])
@@ -158,12 +157,9 @@ class Bundle:
                 for k, v, i in step.sources
             ]
             try:
-                if step.stateful:
-                    outputs[step.node_id] = step.node.apply(
-                        step.settings, step.fitted, inputs, step.ctx
-                    )  # type: ignore[attr-defined]
-                else:
-                    outputs[step.node_id] = step.node.execute(step.settings, inputs, step.ctx)
+                outputs[step.node_id], _ = run_node(
+                    step.node_type, step.settings, inputs, step.ctx, state=step.fitted
+                )
             except KnotworkError:
                 raise
             except Exception as exc:  # a node's own failure: name the node, never a bare traceback

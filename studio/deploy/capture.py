@@ -13,6 +13,7 @@ from typing import Any
 
 import networkx as nx
 
+from studio.core.runstate import NodeState
 from studio.core.workflow import Link, NodeInstance, Workflow
 
 from .errors import CaptureError
@@ -102,13 +103,15 @@ def capture(
 
 
 def _check_results(workflow: Workflow, scope: CaptureScope) -> None:
-    not_run = [n for n in scope.order if workflow.state(n) != "executed"]
-    not_run += [lk.source for lk in scope.static_inputs if workflow.state(lk.source) != "executed"]
+    not_run = [n for n in scope.order if workflow.state(n) != NodeState.EXECUTED]
+    not_run += [
+        lk.source for lk in scope.static_inputs if workflow.state(lk.source) != NodeState.EXECUTED
+    ]
     if scope.request_link is None:
         raise CaptureError(
             f'"{workflow.node(scope.input_node).label}" has no input: wire the test rows into it'
         )
-    if workflow.state(scope.request_link.source) != "executed":
+    if workflow.state(scope.request_link.source) != NodeState.EXECUTED:
         not_run.append(scope.request_link.source)
     if not_run:
         labels = ", ".join(dict.fromkeys(f'"{workflow.node(n).label}"' for n in not_run))

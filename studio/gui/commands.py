@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from studio.core import Workflow
+from studio.core import NodeState, Workflow
 from studio.core.parameters import Parameter, reference
 from studio.core.records import NodeRecord, PlacedNode
 from studio.core.workflow import Annotation, Link, new_id
@@ -269,8 +269,8 @@ class ParametersCommand(_Command):
         # must not keep showing them as current
         for inst in list(self.wf.nodes):
             if changed & _references(inst.settings) and self.wf.state(inst.id) in (
-                "executed",
-                "failed",
+                NodeState.EXECUTED,
+                NodeState.FAILED,
             ):
                 self.wf.reset(inst.id)
 

@@ -4,21 +4,30 @@ core events (some from executor threads) into a Qt signal delivered on the GUI t
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
-from studio.core import Catalog, Workflow
+from studio.core import Catalog, Event, Progress, Workflow
+from studio.core.events import STRUCTURAL
 
 PROGRESS_INTERVAL = 0.05  # seconds between two progress updates of one node
+
+
+@dataclass(frozen=True)
+class ConsoleMessage(Event):
+    """A studio-side problem for the console (configure could not run at all)."""
+
+    message: str
 
 
 class Document(QObject):
     """Holds the workflow being edited; widgets listen to `changed` and never edit directly."""
 
-    changed = Signal(object)  # a core event dict, always delivered on the GUI thread
+    changed = Signal(object)  # a core Event, always delivered on the GUI thread
     replaced = Signal()  # a different workflow was loaded (new/open/recover)
     configured = Signal(object)  # a ConfigureReport after edits settled
     modified_changed = Signal(bool)
@@ -49,14 +58,14 @@ class Document(QObject):
         self._configure_timer.timeout.connect(self.configure_now)
         self.changed.connect(self._on_event)
 
-    def _forward(self, event: dict) -> None:
+    def _forward(self, event: Event) -> None:
         """Relay a core event to the GUI thread; progress is thinned to ~20 per second and node,
         so a node reporting in a tight loop cannot flood the event queue."""
-        if event.get("kind") == "progress" and event.get("fraction", 0.0) < 1.0:
+        if isinstance(event, Progress) and event.fraction < 1.0:
             now = time.monotonic()
-            if now - self._last_progress.get(event.get("node"), 0.0) < PROGRESS_INTERVAL:
+            if now - self._last_progress.get(event.node, 0.0) < PROGRESS_INTERVAL:
                 return
-            self._last_progress[event.get("node")] = now
+            self._last_progress[event.node] = now
         self._relay.emit(event)
 
     def _clean_changed(self, clean: bool) -> None:
@@ -74,18 +83,8 @@ class Document(QObject):
         self.modified_changed.emit(False)
         self.schedule_configure()
 
-    _STRUCTURAL = {
-        "node_added",
-        "node_removed",
-        "connected",
-        "disconnected",
-        "setting_changed",
-        "parameters_changed",
-        "saved",
-    }
-
-    def _on_event(self, event: dict) -> None:
-        if event.get("kind") in self._STRUCTURAL:
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, STRUCTURAL):
             self.schedule_configure()
 
     def schedule_configure(self) -> None:
@@ -106,7 +105,7 @@ class Document(QObject):
             Exception
         ) as exc:  # a parameter that cannot be coerced: report, do not crash the editor
             self.report = None
-            self.changed.emit({"kind": "console", "message": f"configure failed: {exc}"})
+            self.changed.emit(ConsoleMessage(f"configure failed: {exc}"))
             return None
         self.configured.emit(self.report)
         return self.report

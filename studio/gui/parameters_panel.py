@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core import KnotworkError
+from studio.core import Event, KnotworkError, ParametersChanged
 from studio.core.parameters import PARAM_TYPES, Parameter
 
 from . import commands
@@ -55,8 +55,8 @@ class ParametersPanel(QWidget):
         document.replaced.connect(self.reload)
         self.reload()
 
-    def _on_event(self, event: dict) -> None:
-        if event.get("kind") == "parameters_changed":
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, ParametersChanged):
             self.reload()
 
     def reload(self) -> None:

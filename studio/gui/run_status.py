@@ -6,6 +6,21 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QProgressBar
 
+from studio.core import (
+    Connected,
+    Disconnected,
+    Event,
+    NodeAdded,
+    NodeRemoved,
+    NodeState,
+    Progress,
+    RunFinished,
+    RunStarted,
+    StateChanged,
+)
+
+from .document import ConsoleMessage
+
 
 class RunStatus(QObject):
     def __init__(self, window):
@@ -64,7 +79,7 @@ class RunStatus(QObject):
         wf = self.window.document.workflow
         states = [wf.state(n.id) for n in wf.nodes]
         self.counts.setText(
-            f"{len(states)} nodes · {states.count('executed')} executed · {len(wf.links)} wires"
+            f"{len(states)} nodes · {states.count(NodeState.EXECUTED)} executed · {len(wf.links)} wires"
         )
 
     def _update_progress(self) -> None:
@@ -72,31 +87,30 @@ class RunStatus(QObject):
         partial = sum(f for k, f in self._fraction.items() if k not in self._done)
         self.progress.setValue(int(1000 * min(1.0, (len(self._done) + partial) / n)))
 
-    def on_event(self, event: dict) -> None:
-        kind = event.get("kind")
+    def on_event(self, event: Event) -> None:
         wf = self.window.document.workflow
-        nid = event.get("node")
+        nid = getattr(event, "node", None)
         label = wf.node(nid).label if nid in wf.graph else nid
-        if kind == "run_started":
-            self._nodes, self._done, self._fraction = list(event["nodes"]), set(), {}
+        if isinstance(event, RunStarted):
+            self._nodes, self._done, self._fraction = list(event.nodes), set(), {}
             self.console.log(f"Run started: {len(self._nodes)} node(s)")
-        elif kind == "progress":
-            self._fraction[nid] = event.get("fraction", 0.0)
+        elif isinstance(event, Progress):
+            self._fraction[nid] = event.fraction
             self._update_progress()
-        elif kind == "state":
-            if event["state"] == "executed" and nid in self._nodes:
+        elif isinstance(event, StateChanged):
+            if event.state == NodeState.EXECUTED and nid in self._nodes:
                 self._done.add(nid)
                 self._update_progress()
-            elif event["state"] == "failed":
-                self.console.log(f"{label} failed: {event.get('message', '')}", "error")
-        elif kind == "run_finished":
-            if event.get("cancelled"):
+            elif event.state == NodeState.FAILED:
+                self.console.log(f"{label} failed: {event.message}", "error")
+        elif isinstance(event, RunFinished):
+            if event.cancelled:
                 self.console.log("Run cancelled", "warning")
-            elif event.get("ok"):
+            elif event.ok:
                 self.console.log("Run finished", "ok")
             else:
                 self.console.log("Run finished with errors", "error")
-        elif kind == "console":
-            self.console.log(event.get("message", ""), "error")
-        elif kind in ("node_added", "node_removed", "connected", "disconnected"):
+        elif isinstance(event, ConsoleMessage):
+            self.console.log(event.message, "error")
+        elif isinstance(event, (NodeAdded, NodeRemoved, Connected, Disconnected)):
             self.update_counts()

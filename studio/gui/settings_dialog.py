@@ -189,8 +189,8 @@ class SettingsDialog(QDialog):
             self.ok_button.setEnabled(False)
             return False
         try:
-            base = str(self.wf.path.parent) if self.wf.path else None
-            self.node_type(base).configure(settings, self.specs)
+            ctx = self.wf.node_context(self.node_id, self.wf.parameter_values())
+            self.node_type().configure(settings, self.specs, ctx)
         except ConfigureError as exc:
             # Not blocking: the input may be wired or the file created later.
             self._show(exc.where, f"⚠ {exc.message}", WARNING_STYLE)

@@ -16,3 +16,12 @@ def test_a_warning_raised_from_our_own_code_is_an_error(module):
 def test_a_warning_from_a_library_is_still_only_reported():
     with pytest.warns(UserWarning):
         warnings.warn_explicit("library note", UserWarning, "x.py", 1, module="sklearn.metrics")
+
+
+def test_a_note_meant_for_the_user_is_not_an_error():
+    from studio.core.errors import KnotworkWarning
+
+    with pytest.warns(KnotworkWarning):
+        warnings.warn_explicit(
+            "newer file", KnotworkWarning, "x.py", 1, module="studio.core.workflow"
+        )

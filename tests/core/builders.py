@@ -31,7 +31,7 @@ class Fail(NodeType):
     inputs = (Port("table", PortType.TABLE),)
     outputs = (Port("table", PortType.TABLE),)
 
-    def configure(self, s, specs):
+    def configure(self, s, specs, ctx):
         return [specs[0]]
 
     def execute(self, s, inputs, ctx):
@@ -52,7 +52,7 @@ class Wait(NodeType):
     Settings = WaitSettings
     started = threading.Event()
 
-    def configure(self, s, specs):
+    def configure(self, s, specs, ctx):
         return [specs[0]]
 
     def execute(self, s, inputs, ctx):

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from studio.core import Workflow
+from studio.core import RunFinished, RunStarted, StateChanged, Workflow
 
 from .builders import Wait, clean_penguins, make_catalog, starter
 
@@ -56,13 +56,14 @@ def test_unknown_or_mistyped_parameters_are_refused(wf):
         wf.run(parameters={"seed": "x"})
 
 
-def test_a_failing_node_fails_alone_its_descendants_wait_and_other_branches_finish(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_node_fails_alone_its_descendants_wait_and_other_branches_finish(tmp_path, jobs):
     wf = starter(make_catalog(), csv=clean_penguins(tmp_path))
     wf.add_node("test.fail", "Broken")
     wf.add_node("manipulation.column_filter", "After broken", {"columns": ["body_mass_g"]})
     wf.connect("Numeric", 0, "Broken", 0)
     wf.connect("Broken", 0, "After broken", 0)
-    result = wf.run()
+    result = wf.run(jobs=jobs)
     assert not result.ok
     assert result.state("Broken") == "failed"
     assert result.error("Broken") == "this node always fails"
@@ -115,12 +116,12 @@ def test_events_report_each_state_change_in_order(wf):
     seen = []
     wf.run(
         on_event=lambda e: seen.append(
-            (e["kind"], wf.node(e["node"]).label if "node" in e else None, e.get("state"))
+            (type(e), wf.node(e.node).label if hasattr(e, "node") else None, e)
         )
     )
-    score = [s for k, label, s in seen if label == "Score" and k == "state"]
+    score = [e.state for kind, label, e in seen if label == "Score" and kind is StateChanged]
     assert score == ["executing", "executed"]
-    assert seen[0][0] == "run_started" and seen[-1][0] == "run_finished"
+    assert seen[0][0] is RunStarted and seen[-1][0] is RunFinished
 
 
 def test_nodes_never_mutate_their_inputs(wf):

@@ -7,7 +7,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studio.core import GraphError, Workflow, WorkflowFileError
-from studio.core.fileformat import loads_workflow
 
 from .builders import starter
 
@@ -149,7 +148,7 @@ def test_old_node_versions_are_migrated_on_load(tmp_path):
             ],
         }
     )
-    wf = loads_workflow(text, catalog=Catalog([*default_catalog().all(), V2]))
+    wf = Workflow.loads(text, catalog=Catalog([*default_catalog().all(), V2]))
     assert wf.node("V").settings == {"fraction": 0.3} and wf.node("V").version == 2
 
 
@@ -157,7 +156,7 @@ def test_old_node_versions_are_migrated_on_load(tmp_path):
 @given(st.binary(max_size=300))
 def test_any_bytes_give_a_clear_error_never_a_traceback(data):
     try:
-        loads_workflow(data, "fuzz.knotwork.json")
+        Workflow.loads(data, "fuzz.knotwork.json")
     except WorkflowFileError as exc:
         assert str(exc).startswith("fuzz.knotwork.json: $")
 
@@ -187,6 +186,6 @@ _json = st.recursive(
 )
 def test_structurally_wrong_workflows_give_a_clear_error(doc):
     try:
-        loads_workflow(json.dumps(doc), "fuzz.knotwork.json")
+        Workflow.loads(json.dumps(doc), "fuzz.knotwork.json")
     except WorkflowFileError as exc:
         assert str(exc).startswith("fuzz.knotwork.json: $")

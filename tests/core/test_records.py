@@ -8,7 +8,7 @@ import json
 import pytest
 
 from studio.core import GraphError, Workflow
-from studio.core.fileformat import loads_workflow, workflow_to_dict
+from studio.core.fileformat import workflow_to_dict
 from studio.core.records import NodeRecord
 
 
@@ -38,5 +38,5 @@ def test_the_file_writes_and_reads_nodes_as_records():
     node = wf.add_node("manipulation.column_filter", "Keep bills", {"pattern": "^bill"})
     saved = workflow_to_dict(wf)
     assert saved["nodes"] == [NodeRecord.of(node).to_json()]
-    again = loads_workflow(json.dumps(saved))
+    again = Workflow.loads(json.dumps(saved))
     assert NodeRecord.of(again.node(node.id)) == NodeRecord.of(node)

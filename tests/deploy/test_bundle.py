@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from studio.core import NodeType, Port, PortType, default_catalog
+from studio.core import NodeType, Port, PortType, StateChanged, default_catalog
 from studio.deploy import Bundle, InputSchemaError, ParityError, build_bundle
 from studio.deploy.parity import compare
 
@@ -73,7 +73,7 @@ def test_building_reuses_the_trained_results_instead_of_refitting(scoring_wf, tm
     scoring_wf.subscribe(events.append)
     build_bundle(scoring_wf, tmp_path / "b")
     assert scoring_wf.output("learner").estimator is fitted
-    assert not [e for e in events if e.get("kind") == "state" and e.get("state") == "executing"]
+    assert not [e for e in events if isinstance(e, StateChanged) and e.state == "executing"]
 
 
 def test_bundle_is_importable_from_the_package_root(built):

@@ -38,7 +38,7 @@ class QuickSource(NodeType):
     description = "Three rows."
     outputs = (Port("table", PortType.TABLE),)
 
-    def configure(self, settings, specs):
+    def configure(self, settings, specs, ctx):
         return [Table(pd.DataFrame({"n": [1, 2, 3]})).spec()]
 
     def execute(self, settings, inputs, ctx):

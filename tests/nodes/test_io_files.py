@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from studio.core import ConfigureError, NodeExecutionError, default_catalog
+from studio.core import ConfigureError, ExecutionContext, NodeExecutionError, default_catalog
 from tests.conftest import run_node
 
 
@@ -22,7 +22,7 @@ def test_parquet_reader_configure_gives_spec_without_reading_rows(tmp_path, peng
     run_node("io.parquet_writer", [penguins], path=str(path))
     node_type = default_catalog().get("io.parquet_reader")
     s = node_type.validate_settings({"path": str(path), "columns": ["species", "bill_length_mm"]})
-    (spec,) = node_type().configure(s, [])
+    (spec,) = node_type().configure(s, [], ExecutionContext(catalog=default_catalog()))
     assert spec.names == ["species", "bill_length_mm"]
     assert spec.column("bill_length_mm").dtype == "number"
     assert spec.role_of("species") == "target"

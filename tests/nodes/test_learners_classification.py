@@ -9,7 +9,7 @@ import pytest
 import skops.io as sio
 from sklearn.metrics import accuracy_score
 
-from studio.core import Table, default_catalog
+from studio.core import ExecutionContext, Table, default_catalog
 from tests.conftest import run_node
 
 # Small settings keep the suite fast; the floor is what each should beat on held-out rows.
@@ -120,7 +120,9 @@ def test_classifier_configure_announces_features_and_classes_before_data(penguin
     df = penguins_clean.df.drop(columns=["island", "sex"]).astype({"species": "category"})
     node_type = default_catalog().get("learners.svm_classifier")
     (spec,) = node_type().configure(
-        node_type.validate_settings({}), [Table(df, {"species": "target"}).spec()]
+        node_type.validate_settings({}),
+        [Table(df, {"species": "target"}).spec()],
+        ExecutionContext(catalog=default_catalog()),
     )
     assert spec.task == "classification" and spec.target == "species"
     assert spec.features == (

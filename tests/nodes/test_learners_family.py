@@ -13,7 +13,7 @@ from nodes.learners.base import (
     RegressorLearner,
     learner_base,
 )
-from studio.core import ConfigureError, Table, default_catalog
+from studio.core import ConfigureError, ExecutionContext, Table, default_catalog
 from tests.conftest import run_node
 
 LEARNERS = [t for t in default_catalog().all() if issubclass(t, LearnerNode)]
@@ -56,7 +56,8 @@ def test_the_predictor_promises_the_prediction_type_of_the_models_task(
     assert model.task == base.task
     predictor = default_catalog().get("scoring.predictor")
     s = predictor.validate_settings({"probabilities": False})
-    (promised,) = predictor().configure(s, [model.spec(), table.spec()])
+    ctx = ExecutionContext(catalog=default_catalog())
+    (promised,) = predictor().configure(s, [model.spec(), table.spec()], ctx)
     (pred,) = run_node("scoring.predictor", [model, table], probabilities=False)
     assert promised.column("prediction").dtype == pred.spec().column("prediction").dtype == dtype
 

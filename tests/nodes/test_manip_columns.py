@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from studio.core import ConfigureError, NodeExecutionError, Table, default_catalog
+from studio.core import ConfigureError, ExecutionContext, NodeExecutionError, Table, default_catalog
 from tests.conftest import run_node
 
 
 def _configure(type_id: str, specs: list, **settings):
     node_type = default_catalog().get(type_id)
     s = node_type.validate_settings({**node_type.Settings().model_dump(mode="json"), **settings})
-    return node_type().configure(s, specs)
+    return node_type().configure(s, specs, ExecutionContext(catalog=default_catalog()))
 
 
 def test_renamer_renames_and_the_target_role_follows(penguins):

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from studio.core import ConfigureError, NodeExecutionError, Workflow, default_catalog
+from studio.core import (
+    ConfigureError,
+    ExecutionContext,
+    NodeExecutionError,
+    Workflow,
+    default_catalog,
+)
 from tests.conftest import run_node
 
 
@@ -27,7 +33,9 @@ def test_expression_with_if_gives_text_and_configure_knows_the_type(penguins):
     s = node_type.validate_settings(
         {"column": "size", "expression": 'if(body_mass_g > 4000, "heavy", "light")'}
     )
-    (spec,) = node_type().configure(s, [penguins.spec()])
+    (spec,) = node_type().configure(
+        s, [penguins.spec()], ExecutionContext(catalog=default_catalog())
+    )
     assert spec.column("size").dtype == "string"
     (out,) = run_node(
         "manipulation.expression",

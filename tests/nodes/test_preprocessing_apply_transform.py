@@ -98,7 +98,7 @@ def test_missing_columns_error_names_the_columns_and_the_node_that_fitted_the_tr
         apply_type().execute(
             apply_type.validate_settings({}),
             [transform, lacking],
-            ExecutionContext("n2", "Scale test"),
+            ExecutionContext("n2", "Scale test", catalog=default_catalog()),
         )
     msg = str(err.value)
     assert "'bill_depth_mm'" in msg and "'body_mass_g'" in msg
@@ -111,12 +111,18 @@ def test_missing_columns_error_names_the_columns_and_the_node_that_fitted_the_tr
 def test_missing_columns_are_reported_at_configure_time_before_anything_runs(penguins_clean):
     node_type = default_catalog().get("preprocessing.category_encoder")
     s = node_type.validate_settings({})
-    _, tspec = node_type().configure(s, [penguins_clean.spec()])
+    _, tspec = node_type().configure(
+        s, [penguins_clean.spec()], ExecutionContext(catalog=default_catalog())
+    )
     assert isinstance(tspec, TransformSpec) and tspec.input_columns == ("island", "sex")
     lacking = penguins_clean.with_df(penguins_clean.df.drop(columns=["sex"])).spec()
     apply_type = default_catalog().get("preprocessing.apply_transform")
     with pytest.raises(ConfigureError) as err:
-        apply_type().configure(apply_type.validate_settings({}), [tspec, lacking])
+        apply_type().configure(
+            apply_type.validate_settings({}),
+            [tspec, lacking],
+            ExecutionContext(catalog=default_catalog()),
+        )
     assert "'sex'" in err.value.message and "Category Encoder" in err.value.message
     assert err.value.where == "input port 'table'"
 
@@ -125,9 +131,15 @@ def test_apply_transform_configure_propagates_the_fitting_nodes_output_spec(peng
     df = penguins_clean.df.astype({"island": "category", "sex": "category"})
     table = Table(df, {"species": "target"})
     enc = default_catalog().get("preprocessing.category_encoder")
-    out_spec, tspec = enc().configure(enc.validate_settings({}), [table.spec()])
+    out_spec, tspec = enc().configure(
+        enc.validate_settings({}), [table.spec()], ExecutionContext(catalog=default_catalog())
+    )
     apply_type = default_catalog().get("preprocessing.apply_transform")
-    (applied,) = apply_type().configure(apply_type.validate_settings({}), [tspec, table.spec()])
+    (applied,) = apply_type().configure(
+        apply_type.validate_settings({}),
+        [tspec, table.spec()],
+        ExecutionContext(catalog=default_catalog()),
+    )
     assert applied.names == out_spec.names
     assert "island_Dream" in applied.names and "island" not in applied.names
 
@@ -141,7 +153,9 @@ def test_a_transform_from_an_unknown_node_type_is_refused_with_its_name(penguins
     apply_type = default_catalog().get("preprocessing.apply_transform")
     with pytest.raises(NodeExecutionError, match="unknown node type 'thirdparty.mystery'"):
         apply_type().execute(
-            apply_type.validate_settings({}), [alien, penguins_clean], ExecutionContext()
+            apply_type.validate_settings({}),
+            [alien, penguins_clean],
+            ExecutionContext(catalog=default_catalog()),
         )
 
 

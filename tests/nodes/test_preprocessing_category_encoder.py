@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studio.core import ConfigureError, NodeExecutionError, Table, default_catalog
+from studio.core import ConfigureError, ExecutionContext, NodeExecutionError, Table, default_catalog
 from tests.conftest import run_node
 
 
@@ -86,12 +86,14 @@ def test_missing_text_values_give_zeros_not_an_unseen_category(penguins):
 def test_one_hot_spec_is_known_before_data_only_when_the_categories_are(penguins_clean):
     node_type = default_catalog().get("preprocessing.category_encoder")
     s = node_type.validate_settings({})
-    unknown, tspec = node_type().configure(s, [penguins_clean.spec()])
+    unknown, tspec = node_type().configure(
+        s, [penguins_clean.spec()], ExecutionContext(catalog=default_catalog())
+    )
     assert unknown is None and tspec.input_columns == ("island", "sex")
     typed = penguins_clean.with_df(
         penguins_clean.df.astype({"island": "category", "sex": "category"})
     )
-    known, _ = node_type().configure(s, [typed.spec()])
+    known, _ = node_type().configure(s, [typed.spec()], ExecutionContext(catalog=default_catalog()))
     out, _ = run_node("preprocessing.category_encoder", [typed])
     assert known.names == list(out.df.columns)
 

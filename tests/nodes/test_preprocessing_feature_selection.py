@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studio.core import ConfigureError, Table, default_catalog
+from studio.core import ConfigureError, ExecutionContext, Table, default_catalog
 from tests.conftest import run_node
 
 
@@ -67,6 +67,8 @@ def test_test_rows_lose_the_columns_chosen_on_the_training_rows(breast_cancer_df
 def test_kept_columns_are_unknown_before_data_but_the_transform_spec_is(breast_cancer_df):
     node_type = default_catalog().get("preprocessing.feature_selection")
     spec = Table(breast_cancer_df, {"target": "target"}).spec()
-    out_spec, tspec = node_type().configure(node_type.validate_settings({}), [spec])
+    out_spec, tspec = node_type().configure(
+        node_type.validate_settings({}), [spec], ExecutionContext(catalog=default_catalog())
+    )
     assert out_spec is None
     assert len(tspec.input_columns) == 30 and "target" not in tspec.input_columns

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from studio.core import ConfigureError, Table, default_catalog
+from studio.core import ConfigureError, ExecutionContext, Table, default_catalog
 from tests.conftest import run_node
 
 NUMERIC = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "year"]
@@ -60,7 +60,9 @@ def test_missing_values_stay_missing(penguins):
 def test_scaled_integer_columns_are_announced_as_numbers_in_configure(penguins_clean):
     node_type = default_catalog().get("preprocessing.normalizer")
     out_spec, tspec = node_type().configure(
-        node_type.validate_settings({}), [penguins_clean.spec()]
+        node_type.validate_settings({}),
+        [penguins_clean.spec()],
+        ExecutionContext(catalog=default_catalog()),
     )
     assert penguins_clean.spec().column("year").dtype == "integer"
     assert out_spec.column("year").dtype == "number"

@@ -7,18 +7,20 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QTextOption
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsTextItem
 
-from studio.core import NodeType
+from studio.core import NodeState, NodeType
 
 from .port_item import PortItem
 from .style import CATEGORY_COLORS, DEFAULT_NODE_COLOR, NODE_HEIGHT, NODE_WIDTH, STATE_COLORS
 
 STATE_TEXT = {
-    "unconfigured": "not configured",
-    "configured": "configured, ready to run",
-    "executing": "executing",
-    "executed": "executed",
-    "failed": "failed",
+    NodeState.UNCONFIGURED: "not configured",
+    NodeState.CONFIGURED: "configured, ready to run",
+    NodeState.EXECUTING: "executing",
+    NodeState.EXECUTED: "executed",
+    NodeState.FAILED: "failed",
 }
+# Traffic light: red (unconfigured/failed), yellow (configured), green (executed).
+LIGHT_SLOT = {NodeState.CONFIGURED: 1, NodeState.EXECUTED: 2}
 
 
 class LabelItem(QGraphicsTextItem):
@@ -75,7 +77,7 @@ class NodeItem(QGraphicsObject):
         super().__init__()
         self.node_id = node_id
         self.node_type = node_type
-        self.state = "unconfigured"
+        self.state = NodeState.UNCONFIGURED
         self.message = ""
         self.progress = 0.0
         self.highlighted = False  # part of a deployment capture scope
@@ -112,9 +114,9 @@ class NodeItem(QGraphicsObject):
         self.label_item._before = text
         self._update_tooltip()
 
-    def set_state(self, state: str, message: str = "") -> None:
-        self.state, self.message = state, message or ""
-        if state != "executing":
+    def set_state(self, state: NodeState, message: str = "") -> None:
+        self.state, self.message = NodeState(state), message or ""
+        if state != NodeState.EXECUTING:
             self.progress = 0.0
         self._update_tooltip()
         self.update()
@@ -174,19 +176,16 @@ class NodeItem(QGraphicsObject):
         color = STATE_COLORS.get(self.state, QColor("#999"))
         painter.setPen(Qt.NoPen)
         painter.setBrush(color)
-        if self.state == "executing":
+        if self.state == NodeState.EXECUTING:
             filled = QRectF(
                 bar.left(), bar.top(), max(bar.height(), bar.width() * self.progress), bar.height()
             )
             painter.drawRoundedRect(filled, 4, 4)
         else:
-            # Traffic light: red (unconfigured/failed), yellow (configured), green (executed).
-            slot = {"unconfigured": 0, "failed": 0, "configured": 1, "executed": 2}.get(
-                self.state, 0
-            )
+            slot = LIGHT_SLOT.get(self.state, 0)
             w = bar.width() / 3
             painter.drawEllipse(QRectF(bar.left() + slot * w + w / 2 - 4, bar.top() + 0.5, 8, 8))
-        if self.state == "failed":
+        if self.state == NodeState.FAILED:
             painter.setPen(QPen(QColor("#d93025"), 2))
             painter.setBrush(QColor("#d93025"))
             painter.drawEllipse(QRectF(NODE_WIDTH - 13, -5, 14, 14))

@@ -7,7 +7,19 @@ from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem
 
-from studio.core import GraphError
+from studio.core import (
+    AnnotationChanged,
+    Connected,
+    Disconnected,
+    Event,
+    GraphError,
+    NodeAdded,
+    NodeMoved,
+    NodeRemoved,
+    NodeRenamed,
+    Progress,
+    StateChanged,
+)
 from studio.core.workflow import Annotation, Link, new_id
 
 from .. import commands
@@ -106,29 +118,28 @@ class WorkflowScene(QGraphicsScene):
         self.addItem(item)
         self.annotations[ann.id] = item
 
-    def on_event(self, event: dict) -> None:
-        kind = event.get("kind")
-        nid = event.get("node")
-        if kind == "node_added" and nid in self.wf.graph:
+    def on_event(self, event: Event) -> None:
+        nid = getattr(event, "node", None)
+        if isinstance(event, NodeAdded) and nid in self.wf.graph:
             self._add_node_item(nid)
-        elif kind == "node_removed":
+        elif isinstance(event, NodeRemoved):
             item = self.nodes.pop(nid, None)
             if item is not None:
                 for link in [lk for lk in self.wires if nid in (lk.source, lk.target)]:
                     self._remove_wire(link)
                 self.removeItem(item)
-        elif kind == "node_renamed" and nid in self.nodes:
+        elif isinstance(event, NodeRenamed) and nid in self.nodes:
             self.nodes[nid].set_label(self.wf.node(nid).label)
-        elif kind == "node_moved" and nid in self.nodes:
+        elif isinstance(event, NodeMoved) and nid in self.nodes:
             x, y = self.wf.layout.get(nid, (0.0, 0.0))
             if (self.nodes[nid].pos().x(), self.nodes[nid].pos().y()) != (x, y):
                 self.nodes[nid].setPos(x, y)
-        elif kind == "connected":
-            self._add_wire(event["link"])
-        elif kind == "disconnected":
-            self._remove_wire(event["link"])
-        elif kind == "annotation_changed":
-            aid = event["annotation"]
+        elif isinstance(event, Connected):
+            self._add_wire(event.link)
+        elif isinstance(event, Disconnected):
+            self._remove_wire(event.link)
+        elif isinstance(event, AnnotationChanged):
+            aid = event.annotation
             ann = self.wf.annotations.get(aid)
             if ann is None:
                 item = self.annotations.pop(aid, None)
@@ -138,10 +149,10 @@ class WorkflowScene(QGraphicsScene):
                 self.annotations[aid].update_from(ann)
             else:
                 self._add_annotation(ann)
-        elif kind == "state" and nid in self.nodes:
-            self.nodes[nid].set_state(event["state"], event.get("message", ""))
-        elif kind == "progress" and nid in self.nodes:
-            self.nodes[nid].set_progress(event.get("fraction", 0.0))
+        elif isinstance(event, StateChanged) and nid in self.nodes:
+            self.nodes[nid].set_state(event.state, event.message)
+        elif isinstance(event, Progress) and nid in self.nodes:
+            self.nodes[nid].set_progress(event.fraction)
 
     def refresh_states(self, report=None) -> None:
         for nid, item in self.nodes.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from studio.core import PortType
+from studio.core import NodeState, PortType
 
 PORT_COLORS = {
     PortType.TABLE: QColor("#2f6fdb"),
@@ -16,11 +16,11 @@ PORT_COLORS = {
 }
 
 STATE_COLORS = {
-    "unconfigured": QColor("#d93025"),
-    "configured": QColor("#f2c200"),
-    "executing": QColor("#3b82f6"),
-    "executed": QColor("#1e9e4a"),
-    "failed": QColor("#d93025"),
+    NodeState.UNCONFIGURED: QColor("#d93025"),
+    NodeState.CONFIGURED: QColor("#f2c200"),
+    NodeState.EXECUTING: QColor("#3b82f6"),
+    NodeState.EXECUTED: QColor("#1e9e4a"),
+    NodeState.FAILED: QColor("#d93025"),
 }
 
 CATEGORY_COLORS = {
