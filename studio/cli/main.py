@@ -40,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Warnings read as one line for the user, without the source path of the code warning."""
-    kind = "" if category is UserWarning else f" ({category.__name__})"
+    kind = "" if issubclass(category, UserWarning) else f" ({category.__name__})"
     print(f"knotwork: warning{kind}: {message}", file=file or sys.stderr)
 
 

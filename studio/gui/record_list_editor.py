@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.ports import TableSpec
 
-from .settings_form import FieldEditor
+from .field_editor import FieldEditor
 
 SIMPLE_TYPES = ("string", "integer", "number", "boolean")
 

@@ -8,7 +8,7 @@ import json
 import math
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +26,9 @@ from PySide6.QtWidgets import (
 
 from studio.core.ports import TableSpec
 
+from .field_editor import FieldEditor
+from .record_list_editor import RecordListEditor, record_schema
+
 INT_LIMIT = 2_147_483_647
 AUTOMATIC = "(automatic)"
 
@@ -41,30 +44,6 @@ def _non_null(schema: dict) -> tuple[dict, bool]:
         **(rest[0] if len(rest) == 1 else {}),
     }
     return merged, len(rest) < len(options)
-
-
-class FieldEditor(QObject):
-    """One setting's widget; `value()` returns JSON-ready data."""
-
-    changed = Signal()
-
-    def __init__(self, name: str, schema: dict, nullable: bool):
-        super().__init__()
-        self.name, self.schema, self.nullable = name, schema, nullable
-        self.widget: QWidget = self.build()
-
-    def build(self) -> QWidget:
-        raise NotImplementedError  # abstract
-
-    def value(self) -> Any:
-        raise NotImplementedError  # abstract
-
-    def set_value(self, value: Any) -> None:
-        raise NotImplementedError  # abstract
-
-    def problem(self) -> str | None:
-        """What is wrong with the typed text before the model sees it (bad JSON, not a number)."""
-        return None
 
 
 class CheckEditor(FieldEditor):
@@ -431,8 +410,6 @@ def make_editor(name: str, schema: dict, spec_for_port, defs: dict | None = None
         items = schema.get("items") or {}
         if items.get("type") in ("string", "integer", "number"):
             return ListEditor(name, schema, nullable)
-        from .record_list_editor import RecordListEditor, record_schema
-
         record = record_schema(schema, defs)
         if record is not None:
             port = next(
