@@ -64,3 +64,26 @@ def test_the_checker_sees_a_circle_dodged_by_a_function_level_import():
     tree = ast.parse("def f():\n    from .workflow import Workflow\n")
     known = {"studio.core.workflow", "studio.core.executor"}
     assert _imports(tree, "studio.core.executor", known) == {"studio.core.workflow"}
+
+
+def _package_import_graph() -> nx.DiGraph:
+    """Every module of studio/ and nodes/; an import of a package means its __init__, and a
+    module importing one of its own parent packages (their re-exports) is not counted."""
+    root = CORE.parents[1]
+    modules = {}
+    for top in ("studio", "nodes"):
+        for path in (root / top).rglob("*.py"):
+            parts = path.relative_to(root).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            modules[name] = path
+    graph = nx.DiGraph()
+    for name, path in modules.items():
+        for target in _imports(ast.parse(path.read_text()), name, set(modules)):
+            if not name.startswith(f"{target}."):
+                graph.add_edge(name, target)
+    return graph
+
+
+def test_no_module_of_studio_or_nodes_imports_another_in_a_circle():
+    cycles = [c for c in nx.simple_cycles(_package_import_graph(), length_bound=6)]
+    assert cycles == []
