@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
+
+from studio.core.scalars import python_scalar
+from studio.storage import database as sql
+from studio.storage.database import safe_url as redacted
 
 from .errors import MonitorStoreError
 from .schema import VERSION_TABLE
@@ -28,32 +27,18 @@ DEFAULT_FILE = Path(".knotwork") / "monitor.db"
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK = 7_316_409  # advisory lock key: concurrent replicas migrate one at a time
 
+__all__ = ["redacted"]
+
 
 def monitor_url(url: str | Path | None = None) -> str:
-    """Explicit URL, else KNOTWORK_MONITOR_URL, else the workspace SQLite file; a bare path
-    means SQLite and `postgresql://` gets the psycopg 3 driver."""
-    workspace = Path(os.environ.get("KNOTWORK_WORKSPACE") or os.getcwd())
-    url = str(url or os.environ.get(URL_VARIABLE) or workspace / DEFAULT_FILE)
-    if "://" not in url:
-        return f"sqlite:///{Path(url).expanduser().resolve()}"
-    scheme, rest = url.split("://", 1)
-    return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url
-
-
-def redacted(url: str) -> str:
-    """The URL with its password masked, for messages and logs."""
-    scheme, sep, rest = url.partition("://")
-    creds, at, host = rest.rpartition("@")
-    if not at or ":" not in creds:
-        return url
-    return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"
+    """Explicit URL, else KNOTWORK_MONITOR_URL, else the workspace SQLite file."""
+    return sql.database_url(url, URL_VARIABLE, DEFAULT_FILE)
 
 
 def _json_value(value: Any) -> Any:
     """JSON for logged rows: numpy scalars as numbers, NaN as null (PostgreSQL's json
     refuses NaN), anything else as its text."""
-    if hasattr(value, "item"):
-        value = value.item()
+    value = python_scalar(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value if isinstance(value, (int, float, str, bool)) else str(value)
@@ -70,11 +55,7 @@ def dumps(obj: Any) -> str:
 def create_monitor_engine(url: str) -> Engine:
     """An engine for the store's URL; SQLite files get WAL and a generous busy timeout."""
     if url.startswith("sqlite"):
-        if url in ("sqlite://", "sqlite:///:memory:"):
-            raise MonitorStoreError(
-                "the monitoring store needs a file (several threads share it): give a path"
-            )
-        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        sql.sqlite_path(url, "monitoring store (several threads share it)", MonitorStoreError)
         engine = create_engine(url, json_serializer=dumps, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -95,32 +76,11 @@ def create_monitor_engine(url: str) -> Engine:
 def upgrade(engine: Engine) -> str:
     """Apply the migrations up to head (idempotent; safe from concurrent processes) and
     return the revision in force. Raises if the database is newer than this code."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_SCRIPTS))
-    scripts = ScriptDirectory.from_config(cfg)
-    head = scripts.get_current_head()
-    known = {s.revision for s in scripts.walk_revisions()}
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
-        current = set(
-            MigrationContext.configure(
-                conn, opts={"version_table": VERSION_TABLE}
-            ).get_current_heads()
-        )
-        if current - known:
-            raise MonitorStoreError(
-                f"monitoring store {redacted(str(engine.url))} has schema revision "
-                f"{', '.join(sorted(current - known))}, written by a newer Knotwork (this one "
-                f"knows up to {head}): upgrade Knotwork to use it"
-            )
-        if current != {head}:
-            with EnvironmentContext(
-                cfg,
-                scripts,
-                fn=lambda rev, _ctx: scripts._upgrade_revs(head, rev),
-                destination_rev=head,
-            ) as env:
-                env.configure(connection=conn, version_table=VERSION_TABLE, transactional_ddl=True)
-                env.run_migrations()
-    return head
+    return sql.upgrade_schema(
+        engine,
+        _SCRIPTS,
+        lock_key=_PG_LOCK,
+        what="monitoring store",
+        too_new=MonitorStoreError,
+        version_table=VERSION_TABLE,
+    )
