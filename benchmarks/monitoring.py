@@ -96,18 +96,12 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker_store(url: str, reference: str, window: int) -> dict:
-    from studio.monitor import DriftMonitorSpec, MonitorStore, WindowSettings, evaluate, prepare
-
-    ref = pd.read_parquet(reference)
-    spec = DriftMonitorSpec(columns=COLUMNS, window=WindowSettings(size=window))
-    monitor = prepare(spec, ref)
-    store = MonitorStore(url, background=False)
+def _measure(run) -> dict:
+    """Time `run()` (it returns a DatasetDrift) and how much it raised the peak RSS."""
     before = _peak_mb()
     t = time.perf_counter()
-    status = evaluate([monitor], store, MODEL, record=False)
+    drift = run()
     seconds = time.perf_counter() - t
-    drift = status.monitors[0].drift
     return {
         "seconds": seconds,
         "peak_mb": _peak_mb(),
@@ -115,23 +109,22 @@ def worker_store(url: str, reference: str, window: int) -> dict:
         "rows": drift.n_current,
         "drifted": {c.column: c.drifted for c in drift.columns},
     }
+
+
+def worker_store(url: str, reference: str, window: int) -> dict:
+    from studio.monitor import DriftMonitorSpec, MonitorStore, WindowSettings, evaluate, prepare
+
+    spec = DriftMonitorSpec(columns=COLUMNS, window=WindowSettings(size=window))
+    monitor = prepare(spec, pd.read_parquet(reference))
+    store = MonitorStore(url, background=False)
+    return _measure(lambda: evaluate([monitor], store, MODEL, record=False).monitors[0].drift)
 
 
 def worker_frame(reference: str, current: str) -> dict:
     from studio.monitor import detect_drift
 
     ref, cur = pd.read_parquet(reference), pd.read_parquet(current)
-    before = _peak_mb()
-    t = time.perf_counter()
-    drift = detect_drift(ref, cur, columns=COLUMNS)
-    seconds = time.perf_counter() - t
-    return {
-        "seconds": seconds,
-        "peak_mb": _peak_mb(),
-        "growth_mb": _peak_mb() - before,
-        "rows": drift.n_current,
-        "drifted": {c.column: c.drifted for c in drift.columns},
-    }
+    return _measure(lambda: detect_drift(ref, cur, columns=COLUMNS))
 
 
 # Evidently's own venv runs this; the legacy Report API (evidently.legacy since 0.7, the
