@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.viewers: list[QWidget] = []
         self.servers: list = []  # local model servers started from Deploy…
         self.registry_dock: QDockWidget | None = None
+        self.monitoring_dock: QDockWidget | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.banner = RecoveryBanner(self)
         center = QWidget()
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
         v.addSeparator()
         for dock in (self.repository_dock, self.parameters_dock, self.console_dock):
             v.addAction(dock.toggleViewAction())
+        self._action(v, "&Monitoring", self.show_monitoring, "Ctrl+Shift+M")
 
         r = bar.addMenu("&Run")
         self.run_selected_action = self._action(r, "Execute &Selected", self.run_selected, "F7")
@@ -429,6 +431,21 @@ class MainWindow(QMainWindow):
 
     def _registry_failed(self, text: str) -> None:
         self.console.log(f"Registry: {text}", "error")
+
+    def show_monitoring(self) -> None:
+        """The Monitoring dock, created on first use; registry models open the registry lazily."""
+        if self.monitoring_dock is None:
+            from studio.registry import Registry
+
+            from .monitoring_panel import MonitoringPanel
+
+            workspace = self.prefs.workspace
+            panel = MonitoringPanel(lambda: Registry(None, workspace=workspace), workspace)
+            panel.failed.connect(lambda text: self.console.log(f"Monitoring: {text}", "error"))
+            self.monitoring_dock = self._dock("Monitoring", panel, Qt.BottomDockWidgetArea)
+            self.tabifyDockWidget(self.console_dock, self.monitoring_dock)
+        self.monitoring_dock.show()
+        self.monitoring_dock.raise_()
 
     # ---- viewers -----------------------------------------------------------------------------
     def open_port_viewer(self, node_id: str, port: int = 0) -> QWidget | None:
