@@ -158,3 +158,11 @@ def server(serve) -> RunningServer:
 @pytest.fixture(scope="session")
 def example_rows(bundle) -> list[dict]:
     return bundle.input_example
+
+
+@pytest.fixture(autouse=True)
+def _no_machine_store(monkeypatch, tmp_path):
+    """The developer's monitoring store and alert destinations never leak in."""
+    for var in ("KNOTWORK_MONITOR_URL", "KNOTWORK_ALERT_URLS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("KNOTWORK_WORKSPACE", str(tmp_path))
