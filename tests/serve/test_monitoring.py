@@ -5,12 +5,11 @@ the Prometheus gauges, and an alert delivered to a real webhook once per transit
 from __future__ import annotations
 
 import json
-import re
 import queue
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 
 from studio.monitor import Alerter, MonitorStore
@@ -51,7 +50,9 @@ def monitored(bundle, tmp_path):
     def make(store_url=None, alerter=None, **settings):
         store = MonitorStore(store_url or tmp_path / "monitor.db", flush_every=0.05)
         options = {"monitor_interval": 0.1, **settings}
-        app = create_app(ModelHolder(bundle), ServerSettings(**options), store=store, alerter=alerter)
+        app = create_app(
+            ModelHolder(bundle), ServerSettings(**options), store=store, alerter=alerter
+        )
         running, thread = start_server(app)
         started.append((running, thread, store))
         return running, store
@@ -66,9 +67,7 @@ def monitored(bundle, tmp_path):
 def reference_rows(bundle) -> list[dict]:
     """The training rows the default Drift Monitor compares with, as request records."""
     ref = bundle.reference_sample()[bundle.input_schema.names]
-    return [
-        {k: (None if v != v else v) for k, v in row.items()} for row in ref.to_dict("records")
-    ]
+    return [{k: (None if v != v else v) for k, v in row.items()} for row in ref.to_dict("records")]
 
 
 def _drifted(rows: list[dict]) -> list[dict]:
@@ -106,7 +105,10 @@ def test_training_rows_show_no_drift_on_every_column_of_the_default_monitor(
     assert columns == set(bundle.input_schema.names)
     for c in drift["drift"]["columns"]:
         assert {"statistic", "threshold", "verdict", "test"} <= set(c)
-    assert 'knotwork_monitor_verdict{kind="drift",model="penguins",monitor="Drift",version="1"}' in metrics
+    assert (
+        'knotwork_monitor_verdict{kind="drift",model="penguins",monitor="Drift",version="1"}'
+        in metrics
+    )
     assert 'knotwork_drift_verdict{column="bill_length_mm"' in metrics
     assert "knotwork_dataset_drift_share{" in metrics
     assert "knotwork_monitor_dropped_rows_total 0.0" in metrics
@@ -183,9 +185,7 @@ def test_an_unreachable_store_never_fails_a_request_and_dropped_rows_are_counted
 ):
     # Nothing listens on this port: every write fails, the buffer (10 rows) fills.
     port = httpx.URL("http://127.0.0.1:9").port
-    store = MonitorStore(
-        f"postgresql://kw:kw@127.0.0.1:{port}/kw", flush_every=0.05, max_buffer=10
-    )
+    store = MonitorStore(f"postgresql://kw:kw@127.0.0.1:{port}/kw", flush_every=0.05, max_buffer=10)
     app = create_app(ModelHolder(bundle), ServerSettings(monitor_interval=0.1), store=store)
     running, thread = start_server(app)
     try:
