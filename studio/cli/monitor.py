@@ -123,58 +123,9 @@ def open_store(url: str | None):
     return store
 
 
-def status_rows(status) -> list[tuple[str, str, str, str, str, str]]:
-    """(monitor, column, statistic, threshold, verdict, window) for every monitor and column."""
-
-    def num(x: float | None) -> str:
-        return "" if x is None else f"{x:.4g}"
-
-    rows = []
-    for m in status.monitors:
-        window = f"{m.window.size}, {m.window.n_rows} rows"
-        if m.drift is not None:
-            d = m.drift
-            rows.append(
-                (
-                    m.name,
-                    "(dataset share)",
-                    num(d.drifted_share),
-                    num(d.drift_share),
-                    d.verdict.value,
-                    window,
-                )
-            )
-            for c in d.columns:
-                stat = num(c.p_value if c.p_value is not None else c.statistic)
-                label = f"p={stat}" if c.p_value is not None else stat
-                rows.append(
-                    (
-                        m.name,
-                        f"{c.column} ({c.test})",
-                        label,
-                        num(c.threshold),
-                        c.verdict.value,
-                        window,
-                    )
-                )
-        elif m.metric is not None:
-            x = m.metric
-            bound = (
-                f">= {num(x.floor)}"
-                if x.floor is not None
-                else f"<= {num(x.ceiling)}"
-                if x.ceiling is not None
-                else ""
-            )
-            what = f"{x.metric}{' (estimated)' if x.estimated else ''}"
-            rows.append((m.name, what, num(x.value), bound, m.verdict.value, window))
-        else:
-            rows.append((m.name, "", "", "", m.verdict.value, window))
-    return rows
-
-
 def _print_status(status, notes: list[str], as_json: bool) -> int:
     from studio.monitor import ASSUMPTIONS
+    from studio.monitor.report import status_rows
 
     if as_json:
         body = status.model_dump(mode="json")

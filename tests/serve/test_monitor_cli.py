@@ -5,6 +5,7 @@ one is configured): exit 0 all ok, 3 a monitor alerts, 2 bad usage."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pandas as pd
@@ -155,3 +156,28 @@ def test_score_then_status_on_postgresql(bundle_path, files, postgres_store, tmp
     assert main(["monitor", "status", str(bundle_path), "--store", postgres_store]) == 3
     out = capsys.readouterr().out
     assert "penguins version 1: alert" in out
+
+
+def test_report_is_one_html_page_with_plots_history_and_assumptions(
+    bundle_path, bundle, files, tmp_path, capsys
+):
+    from studio.monitor import evaluate
+    from studio.monitor.bundle import prepare_bundle_monitors
+
+    store_path = tmp_path / "report.db"
+    assert _score(bundle_path, files[1], store_path, tmp_path) == 0
+    store = MonitorStore(store_path, background=False)
+    monitors = prepare_bundle_monitors(bundle)
+    for at in (1_000.0, 2_000.0):  # an evaluation history, as a server records it
+        evaluate(monitors, store, "penguins", "1", now=time.time() + at)
+    store.close()
+    out = tmp_path / "report.html"
+    argv = ["monitor", "report", str(bundle_path), "--store", str(store_path)]
+    assert main([*argv, "--output", str(out)]) == 3
+    page = out.read_text()
+    assert page.startswith("<!doctype html>") and "</html>" in page
+    assert page.count("data:image/png;base64,") == 2  # distributions, statistics over time
+    assert "Reference vs current" in page and "Statistics over time" in page
+    assert "no concept drift" in page and "bill_length_mm (ks)" in page
+    assert 'src="http' not in page  # self-contained
+    assert not list(tmp_path.glob(".report.html.*"))  # written atomically, no leftovers

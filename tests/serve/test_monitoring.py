@@ -184,8 +184,7 @@ def test_an_unreachable_store_never_fails_a_request_and_dropped_rows_are_counted
     bundle, example_rows
 ):
     # Nothing listens on this port: every write fails, the buffer (10 rows) fills.
-    port = httpx.URL("http://127.0.0.1:9").port
-    store = MonitorStore(f"postgresql://kw:kw@127.0.0.1:{port}/kw", flush_every=0.05, max_buffer=10)
+    store = MonitorStore("postgresql://kw:kw@127.0.0.1:9/kw", flush_every=0.05, max_buffer=10)
     app = create_app(ModelHolder(bundle), ServerSettings(monitor_interval=0.1), store=store)
     running, thread = start_server(app)
     try:
