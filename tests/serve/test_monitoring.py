@@ -5,41 +5,17 @@ the Prometheus gauges, and an alert delivered to a real webhook once per transit
 from __future__ import annotations
 
 import json
-import queue
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from studio.monitor import Alerter, MonitorStore
 from studio.serve import ModelHolder, ServerSettings, create_app
 
+from ..monitor.conftest import webhook  # noqa: F401  (a real receiver on 127.0.0.1)
 from .conftest import start_server, stop_server
 
 SHIFTED = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
-
-
-@pytest.fixture
-def webhook():
-    received: queue.Queue = queue.Queue()
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.put(json.loads(body))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"json://127.0.0.1:{server.server_port}/hooks/knotwork", received
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
@@ -130,7 +106,7 @@ def test_planted_drift_alerts_once_per_transition_to_a_real_webhook(
             col["column"] for col in body["monitors"][0]["drift"]["columns"] if col["drifted"]
         }
         assert set(SHIFTED) <= drifted
-        notice = received.get(timeout=30)
+        _path, notice = received.get(timeout=30)
         assert "ALERT" in notice["title"] and "Drift" in notice["message"]
         seen = monitoring.evaluations
         assert monitoring.wait_for(lambda m: m.evaluations >= seen + 3)
