@@ -19,6 +19,7 @@ from studio.deploy import Bundle, build_bundle
 from studio.serve import ModelHolder, ServerSettings, create_app
 
 # A registry for the alias-watcher tests, on every backend the registry tests use.
+from ..monitor.conftest import webhook  # noqa: F401  (a real receiver on 127.0.0.1)
 from ..registry.conftest import db_url, registry, registry_factory  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]

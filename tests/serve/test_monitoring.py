@@ -12,7 +12,6 @@ import pytest
 from studio.monitor import Alerter, MonitorStore
 from studio.serve import ModelHolder, ServerSettings, create_app
 
-from ..monitor.conftest import webhook  # noqa: F401  (a real receiver on 127.0.0.1)
 from .conftest import start_server, stop_server
 
 SHIFTED = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
