@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "studio.cli.keys",
     "studio.cli.serve",
     "studio.cli.score",
+    "studio.cli.monitor",
     "studio.cli.registry",
     "studio.cli.studio",
 )

@@ -42,6 +42,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PUB",
         help="trusted public key file or folder (repeatable)",
     )
+    p.add_argument(
+        "--store",
+        metavar="URL|PATH",
+        help="monitoring store the scored rows are logged to (default: $KNOTWORK_MONITOR_URL "
+        "or the workspace's .knotwork/monitor.db)",
+    )
+    p.add_argument(
+        "--no-monitor",
+        dest="monitor",
+        action="store_false",
+        help="do not log the scored rows to the monitoring store",
+    )
     p.set_defaults(func=run)
 
 
@@ -116,44 +128,141 @@ def _report(problems: list[dict[str, Any]], offset: int) -> None:
         print(f"knotwork score: {where + ': ' if where else ''}{p['error']}", file=sys.stderr)
 
 
+class _Rejected(Exception):
+    """A chunk failed; its problems were printed and the exit code is `code`."""
+
+    def __init__(self, code: int):
+        self.code = code
+
+
+def _score_chunk(
+    bundle: Any, schema: Any, chunk: pd.DataFrame, unknown: str, text: bool, done: int
+):
+    """(parsed rows, output frame) of one chunk; problems are printed, then _Rejected."""
+    from studio.serve.inputs import InputProblems
+
+    try:
+        rows = schema.from_frame(
+            chunk[[c for c in chunk.columns if c in schema.names]], unknown, text=text
+        )
+    except InputProblems as exc:
+        _report(exc.problems, done)
+        raise _Rejected(2) from None
+    try:
+        out = bundle.predict(rows.frame())
+    except (KnotworkError, ValueError, TypeError, KeyError) as exc:
+        print(
+            f"knotwork score: rows {done}–{done + len(chunk) - 1}: the model could not score them: {exc}",
+            file=sys.stderr,
+        )
+        raise _Rejected(1) from None
+    return rows, getattr(out, "df", out).reset_index(drop=True)
+
+
+def _check_input(path: str) -> str:
+    fmt = _format(path, "--input")
+    if not Path(path).is_file():
+        raise KnotworkError(f"--input {path}: no such file")
+    return fmt
+
+
+def score_file(
+    bundle: Any, path: str, unknown: str = "error", keep: str | None = None
+) -> pd.DataFrame | None:
+    """The whole file scored, as the store logs rows (inputs beside outputs), plus the
+    column `keep` (a truth column) as the file has it; None when rows were rejected."""
+    from studio.monitor.bundle import served_frame
+    from studio.serve.inputs import InputSchema
+
+    fmt = _check_input(path)
+    schema = InputSchema(bundle.input_schema)
+    parts, done = [], 0
+    try:
+        for chunk in _chunks(path, fmt, 50_000):
+            if keep is not None and keep not in chunk.columns:
+                raise KnotworkError(
+                    f"--truth {keep}: no such column in {path} (it has {list(chunk.columns)})"
+                )
+            rows, out = _score_chunk(bundle, schema, chunk, unknown, fmt == "csv", done)
+            part = served_frame(rows.frame(), out)
+            if keep is not None:
+                truth = chunk[keep].reset_index(drop=True)
+                if fmt == "csv":
+                    truth = truth.replace("", None)
+                    try:
+                        truth = pd.to_numeric(truth)
+                    except (ValueError, TypeError):
+                        pass
+                part[keep] = truth
+            parts.append(part)
+            done += len(chunk)
+    except _Rejected:
+        return None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise KnotworkError(f"--input {path}: unreadable: {exc}") from None
+    if not parts:
+        raise KnotworkError(f"--input {path}: no rows to evaluate")
+    return pd.concat(parts, ignore_index=True)
+
+
+class _Log:
+    """Scored rows to the monitoring store, one request id per chunk; a store that is
+    down costs the rows' monitoring, never the scoring."""
+
+    def __init__(self, url: str | None, chunk_rows: int):
+        import uuid
+
+        from studio.monitor import MonitorStore
+
+        self.store = MonitorStore(url, background=False, max_buffer=max(100_000, chunk_rows))
+        self.batch = f"batch-{uuid.uuid4().hex}"
+        self.chunks = 0
+
+    def write(self, bundle: Any, rows: Any, out: pd.DataFrame) -> None:
+        from studio.serve.holder import frame_columns, records
+
+        inputs = records(frame_columns(rows.frame()))
+        outputs = records(frame_columns(out))
+        self.store.log_predictions(
+            f"{self.batch}-{self.chunks}", bundle.name, bundle.version, inputs, outputs
+        )
+        self.chunks += 1
+        self.store.flush()
+
+    def close(self) -> str:
+        from studio.monitor.database import redacted
+
+        self.store.close()
+        stats = self.store.stats()
+        where = redacted(self.store.url)
+        lost = stats.dropped_rows + stats.buffered_rows
+        if lost:
+            return f"; {lost} rows NOT logged to the monitoring store {where} (unreachable)"
+        return f"; logged to {where} as {self.batch}-0..{max(self.chunks - 1, 0)}"
+
+
 def run(args: argparse.Namespace) -> int:
-    from studio.serve.inputs import InputProblems, InputSchema
+    from studio.serve.inputs import InputSchema
     from studio.serve.server import load_bundle
 
-    in_fmt, out_fmt = _format(args.input, "--input"), _format(args.output, "--output")
-    if not Path(args.input).is_file():
-        raise KnotworkError(f"--input {args.input}: no such file")
+    in_fmt, out_fmt = _check_input(args.input), _format(args.output, "--output")
     if not Path(args.output).resolve().parent.is_dir():
         raise KnotworkError(f"--output {args.output}: the folder does not exist")
     if args.chunk_rows < 1:
         raise KnotworkError("--chunk-rows must be at least 1")
     bundle = load_bundle(args.bundle, args.key)
     schema = InputSchema(bundle.input_schema)
+    log = _Log(args.store, args.chunk_rows) if args.monitor else None
     writer = _Writer(args.output, out_fmt)
     done = warned = 0
     try:
         for chunk in _chunks(args.input, in_fmt, args.chunk_rows):
-            try:
-                rows = schema.from_frame(
-                    chunk[[c for c in chunk.columns if c in schema.names]],
-                    args.unknown_category,
-                    text=in_fmt == "csv",
-                )
-            except InputProblems as exc:
-                _report(exc.problems, done)
-                writer.abort()
-                return 2
+            rows, out = _score_chunk(
+                bundle, schema, chunk, args.unknown_category, in_fmt == "csv", done
+            )
             warned += len(rows.warnings)
-            try:
-                out = bundle.predict(rows.frame())
-            except (KnotworkError, ValueError, TypeError, KeyError) as exc:
-                print(
-                    f"knotwork score: rows {done}–{done + len(chunk) - 1}: the model could not score them: {exc}",
-                    file=sys.stderr,
-                )
-                writer.abort()
-                return 1
-            out = getattr(out, "df", out).reset_index(drop=True)
+            if log is not None:
+                log.write(bundle, rows, out)
             if args.with_input:
                 out = pd.concat(
                     [
@@ -166,12 +275,17 @@ def run(args: argparse.Namespace) -> int:
                 )
             writer.write(out)
             done += len(chunk)
+    except _Rejected as exc:
+        writer.abort()
+        return exc.code
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         writer.abort()
         raise KnotworkError(f"--input {args.input}: unreadable: {exc}") from None
     except BaseException:
         writer.abort()
         raise
+    finally:
+        logged = log.close() if log is not None else ""
     if done == 0:
         writer.write(
             pd.DataFrame(
@@ -180,5 +294,8 @@ def run(args: argparse.Namespace) -> int:
         )
     writer.commit()
     note = f" ({warned} unseen categor{'y' if warned == 1 else 'ies'} accepted)" if warned else ""
-    print(f"Scored {done} rows with {bundle.name} version {bundle.version} → {args.output}{note}")
+    print(
+        f"Scored {done} rows with {bundle.name} version {bundle.version} → {args.output}"
+        f"{note}{logged if done else ''}"
+    )
     return 0

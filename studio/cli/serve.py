@@ -12,7 +12,12 @@ from typing import Any
 from studio.core.errors import KnotworkError
 
 # Options whose name is not the settings field's (`--max-body-mb` is `max_body_mb`).
-FLAGS = {"registry_url": "--registry", "keys": "--key", "monitor": "--no-monitor"}
+FLAGS = {
+    "registry_url": "--registry",
+    "keys": "--key",
+    "monitor": "--no-monitor",
+    "alert_urls": "--alert",
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,15 +68,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="largest request body accepted in MB (default 16; 413 above it)",
     )
     p.add_argument(
-        "--monitor-db",
-        help="SQLite file logging scored rows and /feedback (default in the working folder)",
+        "--monitor-url",
+        metavar="URL|PATH",
+        help="monitoring store: a SQLite file or postgresql://... shared by replicas "
+        "(default: $KNOTWORK_MONITOR_URL or the workspace's .knotwork/monitor.db)",
+    )
+    p.add_argument(
+        "--monitor-interval",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between two evaluations of the bundle's monitors (default 60)",
+    )
+    p.add_argument(
+        "--monitor-retention-days",
+        type=float,
+        metavar="DAYS",
+        help="delete logged rows and monitoring history older than this (default: keep all)",
+    )
+    p.add_argument(
+        "--alert",
+        action="append",
+        dest="alert_urls",
+        metavar="URL",
+        help="send alerts on monitor transitions to this apprise URL (json://, mailto://, "
+        "slack://, msteams://...) or env:NAME to read it from a variable; repeatable "
+        "(default: $KNOTWORK_ALERT_URLS)",
     )
     p.add_argument(
         "--no-monitor",
         dest="monitor",
         action="store_false",
         default=None,
-        help="do not log scored rows; /feedback answers 404",
+        help="do not log scored rows nor evaluate monitors; /feedback and /monitoring answer 404",
     )
     p.add_argument(
         "--no-onnx",
@@ -145,13 +173,20 @@ def run(args: argparse.Namespace) -> int:
         "log_level": "info",
     }
     auth = "on" if settings.token is not None else "off"
+    alerts = len(settings.alert_urls)  # never the URLs themselves: they may carry secrets
+    watch = (
+        f"monitoring every {settings.monitor_interval:g} s, {alerts} alert destination"
+        f"{'' if alerts == 1 else 's'}"
+        if settings.monitor
+        else "monitoring off"
+    )
     if settings.workers == 1:
         app = build_app(settings)
         model = app.state.holder.current
         scoring = "onnxruntime" if model.fast is not None else "the bundle graph"
         print(
             f"Serving {model.name} version {model.version} on http://{settings.host}:{settings.port} "
-            f"(token auth {auth}, scoring with {scoring})",
+            f"(token auth {auth}, scoring with {scoring}, {watch})",
             flush=True,
         )
         uvicorn.run(app, **common)
@@ -160,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
     settings.export()  # the workers read their settings back from the KNOTWORK_* variables
     print(
         f"Serving {settings.bundle} with {settings.workers} workers on "
-        f"http://{settings.host}:{settings.port} (token auth {auth})",
+        f"http://{settings.host}:{settings.port} (token auth {auth}, {watch})",
         flush=True,
     )
     uvicorn.run(

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from .app import create_app
 from .holder import ModelHolder, ServedModel
-from .monitor_sink import SQLiteSink
+from .monitoring import ServerMonitoring
 from .settings import ServerSettings, ServerSettingsError
 
 __all__ = [
     "ModelHolder",
-    "SQLiteSink",
     "ServedModel",
+    "ServerMonitoring",
     "ServerSettings",
     "ServerSettingsError",
     "create_app",

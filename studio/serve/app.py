@@ -4,22 +4,26 @@ the row and column at fault, never a 500 or a traceback."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from studio._version import __version__
+from studio.monitor import Alerter, FeedbackError, FeedbackReceipt, MonitorStore
 
 from . import jsoncodec
 from .contract import build_openapi
 from .guards import BodyLimit, BodyTooLarge, TokenAuth, error_body
 from .holder import ModelHolder, records
 from .inputs import InputProblems, problem
+from .monitoring import MonitoringCollector, ServerMonitoring
 from .oip import UnknownModel, register_oip
 from .scoring import NotReady, ScoringFailed, ScoringService, read_json
 from .settings import ServerSettings
@@ -77,56 +81,66 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _json(error_body("internal error; see the server log"), 500)
 
 
-def _feedback_items(body: Any) -> list[dict[str, Any]]:
-    items = [body] if isinstance(body, dict) else body
-    if not isinstance(items, list):
-        raise InputProblems(
-            [
-                problem(
-                    None, None, "send a feedback object or a list of them: {request_id, row, truth}"
-                )
-            ]
+def _feedback_problem(exc: FeedbackError) -> InputProblems:
+    """A FeedbackError as the 422 body every other bad input gets: `[2].truth` → row 2,
+    column truth, plus the field path itself."""
+    match = re.fullmatch(r"\[(\d+)\](?:\.(.+))?", exc.field)
+    row, column = (int(match.group(1)), match.group(2)) if match else (None, None)
+    return InputProblems([{**problem(row, column, exc.reason), "field": exc.field}])
+
+
+def _receipt_body(receipt: FeedbackReceipt) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "accepted": receipt.accepted,
+        "matched": receipt.matched,
+        "unmatched": receipt.unmatched,
+    }
+    if receipt.pending:
+        body["pending"] = True
+        body["note"] = "the monitoring store is unreachable: the items wait and are matched later"
+    elif receipt.unmatched:
+        body["unmatched_request_ids"] = list(receipt.unmatched_ids)
+        body["note"] = (
+            "feedback for rows this store has no prediction of is stored and counted; "
+            "check the request_id and row a /predict answer gave"
         )
-    problems = []
-    for i, it in enumerate(items):
-        if not isinstance(it, dict):
-            problems.append(problem(i, None, "expected an object {request_id, row, truth}"))
-            continue
-        problems += [
-            problem(i, k, "unknown field") for k in it if k not in ("request_id", "row", "truth")
-        ]
-        if not isinstance(it.get("request_id"), str) or not it["request_id"]:
-            problems.append(
-                problem(i, "request_id", "expected the request_id a /predict answer gave")
-            )
-        if type(it.get("row")) is not int or it["row"] < 0 or it["row"] > 2**62:
-            problems.append(problem(i, "row", "expected the 0-based row index within that request"))
-        if "truth" not in it:
-            problems.append(problem(i, "truth", "missing: the observed value of the target"))
-    if problems:
-        raise InputProblems(problems)
-    return items
+    return body
 
 
 def create_app(
     holder: ModelHolder,
     settings: ServerSettings | None = None,
     *,
-    monitor_sink: Any | None = None,
+    store: MonitorStore | None = None,
+    alerter: Alerter | None = None,
 ) -> FastAPI:
     """Build the server app; `holder.swap(bundle)` changes the served bundle at any time.
 
-    `settings` gives the token, body limit and unknown-category policy (None: from the
-    KNOTWORK_* variables and defaults); `monitor_sink` logs scored rows and feedback."""
+    `settings` gives the token, body limit, unknown-category policy and monitoring
+    interval (None: from the KNOTWORK_* variables and defaults); `store` logs scored rows
+    and feedback, and the bundle's monitors are evaluated over it in the background
+    while the app runs (its lifespan), notifying `alerter` on transitions."""
     settings = settings if settings is not None else ServerSettings.load()
     token = settings.token_value
     unknown_category = settings.unknown_category
     metrics = ServerMetrics()
-    service = ScoringService(holder, metrics, unknown_category, monitor_sink)
+    service = ScoringService(holder, metrics, unknown_category, store)
+    if alerter is not None and alerter.store is None and store is not None:
+        alerter.store = store  # alert history, and where it resumes: no repeats on restart
+    monitoring = (
+        ServerMonitoring(holder, store, interval=settings.monitor_interval, alerter=alerter)
+        if store is not None
+        else None
+    )
+    metrics.registry.register(MonitoringCollector(monitoring, store))
     app = FastAPI(title="Knotwork model server", version=__version__, redoc_url=None)
     app.state.holder = holder
     app.state.metrics = metrics
     app.state.service = service
+    app.state.monitoring = monitoring
+    if monitoring is not None:
+        app.router.on_startup.append(monitoring.start)
+        app.router.on_shutdown.append(monitoring.stop)
     _install_error_handlers(app)
 
     @app.get("/health", tags=["Service"])
@@ -170,15 +184,27 @@ def create_app(
     # operation is written by build_openapi from the bundle's schema instead).
     app.add_route("/predict", predict, methods=["POST"])
 
+    monitoring_off = error_body(
+        "monitoring is off: start the server without --no-monitor (a monitoring store)"
+    )
+
     @app.post("/feedback", tags=["Scoring"])
     async def feedback(request: Request) -> Response:
-        if monitor_sink is None:
-            return _json(
-                error_body("feedback logging is off: start the server with a monitoring store"), 404
-            )
-        items = _feedback_items(await read_json(request))
-        matched = monitor_sink.log_feedback(items)
-        return _json({"accepted": len(items), "matched": matched})
+        if store is None:
+            return _json(monitoring_off, 404)
+        body = await read_json(request)
+        try:
+            receipt = await run_in_threadpool(store.log_feedback, body)
+        except FeedbackError as exc:
+            raise _feedback_problem(exc) from None
+        metrics.count_feedback(receipt)
+        return _json(_receipt_body(receipt))
+
+    @app.get("/monitoring", tags=["Monitoring"])
+    async def monitoring_status() -> Response:
+        if monitoring is None:
+            return _json(monitoring_off, 404)
+        return _json(monitoring.snapshot())
 
     register_oip(app, service)
 

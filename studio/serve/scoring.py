@@ -41,12 +41,12 @@ async def read_json(request: Request) -> Any:
 
 class ScoringService:
     def __init__(
-        self, holder: ModelHolder, metrics: ServerMetrics, unknown_category: str, sink: Any | None
+        self, holder: ModelHolder, metrics: ServerMetrics, unknown_category: str, store: Any | None
     ):
         self.holder = holder
         self.metrics = metrics
         self.unknown_category = unknown_category
-        self.sink = sink
+        self.store = store  # a MonitorStore: logging is an append to its buffer
 
     def model(self) -> ServedModel:
         model = self.holder.current
@@ -80,7 +80,7 @@ class ScoringService:
         return model.inputs.from_json(await read_json(request), self.unknown_category)
 
     async def score(self, model: ServedModel, rows: ParsedRows) -> tuple[str, dict[str, list[Any]]]:
-        """Return (request id, output columns); logs the rows when a sink is configured."""
+        """Return (request id, output columns); logs the rows when a store is configured."""
         try:
             if rows.n_rows <= INLINE_ROWS:
                 cols = model.predict(rows)
@@ -105,7 +105,7 @@ class ScoringService:
         self.metrics.rows.labels(model.name, model.version).inc(rows.n_rows)
         for w in rows.warnings:
             self.metrics.warnings.labels(w["column"]).inc()
-        if self.sink is not None and rows.n_rows:
+        if self.store is not None and rows.n_rows:
             inputs = records(frame_columns(rows.frame()))
-            self.sink.log_predictions(request_id, model.name, model.version, inputs, records(cols))
+            self.store.log_predictions(request_id, model.name, model.version, inputs, records(cols))
         return request_id, cols

@@ -12,7 +12,6 @@ from studio.core.errors import KnotworkError
 
 from .app import create_app
 from .holder import ModelHolder
-from .monitor_sink import SQLiteSink
 from .settings import REGISTRY_SCHEME, ServerSettings, env_name
 
 
@@ -42,13 +41,26 @@ def served_bundle(settings: ServerSettings) -> Any:
     return load_bundle(settings.bundle, settings.keys, settings.registry_url)
 
 
+def monitoring_of(settings: ServerSettings) -> tuple[Any, Any]:
+    """The store and alerter these settings ask for ((None, None) with --no-monitor)."""
+    if not settings.monitor:
+        return None, None
+    from studio.monitor import Alerter, MonitorStore
+
+    alerter = Alerter({"destinations": settings.alert_destinations})  # checks every URL first
+    store = MonitorStore(settings.monitor_url, retention_days=settings.monitor_retention_days)
+    return store, alerter
+
+
 def build_app(settings: ServerSettings) -> FastAPI:
     """The app of one server process."""
     bundle = served_bundle(settings)
-    sink = SQLiteSink(settings.monitor_db) if settings.monitor else None
-    app = create_app(ModelHolder(bundle, fast_path=settings.fast_path), settings, monitor_sink=sink)
-    if sink is not None:
-        app.router.on_shutdown.append(sink.close)
+    store, alerter = monitoring_of(settings)
+    app = create_app(
+        ModelHolder(bundle, fast_path=settings.fast_path), settings, store=store, alerter=alerter
+    )
+    if store is not None:
+        app.router.on_shutdown.append(store.close)  # after the monitoring loop stops
     if settings.follows_registry:
         from .watch import watch_server
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from studio.core.errors import KnotworkError
 
 ENV_PREFIX = "KNOTWORK_"
 REGISTRY_SCHEME = "registry://"
+ENV_REFERENCE = "env:"
 
 
 class ServerSettingsError(KnotworkError):
@@ -66,19 +67,71 @@ class ServerSettings(BaseSettings):
     unknown_category: Literal["error", "warn"] = "error"
     max_body_mb: float = 16.0
     monitor: bool = True
-    """Log scored rows and /feedback to `monitor_db` (off: /feedback answers 404)."""
-    monitor_db: str = "knotwork-monitor.sqlite"
+    """Log scored rows and /feedback to the monitoring store and evaluate the bundle's
+    monitors (off: /feedback and /monitoring answer 404)."""
+    monitor_url: str | None = None
+    """The monitoring store: a SQLite file path or a database URL (postgresql://...);
+    None: the workspace's `.knotwork/monitor.db`."""
+    monitor_interval: float = 60.0
+    """Seconds between two evaluations of the monitors."""
+    monitor_retention_days: float | None = None
+    """Delete logged rows, feedback and history older than this (None: keep all)."""
+    alert_urls: Annotated[list[str], NoDecode] = []
+    """Alert destinations, one apprise URL each (json://, mailto://, slack://, ...), or
+    `env:NAME` to read one from a variable; the environment form is JSON or
+    whitespace-separated. Never printed or logged."""
     fast_path: bool = True
     """Score with the bundle's checked model.onnx when it has one."""
     access_log: bool = False
 
-    @field_validator("bundle", "monitor_db")
+    @field_validator("bundle", "monitor_url")
     @classmethod
     def _absolute(cls, value: str | None) -> str | None:
         # Resolved once, so worker processes and a changed working folder agree.
-        if value is None or value.startswith(REGISTRY_SCHEME):
+        if value is None or value.startswith(REGISTRY_SCHEME) or "://" in value:
             return value
         return str(Path(value).expanduser().resolve())
+
+    @field_validator("monitor_interval")
+    @classmethod
+    def _interval(cls, value: float) -> float:
+        if not value > 0:
+            raise _problem(f"must be above 0 seconds, got {value}")
+        return value
+
+    @field_validator("monitor_retention_days")
+    @classmethod
+    def _retention(cls, value: float | None) -> float | None:
+        if value is not None and not value > 0:
+            raise _problem(f"must be above 0 days, got {value}")
+        return value
+
+    @field_validator("alert_urls", mode="before")
+    @classmethod
+    def _alert_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except ValueError:
+                    raise _problem("is not a JSON list of URLs") from None
+            return text.split()
+        return value
+
+    @field_validator("alert_urls")
+    @classmethod
+    def _alert_references(cls, value: list[str]) -> list[str]:
+        for url in value:
+            name = url[len(ENV_REFERENCE) :] if url.startswith(ENV_REFERENCE) else None
+            if name is not None and not os.environ.get(name, "").strip():
+                raise _problem(f"{url}: the variable {name} is not set (or empty)")
+            if name is None and "://" not in url:
+                raise _problem(
+                    "entries must be notification URLs (json://host/path, mailto://..., "
+                    "slack://...) or env:NAME"
+                )
+        return value
 
     @field_validator("port")
     @classmethod
@@ -151,6 +204,14 @@ class ServerSettings(BaseSettings):
     @property
     def token_value(self) -> str | None:
         return self.token.get_secret_value() if self.token is not None else None
+
+    @property
+    def alert_destinations(self) -> list[str]:
+        """The alert URLs with `env:NAME` references read now (keep them out of logs)."""
+        return [
+            os.environ[u[len(ENV_REFERENCE) :]].strip() if u.startswith(ENV_REFERENCE) else u
+            for u in self.alert_urls
+        ]
 
     @property
     def max_body_bytes(self) -> int:

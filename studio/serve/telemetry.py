@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -62,6 +63,20 @@ class ServerMetrics:
             ["column"],
             registry=self.registry,
         )
+        self.feedback = Counter(
+            "knotwork_feedback_items",
+            "Feedback items by whether their prediction was found in the monitoring store "
+            "(pending: the store was unreachable, matched when written)",
+            ["result"],
+            registry=self.registry,
+        )
+
+    def count_feedback(self, receipt: Any) -> None:
+        if receipt.pending:
+            self.feedback.labels("pending").inc(receipt.accepted)
+            return
+        self.feedback.labels("matched").inc(receipt.matched)
+        self.feedback.labels("unmatched").inc(receipt.unmatched)
 
 
 class MetricsMiddleware:

@@ -19,6 +19,7 @@ from studio.deploy import Bundle, build_bundle
 from studio.serve import ModelHolder, ServerSettings, create_app
 
 # A registry for the alias-watcher tests, on every backend the registry tests use.
+from ..monitor.conftest import webhook  # noqa: F401  (a real receiver on 127.0.0.1)
 from ..registry.conftest import db_url, registry, registry_factory  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,3 +159,11 @@ def server(serve) -> RunningServer:
 @pytest.fixture(scope="session")
 def example_rows(bundle) -> list[dict]:
     return bundle.input_example
+
+
+@pytest.fixture(autouse=True)
+def _no_machine_store(monkeypatch, tmp_path):
+    """The developer's monitoring store and alert destinations never leak in."""
+    for var in ("KNOTWORK_MONITOR_URL", "KNOTWORK_ALERT_URLS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("KNOTWORK_WORKSPACE", str(tmp_path))

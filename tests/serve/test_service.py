@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 
+import pandas as pd
 import pytest
 
 from studio.deploy import Bundle, build_bundle
-from studio.serve import ModelHolder, SQLiteSink, create_app
+from studio.monitor import MonitorStore
+from studio.serve import ModelHolder, create_app
 
 from .conftest import TOKEN, penguins_workflow, start_server, stop_server
 
@@ -100,8 +101,8 @@ def test_openapi_describes_the_real_columns(server):
 
 
 def test_feedback_is_logged_against_the_scored_rows(bundle, tmp_path, example_rows):
-    sink = SQLiteSink(tmp_path / "monitor.sqlite")
-    running, thread = start_server(create_app(ModelHolder(bundle), monitor_sink=sink))
+    store = MonitorStore(tmp_path / "monitor.sqlite", flush_every=0.05)
+    running, thread = start_server(create_app(ModelHolder(bundle), store=store))
     try:
         with running.client() as c:
             rid = c.post("/predict", json=example_rows[:2]).json()["request_id"]
@@ -115,16 +116,19 @@ def test_feedback_is_logged_against_the_scored_rows(bundle, tmp_path, example_ro
             bad = c.post("/feedback", json=[{"request_id": rid, "row": -1, "truth": "Adelie"}])
     finally:
         stop_server(running, thread)
-        sink.close()
-    assert ok.json() == {"accepted": 2, "matched": 1}
+        store.close()
+    assert {k: ok.json()[k] for k in ("accepted", "matched", "unmatched")} == {
+        "accepted": 2,
+        "matched": 1,
+        "unmatched": 1,
+    }
+    assert ok.json()["unmatched_request_ids"] == ["nope"]
     assert bad.status_code == 422 and bad.json()["detail"][0]["column"] == "row"
-    db = sqlite3.connect(tmp_path / "monitor.sqlite")
-    assert db.execute(
-        "SELECT COUNT(*) FROM predictions WHERE request_id = ?", (rid,)
-    ).fetchone() == (2,)
-    assert db.execute(
-        "SELECT truth FROM feedback WHERE request_id = ? AND row = 1", (rid,)
-    ).fetchone() == ('"Adelie"',)
+    reopened = MonitorStore(tmp_path / "monitor.sqlite", background=False)
+    rows = pd.concat(reopened.iter_rows("penguins", with_truth=True))
+    reopened.close()
+    logged = rows[rows["_request_id"] == rid].set_index("_row")
+    assert len(logged) == 2 and logged.loc[1, "_truth"] == "Adelie"
 
 
 def test_feedback_without_a_monitoring_store_is_404(server):
