@@ -47,36 +47,15 @@ from studio.monitor import (
     Verdict,
     evaluate,
 )
+from studio.monitor.bundle import prepare_bundle_monitors
 from studio.monitor.database import DEFAULT_FILE, URL_VARIABLE, monitor_url, redacted
 
 from .monitoring_plots import COLORS, draw_columns, draw_metric, draw_series
-
-try:  # the shared reader of the bundle's `monitoring` section
-    from studio.monitor.bundle import prepare_bundle_monitors
-except ImportError:  # FALLBACK until studio/monitor/bundle.py is merged: drop this branch then
-    prepare_bundle_monitors = None
 
 MONITOR_COLUMNS = ("Monitor", "Kind", "Verdict", "Window", "Rows", "Summary")
 COLUMN_COLUMNS = ("Column", "Kind", "Test", "Statistic", "p-value", "Threshold", "Verdict", "Rows")
 METRIC_COLUMNS = ("Metric", "Value", "Floor", "Ceiling", "Verdict", "Rows", "Assumptions")
 ALERT_COLUMNS = ("When (UTC)", "Monitor", "Column", "From", "To", "Statistic", "Threshold", "Note")
-
-
-def _default_monitors(bundle) -> list:
-    """FALLBACK (see the import above): the default Drift Monitor on every input column,
-    against the bundle's reference sample, as a bundle without a monitoring section reads."""
-    from studio.monitor import DriftMonitorSpec, prepare
-
-    reference = bundle.reference_sample()
-    columns = [c for c in bundle.input_schema.names if c in reference.columns]
-    return [prepare(DriftMonitorSpec(columns=columns), reference)]
-
-
-def bundle_monitors(bundle) -> list:
-    """The prepared monitors a bundle carries."""
-    if prepare_bundle_monitors is not None:
-        return prepare_bundle_monitors(bundle)
-    return _default_monitors(bundle)
 
 
 @dataclass(frozen=True)
@@ -95,7 +74,7 @@ def run_evaluation(bundle_path: str | Path, store_url: str) -> Evaluation:
     from studio.deploy import Bundle
 
     bundle = Bundle.load(bundle_path)
-    monitors = bundle_monitors(bundle)
+    monitors = prepare_bundle_monitors(bundle)
     store = MonitorStore(store_url, background=False)
     try:
         status = evaluate(monitors, store, bundle.name, bundle.version, record=False)

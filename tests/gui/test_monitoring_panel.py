@@ -14,8 +14,9 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt  # noqa: E402
 
 from studio.deploy import Bundle, build_bundle  # noqa: E402
-from studio.gui.monitoring_panel import MonitoringPanel, bundle_monitors  # noqa: E402
+from studio.gui.monitoring_panel import MonitoringPanel  # noqa: E402
 from studio.monitor import Alerter, MonitorStore, evaluate  # noqa: E402
+from studio.monitor.bundle import prepare_bundle_monitors  # noqa: E402
 from studio.registry import Registry  # noqa: E402
 from tests.deploy.conftest import FEATURES, scoring_workflow  # noqa: E402
 
@@ -49,7 +50,7 @@ def store_url(tmp_path, bundle, penguins_df) -> str:
     before the drift (ok) and one after (alert), as a server would have left it."""
     url = f"sqlite:///{tmp_path / 'monitor.db'}"
     store = MonitorStore(url, background=False)
-    monitors = bundle_monitors(bundle)
+    monitors = prepare_bundle_monitors(bundle)
     alerter = Alerter(store=store)
     rows = penguins_df.dropna().drop(columns=["species"]).sample(300, replace=True, random_state=3)
     log_scored(store, bundle, rows.iloc[:150], "calm")
