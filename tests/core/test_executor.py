@@ -6,7 +6,7 @@ import pytest
 
 from studio.core import NodeWarning, RunFinished, RunStarted, StateChanged, Workflow
 
-from .builders import Wait, clean_penguins, make_catalog, starter
+from .builders import Wait, clean_penguins, make_catalog, starter, zero_ratio
 
 
 @pytest.fixture
@@ -150,12 +150,7 @@ def test_changing_a_parameter_value_marks_its_users_stale_until_the_next_run(wf)
 
 
 def test_a_node_warning_reaches_the_run_result_and_the_events(tmp_path):
-    csv = tmp_path / "ab.csv"
-    csv.write_text("a,b\n1,0\n2,4\n3,0\n")
-    wf = Workflow.new("ratio")
-    wf.add_node("io.csv_reader", "Data", {"path": str(csv)})
-    wf.add_node("manipulation.expression", "Ratio", {"column": "r", "expression": "a / b"})
-    wf.connect("Data", 0, "Ratio", 0)
+    wf = zero_ratio(tmp_path)
     seen = []
     result = wf.run(on_event=seen.append)
     note = 'expression "a / b": division by zero in 2 rows gave missing values'

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF
 
 from studio.core import Catalog, NodeType, Port, PortType, Table, default_catalog
 from studio.gui.commands import AddNodeCommand
+from tests.core.builders import zero_ratio
 
 from .gestures import click_toolbar, drop_node, wire
 
@@ -119,18 +120,8 @@ def test_a_failing_node_turns_red_with_its_message_in_the_console_and_tooltip(
 
 
 def test_a_node_warning_is_shown_in_the_console_with_the_node_label(qtbot, window, tmp_path):
-    csv = tmp_path / "ab.csv"
-    csv.write_text("a,b\n1,0\n2,4\n")
-    wf = window.document.workflow
-    reader = drop_node(window, "io.csv_reader", QPointF(0, 0))
-    expr = drop_node(window, "manipulation.expression", QPointF(200, 0))
-    wire(window, reader, 0, expr, 0)
-    window._apply_settings(reader, {**wf.node(reader).settings, "path": str(csv)})
-    window._apply_settings(expr, {**wf.node(expr).settings, "expression": "a / b"})
+    window.document.replace(zero_ratio(tmp_path))
     with qtbot.waitSignal(window.runner.finished, timeout=20000):
         window.run_all()
-    expected = (
-        f'{wf.node(expr).label}: warning: expression "a / b": '
-        "division by zero in 1 row gave missing values"
-    )
+    expected = 'Ratio: warning: expression "a / b": division by zero in 2 rows gave missing values'
     assert expected in window.console.lines

@@ -17,12 +17,10 @@ from tests.conftest import run_node
 FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 
 
-@pytest.fixture
-def model(penguins_clean):
+def _fitted_model(estimator, penguins_clean) -> Model:
+    """The Logistic Regression Learner's Model of `estimator` fitted on the penguins."""
     df = penguins_clean.df
-    est = make_pipeline(StandardScaler(), LogisticRegression(C=1.0)).fit(
-        df[FEATURES], df["species"]
-    )
+    est = estimator.fit(df[FEATURES], df["species"])
     return Model(
         est,
         "classification",
@@ -33,6 +31,11 @@ def model(penguins_clean):
         "learners.logistic_regression",
         {"C": 1.0},
     )
+
+
+@pytest.fixture
+def model(penguins_clean):
+    return _fitted_model(make_pipeline(StandardScaler(), LogisticRegression(C=1.0)), penguins_clean)
 
 
 def test_grid_search_ranks_every_combination_and_reports_the_best(model, penguins_clean):
@@ -132,18 +135,8 @@ def test_rmse_search_picks_the_smallest_error(diabetes_df):
     assert np.isfinite(refit.metrics["rmse"])
 
 
-def _plain_model(penguins_clean, **params) -> Model:
-    df = penguins_clean.df
-    est = LogisticRegression(max_iter=1000, **params).fit(df[FEATURES], df["species"])
-    return Model(
-        est,
-        "classification",
-        FEATURES,
-        "species",
-        list(est.classes_),
-        learner="learners.logistic_regression",
-        settings={"C": 1.0},
-    )
+def _plain_model(penguins_clean) -> Model:
+    return _fitted_model(LogisticRegression(max_iter=1000), penguins_clean)
 
 
 def test_grid_values_are_checked_against_the_learners_settings_when_it_runs(penguins_clean):
