@@ -145,7 +145,8 @@ class LearnerNode(StatefulNodeType):
         spec = specs[0]
         target = self.target(s, spec)
         feats = self.features(s, spec, target)
-        return [ModelSpec(self.task, tuple(feats), target, self.spec_classes(spec, target))]
+        classes = self.spec_classes(spec, target)
+        return [ModelSpec(self.task, tuple(feats), target, classes, learner=self.type_id)]
 
     # ---- fit / apply -------------------------------------------------------------------
     def training_features(self, df: pd.DataFrame, feats: list[str]) -> pd.DataFrame:

@@ -51,5 +51,5 @@ class Expression(NodeType):
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]
         tree, _ = compile_expression(s.expression, table.spec())
-        values = evaluate(tree, table.df)
+        values = evaluate(tree, table.df, lambda m: ctx.warn(f'expression "{s.expression}": {m}'))
         return [table.with_df(table.df.assign(**{s.column: values}))]

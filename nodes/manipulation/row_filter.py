@@ -186,7 +186,7 @@ class RowFilter(NodeType):
         df = table.df
         if s.mode == "expression":
             tree, _ = compile_expression(s.expression, table.spec())
-            result = evaluate(tree, df)
+            result = evaluate(tree, df, lambda m: ctx.warn(f'expression "{s.expression}": {m}'))
             if not (pd.api.types.is_bool_dtype(result) or result.isna().all()):
                 raise NodeExecutionError(
                     f"gives {result.dtype} values, not true/false", where="expression"

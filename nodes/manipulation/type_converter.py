@@ -34,6 +34,13 @@ class Settings(NodeSettings):
         "", description="strftime format for dates, e.g. %d/%m/%Y (empty: guess)"
     )
 
+    def required_conversions(self) -> list[Conversion]:
+        """The conversions, refused when empty: configure and execute both ask, because the
+        engine skips configure while the input's columns are known only from data."""
+        if not self.conversions:
+            raise ConfigureError("add at least one column to convert", where="conversions")
+        return self.conversions
+
 
 def _convert(s: pd.Series, to: str, settings: Settings, where: str) -> pd.Series:
     coerce = settings.on_error == "missing"
@@ -88,9 +95,7 @@ class TypeConverter(NodeType):
 
     def configure(self, s: Settings, specs, ctx):
         spec: TableSpec | None = specs[0]
-        if not s.conversions:
-            raise ConfigureError("add at least one column to convert", where="conversions")
-        for i, c in enumerate(s.conversions):
+        for i, c in enumerate(s.required_conversions()):
             spec.require(c.column, setting=f"conversions.{i}.column")
         to = {c.column: c.to for c in s.conversions}
         cols = tuple(
@@ -102,7 +107,7 @@ class TypeConverter(NodeType):
         table = inputs[0]
         spec = table.spec()
         new = {}
-        for i, c in enumerate(s.conversions):
+        for i, c in enumerate(s.required_conversions()):
             spec.require(c.column, setting=f"conversions.{i}.column")
             new[c.column] = _convert(table.df[c.column], c.to, s, f"conversions.{i}")
         return [table.with_df(table.df.assign(**new))]

@@ -4,16 +4,17 @@ cross-validation, so the settings are chosen on folds rather than on the test ro
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import Field, TypeAdapter, ValidationError, field_validator
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
 from nodes.learners.base import learner_base
 from studio.core import (
+    Catalog,
     ConfigureError,
     Metrics,
     Model,
@@ -109,6 +110,37 @@ def _param_column(values: list[Any], tried: list[Any]) -> pd.Series:
     return pd.Series(values, dtype=float if kind == "number" else None)
 
 
+def check_search_space(space: dict[str, list[Any]], learner: str, catalog: Catalog) -> None:
+    """Hold each value tried against the learner's own settings model (type, bounds,
+    choices), so a bad value is named here rather than deep inside scikit-learn.
+    Only settings the learner hands unchanged to its estimator are checked: others (a
+    boolean `class_weight` that becomes "balanced") mean something else as estimator
+    parameters."""
+    if not learner or learner not in catalog:
+        return
+    node_type = catalog.get(learner)
+    try:
+        defaults = node_type.Settings()
+        params = node_type().build(defaults).get_params()
+    except (NotImplementedError, TypeError, ValueError):  # no plain estimator: sklearn judges
+        return
+    fields = node_type.Settings.model_fields
+    for key, values in space.items():
+        field = fields.get(key)
+        if field is None or key not in params or params[key] != getattr(defaults, key):
+            continue
+        adapter = TypeAdapter(Annotated[field.annotation, field])
+        for value in values:
+            try:
+                adapter.validate_python(value)
+            except ValidationError as exc:
+                raise ConfigureError(
+                    f"{key}={value!r} is not valid for {node_type.name}'s setting {key!r}: "
+                    f"{exc.errors()[0]['msg']}",
+                    where="search_space",
+                ) from None
+
+
 class ParameterSearch(NodeType):
     type_id = "validation.parameter_search"
     name = "Parameter Search"
@@ -161,6 +193,7 @@ class ParameterSearch(NodeType):
         require_fold_column(s.method, s.column, table)
         if model is not None:
             score_choice(s.scoring, model.task)
+            check_search_space(s.search_space, model.learner, ctx.catalog)
         cols = [
             ColumnSpec(c, "integer" if c in ("candidate", "rank") else "number")
             for c in RESULT_COLUMNS
@@ -172,6 +205,7 @@ class ParameterSearch(NodeType):
     def execute(self, s: Settings, inputs, ctx):
         model: Model = inputs[0]
         table: Table = inputs[1]
+        check_search_space(s.search_space, model.learner, ctx.catalog)
         template = clone(model.estimator)
         valid = template.get_params(deep=True)
         unknown = [k for k in s.search_space if k not in valid]

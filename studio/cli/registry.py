@@ -140,7 +140,8 @@ def _run(func, args: argparse.Namespace) -> int:
         with _open(args) as reg:
             return func(reg, args)
     except PromotionRefusedError as exc:
-        _out(args, {"error": "promotion refused", **exc.report.model_dump(mode="json")}, str(exc))
+        error = f"{exc.report.action} refused"
+        _out(args, {"error": error, **exc.report.model_dump(mode="json")}, str(exc))
         return 1
     except (PermissionDeniedError, ArtifactError) as exc:
         _fail(args, exc)

@@ -161,6 +161,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = wf.run(parameters=params, jobs=args.jobs, on_event=progress)
     total = time.perf_counter() - start
     status = "success" if result.ok else ("cancelled" if result.cancelled else "failed")
+    for nid, notes in result.warnings.items():
+        for note in notes:
+            print(f'node "{wf.node(nid).label}": warning: {note}', file=sys.stderr)
     for nid, msg in result.errors.items():
         print(
             f'node "{wf.node(nid).label}" failed: {msg.removeprefix(wf.node(nid).label + ": ")}',
@@ -192,6 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     "state": result.state(n.id),
                     "seconds": round(result.seconds.get(n.id, 0.0), 6),
                     "error": result.errors.get(n.id),
+                    "warnings": result.warnings.get(n.id, []),
                 }
                 for n in wf.nodes
             ],

@@ -1,7 +1,7 @@
 """What a workflow tells its observers: one small frozen class per kind of change.
 
 Edits of the model (`NodeAdded`, `Connected`, ...) come from `Workflow`; run events
-(`RunStarted`, `StateChanged`, `Progress`, `RunFinished`) from the executor, possibly on
+(`RunStarted`, `StateChanged`, `Progress`, `NodeWarning`, `RunFinished`) from the executor, possibly on
 a worker thread. Observers dispatch on the class (`isinstance` or `match`).
 """
 
@@ -84,6 +84,14 @@ class Progress(Event):
     node: str
     fraction: float
     message: str = ""
+
+
+@dataclass(frozen=True)
+class NodeWarning(Event):
+    """A node ran but wants the user to know something about its result (`ctx.warn`)."""
+
+    node: str
+    message: str
 
 
 @dataclass(frozen=True)

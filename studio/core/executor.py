@@ -24,7 +24,7 @@ import networkx as nx
 import pandas as pd
 
 from .errors import CancelledError, ConfigureError, KnotworkError, ParameterError
-from .events import Event, Progress, RunFinished, RunStarted, StateChanged
+from .events import Event, NodeWarning, Progress, RunFinished, RunStarted, StateChanged
 from .node import NodeType, run_node
 from .parameters import resolve
 from .ports import VALUE_TYPES
@@ -146,6 +146,7 @@ class RunResult:
     states: dict[str, NodeState] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # node id -> its ctx.warn notes
     cancelled: bool = False
 
     @property
@@ -224,6 +225,11 @@ class _Run:
                 self.result.errors[nid] = message
         self.emit(StateChanged(nid, state, message))
 
+    def warn(self, nid: str, message: str) -> None:
+        with self.lock:
+            self.result.warnings.setdefault(nid, []).append(message)
+        self.emit(NodeWarning(nid, message))
+
     # ---- before running -------------------------------------------------------------
     def start(self, targets: list[str] | None) -> list[str]:
         """The nodes of this run in topological order, announced, with their cache keys."""
@@ -285,6 +291,7 @@ class _Run:
             self.values,
             on_progress=lambda f, m: self.emit(Progress(nid, f, m)),
             cancel=self.cancel,
+            on_warning=lambda m: self.warn(nid, m),
         )
         start = time.perf_counter()
         outputs, fitted = run_node(node_type, self.report.nodes[nid].settings, inputs, ctx)

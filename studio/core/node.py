@@ -9,6 +9,7 @@ workflow's folder, its catalogue, progress, cancellation) it asks of the context
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from .ports import Port
 
 if TYPE_CHECKING:
     from .catalog import Catalog
+
+log = logging.getLogger("knotwork.node")
 
 
 class NodeSettings(BaseModel):
@@ -80,7 +83,7 @@ def PathField(
 
 class ExecutionContext:
     """What a node may ask of the engine while it configures or runs: the workflow's
-    folder and catalogue, progress, cancellation, parameters."""
+    folder and catalogue, progress, warnings, cancellation, parameters."""
 
     def __init__(
         self,
@@ -91,6 +94,7 @@ class ExecutionContext:
         cancel: threading.Event | None = None,
         base_dir: str | None = None,
         catalog: Catalog | None = None,
+        on_warning: Callable[[str], None] | None = None,
     ):
         self.node_id = node_id
         self.label = label
@@ -99,6 +103,7 @@ class ExecutionContext:
         self._cancel = cancel
         self.base_dir = base_dir
         self._catalog = catalog
+        self._on_warning = on_warning
 
     @property
     def catalog(self) -> Catalog:
@@ -114,6 +119,14 @@ class ExecutionContext:
         self.check_cancelled()
         if self._on_progress:
             self._on_progress(max(0.0, min(1.0, fraction)), message)
+
+    def warn(self, message: str) -> None:
+        """Tell the user something about this node's result that is not an error (missing
+        values it produced, rows it dropped): the run shows it next to the node's label."""
+        if self._on_warning:
+            self._on_warning(message)
+        else:  # no run listening (e.g. a bundle scoring rows): the log still gets it
+            log.warning("%s: %s", self.label or self.node_id, message)
 
     def check_cancelled(self) -> None:
         if self._cancel is not None and self._cancel.is_set():

@@ -145,6 +145,7 @@ class ModelSpec:
     features: tuple[str, ...]
     target: str | None
     classes: tuple[Any, ...] | None = None
+    learner: str = ""  # type_id of the learner node that fits it, when known
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ class Model:
             tuple(self.features),
             self.target,
             tuple(self.classes) if self.classes is not None else None,
+            self.learner,
         )
 
 

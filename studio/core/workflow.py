@@ -410,6 +410,7 @@ class Workflow:
         parameters: dict[str, Any] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
         cancel: threading.Event | None = None,
+        on_warning: Callable[[str], None] | None = None,
     ) -> ExecutionContext:
         """What a node of this workflow gets to configure or run: relative paths resolve
         against the workflow file's folder, node types come from this workflow's catalogue."""
@@ -422,6 +423,7 @@ class Workflow:
             cancel=cancel,
             base_dir=str(self.path.parent) if self.path else None,
             catalog=self.catalog,
+            on_warning=on_warning,
         )
 
     def configure(self, parameters: dict[str, Any] | None = None) -> executor.ConfigureReport:

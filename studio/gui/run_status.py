@@ -13,6 +13,7 @@ from studio.core import (
     NodeAdded,
     NodeRemoved,
     NodeState,
+    NodeWarning,
     Progress,
     RunFinished,
     RunStarted,
@@ -103,6 +104,8 @@ class RunStatus(QObject):
                 self._update_progress()
             elif event.state == NodeState.FAILED:
                 self.console.log(f"{label} failed: {event.message}", "error")
+        elif isinstance(event, NodeWarning):
+            self.console.log(f"{label}: warning: {event.message}", "warning")
         elif isinstance(event, RunFinished):
             if event.cancelled:
                 self.console.log("Run cancelled", "warning")

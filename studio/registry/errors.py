@@ -31,7 +31,8 @@ class ArtifactError(RegistryError):
 
 
 class PromotionRefusedError(RegistryError):
-    """A promotion that failed one or more policy checks; carries the whole report."""
+    """A promotion (or rollback) that failed one or more policy checks; carries the whole
+    report, whose `action` says which."""
 
     def __init__(self, report: PolicyReport):
         self.report = report

@@ -284,35 +284,35 @@ def history_stack(s: Session, model: ModelRow, alias: str) -> list[int]:
 
 
 def rollback(backend: Backend, name: str, env: str, reason: str = "") -> PromotionResult:
-    """Point ENV back at the version it held before its last move, in one audited step."""
+    """Point ENV back at the version it held before its last move, in one audited step.
+    The earlier version must pass ENV's gates now, exactly as a promotion would."""
     _env(backend.config, env)
-    error: RegistryError | None = None
     with backend.work(lock=name) as w:
         s, who = w.s, w.who
         model = w.model_row(name)
-        ok, detail = _can_move(w.config, who, env)
         stack = history_stack(s, model, env)
-        if not ok:
-            error = PermissionDeniedError(detail)
-        elif len(stack) < 2:
+        about = {"model": name, "environment": env, "reason": reason}
+        if len(stack) < 2:
             error = RegistryError(f"{name}@{env} has no earlier version to roll back to")
-        if error is not None:
-            w.audit(
-                "rollback", "refused", model=name, environment=env, reason=reason, error=str(error)
-            )
+            w.audit("rollback", "refused", **about, error=str(error))
         else:
             current, target = s.get(VersionRow, stack[-1]), s.get(VersionRow, stack[-2])
-            _move(s, model, env, target, "rollback", who, reason, governed=True)
-            w.audit(
-                "rollback",
-                "ok",
-                model=name,
-                version=target.version,
-                environment=env,
-                reason=reason,
-                previous=current.version,
-            )
-            return _result(model, target, env, "rolled back", None, current)
+            report = _report(w, model, target, env)
+            report.action = "rollback"
+            if not report.allowed:
+                error = PromotionRefusedError(report)
+                w.audit("rollback", "refused", **about, version=target.version, report=report)
+            else:
+                _move(s, model, env, target, "rollback", who, reason, governed=True)
+                w.audit(
+                    "rollback",
+                    "ok",
+                    **about,
+                    version=target.version,
+                    report=report,
+                    previous=current.version,
+                )
+                return _result(model, target, env, "rolled back", report, current)
     raise error
 
 

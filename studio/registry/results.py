@@ -42,6 +42,9 @@ class PolicyReport(RegistryResult):
     environment: str
     actor: str
     checks: list[CheckResult] = Field(default_factory=list)
+    # what the checks gate: a promotion, or a rollback (which must pass the same gates);
+    # it words the text and the CLI's error, and is not part of the JSON
+    action: str = Field("promotion", exclude=True)
 
     @computed_field
     @property
@@ -57,7 +60,7 @@ class PolicyReport(RegistryResult):
 
     def text(self) -> str:
         failed = [c for c in self.checks if c.verdict in ("fail", "pending")]
-        head = f"promotion of {self.model}:{self.version} to {self.environment} " + (
+        head = f"{self.action} of {self.model}:{self.version} to {self.environment} " + (
             "allowed"
             if self.allowed
             else f"refused ({len(failed)} of {len(self.checks)} checks not passed)"

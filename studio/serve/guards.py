@@ -11,7 +11,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
-OPEN_PATHS = ("/health",)
+# "/" is the web form: a browser cannot send a bearer header to open it, so the page is
+# open and asks for the token, which its script sends with every (protected) scoring call.
+OPEN_PATHS = ("/health", "/")
 OPEN_PREFIXES = ("/v2/health/",)
 
 
@@ -46,7 +48,8 @@ def error_body(error: str, row: int | None = None, column: str | None = None) ->
 
 
 class TokenAuth:
-    """Every route but health needs `Authorization: Bearer <token>`, compared in constant time."""
+    """Every route but health and the form page needs `Authorization: Bearer <token>`,
+    compared in constant time."""
 
     def __init__(self, app: ASGIApp, token: str):
         self.app = app

@@ -1,5 +1,6 @@
 """`/`: a self-contained HTML form built from the input schema, for a business user to
-fill in one row and see the prediction (no external scripts or styles)."""
+fill in one row and see the prediction (no external scripts or styles). With a token
+configured the page itself is open and asks for the token, sent as a bearer header."""
 
 from __future__ import annotations
 
@@ -37,7 +38,13 @@ document.getElementById('row').addEventListener('submit', async (ev) => {
   }
   const headers = {'Content-Type': 'application/json'};
   const token = document.getElementById('token');
-  if (token && token.value) headers['Authorization'] = 'Bearer ' + token.value;
+  if (token && !token.value) {
+    out.innerHTML = '';
+    const p = document.createElement('p'); p.className = 'error';
+    p.textContent = 'This service needs its API token: enter it above.';
+    out.appendChild(p); token.focus(); return;
+  }
+  if (token) headers['Authorization'] = 'Bearer ' + token.value;
   out.textContent = 'Scoring…';
   try {
     const resp = await fetch('predict', {method: 'POST', headers, body: JSON.stringify([row])});
@@ -88,7 +95,8 @@ def render_form(model: ServedModel, auth: bool) -> str:
         for c in spec.columns
     )
     token = (
-        '<label><span>API token</span><input type="password" id="token" autocomplete="off"></label>'
+        '<label><span>API token</span><input type="password" id="token" name="token" '
+        'autocomplete="off" required></label>'
         if auth
         else ""
     )

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from studio.cli.main import main
-from tests.core.builders import clean_penguins, starter
+from tests.core.builders import clean_penguins, starter, zero_ratio
 
 
 @pytest.fixture
@@ -147,3 +147,13 @@ def test_nodes_piped_prints_whole_type_ids_one_per_line():
     ).stdout
     lines = [line.split("\t") for line in out.splitlines()]
     assert ["Learners", "learners.decision_tree_classifier", "Decision Tree Classifier"] in lines
+
+
+def test_node_warnings_go_to_stderr_with_the_node_label_and_into_the_report(tmp_path, capsys):
+    wf = zero_ratio(tmp_path)
+    path, report = wf.save(tmp_path / "ratio.knotwork.json"), tmp_path / "report.json"
+    assert main(["run", str(path), "--quiet", "--report", str(report)]) == 0
+    note = 'expression "a / b": division by zero in 2 rows gave missing values'
+    assert f'node "Ratio": warning: {note}' in capsys.readouterr().err
+    nodes = {n["label"]: n for n in json.loads(report.read_text())["nodes"]}
+    assert nodes["Ratio"]["warnings"] == [note] and nodes["Data"]["warnings"] == []

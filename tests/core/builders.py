@@ -86,6 +86,17 @@ def starter(catalog: Catalog | None = None, csv: Path = PENGUINS) -> Workflow:
     return wf
 
 
+def zero_ratio(tmp_path: Path) -> Workflow:
+    """CSV of a, b with zeros in b (rows 1 and 3) → Expression "a / b": a node that warns."""
+    csv = tmp_path / "ab.csv"
+    csv.write_text("a,b\n1,0\n2,4\n3,0\n")
+    wf = Workflow.new("ratio")
+    wf.add_node("io.csv_reader", "Data", {"path": str(csv)})
+    wf.add_node("manipulation.expression", "Ratio", {"column": "r", "expression": "a / b"})
+    wf.connect("Data", 0, "Ratio", 0)
+    return wf
+
+
 def clean_penguins(tmp_path: Path) -> Path:
     import pandas as pd
 
@@ -94,4 +105,4 @@ def clean_penguins(tmp_path: Path) -> Path:
     return out
 
 
-__all__ = ["Fail", "Wait", "make_catalog", "starter", "clean_penguins", "Table"]
+__all__ = ["Fail", "Wait", "make_catalog", "starter", "clean_penguins", "zero_ratio", "Table"]

@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from studio.core import RunFinished, RunStarted, StateChanged, Workflow
+from studio.core import NodeWarning, RunFinished, RunStarted, StateChanged, Workflow
 
-from .builders import Wait, clean_penguins, make_catalog, starter
+from .builders import Wait, clean_penguins, make_catalog, starter, zero_ratio
 
 
 @pytest.fixture
@@ -147,3 +147,12 @@ def test_changing_a_parameter_value_marks_its_users_stale_until_the_next_run(wf)
     assert wf.state("Split") == "configured" and wf.state("Score") == "configured"
     assert wf.output("Split") is None
     assert wf.state("Penguins") == "executed"
+
+
+def test_a_node_warning_reaches_the_run_result_and_the_events(tmp_path):
+    wf = zero_ratio(tmp_path)
+    seen = []
+    result = wf.run(on_event=seen.append)
+    note = 'expression "a / b": division by zero in 2 rows gave missing values'
+    assert result.ok and result.warnings == {wf.node("Ratio").id: [note]}
+    assert NodeWarning(wf.node("Ratio").id, note) in seen

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF
 
 from studio.core import Catalog, NodeType, Port, PortType, Table, default_catalog
 from studio.gui.commands import AddNodeCommand
+from tests.core.builders import zero_ratio
 
 from .gestures import click_toolbar, drop_node, wire
 
@@ -116,3 +117,11 @@ def test_a_failing_node_turns_red_with_its_message_in_the_console_and_tooltip(
     assert item.state == "failed"
     assert "file not found" in item.toolTip()
     assert any("file not found" in line for line in window.console.lines)
+
+
+def test_a_node_warning_is_shown_in_the_console_with_the_node_label(qtbot, window, tmp_path):
+    window.document.replace(zero_ratio(tmp_path))
+    with qtbot.waitSignal(window.runner.finished, timeout=20000):
+        window.run_all()
+    expected = 'Ratio: warning: expression "a / b": division by zero in 2 rows gave missing values'
+    assert expected in window.console.lines

@@ -72,6 +72,22 @@ def test_type_converter_failure_names_column_and_examples():
         run_node("manipulation.type_converter", [t], conversions=[{"column": "n", "to": "integer"}])
 
 
+def test_type_converter_without_conversions_fails_even_when_its_input_columns_are_unknown(
+    tmp_path,
+):
+    from studio.core import Workflow
+
+    url = f"sqlite:///{tmp_path / 'shop.sqlite'}"
+    run_node("io.sql_writer", [Table(pd.DataFrame({"n": ["1"]}))], url=url, table="t")
+    wf = Workflow.new("convert")
+    wf.add_node("io.sql_reader", "Query", {"url": url, "query": "SELECT * FROM t"})
+    wf.add_node("manipulation.type_converter", "Convert")
+    wf.connect("Query", 0, "Convert", 0)
+    result = wf.run()  # the reader's columns are known only from data: configure is skipped
+    assert result.state("Convert") == "failed"
+    assert result.error("Convert") == "conversions: add at least one column to convert"
+
+
 def test_type_converter_spec_promises_the_new_types(penguins):
     convs = [{"column": "year", "to": "category"}, {"column": "body_mass_g", "to": "integer"}]
     (spec,) = _configure("manipulation.type_converter", [penguins.spec()], conversions=convs)

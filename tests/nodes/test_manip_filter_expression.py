@@ -9,6 +9,7 @@ from studio.core import (
     ConfigureError,
     ExecutionContext,
     NodeExecutionError,
+    Table,
     Workflow,
     default_catalog,
 )
@@ -173,3 +174,27 @@ def test_filter_leaving_no_rows_fails_when_asked(penguins):
             conditions=[{"column": "species", "operator": "==", "value": "Emperor"}],
             fail_on_empty=True,
         )
+
+
+def _execute_noting_warnings(type_id: str, table: Table, **settings) -> tuple[list, list[str]]:
+    node_type = default_catalog().get(type_id)
+    s = node_type.validate_settings({**node_type.Settings().model_dump(mode="json"), **settings})
+    notes: list[str] = []
+    ctx = ExecutionContext("n", node_type.name, catalog=default_catalog(), on_warning=notes.append)
+    return node_type().execute(s, [table], ctx), notes
+
+
+def test_division_by_zero_in_an_expression_warns_with_the_expression_and_row_count():
+    table = Table(pd.DataFrame({"a": [1.0, 2.0, None, 4.0], "b": [0.0, 0.0, 0.0, 2.0]}))
+    (out,), notes = _execute_noting_warnings("manipulation.expression", table, expression="a / b")
+    assert out.df["result"].isna().tolist() == [True, True, True, False]
+    # the third row was missing already: only two gaps come from the zero divisor
+    assert notes == ['expression "a / b": division by zero in 2 rows gave missing values']
+    _, guarded = _execute_noting_warnings(
+        "manipulation.expression", table, expression="if(b == 0, 0, a / b)"
+    )
+    assert guarded == []
+    _, notes = _execute_noting_warnings(
+        "manipulation.row_filter", table, mode="expression", expression="a % b > 0"
+    )
+    assert notes == ['expression "a % b > 0": division by zero in 2 rows gave missing values']

@@ -17,12 +17,10 @@ from tests.conftest import run_node
 FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 
 
-@pytest.fixture
-def model(penguins_clean):
+def _fitted_model(estimator, penguins_clean) -> Model:
+    """The Logistic Regression Learner's Model of `estimator` fitted on the penguins."""
     df = penguins_clean.df
-    est = make_pipeline(StandardScaler(), LogisticRegression(C=1.0)).fit(
-        df[FEATURES], df["species"]
-    )
+    est = estimator.fit(df[FEATURES], df["species"])
     return Model(
         est,
         "classification",
@@ -33,6 +31,11 @@ def model(penguins_clean):
         "learners.logistic_regression",
         {"C": 1.0},
     )
+
+
+@pytest.fixture
+def model(penguins_clean):
+    return _fitted_model(make_pipeline(StandardScaler(), LogisticRegression(C=1.0)), penguins_clean)
 
 
 def test_grid_search_ranks_every_combination_and_reports_the_best(model, penguins_clean):
@@ -130,3 +133,36 @@ def test_rmse_search_picks_the_smallest_error(diabetes_df):
     assert best.values["best_score"] == pytest.approx(results.df["mean_score"].min())
     assert best.values["best_params"]["alpha"] != 1000.0
     assert np.isfinite(refit.metrics["rmse"])
+
+
+def _plain_model(penguins_clean) -> Model:
+    return _fitted_model(LogisticRegression(max_iter=1000), penguins_clean)
+
+
+def test_grid_values_are_checked_against_the_learners_settings_when_it_runs(penguins_clean):
+    from studio.core import ExecutionContext, default_catalog
+
+    node_type = default_catalog().get("validation.parameter_search")
+    s = node_type.validate_settings({"search_space": {"max_iter": [100, 5]}, "folds": 3})
+    ctx = ExecutionContext("s", "Search", catalog=default_catalog())
+    with pytest.raises(ConfigureError) as info:
+        node_type().execute(s, [_plain_model(penguins_clean), penguins_clean], ctx)
+    assert info.value.where == "search_space"
+    assert "max_iter=5 is not valid for Logistic Regression Learner's setting 'max_iter'" in str(
+        info.value
+    )
+    assert "greater than or equal to 10" in str(info.value)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_estimator_values_of_a_setting_that_means_something_else_are_not_refused(
+    penguins_clean,
+):
+    # class_weight is a true/false setting of the learner but "balanced"/None for scikit-learn
+    best, _, _ = run_node(
+        "validation.parameter_search",
+        [_plain_model(penguins_clean), penguins_clean],
+        search_space={"class_weight": ["balanced", None]},
+        folds=3,
+    )
+    assert best.values["candidates"] == 2

@@ -84,3 +84,12 @@ def test_fold_scores_from_regression_folds_do_not_fit_a_classification_report(wo
     workflow.set_settings("Report", {"metric": "r2"})
     report = workflow.configure()
     assert any(p.startswith("Report: metric:") for p in report.problems()), report.problems()
+
+
+def test_a_grid_value_the_learner_refuses_is_a_configure_error_before_any_data(workflow):
+    workflow.set_setting("Search", "search_space", {"C": [1.0, -1]})
+    problems = workflow.configure().problems()
+    assert (
+        "Search: search_space: C=-1 is not valid for Logistic Regression Learner's setting 'C': "
+        "Input should be greater than 0"
+    ) in problems

@@ -64,6 +64,23 @@ def test_rollback_diff_and_alias_as_json(cli, bundles):
     assert code == 0 and out["path"].endswith(cli("show", "churn:2")[1]["sha256"])
 
 
+def test_refused_rollback_exits_1_with_the_numbered_report_like_a_promotion(cli, bundles, tmp_path):
+    weak = {"train": {"accuracy": 0.75}, "test": {"accuracy": 0.7}}
+    cli("register", str(bundles(version="1", metrics=weak)), "--env", "dev")
+    cli("register", str(bundles(version="2", C=3.0)), "--env", "dev")
+    policy = {"policies": {"dev": {"metric_floor": {"accuracy": 0.9}}}}
+    (tmp_path / "strict.json").write_text(json.dumps(policy))
+    code, out, _ = cli(
+        "rollback", "churn", "--env", "dev", "--policy", str(tmp_path / "strict.json")
+    )
+    assert code == 1 and out["error"] == "rollback refused" and out["allowed"] is False
+    assert (out["version"], out["environment"]) == ("1", "dev")
+    assert [c["number"] for c in out["checks"]] == list(range(1, 9))
+    assert {c["name"]: c["verdict"] for c in out["checks"]}["metric thresholds"] == "fail"
+    code, log, _ = cli("log", "churn")
+    assert (log[-1]["action"], log[-1]["outcome"]) == ("rollback", "refused")
+
+
 def test_unknown_model_and_bad_reference_exit_2(cli):
     code, out, _ = cli("show", "nope")
     assert code == 2 and "no model 'nope'" in out["error"]

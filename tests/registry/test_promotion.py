@@ -166,6 +166,30 @@ def test_rollback_returns_prod_to_its_previous_version_in_one_step(registry, bun
     assert kinds == ["promote", "promote", "promote", "rollback", "rollback"]
 
 
+def test_rollback_must_pass_the_environments_gates_and_a_refusal_is_audited(
+    registry_factory, bundles
+):
+    lax = registry_factory()
+    weak = {"train": {"accuracy": 0.75}, "test": {"accuracy": 0.7}}
+    lax.register(bundles(version="1", metrics=weak))
+    lax.register(bundles(version="2", C=2.0))
+    _through(lax, "churn:1", "dev")
+    _through(lax, "churn:2", "dev")
+    strict = registry_factory(config={"policies": {"dev": {"metric_floor": {"accuracy": 0.9}}}})
+    with pytest.raises(PromotionRefusedError) as info:
+        strict.rollback("churn", "dev", reason="hotfix")
+    report = info.value.report
+    assert [c.number for c in report.checks] == list(range(1, 9))
+    assert {c.name: c.verdict for c in report.checks}["metric thresholds"] == "fail"
+    assert str(info.value).startswith("rollback of churn:1 to dev refused")
+    assert strict.alias_target("churn", "dev").version == "2"
+    entry = strict.log("churn")[-1]
+    assert (entry.action, entry.outcome, entry.version) == ("rollback", "refused", "1")
+    assert entry.reason == "hotfix" and len(entry.details["checks"]) == 8
+    assert lax.rollback("churn", "dev").version == "1"  # the lax policy lets it through
+    assert lax.log("churn")[-1].details["checks"][0]["verdict"] == "pass"
+
+
 def test_promotion_must_pass_through_previous_environment(registry, bundles):
     registry.register(bundles(version="1"))
     with pytest.raises(PromotionRefusedError, match="never in dev"):

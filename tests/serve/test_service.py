@@ -25,14 +25,13 @@ def test_without_a_token_configured_every_route_is_open(server):
         "/predict",
         "/metadata",
         "/metrics",
-        "/",
         "/openapi.json",
         "/v2",
         "/v2/models/penguins",
         "/ready",
     ],
 )
-def test_with_a_token_every_route_but_health_needs_it(serve, path):
+def test_with_a_token_every_route_but_health_and_the_form_page_needs_it(serve, path):
     secured = serve(token=TOKEN)
     method = "POST" if path == "/predict" else "GET"
     with (
@@ -48,6 +47,19 @@ def test_with_a_token_every_route_but_health_needs_it(serve, path):
         assert anonymous.get("/v2/health/ready").status_code == 200
     r = secured.client().get("/metadata")
     assert r.headers["www-authenticate"] == "Bearer" and TOKEN not in r.text
+
+
+def test_with_a_token_the_form_page_opens_in_a_browser_and_asks_for_the_token(serve, example_rows):
+    secured = serve(token=TOKEN)
+    with secured.client() as anonymous, secured.client(TOKEN) as good:
+        page = anonymous.get("/")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert 'type="password" id="token"' in page.text and "'Bearer ' + token.value" in page.text
+        assert TOKEN not in page.text
+        assert anonymous.post("/predict", json=example_rows[:1]).status_code == 401
+        assert good.post("/predict", json=example_rows[:1]).status_code == 200
+        assert anonymous.post("/feedback", json=[]).status_code == 401
+        assert anonymous.post("/v2/models/penguins/infer", json={}).status_code == 401
 
 
 def _metric(text: str, name: str, **labels) -> float:

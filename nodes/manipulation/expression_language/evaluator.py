@@ -1,9 +1,11 @@
 """Vectorised evaluation of an expression AST on a DataFrame: whole columns at a time,
-missing values propagate, and division by zero gives a missing value."""
+missing values propagate, and division by zero gives a missing value (reported through
+`warn`, so a user learns why a column has gaps)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,12 +15,14 @@ from .checker import check
 from .syntax import COMPARE, Binary, Call, Column, ExpressionError, Literal, Node, Unary
 
 
-def evaluate(tree: Node, df: pd.DataFrame) -> pd.Series:
-    """Evaluate the AST on every row at once; the result is aligned with `df`."""
+def evaluate(tree: Node, df: pd.DataFrame, warn: Callable[[str], None] | None = None) -> pd.Series:
+    """Evaluate the AST on every row at once; the result is aligned with `df`. `warn` hears
+    how many result rows are missing because of a division by zero."""
     check(tree, None)  # arity and literal types, in case the caller skipped configure
+    zeros = np.zeros(len(df), dtype=bool)  # rows where some division had a zero divisor
     with np.errstate(all="ignore"):
         try:
-            out = _eval(tree, df)
+            out = _eval(tree, df, zeros)
         except ExpressionError:
             raise
         except (
@@ -40,6 +44,10 @@ def evaluate(tree: Node, df: pd.DataFrame) -> pd.Series:
         )
     if pd.api.types.is_float_dtype(out):
         out = out.replace([np.inf, -np.inf], np.nan)  # division by zero gives a missing value
+    # a guarded division (`if(b == 0, 0, a / b)`) leaves no gap, so only missing results count
+    hit = int((zeros & out.isna().to_numpy(dtype=bool)).sum())
+    if hit and warn is not None:
+        warn(f"division by zero in {hit} row{'s' if hit != 1 else ''} gave missing values")
     return out
 
 
@@ -89,7 +97,7 @@ def _booleans(v: Any, n: Node) -> Any:
     return v
 
 
-def _eval(n: Node, df: pd.DataFrame) -> Any:
+def _eval(n: Node, df: pd.DataFrame, zeros: np.ndarray) -> Any:
     if isinstance(n, Literal):
         return n.value
     if isinstance(n, Column):
@@ -97,18 +105,18 @@ def _eval(n: Node, df: pd.DataFrame) -> Any:
             raise ExpressionError(f"no column {n.name!r} in the input table", n.pos)
         return df[n.name]
     if isinstance(n, Unary):
-        v = _eval(n.operand, df)
+        v = _eval(n.operand, df, zeros)
         if n.op == "not":
             b = _booleans(v, n.operand)
             return pd.NA if b is pd.NA else ~b if isinstance(b, pd.Series) else not b
         x = _numbers(v, n.operand)
         return -x if n.op == "-" else x
     if isinstance(n, Binary):
-        return _binary(n, _eval(n.left, df), _eval(n.right, df))
-    return _call(n, [_eval(a, df) for a in n.args], df)
+        return _binary(n, _eval(n.left, df, zeros), _eval(n.right, df, zeros), zeros)
+    return _call(n, [_eval(a, df, zeros) for a in n.args], df)
 
 
-def _binary(n: Binary, a: Any, b: Any) -> Any:
+def _binary(n: Binary, a: Any, b: Any, zeros: np.ndarray) -> Any:
     op = n.op
     if op in ("and", "or"):
         x, y = _booleans(a, n.left), _booleans(b, n.right)
@@ -153,6 +161,9 @@ def _binary(n: Binary, a: Any, b: Any) -> Any:
         return x - y
     if op == "*":
         return x * y
+    if op in ("/", "%"):
+        # mark the rows with a zero divisor (every row when both sides are scalars)
+        zeros |= np.asarray(np.logical_and(y == 0, np.logical_not(_is_missing(x))), dtype=bool)
     if op == "/":
         return _safe(lambda: x / y)
     if op == "%":
