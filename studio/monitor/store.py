@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,9 @@ from .verdict import Verdict
 from .windows import Window, WindowSettings
 
 log = logging.getLogger("knotwork.monitor")
+
+# Scored rows as records, or a function that makes them (called on the writer thread).
+Records = list[dict[str, Any]] | Callable[[], list[dict[str, Any]]]
 DAY = 86_400.0
 
 
@@ -91,20 +94,23 @@ class MonitorStore:
         request_id: str,
         model: str,
         version: str,
-        inputs: list[dict],
-        outputs: list[dict],
+        inputs: Records,
+        outputs: Records,
         *,
         ts: float | None = None,
+        n_rows: int | None = None,
     ) -> None:
-        """Queue scored rows (input i answered by output i); never raises."""
-        n = min(len(inputs), len(outputs))
+        """Queue scored rows (input i answered by output i); never raises. `inputs` and
+        `outputs` may be functions returning the records (give `n_rows` then): a server
+        passes those, so turning columns into records happens on the writer thread."""
+        n = n_rows if n_rows is not None else min(len(_records(inputs)), len(_records(outputs)))
         with self._lock:
             if self._buffered + n > self.max_buffer:
                 self._dropped += n
                 return
             self._buffered += n
             self._predictions.append(
-                (request_id, model, version, time.time() if ts is None else ts, inputs, outputs)
+                (request_id, model, version, time.time() if ts is None else ts, n, inputs, outputs)
             )
 
     def log_feedback(self, items: Any) -> FeedbackReceipt:
@@ -148,7 +154,7 @@ class MonitorStore:
                 self._requeue(batches, feedback, exc)
                 return False
             with self._lock:
-                self._buffered -= sum(len(b[4]) for b in batches) + len(feedback)
+                self._buffered -= sum(b[4] for b in batches) + len(feedback)
                 self._unmatched += sum(not r["matched"] for r in feedback)
             return True
 
@@ -167,7 +173,7 @@ class MonitorStore:
             # Rows arrived meanwhile may have filled the buffer: drop the oldest first.
             while self._buffered > self.max_buffer and (self._predictions or self._feedback):
                 if self._predictions:
-                    lost = len(self._predictions.pop(0)[4])
+                    lost = self._predictions.pop(0)[4]
                 else:
                     lost = len(self._feedback[:1])
                     del self._feedback[:1]
@@ -283,6 +289,10 @@ class MonitorStore:
         return history.alert_state(self.engine, model)
 
 
+def _records(value: Records) -> list[dict]:
+    return value() if callable(value) else value
+
+
 def _prediction_rows(batches: list[tuple]) -> list[dict[str, Any]]:
     return [
         {
@@ -294,8 +304,8 @@ def _prediction_rows(batches: list[tuple]) -> list[dict[str, Any]]:
             "inputs": x,
             "outputs": y,
         }
-        for request_id, model, version, ts, inputs, outputs in batches
-        for i, (x, y) in enumerate(zip(inputs, outputs))
+        for request_id, model, version, ts, _n, inputs, outputs in batches
+        for i, (x, y) in enumerate(zip(_records(inputs), _records(outputs)))
     ]
 
 

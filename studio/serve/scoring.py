@@ -106,6 +106,13 @@ class ScoringService:
         for w in rows.warnings:
             self.metrics.warnings.labels(w["column"]).inc()
         if self.store is not None and rows.n_rows:
-            inputs = records(frame_columns(rows.frame()))
-            self.store.log_predictions(request_id, model.name, model.version, inputs, records(cols))
+            # Records are made on the store's writer thread, not while the client waits.
+            self.store.log_predictions(
+                request_id,
+                model.name,
+                model.version,
+                lambda: records(frame_columns(rows.frame())),
+                lambda: records(cols),
+                n_rows=rows.n_rows,
+            )
         return request_id, cols
