@@ -64,7 +64,9 @@ class PerformanceMonitor(MonitoringNode):
 
     def reference(self, s: Any, inputs: list[Any]) -> pd.DataFrame:
         table = inputs[0]
-        return table.df[scored_columns(s, table.spec()).needed]
+        spec = self.monitor_spec(s, [table.spec()], "")
+        truth = scored_columns(s, table.spec()).truth
+        return table.df[list(dict.fromkeys([truth, spec.prediction, *spec.scores.values()]))]
 
     def report(self, spec: PerformanceMonitorSpec, reference, s, inputs) -> list[dict[str, Any]]:
         columns = scored_columns(s, inputs[0].spec())

@@ -22,7 +22,7 @@ FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g
 
 @pytest.fixture
 def penguin_split(penguins_clean):
-    train, validation, test = run_node(
+    train, test, validation = run_node(
         "validation.partitioning",
         [penguins_clean],
         method="stratified",
