@@ -179,6 +179,59 @@ def monitoring_section(
     return {"monitors": monitors, "notes": notes}, files
 
 
+def planned_monitors(workflow: Workflow) -> tuple[list[dict[str, Any]], list[str]]:
+    """What a build of this workflow would carry, before building: each monitoring node's
+    definition from its last run or its configured specs (or why it is not known yet)."""
+    nodes = monitoring_nodes(workflow)
+    if not nodes:
+        return [
+            _describe(DriftMonitorSpec(name=DEFAULT_NAME).model_dump(mode="json"), DEFAULT_NODE)
+        ], [DEFAULT_NOTE]
+    report = workflow.configure()
+    planned = []
+    for node in nodes:
+        configured = report.nodes.get(node.id)
+        if configured is None:
+            problem = report.errors.get(node.id)
+            planned.append(
+                {
+                    "name": node.label,
+                    "node": node.label,
+                    "problem": f"not configured: {problem.detail}"
+                    if problem
+                    else "not configured yet",
+                }
+            )
+            continue
+        inputs = _node_inputs(workflow, node.id)
+        specs = [v.spec() if v is not None else s for v, s in zip(inputs, configured.input_specs)]
+        ports = workflow.node_type(node.id).inputs
+        if any(s is None and not p.optional for s, p in zip(specs, ports)):
+            planned.append(
+                {
+                    "name": node.label,
+                    "node": node.label,
+                    "problem": "its columns are known once the workflow has run",
+                }
+            )
+            continue
+        try:
+            spec = workflow.node_type(node.id)().monitor_spec(
+                configured.settings, specs, node.label
+            )
+        except KnotworkError as exc:
+            planned.append(
+                {
+                    "name": node.label,
+                    "node": node.label,
+                    "problem": f"not configured: {getattr(exc, 'detail', exc)}",
+                }
+            )
+            continue
+        planned.append(_describe(spec.model_dump(mode="json"), node.label))
+    return planned, []
+
+
 def describe_monitors(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """One line's worth per monitor (name, kind, what it watches, threshold), for
     `bundle inspect`, `Bundle.summary()` and the studio."""
