@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pandas as pd
-from pydantic import BaseModel, ValidationError, create_model
+from pydantic import BaseModel, ValidationError, create_model, field_validator
 from pydantic.fields import FieldInfo
 
 from nodes.scoring.predictor import probability_column
@@ -24,6 +24,15 @@ PROBABILITY_PREFIX = probability_column("")
 WINDOW_PREFIX = "window_"
 
 
+def _window_size(cls: type, value: Any) -> str:
+    """WindowSettings' own check of the flat `window_size`, kept as the text the dialog
+    edits ("1000" rows or a duration such as "1h")."""
+    try:
+        return str(WindowSettings(size=value).size)
+    except ValidationError as exc:
+        raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+
+
 def composed_settings(
     name: str,
     module: str,
@@ -33,12 +42,33 @@ def composed_settings(
 ) -> type[NodeSettings]:
     """A flat node settings model: `own` fields, then every field of each part model under
     its prefix (type, default, bounds and description copied, never re-declared)."""
+    validators: dict[str, Any] = {}
+    overrides: dict[str, Any] = {}
+    if parts.get(WINDOW_PREFIX) is WindowSettings:  # one text box: a row count or a duration
+        size = WindowSettings.model_fields["size"]
+        overrides[WINDOW_PREFIX + "size"] = (
+            str,
+            FieldInfo.merge_field_infos(size, default=str(size.default)),
+        )
+        validators["window_size_check"] = field_validator(WINDOW_PREFIX + "size", mode="before")(
+            classmethod(_window_size)
+        )
     fields: dict[str, Any] = dict(own)
     for prefix, model in parts.items():
         for field, info in model.model_fields.items():
-            if prefix + field not in skip:
-                fields[prefix + field] = (info.annotation, FieldInfo.merge_field_infos(info))
-    return create_model(name, __base__=NodeSettings, __module__=module, **fields)
+            key = prefix + field
+            if key not in skip:
+                fields[key] = overrides.get(key) or (
+                    info.annotation,
+                    FieldInfo.merge_field_infos(info),
+                )
+    return create_model(
+        name,
+        __base__=NodeSettings,
+        __module__=module,
+        __validators__=validators,
+        **fields,
+    )
 
 
 def part(model: type[BaseModel], settings: BaseModel, prefix: str = "", **extra: Any) -> Any:

@@ -184,9 +184,7 @@ def planned_monitors(workflow: Workflow) -> tuple[list[dict[str, Any]], list[str
     definition from its last run or its configured specs (or why it is not known yet)."""
     nodes = monitoring_nodes(workflow)
     if not nodes:
-        return [
-            _describe(DriftMonitorSpec(name=DEFAULT_NAME).model_dump(mode="json"), DEFAULT_NODE)
-        ], [DEFAULT_NOTE]
+        return [_default_description()], [DEFAULT_NOTE]
     report = workflow.configure()
     planned = []
     for node in nodes:
@@ -236,18 +234,14 @@ def describe_monitors(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """One line's worth per monitor (name, kind, what it watches, threshold), for
     `bundle inspect`, `Bundle.summary()` and the studio."""
     section = manifest.get(SECTION)
-    if section is None:
-        return [
-            {
-                "name": DEFAULT_NAME,
-                "kind": "drift",
-                "node": DEFAULT_NODE,
-                "watches": "every input column",
-                "threshold": "default",
-                "note": DEFAULT_NOTE,
-            }
-        ]
+    if section is None:  # built before monitoring sections: read as the default
+        return [_default_description()]
     return [_describe(m["spec"], m.get("node", "")) for m in section.get("monitors", [])]
+
+
+def _default_description() -> dict[str, Any]:
+    spec = DriftMonitorSpec(name=DEFAULT_NAME).model_dump(mode="json")
+    return {**_describe(spec, DEFAULT_NODE), "watches": "every input column"}
 
 
 def _describe(spec: dict[str, Any], node: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 
 from studio.cli.main import main as cli_main
 from studio.deploy import Bundle, BundleError, BundleIntegrityError, build_bundle, verify_bundle
-from studio.deploy.monitoring import DEFAULT_NOTE
+from studio.deploy.monitoring import DEFAULT_NOTE, describe_monitors
 from studio.deploy.state import read_table
 from studio.monitor import MonitorSpec, prepare
 
@@ -110,6 +110,17 @@ def test_a_workflow_without_monitoring_nodes_gets_the_default_drift_monitor(scor
     reference = pd.read_parquet(tmp_path / "bundle" / monitor["reference"])
     assert list(reference.columns) == inputs
     assert len(reference) == len(scoring_wf.output("din").df)
+    (summary,) = Bundle.load(result.path).summary()["monitors"]
+    assert summary["name"] == "Drift" and summary["watches"] == ", ".join(inputs)
+
+
+def test_a_manifest_without_a_monitoring_section_reads_as_the_default_monitor():
+    (summary,) = describe_monitors({"name": "old", "version": "1"})
+    assert (summary["name"], summary["kind"], summary["watches"]) == (
+        "Drift",
+        "drift",
+        "every input column",
+    )
 
 
 def test_a_drift_monitor_on_the_unmarked_target_is_refused_with_the_fix(penguins_csv, tmp_path):
