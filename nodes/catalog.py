@@ -15,6 +15,7 @@ CATEGORY_PACKAGES = (
     "learners",
     "scoring",
     "deployment",
+    "monitoring",
 )
 
 

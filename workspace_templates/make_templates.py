@@ -21,7 +21,8 @@ def penguins() -> Workflow:
         "Starter: predicts a penguin's species from its measurements. Preprocessing is fitted on the "
         "training rows only and re-applied to validation and test rows; a parameter search tunes the "
         "model; the Validation Report checks it; the Deployment Input/Output pair marks the scoring path "
-        "that `knotwork deploy` captures."
+        "that `knotwork deploy` captures; the Drift, Performance and Estimated Performance monitors "
+        "go into the bundle for the server to watch."
     )
     wf.add_parameter("seed", "integer", 42, "Random seed of the split and the search")
     add = wf.add_node
@@ -68,6 +69,9 @@ def penguins() -> Workflow:
     )
     add("scoring.scorer", "Score test")
     add("validation.validation_report", "Validation Report")
+    add("monitoring.drift", "Watch drift")
+    add("monitoring.performance", "Watch accuracy", {"metric": "accuracy", "floor": 0.9})
+    add("monitoring.estimated_performance", "Estimated accuracy", {"floor": 0.9})
     c = wf.connect
     c("Penguins", 0, "Drop year", 0)
     c("Drop year", 0, "Roles", 0)
@@ -98,6 +102,11 @@ def penguins() -> Workflow:
     c("Scale test", 0, "Validation Report", "test")
     c("Scale validation", 0, "Validation Report", "validation")
     c("Cross-validate", "fold scores", "Validation Report", "fold scores")
+    c("Split", "test", "Watch drift", "rows")
+    c("Predict", 0, "Watch drift", "predictions")
+    c("Split", "validation", "Watch drift", "current")
+    c("Predict", 0, "Watch accuracy", "scored")
+    c("Predict", 0, "Estimated accuracy", "scored")
     _place(
         wf,
         {
@@ -122,11 +131,17 @@ def penguins() -> Workflow:
             "Deployment Output": (10, 2),
             "Score test": (10, 3),
             "Validation Report": (10, 1),
+            "Watch drift": (11, 1),
+            "Watch accuracy": (11, 2),
+            "Estimated accuracy": (11, 3),
         },
     )
     wf.add_annotation("Fitted on the training rows only", 40 + 4 * 210, 0, 600, 30)
     wf.add_annotation(
         "Scoring path captured by `knotwork deploy`", 40 + 4 * 210, 40 + 3 * 130, 600, 30
+    )
+    wf.add_annotation(
+        "Monitors the server runs (reference: the held-out rows)", 40 + 11 * 210, 0, 400, 30
     )
     return wf
 
@@ -136,7 +151,8 @@ def diabetes() -> Workflow:
     wf.description = (
         "Predicts disease progression one year on from ten baseline measurements with histogram "
         "gradient boosting; the encoder is fitted on training rows only; a parameter search tunes depth "
-        "and learning rate; the Validation Report checks the result."
+        "and learning rate; the Validation Report checks the result; a Drift Monitor and a "
+        "Performance Monitor (RMSE) go into the bundle for the server to watch."
     )
     wf.add_parameter("seed", "integer", 42, "Random seed of the split and the search")
     add = wf.add_node
@@ -170,6 +186,8 @@ def diabetes() -> Workflow:
     add("deployment.output", "Deployment Output", {"columns": ["prediction"]})
     add("scoring.scorer", "Score test", {"task": "regression"})
     add("validation.validation_report", "Validation Report", {"min_score": 0.25, "max_gap": 0.35})
+    add("monitoring.drift", "Watch drift")
+    add("monitoring.performance", "Watch error", {"metric": "rmse", "ceiling": 75.0})
     c = wf.connect
     c("Diabetes", 0, "Roles", 0)
     c("Roles", 0, "Split", 0)
@@ -190,6 +208,10 @@ def diabetes() -> Workflow:
     c("Encode", "table", "Validation Report", "train")
     c("Encode test", 0, "Validation Report", "test")
     c("Encode validation", 0, "Validation Report", "validation")
+    c("Split", "test", "Watch drift", "rows")
+    c("Predict", 0, "Watch drift", "predictions")
+    c("Split", "validation", "Watch drift", "current")
+    c("Predict", 0, "Watch error", "scored")
     _place(
         wf,
         {
@@ -206,6 +228,8 @@ def diabetes() -> Workflow:
             "Deployment Output": (7, 2),
             "Score test": (7, 3),
             "Validation Report": (7, 1),
+            "Watch drift": (8, 1),
+            "Watch error": (8, 2),
         },
     )
     return wf

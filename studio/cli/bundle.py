@@ -38,6 +38,20 @@ def _columns(schema: dict[str, Any]) -> str:
     return ", ".join(f"{c['name']} ({c['dtype']})" for c in schema.get("columns", []))
 
 
+def _monitor_lines(manifest: dict[str, Any]) -> list[str]:
+    from studio.deploy.monitoring import SECTION, describe_monitors
+
+    lines = [
+        f"  monitor:      {d['name']} ({d['kind']}, node {d['node']}): {d['watches']}; "
+        f"alert: {d['threshold']}" + (f"; window {d['window']}" if d.get("window") else "")
+        for d in describe_monitors(manifest)
+    ]
+    notes = (manifest.get(SECTION) or {}).get("notes", [])
+    if SECTION not in manifest:
+        notes = ["built before monitoring sections: read as a default Drift Monitor on every input"]
+    return lines + [f"  monitor note: {n}" for n in notes]
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     data = _inspect_data(args.bundle, args.key)
     if args.json:
@@ -78,6 +92,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             shown.insert(0, f"status={values['status']}" + (f" ({counts})" if counts else ""))
         if shown:
             lines.append(f"  scores:       {label}: " + ", ".join(shown))
+    lines += _monitor_lines(m)
     lines.append(f"  files:        {len(m.get('files') or {})} ({data['size_bytes']:,} bytes)")
     lines.append(
         f"  requirements: {', '.join(f'{k}=={val}' for k, val in (m.get('requirements') or {}).items())}"

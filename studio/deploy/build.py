@@ -35,6 +35,7 @@ from .archive import MANIFEST, SIGNATURE, sha256, verify_files, write_zip
 from .bundle import GRAPH, Bundle
 from .capture import CaptureScope, capture
 from .errors import BundleError, ParityError
+from .monitoring import SECTION, capture_monitors, monitoring_section
 from .onnx_export import export_onnx
 from .onnx_mapping import ScopeStep
 from .parity import compare, describe_failure
@@ -209,9 +210,13 @@ def build_bundle(
         GRAPH: dumps(graph).encode(),
         **_reference_files(trained, name, version, interface),
     }
+    say("capturing monitors")
+    monitoring, monitor_files = _monitoring(trained, interface)
+    files.update(monitor_files)
     env = _environment(trained, graph, interface, say)
     files.update(env.files)
     manifest = _manifest(trained, name, version, created_by, interface, frozen, env, notes, files)
+    manifest[SECTION] = monitoring
     parity = _write_checked(trained, files, manifest, signer, target, say)
     return BuildResult(target, manifest, parity, notes)
 
@@ -319,6 +324,16 @@ def _reference_files(
             schema.openapi(name, version, i.input_spec, i.output_spec, i.example, i.optional)
         ).encode(),
     }
+
+
+def _monitoring(t: _Trained, interface: _Interface) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The `monitoring` section and its reference files; monitors read served columns only."""
+    inputs = [c for c in interface.input_spec.names if c not in interface.optional]
+    rows = t.workflow.output(t.scope.input_node).df[inputs]
+    captured, notes = capture_monitors(
+        t.workflow, t.parameters, rows, inputs, interface.output_spec.names, interface.optional
+    )
+    return monitoring_section(captured, notes)
 
 
 def _environment(

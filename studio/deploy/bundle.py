@@ -25,6 +25,7 @@ from studio.security.signing import TrustedKeys
 
 from .archive import verify_files
 from .errors import BundleError
+from .monitoring import describe_monitors
 from .schema import conform
 from .state import load_value, read_table
 
@@ -209,6 +210,7 @@ class Bundle:
             "metrics": m.get("metrics"),
             "parity": m.get("parity"),
             "onnx": m.get("onnx"),
+            "monitors": describe_monitors(m),
         }
 
     def __repr__(self) -> str:

@@ -70,6 +70,7 @@ def describe_scope(wf, scope) -> str:
         "Stateful nodes keeping their fitted state: "
         + (", ".join(wf.node(n).label for n in scope.stateful_nodes) or "none"),
     ]
+    lines += ["", "Monitors the bundle will carry:", *monitor_lines(wf)]
     reports = [n for n in wf.nodes if n.type_id == "validation.validation_report"]
     lines += ["", "Validation report:"]
     if not reports:
@@ -87,6 +88,23 @@ def describe_scope(wf, scope) -> str:
                     f"    [{check.get('status')}] {check.get('check')}: {check.get('message', '')}"
                 )
     return "\n".join(lines)
+
+
+def monitor_lines(wf) -> list[str]:
+    """The monitors a build would carry (from the Monitoring nodes, or the default one)."""
+    from studio.deploy.monitoring import planned_monitors
+
+    planned, notes = planned_monitors(wf)
+    lines = []
+    for m in planned:
+        if "problem" in m:
+            lines.append(f'  "{m["name"]}": {m["problem"]}')
+            continue
+        lines.append(
+            f'  "{m["name"]}" ({m["kind"]}): {m["watches"]}; alert: {m["threshold"]}; '
+            f"window {m['window']}"
+        )
+    return lines + [f"  note: {n}" for n in notes]
 
 
 class DeployWizard(QDialog):

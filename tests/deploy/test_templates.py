@@ -50,6 +50,11 @@ def test_template_deploys_with_parity(template, tmp_path):
         assert result.manifest["validation"]["checks"], (
             "the Validation Report of the frozen model goes into the manifest"
         )
+    kinds = {m["spec"]["kind"] for m in result.manifest["monitoring"]["monitors"]}
+    expected = {"drift", "performance"} | (
+        {"estimated_performance"} if template.parent.name == "penguins" else set()
+    )
+    assert kinds == expected and result.manifest["monitoring"]["notes"] == []
     bundle = Bundle.load(result.path)
     one = bundle.predict(bundle.reference_sample().head(1))
     assert list(one.columns) == bundle.output_schema.names and len(one) == 1

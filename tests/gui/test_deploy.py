@@ -130,3 +130,36 @@ def test_capturing_a_selection_without_an_entering_table_says_what_to_select(qtb
     window.scene.select_nodes([nid])
     assert window.capture_selection() is None
     assert "no table enters the selection" in window.status_label.text()
+
+
+def test_the_wizard_lists_the_monitors_the_bundle_will_carry(
+    qtbot, make_window, penguins_csv, tmp_path
+):
+    wf, ids = _scoring_workflow(penguins_csv)
+    window = make_window(wf)
+    wizard = window.deploy()
+    text = wizard.summary.toPlainText()
+    assert "Monitors the bundle will carry:" in text
+    assert "note: no monitoring node in the workflow: a default Drift Monitor" in text
+    wizard.reject()
+    drift = wf.add_node(
+        "monitoring.drift", "Watch drift", {"columns": ["bill_length_mm"], "drift_share": 0.4}
+    ).id
+    perf = wf.add_node(
+        "monitoring.performance", "Watch accuracy", {"floor": 0.85, "truth_column": "species"}
+    ).id
+    wf.connect(ids["split"], 1, drift, "rows")
+    wf.connect(ids["predict"], 0, perf, "scored")
+    wizard = window.deploy()
+    text = wizard.summary.toPlainText()
+    assert (
+        '"Watch drift" (drift): bill_length_mm; alert: dataset drift when 0.4 of the columns '
+        "drift; window 1000 rows"
+    ) in text
+    # the Predictor has not run, so its probability columns are not known yet
+    assert '"Watch accuracy": its columns are known once the workflow has run' in text
+    assert "default Drift Monitor" not in text
+    wizard.resize(900, 760)
+    wizard.grab().save(str(tmp_path / "wizard.png"))
+    assert (tmp_path / "wizard.png").stat().st_size > 10_000
+    wizard.reject()
