@@ -12,7 +12,7 @@ from pydantic import Field, TypeAdapter, ValidationError, field_validator
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
-from nodes.learners.base import learner_base
+from nodes.learners.base import LearnerNode, learner_base
 from studio.core import (
     Catalog,
     ConfigureError,
@@ -119,11 +119,10 @@ def check_search_space(space: dict[str, list[Any]], learner: str, catalog: Catal
     if not learner or learner not in catalog:
         return
     node_type = catalog.get(learner)
-    try:
-        defaults = node_type.Settings()
-        params = node_type().build(defaults).get_params()
-    except (NotImplementedError, TypeError, ValueError):  # no plain estimator: sklearn judges
+    if not issubclass(node_type, LearnerNode):  # a third-party model node: sklearn judges
         return
+    defaults = node_type.Settings()
+    params = node_type().build(defaults).get_params()
     fields = node_type.Settings.model_fields
     for key, values in space.items():
         field = fields.get(key)
