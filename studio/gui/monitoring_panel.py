@@ -20,12 +20,10 @@ from matplotlib.figure import Figure
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -51,6 +49,7 @@ from studio.monitor.bundle import prepare_bundle_monitors
 from studio.monitor.database import DEFAULT_FILE, URL_VARIABLE, monitor_url, redacted
 
 from .monitoring_plots import COLORS, draw_columns, draw_metric, draw_series
+from .tables import read_only_table
 
 MONITOR_COLUMNS = ("Monitor", "Kind", "Verdict", "Window", "Rows", "Summary")
 COLUMN_COLUMNS = ("Column", "Kind", "Test", "Statistic", "p-value", "Threshold", "Verdict", "Rows")
@@ -127,18 +126,6 @@ def light(verdict: Verdict, size: int = 14) -> QIcon:
     return QIcon(pixmap)
 
 
-def _table(columns: tuple[str, ...]) -> QTableWidget:
-    t = QTableWidget(0, len(columns))
-    t.setHorizontalHeaderLabels(list(columns))
-    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SingleSelection)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-    t.horizontalHeader().setStretchLastSection(True)
-    t.verticalHeader().setVisible(False)
-    return t
-
-
 def _fill(table: QTableWidget, rows: list[tuple]) -> None:
     table.setRowCount(len(rows))
     for r, cells in enumerate(rows):
@@ -185,13 +172,13 @@ class MonitoringPanel(QWidget):
         self.store_url = QLineEdit(default_store_url(workspace))
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.clicked.connect(self.evaluate)
-        self.monitors = _table(MONITOR_COLUMNS)
+        self.monitors = read_only_table(MONITOR_COLUMNS)
         self.monitors.itemSelectionChanged.connect(self._monitor_selected)
-        self.columns = _table(COLUMN_COLUMNS)
+        self.columns = read_only_table(COLUMN_COLUMNS)
         self.columns.itemSelectionChanged.connect(self._draw_history)
         self.figure = Figure(figsize=(6, 2.6), tight_layout=True)
         self.canvas = FigureCanvasQTAgg(self.figure)
-        self.alerts = _table(ALERT_COLUMNS)
+        self.alerts = read_only_table(ALERT_COLUMNS)
         self.status = QLabel("Choose a bundle and press Evaluate")
         self.status.setWordWrap(True)
         self.pool = QThreadPool(self)

@@ -16,19 +16,16 @@ from matplotlib.figure import Figure
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
@@ -46,6 +43,8 @@ from studio.registry import (
 from studio.registry.database import safe_url
 from studio.registry.diff import diff_text
 from studio.registry.metrics import flatten, manifest_metrics
+
+from .tables import read_only_table
 
 VERSION_COLUMNS = ("Version", "Registered", "By", "Validation", "Parity", "Aliases")
 LOG_COLUMNS = ("#", "When (UTC)", "Who", "Action", "Outcome", "Version", "Env", "Why")
@@ -159,7 +158,7 @@ class RegistryPanel(QWidget):
         self.models.currentTextChanged.connect(lambda _t: self.show_model())
         self.environments = QLabel()
         self.environments.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.versions = self._table(VERSION_COLUMNS)
+        self.versions = read_only_table(VERSION_COLUMNS)
         self.versions.itemSelectionChanged.connect(self._version_selected)
         self.env = QComboBox()
         self.promote_button = QPushButton("Promote…")
@@ -174,24 +173,12 @@ class RegistryPanel(QWidget):
         self.diff_view = _mono(QPlainTextEdit(readOnly=True))
         self.diff_a.currentTextChanged.connect(lambda _t: self.show_diff())
         self.diff_b.currentTextChanged.connect(lambda _t: self.show_diff())
-        self.log = self._table(LOG_COLUMNS)
+        self.log = read_only_table(LOG_COLUMNS)
         self.status = QLabel()
         self._build()
         self._versions_data: list[VersionInfo] = []
 
     # ------------------------------------------------------------------ layout
-    @staticmethod
-    def _table(columns: tuple[str, ...]) -> QTableWidget:
-        t = QTableWidget(0, len(columns))
-        t.setHorizontalHeaderLabels(list(columns))
-        t.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        t.setSelectionBehavior(QAbstractItemView.SelectRows)
-        t.setSelectionMode(QAbstractItemView.SingleSelection)
-        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        t.horizontalHeader().setStretchLastSection(True)
-        t.verticalHeader().setVisible(False)
-        return t
-
     def _build(self) -> None:
         versions_tab = QWidget()
         v = QVBoxLayout(versions_tab)
