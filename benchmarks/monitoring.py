@@ -80,10 +80,7 @@ def log_rows(url: str, current: pd.DataFrame) -> float:
     now = time.time() - len(current) / 1000
     for start in range(0, len(current), LOG_CHUNK):
         part = current.iloc[start : start + LOG_CHUNK]
-        records = part.to_dict(orient="records")
-        store.log_predictions(
-            f"r{start}", MODEL, "1", records, [{}] * len(records), ts=now + start / 1000
-        )
+        store.log_predictions(f"r{start}", MODEL, "1", part, {}, ts=now + start / 1000)
         if not store.flush():
             raise RuntimeError(f"could not write rows to {url}")
     elapsed = time.perf_counter() - t
@@ -285,16 +282,35 @@ def drift_report(results: dict[str, dict], n: int, n_ref: int) -> None:
 
 # ---------------------------------------------------------------- serving
 def logged_rows(folder: Path) -> int:
-    """Rows in any monitoring SQLite file the server wrote under `folder` (the store's
-    table, or the older sink's), so this counts whichever store the server uses."""
+    """Rows in any monitoring SQLite file the server wrote under `folder`."""
     total = 0
     for path in [*folder.rglob("*.db"), *folder.rglob("*.sqlite")]:
         with contextlib.closing(sqlite3.connect(path)) as db:
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-            for table in ("monitor_predictions", "predictions"):
-                if table in tables:
-                    total += db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            if "monitor_blocks" in tables:
+                total += db.execute("SELECT sum(n_rows) FROM monitor_blocks").fetchone()[0] or 0
     return total
+
+
+def wait_first_evaluation(url: str) -> None:
+    """Measure the steady state: the server prepares the bundle's monitors (reference
+    profiles, calibration) once at start, in the background; wait for that to finish."""
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        body = httpx.get(url + "/monitoring", timeout=30).json()
+        if body["evaluated_at"] is not None or body["error"]:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{url}: the monitors were not evaluated within 120 s")
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used: unlike rows/s, this does
+    not move when other programs load the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def serving_bench(work: Path, quick: bool) -> dict[str, dict[str, list[float]]]:
@@ -311,7 +327,10 @@ def serving_bench(work: Path, quick: bool) -> dict[str, dict[str, list[float]]]:
     batch = json.dumps(df[serving.FEATURES].head(serving.BATCH_ROWS).to_dict(orient="records"))
     venv_py = ROOT / ".venv" / "bin" / "python"
     py = str(venv_py) if venv_py.exists() else sys.executable
-    results = {mode: {"rps1": [], "rps100": [], "logged": []} for mode in ("off", "on")}
+    results = {
+        mode: {"rps1": [], "rps100": [], "cpu1": [], "cpu100": [], "logged": []}
+        for mode in ("off", "on")
+    }
     for rnd in range(1 if quick else SERVE_ROUNDS):
         for mode in ("off", "on"):
             folder = work / f"serve-{mode}-{rnd}"
@@ -329,10 +348,16 @@ def serving_bench(work: Path, quick: bool) -> dict[str, dict[str, list[float]]]:
                     cmd + (["--no-monitor"] if mode == "off" else []), port, "/health", env
                 )
             try:
-                results[mode]["rps1"].append(serving.throughput(srv.url, "/predict", one, 1))
-                results[mode]["rps100"].append(
-                    serving.throughput(srv.url, "/predict", batch.encode(), serving.BATCH_ROWS)
-                )
+                if mode == "on":
+                    wait_first_evaluation(srv.url)
+                for key, body, rows in (("1", one, 1), ("100", batch.encode(), serving.BATCH_ROWS)):
+                    cpu = server_cpu(srv.proc.pid)
+                    results[mode]["rps" + key].append(
+                        serving.throughput(srv.url, "/predict", body, rows)
+                    )
+                    cpu = server_cpu(srv.proc.pid) - cpu
+                    requests = serving.CLIENTS * serving.PER_CLIENT
+                    results[mode]["cpu" + key].append(cpu / (requests * rows) * 1e6)
             finally:
                 srv.stop()
             results[mode]["logged"].append(logged_rows(folder))
@@ -344,16 +369,21 @@ def serving_report(results: dict[str, dict[str, list[float]]]) -> None:
     clients = 16
     print()
     print(f"serving: rows/s at {clients} clients, median of {len(results['on']['rps1'])} rounds")
-    width, col = 34, 16
-    print("".ljust(width) + "--no-monitor".rjust(col) + "monitoring on".rjust(col) + "   loss")
-    for key, title in (("rps1", "1-row requests"), ("rps100", "100-row requests")):
+    width, col = 38, 14
+    print("".ljust(width) + "--no-monitor".rjust(col) + "monitoring on".rjust(col))
+    for key, title, unit in (
+        ("rps1", "1-row requests, rows/s", "loss"),
+        ("rps100", "100-row requests, rows/s", "loss"),
+        ("cpu1", "1-row requests, server CPU us/row", "cost"),
+        ("cpu100", "100-row requests, server CPU us/row", "cost"),
+    ):
         off, on = statistics.median(results["off"][key]), statistics.median(results["on"][key])
-        loss = (off - on) / off * 100
+        change = (off - on) / off * 100 if unit == "loss" else (on - off) / off * 100
         print(
             title.ljust(width)
-            + f"{off:,.0f}".rjust(col)
-            + f"{on:,.0f}".rjust(col)
-            + f"   {loss:+.1f}%"
+            + f"{off:,.1f}".rjust(col)
+            + f"{on:,.1f}".rjust(col)
+            + f"   {unit} {change:+.1f}%"
         )
     print(f"rows in the monitoring store after each round (on): {results['on']['logged']}")
 

@@ -60,8 +60,14 @@ def create_monitor_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _wal(dbapi_conn, _record) -> None:
+            # Big pages for a new file (no effect on an existing one): blocks are blobs of
+            # megabytes, and 4 KiB pages cost SQLite four times the CPU to write them.
+            dbapi_conn.execute("PRAGMA page_size=65536")
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
             dbapi_conn.execute("PRAGMA busy_timeout=30000")
+            # WAL + NORMAL: a crash of the server loses nothing committed; only a power
+            # cut may lose the last batches. It spares an fsync per batch.
+            dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
         return engine
     connect_args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
@@ -73,9 +79,9 @@ def create_monitor_engine(url: str) -> Engine:
         raise MonitorStoreError(f"cannot open monitoring store {redacted(url)}: {exc}") from None
 
 
-def upgrade(engine: Engine) -> str:
-    """Apply the migrations up to head (idempotent; safe from concurrent processes) and
-    return the revision in force. Raises if the database is newer than this code."""
+def upgrade(engine: Engine, target: str | None = None) -> str:
+    """Apply the migrations up to head or `target` (idempotent; safe from concurrent
+    processes) and return the revision in force. Raises if the database is newer."""
     return sql.upgrade_schema(
         engine,
         _SCRIPTS,
@@ -83,4 +89,5 @@ def upgrade(engine: Engine) -> str:
         what="monitoring store",
         too_new=MonitorStoreError,
         version_table=VERSION_TABLE,
+        target=target,
     )

@@ -1,7 +1,7 @@
 """The monitoring store: one interface over SQLite (default) or PostgreSQL.
 
 Logging costs the caller an append to a bounded buffer; a background thread writes it in
-batches. While the database is unreachable rows wait in the buffer, and once it is full
+columnar blocks (`blocks`), one insert per model version and batch. While the database is unreachable rows wait in the buffer, and once it is full
 new rows are dropped and counted (`stats().dropped_rows`): the caller never sees an
 error. Reads come back in chunks (`frames.iter_frames`) so memory stays flat.
 """
@@ -11,28 +11,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import frames, history
+from . import frames, history, leases
+from .blocks import Request, Rows, columns_of, make_blocks, n_rows_of
 from .database import create_monitor_engine, monitor_url, redacted, upgrade
 from .errors import MonitorStoreError
 from .feedback import FeedbackReceipt, parse_feedback
-from .schema import AlertRow, EvaluationRow, FeedbackRow, PredictionRow
+from .schema import AlertRow, BlockRow, EvaluationRow, FeedbackRow, RequestRow
 from .status import AlertEvent, EvaluationStatus, MonitorStatus
 from .verdict import Verdict
 from .windows import Window, WindowSettings
 
 log = logging.getLogger("knotwork.monitor")
 
-# Scored rows as records, or a function that makes them (called on the writer thread).
-Records = list[dict[str, Any]] | Callable[[], list[dict[str, Any]]]
 DAY = 86_400.0
 
 
@@ -55,6 +54,7 @@ class MonitorStore:
         max_buffer: int = 100_000,
         retention_days: float | None = None,
         chunk_rows: int = 10_000,
+        block_rows: int = 10_000,
         background: bool = True,
     ):
         self.url = monitor_url(url)
@@ -62,9 +62,10 @@ class MonitorStore:
         self.max_buffer = max_buffer
         self.retention_days = retention_days
         self.chunk_rows = chunk_rows
+        self.block_rows = block_rows
         self._lock = threading.Lock()  # guards the buffers and counters
         self._write_lock = threading.Lock()  # one batch in flight at a time
-        self._predictions: list[tuple] = []
+        self._predictions: list[Request] = []
         self._feedback: list[dict[str, Any]] = []
         self._buffered = 0
         self._dropped = self._errors = self._unmatched = 0
@@ -94,23 +95,34 @@ class MonitorStore:
         request_id: str,
         model: str,
         version: str,
-        inputs: Records,
-        outputs: Records,
+        inputs: Rows,
+        outputs: Rows,
         *,
         ts: float | None = None,
         n_rows: int | None = None,
     ) -> None:
-        """Queue scored rows (input i answered by output i); never raises. `inputs` and
-        `outputs` may be functions returning the records (give `n_rows` then): a server
-        passes those, so turning columns into records happens on the writer thread."""
-        n = n_rows if n_rows is not None else min(len(_records(inputs)), len(_records(outputs)))
+        """Queue scored rows (input i answered by output i); never raises. Rows may be
+        records, columns or a DataFrame, or a function returning one (give `n_rows` then):
+        whatever is left to do with them happens on the writer thread."""
+        if n_rows is None:
+            inputs, outputs = columns_of(inputs), columns_of(outputs)
+            n_rows = min(n_rows_of(inputs), n_rows_of(outputs) if outputs else n_rows_of(inputs))
+        n = n_rows
         with self._lock:
             if self._buffered + n > self.max_buffer:
                 self._dropped += n
                 return
             self._buffered += n
             self._predictions.append(
-                (request_id, model, version, time.time() if ts is None else ts, n, inputs, outputs)
+                Request(
+                    request_id,
+                    model,
+                    version,
+                    time.time() if ts is None else ts,
+                    n,
+                    inputs,
+                    outputs,
+                )
             )
 
     def log_feedback(self, items: Any) -> FeedbackReceipt:
@@ -145,8 +157,8 @@ class MonitorStore:
             try:
                 self._ensure_schema()
                 with self.engine.begin() as conn:
-                    if batches:
-                        conn.execute(self._insert_ignore(), _prediction_rows(batches))
+                    for block in make_blocks(batches, self.block_rows):
+                        self._insert_block(conn, block)
                     if feedback:
                         _match(conn, feedback)
                         conn.execute(insert(FeedbackRow), feedback)
@@ -154,15 +166,31 @@ class MonitorStore:
                 self._requeue(batches, feedback, exc)
                 return False
             with self._lock:
-                self._buffered -= sum(b[4] for b in batches) + len(feedback)
+                self._buffered -= sum(b.n_rows for b in batches) + len(feedback)
                 self._unmatched += sum(not r["matched"] for r in feedback)
             return True
 
-    def _insert_ignore(self):
-        """Insert that skips a (request_id, row) already logged (a retried batch)."""
+    def _insert_block(self, conn, block) -> None:
+        block_id = conn.execute(
+            insert(BlockRow)
+            .values(
+                model=block.model,
+                version=block.version,
+                ts_min=block.ts_min,
+                ts_max=block.ts_max,
+                n_rows=block.n_rows,
+                data=block.data,
+            )
+            .returning(BlockRow.id)
+        ).scalar_one()
+        # A request id logged twice keeps its first place (feedback finds those rows).
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        return dialect.insert(PredictionRow).on_conflict_do_nothing(
-            index_elements=["request_id", "row"]
+        conn.execute(
+            dialect.insert(RequestRow).on_conflict_do_nothing(index_elements=["request_id"]),
+            [
+                {"request_id": rid, "block_id": block_id, "first": first, "n_rows": n}
+                for rid, first, n in block.requests
+            ],
         )
 
     def _requeue(self, batches: list[tuple], feedback: list[dict], exc: Exception) -> None:
@@ -173,7 +201,7 @@ class MonitorStore:
             # Rows arrived meanwhile may have filled the buffer: drop the oldest first.
             while self._buffered > self.max_buffer and (self._predictions or self._feedback):
                 if self._predictions:
-                    lost = self._predictions.pop(0)[4]
+                    lost = self._predictions.pop(0).n_rows
                 else:
                     lost = len(self._feedback[:1])
                     del self._feedback[:1]
@@ -198,7 +226,13 @@ class MonitorStore:
         cutoff = now - self.retention_days * DAY
         deleted = 0
         with self.engine.begin() as conn:
-            for table in (PredictionRow, FeedbackRow, EvaluationRow, AlertRow):
+            old = select(BlockRow.id).where(BlockRow.ts_max < cutoff)
+            conn.execute(delete(RequestRow).where(RequestRow.block_id.in_(old)))
+            deleted += conn.execute(
+                select(func.coalesce(func.sum(BlockRow.n_rows), 0)).where(BlockRow.ts_max < cutoff)
+            ).scalar_one()
+            conn.execute(delete(BlockRow).where(BlockRow.ts_max < cutoff))
+            for table in (FeedbackRow, EvaluationRow, AlertRow):
                 deleted += conn.execute(delete(table).where(table.ts < cutoff)).rowcount
         self._last_retention = now
         return deleted
@@ -283,39 +317,27 @@ class MonitorStore:
         """The newest `limit` alert events of a model, oldest first."""
         return history.alerts(self.engine, model, limit)
 
+    def hold_lease(self, name: str, holder: str, ttl: float) -> bool:
+        """Take or renew a lease (see `leases`); True if `holder` holds it now."""
+        self._ensure_schema()
+        return leases.hold(self.engine, name, holder, ttl)
+
+    def release_lease(self, name: str, holder: str) -> None:
+        leases.release(self.engine, name, holder)
+
     def alert_state(self, model: str) -> dict[tuple[str, str], Verdict]:
         """The last verdict alerted per (monitor, column): where an alerter resumes, so a
         restarted server or the next cron run does not notify the same alert again."""
         return history.alert_state(self.engine, model)
 
 
-def _records(value: Records) -> list[dict]:
-    return value() if callable(value) else value
-
-
-def _prediction_rows(batches: list[tuple]) -> list[dict[str, Any]]:
-    return [
-        {
-            "request_id": request_id,
-            "row": i,
-            "ts": ts,
-            "model": model,
-            "version": version,
-            "inputs": x,
-            "outputs": y,
-        }
-        for request_id, model, version, ts, _n, inputs, outputs in batches
-        for i, (x, y) in enumerate(zip(_records(inputs), _records(outputs)))
-    ]
-
-
 def _match(conn, feedback: list[dict[str, Any]]) -> None:
     """Mark each feedback item with whether its prediction is logged."""
-    p = PredictionRow
+    q = RequestRow
     ids = sorted({r["request_id"] for r in feedback})
-    known: set[tuple[str, int]] = set()
+    rows: dict[str, int] = {}
     for start in range(0, len(ids), 500):
-        query = select(p.request_id, p.row).where(p.request_id.in_(ids[start : start + 500]))
-        known.update((r.request_id, r.row) for r in conn.execute(query))
+        query = select(q.request_id, q.n_rows).where(q.request_id.in_(ids[start : start + 500]))
+        rows.update((r.request_id, r.n_rows) for r in conn.execute(query))
     for r in feedback:
-        r["matched"] = (r["request_id"], r["row"]) in known
+        r["matched"] = r["row"] < rows.get(r["request_id"], 0)

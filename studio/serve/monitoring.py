@@ -2,7 +2,9 @@
 monitors over the store every `interval` seconds, passes each status to the alerter
 (notifications on transitions), and keeps the last status for `GET /monitoring` and the
 Prometheus gauges. A store that is down or a monitor that fails is logged and shown in
-the status; it never touches the request path.
+the status; it never touches the request path. Of several processes sharing a store
+(`--workers N`, replicas), the one holding the store's lease records and alerts; the
+others evaluate for their own `/monitoring` only, so an alert goes out once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from studio.core.errors import KnotworkError
 from studio.monitor import Alerter, EvaluationStatus, MonitorStore, evaluate
 from studio.monitor.bundle import BundleMonitoring, bundle_monitors, prepare_bundle_monitors
+from studio.monitor.leases import holder_id
 
 from .holder import ModelHolder, ServedModel
 
@@ -58,6 +61,11 @@ class ServerMonitoring:
         self.error: str | None = None
         self.evaluations = 0
         self.failures = 0
+        self.lease_holder = holder_id()
+        # A leader that stops renewing is replaced after three missed evaluations.
+        self.lease_ttl = max(3 * interval, 10.0)
+        self.leader = False
+        self._lease: str | None = None
         self._prepared: _Prepared | None = None
         self._changed = threading.Condition()
         self._stop = threading.Event()
@@ -78,6 +86,12 @@ class ServerMonitoring:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+        if self.leader and self._lease is not None:
+            try:
+                self.store.release_lease(self._lease, self.lease_holder)
+            except SQLAlchemyError as exc:
+                log.warning("monitoring lease not released: %s", getattr(exc, "orig", exc))
+            self.leader = False
 
     def _run(self) -> None:
         while True:
@@ -104,8 +118,15 @@ class ServerMonitoring:
         else:
             model = prepared.model
             try:
+                self._lease = f"monitoring:{model.name}"
+                self.leader = self.store.hold_lease(self._lease, self.lease_holder, self.lease_ttl)
                 status = evaluate(
-                    prepared.monitors, self.store, model.name, model.version, alerter=self.alerter
+                    prepared.monitors,
+                    self.store,
+                    model.name,
+                    model.version,
+                    record=self.leader,
+                    alerter=self.alerter if self.leader else None,
                 )
             except (KnotworkError, SQLAlchemyError) as exc:
                 error = f"evaluation failed: {getattr(exc, 'orig', None) or exc}"
@@ -148,6 +169,7 @@ class ServerMonitoring:
             "verdict": status.verdict.value if status else "not enough data",
             "evaluated_at": status.at if status else None,
             "interval_seconds": self.interval,
+            "leader": self.leader,
             "monitors": status.model_dump(mode="json")["monitors"] if status else [],
             "notes": prepared.monitoring.notes if prepared else [],
             "error": self.error,

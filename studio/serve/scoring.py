@@ -13,7 +13,7 @@ from starlette.requests import Request
 from studio.core.errors import KnotworkError
 
 from . import jsoncodec
-from .holder import ModelHolder, ServedModel, frame_columns, records
+from .holder import ModelHolder, ServedModel
 from .inputs import InputProblems, ParsedRows, problem
 from .telemetry import ServerMetrics
 
@@ -106,13 +106,8 @@ class ScoringService:
         for w in rows.warnings:
             self.metrics.warnings.labels(w["column"]).inc()
         if self.store is not None and rows.n_rows:
-            # Records are made on the store's writer thread, not while the client waits.
+            # The columns as they are: the store's writer thread turns them into a block.
             self.store.log_predictions(
-                request_id,
-                model.name,
-                model.version,
-                lambda: records(frame_columns(rows.frame())),
-                lambda: records(cols),
-                n_rows=rows.n_rows,
+                request_id, model.name, model.version, rows.columns, cols, n_rows=rows.n_rows
             )
         return request_id, cols

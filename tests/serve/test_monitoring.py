@@ -178,3 +178,27 @@ def test_an_unreachable_store_never_fails_a_request_and_dropped_rows_are_counted
     dropped = float(re.search(r"^knotwork_monitor_dropped_rows_total (\S+)$", metrics, re.M)[1])
     posted = 4 * len(example_rows[:4]) + 1  # the feedback item waits in the buffer too
     assert dropped >= posted - 10 > 0
+
+
+def test_two_servers_sharing_a_store_send_an_alert_once_and_record_history_once(
+    monitored, reference_rows, webhook, tmp_path
+):
+    url, received = webhook
+    shared = tmp_path / "shared.db"
+    servers = [
+        monitored(store_url=shared, alerter=Alerter({"destinations": [url], "per_column": False}))
+        for _ in range(2)
+    ]
+    with servers[0][0].client() as c:
+        assert c.post("/predict", json=_drifted(reference_rows[:60])).status_code == 200
+    for running, store in servers:
+        assert _evaluated_after(running.app, 60, store).alerting
+    _path, notice = received.get(timeout=30)
+    assert "ALERT" in notice["title"]
+    for running, _store in servers:
+        seen = running.app.state.monitoring.evaluations
+        assert running.app.state.monitoring.wait_for(lambda m, seen=seen: m.evaluations >= seen + 3)
+    assert received.empty(), "the second server sent the alert again"
+    leaders = [running.app.state.monitoring.snapshot()["leader"] for running, _ in servers]
+    assert sorted(leaders) == [False, True]
+    assert len(servers[0][1].alerts("penguins")) == 1
