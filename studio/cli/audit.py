@@ -111,9 +111,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--advisories",
         help="OSV advisory file, folder or zip to check against instead of the online services",
     )
-    p.add_argument(
-        "--strict", action="store_true", help='packages "not checked" fail the audit'
-    )
+    p.add_argument("--strict", action="store_true", help='packages "not checked" fail the audit')
     p.add_argument(
         "--offline",
         action="store_true",

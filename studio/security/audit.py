@@ -107,7 +107,10 @@ def audit_requirements(
             note = "offline and no advisory files given (--advisories): not checked"
             report.vulnerabilities = vulnerabilities.VulnerabilityCheck(
                 "none",
-                [vulnerabilities.PackageVulnerabilities(n, v, False, note) for n, v in pins.items()],
+                [
+                    vulnerabilities.PackageVulnerabilities(n, v, False, note)
+                    for n, v in pins.items()
+                ],
                 note,
             )
         else:
@@ -168,3 +171,23 @@ def offline_requested() -> bool:
     import os
 
     return os.environ.get("KNOTWORK_AUDIT_OFFLINE", "").lower() in {"1", "true", "yes"}
+
+
+def audit_for_bundle(
+    name: str,
+    version: str,
+    files: dict[str, bytes],
+    pins: dict[str, str],
+    workflow_path: Path | None,
+    advisories: str | Path | None = None,
+) -> AuditReport:
+    """The audit `deploy` records in the manifest: the bundle's requirements (no outdated
+    check: building must not wait on the index), secrets in its files and in the workflow."""
+    from .audit_policy import load_policy
+
+    policy, _ = load_policy()
+    checks = Checks(outdated=False, offline=offline_requested())
+    report = audit_bundle(f"{name}@{version}", files, pins, policy, advisories, checks)
+    if workflow_path is not None and Path(workflow_path).exists():
+        report.secrets += secret_scan.scan_files([(Path(workflow_path), str(workflow_path))])
+    return report

@@ -127,3 +127,20 @@ def summary_lines(report: AuditReport) -> list[str]:
     if report.outdated is not None and report.outdated.note:
         lines.append(f"  note: {report.outdated.note}")
     return lines
+
+
+def gate(recorded: dict | None, policy: AuditPolicy) -> tuple[bool, str]:
+    """The registry's audit gate over the audit a bundle's manifest records: (passed, detail
+    naming each failing finding with its advisory id)."""
+    if not recorded:
+        return False, (
+            "the bundle records no dependency audit (built before audits): "
+            "rebuild it with knotwork deploy"
+        )
+    found = judge(AuditReport.from_json(recorded), policy)
+    fails = [f for f in found if f.level == "fail"]
+    warns = len(found) - len(fails)
+    if not fails:
+        return True, f"audit of {recorded.get('at', '?')}: no failure, {warns} warning(s)"
+    items = "".join(f"\n      - {f}" for f in fails)
+    return False, f"{len(fails)} audit finding(s) above the policy, {warns} warning(s):{items}"

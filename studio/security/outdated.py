@@ -117,7 +117,9 @@ def check(pins: dict[str, str], configured_index: str | None, timeout: float) ->
             first = next(iter(pins), None)
             probe = _fetch(client, base, first) if first else None
         except (httpx.HTTPError, OSError) as exc:
-            note = f"index {shown} not reachable ({type(exc).__name__}): outdated packages not checked"
+            note = (
+                f"index {shown} not reachable ({type(exc).__name__}): outdated packages not checked"
+            )
             return OutdatedCheck(shown, [_unchecked(n, v, note) for n, v in pins.items()], note)
 
         def one(item: tuple[str, str]) -> PackageCurrency:

@@ -7,7 +7,13 @@ import math
 from typing import Any
 
 LEVELS = ("unknown", "low", "medium", "high", "critical")
-_WORDS = {"low": "low", "moderate": "medium", "medium": "medium", "high": "high", "critical": "critical"}
+_WORDS = {
+    "low": "low",
+    "moderate": "medium",
+    "medium": "medium",
+    "high": "high",
+    "critical": "critical",
+}
 
 # CVSS v3.x base metric weights (FIRST, CVSS v3.1 specification, section 7.4).
 _AV = {"N": 0.85, "A": 0.62, "L": 0.55, "P": 0.2}

@@ -86,7 +86,9 @@ class _Pins(DependencySource):
             try:
                 yield ResolvedDependency(name=name, version=Version(version))
             except InvalidVersion:
-                yield SkippedDependency(name=name, skip_reason=f"version {version!r} is not PEP 440")
+                yield SkippedDependency(
+                    name=name, skip_reason=f"version {version!r} is not PEP 440"
+                )
 
     def fix(self, fix_version: Any) -> None:  # pragma: no cover - audits never change anything
         raise NotImplementedError("knotwork audit reports; it does not upgrade")
