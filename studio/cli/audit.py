@@ -48,8 +48,17 @@ def run_audit(
 
     if is_bundle(path):
         files = read_files(path)
-        pins = json.loads(files[MANIFEST]).get("requirements") or {}
-        return audit.audit_bundle(str(path), files, pins, policy, advisories, checks), policy
+        manifest = json.loads(files[MANIFEST])
+        pins = manifest.get("requirements") or {}
+        report = audit.audit_bundle(str(path), files, pins, policy, advisories, checks)
+        from studio.security.findings import recorded_summary
+
+        recorded = manifest.get(audit.SECTION) or {}
+        report.notes.append(
+            f"audit recorded at deploy ({recorded.get('at', 'never')}): "
+            f"{recorded_summary(recorded or None, policy)}"
+        )
+        return report, policy
     if path.is_dir():
         return audit.audit_workspace(path, policy, advisories, checks), policy
     if path.name.endswith(".json"):

@@ -144,3 +144,30 @@ def gate(recorded: dict | None, policy: AuditPolicy) -> tuple[bool, str]:
         return True, f"audit of {recorded.get('at', '?')}: no failure, {warns} warning(s)"
     items = "".join(f"\n      - {f}" for f in fails)
     return False, f"{len(fails)} audit finding(s) above the policy, {warns} warning(s):{items}"
+
+
+def recorded_summary(recorded: dict | None, policy: AuditPolicy | None = None) -> str:
+    """One line on the audit a manifest records, judged against the policy (default: the
+    workspace's): for deploy's output, `bundle inspect`, the Deploy wizard and the Registry dock."""
+    if not recorded:
+        return "no dependency audit recorded (built before audits)"
+    if policy is None:
+        from .audit_policy import load_policy
+
+        policy = load_policy()[0]
+    report = AuditReport.from_json(recorded)
+    found = judge(report, policy)
+    fails = sum(f.level == "fail" for f in found)
+    v = report.vulnerabilities
+    if v is None:
+        vulns = "vulnerabilities not audited"
+    elif v.checked:
+        count = sum(len(p.vulnerabilities) for p in v.packages)
+        vulns = f"{count} known vulnerabilities in {len(v.packages)} requirement(s)"
+    else:
+        vulns = "vulnerabilities NOT CHECKED"
+    verdict = f"{fails} failure(s)" if fails else "passes the policy"
+    return (
+        f"{verdict}, {len(found) - fails} warning(s); {vulns}; "
+        f"{len(report.secrets)} secret(s) found"
+    )

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from packaging.version import Version
 
 from studio.cli.main import main
-from studio.security.advisories import OsvFileService, _in_range
+from studio.security.advisories import _in_range
 from studio.security.audit_policy import AuditPolicy
 from studio.security.findings import judge
 from studio.security.vulnerabilities import check
