@@ -171,3 +171,15 @@ def recorded_summary(recorded: dict | None, policy: AuditPolicy | None = None) -
         f"{verdict}, {len(found) - fails} warning(s); {vulns}; "
         f"{len(report.secrets)} secret(s) found"
     )
+
+
+def recorded_verdict(recorded: dict | None, policy: AuditPolicy) -> str:
+    """A table cell's word for a recorded audit: ok, N failed, not checked, or none."""
+    if not recorded:
+        return "none"
+    report = AuditReport.from_json(recorded)
+    fails = sum(f.level == "fail" for f in judge(report, policy))
+    if fails:
+        return f"{fails} failed"
+    v = report.vulnerabilities
+    return "ok" if v is not None and v.checked else "not checked"
