@@ -217,18 +217,30 @@ def build_bundle(
     files.update(monitor_files)
     env = _environment(trained, graph, interface, say)
     files.update(env.files)
-    say("auditing requirements and files")  # the SBOM and the audit are covered by the signature
-    from studio.security.audit import SECTION as AUDIT_SECTION  # pip-audit: heavy to import
-    from studio.security.audit import audit_for_bundle
-    from studio.security.sbom import SBOM_FILE, bundle_sbom
-
-    files[SBOM_FILE] = bundle_sbom(name, version, env.pins)
-    audit = audit_for_bundle(name, version, files, env.pins, workflow.path, advisories)
+    say("auditing requirements and files")
+    audit = _audit(name, version, files, env.pins, workflow, advisories)
     manifest = _manifest(trained, name, version, created_by, interface, frozen, env, notes, files)
     manifest[SECTION] = monitoring
-    manifest[AUDIT_SECTION] = audit.to_json()
+    manifest["audit"] = audit
     parity = _write_checked(trained, files, manifest, signer, target, say)
     return BuildResult(target, manifest, parity, notes)
+
+
+def _audit(
+    name: str,
+    version: str,
+    files: dict[str, bytes],
+    pins: dict[str, str],
+    workflow: Workflow,
+    advisories: str | Path | None,
+) -> dict[str, Any]:
+    """Add the CycloneDX SBOM to the bundle's files and return the dependency audit the
+    manifest records; both are covered by the signature (the SBOM through its file hash)."""
+    from studio.security.audit import audit_for_bundle  # pip-audit is heavy to import
+    from studio.security.sbom import SBOM_FILE, bundle_sbom
+
+    files[SBOM_FILE] = bundle_sbom(name, version, pins)
+    return audit_for_bundle(name, version, files, pins, workflow.path, advisories).to_json()
 
 
 def _train(

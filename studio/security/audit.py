@@ -8,6 +8,7 @@ later against the policy of the stage it enters.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -17,7 +18,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from . import outdated, secret_scan, vulnerabilities
-from .audit_policy import AuditPolicy
+from .audit_policy import AuditPolicy, load_policy
 from .licences import Licence, licence_of
 from .secret_scan import SecretFinding
 
@@ -168,8 +169,6 @@ def audit_bundle(
 
 def offline_requested() -> bool:
     """KNOTWORK_AUDIT_OFFLINE=1: no online vulnerability or index lookups (air-gapped, CI)."""
-    import os
-
     return os.environ.get("KNOTWORK_AUDIT_OFFLINE", "").lower() in {"1", "true", "yes"}
 
 
@@ -183,8 +182,6 @@ def audit_for_bundle(
 ) -> AuditReport:
     """The audit `deploy` records in the manifest: the bundle's requirements (no outdated
     check: building must not wait on the index), secrets in its files and in the workflow."""
-    from .audit_policy import load_policy
-
     policy, _ = load_policy()
     checks = Checks(outdated=False, offline=offline_requested())
     report = audit_bundle(f"{name}@{version}", files, pins, policy, advisories, checks)

@@ -134,16 +134,17 @@ def scan_zip(path: Path, shown: str | None = None) -> list[SecretFinding]:
     with tempfile.TemporaryDirectory(prefix="knotwork-audit-") as tmp:
         try:
             with zipfile.ZipFile(path) as zf:
-                members = [m for m in zf.infolist() if not m.is_dir()]
-                for m in members:
-                    target = Path(tmp) / str(len(members)) / m.filename
-                    if ".." in Path(m.filename).parts or m.file_size > MAX_BYTES:
-                        continue
+                for m in zf.infolist():
+                    name = Path(m.filename)
+                    unsafe = name.is_absolute() or ".." in name.parts
+                    if m.is_dir() or unsafe or m.file_size > MAX_BYTES:
+                        continue  # never written outside the scratch folder; bombs skipped
+                    target = Path(tmp) / name
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(zf.read(m))
         except zipfile.BadZipFile:
             return []
-        return scan_folder(Path(tmp) / str(len(members)), f"{shown or path}!")
+        return scan_folder(Path(tmp), f"{shown or path}!")
 
 
 def scan_bytes(files: dict[str, bytes], shown_prefix: str = "") -> list[SecretFinding]:

@@ -86,3 +86,15 @@ def test_a_workspace_scan_covers_logs_and_bundles_and_skips_virtual_environments
         f"logs/server.log:2: {DB_URL_KIND}",
         f"model.zip!graph.json:2: {DB_URL_KIND}",
     }
+
+
+def test_a_zip_member_naming_a_path_outside_is_never_written_out(tmp_path):
+    archive = tmp_path / "scan" / "evil.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("../../escaped.txt", "postgresql://a:Escaped-Pw1@h/db\n")
+        zf.writestr("/tmp/absolute-kw12.txt", "postgresql://a:Absolute-Pw1@h/db\n")
+        zf.writestr("inside.txt", "postgresql://a:Inside-Pw1@h/db\n")
+    found = {str(f) for f in scan_folder(tmp_path / "scan", "")}
+    assert found == {f"evil.zip!inside.txt:1: {DB_URL_KIND}"}
+    assert not (tmp_path / "escaped.txt").exists()
