@@ -18,6 +18,8 @@ atexit.register(shutil.rmtree, _SANDBOX, ignore_errors=True)
 os.environ["KNOTWORK_HOME"] = os.path.join(_SANDBOX, "home")
 os.environ["KNOTWORK_WORKSPACE"] = os.path.join(_SANDBOX, "workspace")
 os.makedirs(os.environ["KNOTWORK_WORKSPACE"], exist_ok=True)
+# Deploys record a dependency audit: no test may wait on online vulnerability services.
+os.environ.setdefault("KNOTWORK_AUDIT_OFFLINE", "1")
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402

@@ -93,6 +93,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         if shown:
             lines.append(f"  scores:       {label}: " + ", ".join(shown))
     lines += _monitor_lines(m)
+    from studio.security.findings import recorded_summary
+
+    lines.append(f"  audit:        {recorded_summary(m.get('audit'))}")
     lines.append(f"  files:        {len(m.get('files') or {})} ({data['size_bytes']:,} bytes)")
     lines.append(
         f"  requirements: {', '.join(f'{k}=={val}' for k, val in (m.get('requirements') or {}).items())}"

@@ -28,6 +28,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             input_node=args.input_node,
             output_node=args.output_node,
             signing_key=args.key,
+            advisories=args.advisories,
             on_progress=None
             if quiet
             else (lambda msg: print(f"deploy: {msg}", file=sys.stderr, flush=True)),
@@ -50,6 +51,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         f"  ONNX: {'model.onnx exported, parity checked' if onnx.get('exported') else onnx.get('note')}"
     )
     print(f"  input columns: {', '.join(c['name'] for c in m['input_schema']['columns'])}")
+    from studio.security.findings import recorded_summary
+
+    print(f"  audit: {recorded_summary(m.get('audit'))} (details: knotwork audit {result.path})")
     if args.register:
         return _register(result.path, args)
     return 0
@@ -132,6 +136,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--registry",
         metavar="URL",
         help="registry database URL (default: KNOTWORK_REGISTRY_URL or the workspace's SQLite file)",
+    )
+    p.add_argument(
+        "--advisories",
+        metavar="PATH",
+        help="OSV advisory file, folder or zip for the dependency audit the manifest records "
+        "(default: the audit policy's, else the online services)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_deploy)

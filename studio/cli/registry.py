@@ -112,6 +112,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("action", choices=("create", "list", "revoke"))
     p.add_argument("name", nargs="?")
     p.add_argument("--role", choices=("viewer", "editor", "approver", "admin"))
+    p.add_argument(
+        "--env",
+        action="append",
+        metavar="ENV",
+        dest="token_envs",
+        help="limit the new token to this environment (repeatable; default: all)",
+    )
 
 
 def _open(args: argparse.Namespace):
@@ -368,12 +375,20 @@ def cmd_token(reg, args) -> int:
     if args.action == "list":
         tokens = reg.tokens()
         rows = [
-            [t.name, t.role, t.created_by, t.created_at[:19], t.revoked_at or "-"] for t in tokens
+            [
+                t.name,
+                t.role,
+                ",".join(t.environments or ["all"]),
+                t.created_by,
+                t.created_at[:19],
+                t.revoked_at or "-",
+            ]
+            for t in tokens
         ]
         _out(
             args,
             tokens,
-            _table(rows, ["NAME", "ROLE", "CREATED BY", "CREATED", "REVOKED"])
+            _table(rows, ["NAME", "ROLE", "ENVIRONMENTS", "CREATED BY", "CREATED", "REVOKED"])
             if rows
             else "no tokens: the registry is local",
         )
@@ -383,11 +398,13 @@ def cmd_token(reg, args) -> int:
     if args.action == "create":
         if not args.role:
             raise KnotworkError("token create needs --role viewer|editor|approver|admin")
-        token = reg.create_token(args.name, args.role)
+        envs = args.token_envs or None
+        token = reg.create_token(args.name, args.role, envs)
+        limit = f" in {', '.join(envs)} only" if envs else ""
         _out(
             args,
-            {"name": args.name, "role": args.role, "token": token},
-            f"{token}\n(shown once; give it to {args.name}; it acts with role {args.role})",
+            {"name": args.name, "role": args.role, "environments": envs, "token": token},
+            f"{token}\n(shown once; give it to {args.name}; it acts with role {args.role}{limit})",
         )
         return 0
     n = reg.revoke_tokens(args.name)

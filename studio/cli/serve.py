@@ -51,6 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     tok.add_argument("--token-file", help="read the bearer token from this file")
     p.add_argument(
+        "--ops-token-file",
+        help="a separate bearer token (file) for /metrics and /monitoring; the scoring token "
+        "then no longer opens them (or $KNOTWORK_OPS_TOKEN)",
+    )
+    p.add_argument(
         "--unknown-category",
         choices=("error", "warn"),
         help="values unseen in training: reject (422, the default) or accept with a warning",

@@ -185,8 +185,10 @@ def build_bundle(
     signing_key: SigningKey = None,
     created_by: str | None = None,
     on_progress: Callable[[str], None] | None = None,
+    advisories: str | Path | None = None,
 ) -> BuildResult:
-    """Run, capture, write, sign and parity-check a bundle at `output_path` (a folder, or one file if it ends in .zip)."""
+    """Run, capture, write, sign and parity-check a bundle at `output_path` (a folder, or one file if it ends in .zip).
+    `advisories`: OSV advisory files the recorded dependency audit checks against."""
     say = on_progress or (lambda msg: None)
     target = Path(output_path).expanduser()
     if target.exists() and not is_bundle(target):
@@ -215,10 +217,30 @@ def build_bundle(
     files.update(monitor_files)
     env = _environment(trained, graph, interface, say)
     files.update(env.files)
+    say("auditing requirements and files")
+    audit = _audit(name, version, files, env.pins, workflow, advisories)
     manifest = _manifest(trained, name, version, created_by, interface, frozen, env, notes, files)
     manifest[SECTION] = monitoring
+    manifest["audit"] = audit
     parity = _write_checked(trained, files, manifest, signer, target, say)
     return BuildResult(target, manifest, parity, notes)
+
+
+def _audit(
+    name: str,
+    version: str,
+    files: dict[str, bytes],
+    pins: dict[str, str],
+    workflow: Workflow,
+    advisories: str | Path | None,
+) -> dict[str, Any]:
+    """Add the CycloneDX SBOM to the bundle's files and return the dependency audit the
+    manifest records; both are covered by the signature (the SBOM through its file hash)."""
+    from studio.security.audit import audit_for_bundle  # pip-audit is heavy to import
+    from studio.security.sbom import SBOM_FILE, bundle_sbom
+
+    files[SBOM_FILE] = bundle_sbom(name, version, pins)
+    return audit_for_bundle(name, version, files, pins, workflow.path, advisories).to_json()
 
 
 def _train(

@@ -137,6 +137,8 @@ class DeployWizard(QDialog):
         self.serve_button.setEnabled(False)
         self.url = QLabel()
         self.url.setOpenExternalLinks(True)
+        self.audit = QLabel("Dependency audit: recorded when the bundle is built")
+        self.audit.setWordWrap(True)
         close = QPushButton("Close")
         form = QFormLayout()
         form.addRow("Name", self.name)
@@ -156,6 +158,7 @@ class DeployWizard(QDialog):
         layout.addWidget(self.summary, 1)
         layout.addLayout(form)
         layout.addWidget(self.log)
+        layout.addWidget(self.audit)
         layout.addLayout(buttons)
         self.resize(720, 640)
         self.task = TaskRunner(window.document, self)
@@ -209,9 +212,22 @@ class DeployWizard(QDialog):
             f"bundle written: {result.path} (version {result.manifest.get('version')}); parity {verdict}"
         )
         self.window.console.log(f"Deployed bundle {result.path}", "ok")
+        self.show_audit(result.manifest)
         self.summary.setPlainText(describe_scope(self.wf, self.scope))
         self.build_button.setEnabled(True)
         self.serve_button.setEnabled(True)
+
+    def show_audit(self, manifest: dict) -> None:
+        """The audit the manifest records, judged by the workspace's audit policy."""
+        from studio.security.audit_policy import load_policy
+        from studio.security.findings import recorded_summary
+
+        policy = load_policy(workspace=self.window.prefs.workspace)[0]
+        text = recorded_summary(manifest.get("audit"), policy)
+        self.audit.setText(f"Dependency audit: {text}")
+        failed = not text.startswith("passes")
+        self.audit.setStyleSheet("color: #b3261e;" if failed else "")
+        self._say(f"audit: {text}")
 
     def _failed(self, text: str) -> None:
         self._say(f"build failed: {text}")

@@ -43,10 +43,11 @@ from studio.registry import (
 from studio.registry.database import safe_url
 from studio.registry.diff import diff_text
 from studio.registry.metrics import flatten, manifest_metrics
+from studio.security.audit_policy import AuditPolicy
 
 from .tables import read_only_table
 
-VERSION_COLUMNS = ("Version", "Registered", "By", "Validation", "Parity", "Aliases")
+VERSION_COLUMNS = ("Version", "Registered", "By", "Validation", "Parity", "Aliases", "Audit")
 LOG_COLUMNS = ("#", "When (UTC)", "Who", "Action", "Outcome", "Version", "Env", "Why")
 
 
@@ -137,6 +138,13 @@ class MetricsChart(QWidget):
                 0.5, 0.5, "no metrics recorded", ha="center", va="center", transform=ax.transAxes
             )
         self.canvas.draw_idle()
+
+
+def _audit_cell(manifest: dict[str, Any], policy: AuditPolicy | None) -> str:
+    """The recorded dependency audit judged by the environment's gate (or the default policy)."""
+    from studio.security.findings import recorded_verdict
+
+    return recorded_verdict(manifest.get("audit"), policy or AuditPolicy())
 
 
 class RegistryPanel(QWidget):
@@ -279,6 +287,8 @@ class RegistryPanel(QWidget):
         )
         keep = self.selected_version
         full = [self.registry.version(name, v.version) for v in info.versions]
+        config = self.registry.config  # the audit column: judged by the last stage's gate
+        audit_policy = config.policy(config.environments[-1]).audit
         self._versions_data = full
         self.versions.setRowCount(len(full))
         for r, v in enumerate(full):
@@ -290,6 +300,7 @@ class RegistryPanel(QWidget):
                 v.validation_status or "—",
                 parity,
                 ", ".join(v.aliases),
+                _audit_cell(v.manifest, audit_policy),
             )
             for c, text in enumerate(cells):
                 self.versions.setItem(r, c, QTableWidgetItem(text))

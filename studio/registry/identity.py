@@ -19,9 +19,13 @@ class Identity:
     name: str
     role: str
     via: str  # "os" | "token"
+    environments: tuple[str, ...] | None = None  # a token limited to these (None: all)
 
     def at_least(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
+
+    def may_touch(self, env: str) -> bool:
+        return self.environments is None or env in self.environments
 
 
 def os_user() -> str:

@@ -7,7 +7,8 @@ Read from the workspace file `knotwork-registry.json` (or KNOTWORK_REGISTRY_POLI
      "policies": {"prod": {"validation_no_failure": true, "max_overfitting_gap": 0.05,
                            "metric_floor": {"accuracy": 0.8}, "parity_passed": true,
                            "signature_valid": true, "previous_environment": true,
-                           "four_eyes": true, "protected": true}}}
+                           "four_eyes": true, "protected": true,
+                           "audit": {"fail_on_severity": "high", "deny_licences": ["AGPL-3.0-only"]}}}}
 
 Every check is reported, numbered, with its verdict, so a refusal says everything at once.
 """
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from studio.security.audit_policy import AuditPolicy
 
 from .errors import RegistryError
 from .metrics import (
@@ -63,6 +66,9 @@ class EnvironmentPolicy(BaseModel):
     )
     four_eyes: bool = Field(False, description="a second person approved the promotion")
     protected: bool = Field(False, description="only approver or admin roles may move it")
+    audit: AuditPolicy | None = Field(
+        None, description="the audit the manifest records passes this audit policy"
+    )
 
 
 DEFAULT_POLICIES = {
@@ -76,6 +82,7 @@ DEFAULT_POLICIES = {
         signature_valid=True,
         previous_environment=True,
         protected=True,
+        audit=AuditPolicy(),
     ),
 }
 
@@ -282,4 +289,11 @@ def evaluate(
         )
 
     add("four-eyes approval", rule.four_eyes, four_eyes)
+
+    def audit() -> tuple[bool, str]:
+        from studio.security.findings import gate
+
+        return gate(m.get("audit"), rule.audit)
+
+    add("dependency audit", rule.audit is not None, audit)
     return report

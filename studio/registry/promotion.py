@@ -79,6 +79,11 @@ def _was_in(s: Session, model: ModelRow, alias: str, version: VersionRow) -> boo
 
 
 def _can_move(config: RegistryConfig, who: Identity, env: str) -> tuple[bool, str]:
+    if not who.may_touch(env):
+        return (
+            False,
+            f"{who.name}'s token is limited to {', '.join(who.environments or ())}, not {env}",
+        )
     need = "approver" if config.policy(env).protected else "editor"
     if who.at_least(need):
         return True, f"{who.name} ({who.role}) may move {env}"
@@ -192,6 +197,10 @@ def approve(
         if not who.at_least("approver"):
             refusal = PermissionDeniedError(
                 f"{who.name} has role {who.role}; approving needs approver or admin"
+            )
+        elif not who.may_touch(env):
+            refusal = PermissionDeniedError(
+                f"{who.name}'s token is limited to {', '.join(who.environments or ())}, not {env}"
             )
         elif pending is not None and pending.requested_by == who.name:
             refusal = PermissionDeniedError(

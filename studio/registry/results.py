@@ -201,6 +201,7 @@ class AuditVerification(RegistryResult):
 class TokenInfo(RegistryResult):
     name: str
     role: str
+    environments: list[str] | None = None  # None: every environment
     created_by: str
     created_at: str
     revoked_at: str | None

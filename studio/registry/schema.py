@@ -147,6 +147,7 @@ class TokenRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    environments: Mapped[str | None] = mapped_column(Text, nullable=True)  # "dev,test"; NULL: all
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[str] = mapped_column(String(40))
     revoked_at: Mapped[str | None] = mapped_column(String(40), nullable=True)

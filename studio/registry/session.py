@@ -35,7 +35,8 @@ def identify(s: Session, token: str | None, need: str = "viewer") -> Identity:
             raise PermissionDeniedError(
                 "the registry token is unknown or revoked; ask an admin for a new one"
             )
-        who = Identity(row.name, row.role, "token")
+        envs = tuple(row.environments.split(",")) if row.environments else None
+        who = Identity(row.name, row.role, "token", envs)
     elif s.scalar(select(func.count()).select_from(TokenRow).where(TokenRow.revoked_at.is_(None))):
         raise PermissionDeniedError(
             "this registry is shared (it has API tokens): pass --token or set KNOTWORK_REGISTRY_TOKEN"

@@ -116,9 +116,10 @@ class Registry:
             self._backend, bundle, name=name, tags=tags, description=description, reason=reason
         )
 
-    def create_token(self, name: str, role: str) -> str:
-        """A new API token (shown once); the first one makes the registry shared."""
-        return tokens.create_token(self._backend, name, role)
+    def create_token(self, name: str, role: str, environments: list[str] | None = None) -> str:
+        """A new API token (shown once); the first one makes the registry shared.
+        `environments` limits what it may promote, approve or roll back."""
+        return tokens.create_token(self._backend, name, role, environments)
 
     def revoke_tokens(self, name: str) -> int:
         return tokens.revoke_tokens(self._backend, name)

@@ -12,12 +12,25 @@ from .schema import TokenRow, now
 from .session import Backend
 
 
-def create_token(backend: Backend, name: str, role: str) -> str:
+def create_token(
+    backend: Backend, name: str, role: str, environments: list[str] | None = None
+) -> str:
     """A new API token (shown once). The first token makes the registry shared."""
     if role not in ROLES:
         raise RegistryError(f"role {role!r} is not one of {', '.join(ROLES)}")
     with backend.work("admin") as w:
         s, who = w.s, w.who
+        unknown = sorted(set(environments or ()) - set(w.config.environments))
+        if unknown:
+            raise RegistryError(
+                f"environment(s) {', '.join(unknown)} unknown (environments: "
+                f"{', '.join(w.config.environments)})"
+            )
+        if environments and role == "admin":
+            raise RegistryError(
+                "an admin token cannot be limited to environments (it can create tokens): "
+                "give the limited token role editor or approver"
+            )
         if who.via == "os" and role != "admin":
             raise PermissionDeniedError(
                 "the first token of a registry must have role admin (it makes the registry shared, and "
@@ -29,6 +42,7 @@ def create_token(backend: Backend, name: str, role: str) -> str:
                 name=name,
                 role=role,
                 token_sha256=token_digest(token),
+                environments=",".join(environments) if environments else None,
                 created_by=who.name,
                 created_at=now(),
             )
@@ -36,7 +50,8 @@ def create_token(backend: Backend, name: str, role: str) -> str:
         w.audit(
             "token-create",
             "ok",
-            reason=f"token for {name} with role {role}",
+            reason=f"token for {name} with role {role}"
+            + (f", limited to {', '.join(environments)}" if environments else ""),
             token_name=name,
             role=role,
         )
@@ -65,6 +80,7 @@ def tokens(backend: Backend) -> list[TokenInfo]:
             TokenInfo(
                 name=t.name,
                 role=t.role,
+                environments=t.environments.split(",") if t.environments else None,
                 created_by=t.created_by,
                 created_at=t.created_at,
                 revoked_at=t.revoked_at,

@@ -223,8 +223,8 @@ def create_app(
 
     # Outermost last: metrics sees every answer, including the guards' 401 and 413.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    if token:
-        app.add_middleware(TokenAuth, token=token)
+    if token or settings.ops_token_value:
+        app.add_middleware(TokenAuth, token=token, ops_token=settings.ops_token_value)
     static = frozenset(r.path for r in app.routes if "{" not in getattr(r, "path", "{"))
     app.add_middleware(MetricsMiddleware, metrics=metrics, static_paths=static)
     return app

@@ -15,6 +15,8 @@ ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
 # open and asks for the token, which its script sends with every (protected) scoring call.
 OPEN_PATHS = ("/health", "/")
 OPEN_PREFIXES = ("/v2/health/",)
+# Operations read these; with an operations token they take it, and only it.
+OPS_PATHS = ("/metrics", "/monitoring")
 
 
 class BodyTooLarge(Exception):
@@ -49,11 +51,13 @@ def error_body(error: str, row: int | None = None, column: str | None = None) ->
 
 class TokenAuth:
     """Every route but health and the form page needs `Authorization: Bearer <token>`,
-    compared in constant time."""
+    compared in constant time; with an `ops_token`, /metrics and /monitoring need that one
+    instead (and a missing scoring token leaves scoring open, ops paths closed)."""
 
-    def __init__(self, app: ASGIApp, token: str):
+    def __init__(self, app: ASGIApp, token: str | None, ops_token: str | None = None):
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._expected = f"Bearer {token}".encode() if token else None
+        self._ops = f"Bearer {ops_token}".encode() if ops_token else None
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -61,17 +65,25 @@ class TokenAuth:
         path = scope["path"]
         if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             return await self.app(scope, receive, send)
+        ops = self._ops is not None and path in OPS_PATHS
+        expected = self._ops if ops else self._expected
+        if expected is None:
+            return await self.app(scope, receive, send)
         given = b""
         for k, v in scope["headers"]:
             if k == b"authorization":
                 given = v
                 break
-        if hmac.compare_digest(given, self._expected):
+        if hmac.compare_digest(given, expected):
             return await self.app(scope, receive, send)
+        which = "the operations token" if ops else "the scoring token"
         await send_json(
             send,
             401,
-            error_body("missing or wrong bearer token: send 'Authorization: Bearer <token>'"),
+            error_body(
+                f"missing or wrong bearer token: {path} needs {which} "
+                "('Authorization: Bearer <token>')"
+            ),
             [(b"www-authenticate", b"Bearer")],
         )
 

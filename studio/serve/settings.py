@@ -13,7 +13,13 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
@@ -64,6 +70,11 @@ class ServerSettings(BaseSettings):
     """Bearer token every request must carry (None: no authentication). Never printed."""
     token_file: Path | None = None
     """A file holding the token; read once, when the settings are validated."""
+    ops_token: SecretStr | None = None
+    """A separate bearer token for /metrics and /monitoring (operations); when set, the
+    scoring token does not open them and this one does not score. Never printed."""
+    ops_token_file: Path | None = None
+    """A file holding the operations token."""
     unknown_category: Literal["error", "warn"] = "error"
     max_body_mb: float = 16.0
     monitor: bool = True
@@ -154,18 +165,19 @@ class ServerSettings(BaseSettings):
             raise _problem(f"must be above 0, got {value}")
         return value
 
-    @field_validator("token")
+    @field_validator("token", "ops_token")
     @classmethod
-    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+    def _token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is None:
             return None
         if not value.get_secret_value().strip():
+            flag = info.field_name.replace("_", "-")
             raise _problem(
-                f"is empty: give a non-empty --token, --token-file or {env_name('token')}"
+                f"is empty: give a non-empty --{flag}, --{flag}-file or {env_name(info.field_name)}"
             )
         return SecretStr(value.get_secret_value().strip())
 
-    @field_validator("token_file")
+    @field_validator("token_file", "ops_token_file")
     @classmethod
     def _token_file(cls, value: Path | None) -> Path | None:
         if value is None:
@@ -184,6 +196,10 @@ class ServerSettings(BaseSettings):
         # The file wins over a token from the environment, as a more deliberate choice.
         if self.token_file is not None:
             self.token = SecretStr(self.token_file.read_text(encoding="utf-8").strip())
+        if self.ops_token_file is not None:
+            self.ops_token = SecretStr(self.ops_token_file.read_text(encoding="utf-8").strip())
+        if self.ops_token is not None and self.ops_token == self.token:
+            raise _problem("ops_token must differ from token: one token per purpose")
         return self
 
     @classmethod
@@ -204,6 +220,10 @@ class ServerSettings(BaseSettings):
     @property
     def token_value(self) -> str | None:
         return self.token.get_secret_value() if self.token is not None else None
+
+    @property
+    def ops_token_value(self) -> str | None:
+        return self.ops_token.get_secret_value() if self.ops_token is not None else None
 
     @property
     def alert_destinations(self) -> list[str]:
@@ -229,7 +249,9 @@ class ServerSettings(BaseSettings):
             value = getattr(self, field)
             if field == "token":
                 value = self.token_value
-            elif field == "token_file":
+            elif field == "ops_token":
+                value = self.ops_token_value
+            elif field in ("token_file", "ops_token_file"):
                 value = None
             name = f"{ENV_PREFIX}{field.upper()}"
             out[name] = value if value is None or isinstance(value, str) else json.dumps(value)

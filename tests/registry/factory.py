@@ -36,6 +36,32 @@ PASSING_VALIDATION = {
 }
 
 
+def clean_audit(requirements: dict[str, str]) -> dict[str, Any]:
+    """The audit `deploy` records when every requirement was checked and nothing was found."""
+    return {
+        "format_version": 1,
+        "target": "bundle",
+        "kind": "bundle",
+        "at": "2026-11-29T12:00:00+00:00",
+        "requirements": requirements,
+        "vulnerabilities": {
+            "source": "OSV advisories (test)",
+            "note": "",
+            "packages": [
+                {"name": n, "version": v, "checked": True, "note": "", "vulnerabilities": []}
+                for n, v in requirements.items()
+            ],
+        },
+        "licences": [
+            {"name": n, "version": v, "expression": "BSD-3-Clause", "source": "License-Expression"}
+            for n, v in requirements.items()
+        ],
+        "outdated": None,
+        "secrets": [],
+        "notes": [],
+    }
+
+
 def write_bundle(
     root: Path,
     name: str = "churn",
@@ -48,6 +74,7 @@ def write_bundle(
     input_columns: list[dict[str, Any]] | None = None,
     sign: bool = True,
     as_zip: bool = False,
+    audit: dict[str, Any] | None = None,
 ) -> Path:
     """A bundle as `knotwork deploy` lays it out (manifest, signature, graph, state), signed
     with this test run's default key, without training anything."""
@@ -118,6 +145,7 @@ def write_bundle(
         "parity": {"passed": parity, "rows": 20},
         "python": "3.11",
         "requirements": {"scikit-learn": "1.9.0"},
+        "audit": audit if audit is not None else clean_audit({"scikit-learn": "1.9.0"}),
         "files": {k: _sha(v) for k, v in files.items()},
     }
     if validation is not None:
