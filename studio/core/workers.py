@@ -136,26 +136,29 @@ class NodeWorkers:
                 ready = wait([worker.conn, worker.process.sentinel], timeout=POLL_SECONDS)
                 if cancel.is_set():
                     raise CancelledError(f"{ctx.label}: cancelled")
-                if worker.conn in ready or worker.conn.poll():
+                if not ready:
+                    continue
+                try:
+                    if worker.conn not in ready and not worker.conn.poll():
+                        raise EOFError
                     message = pickle.loads(worker.conn.recv_bytes())
-                    kind = message[0]
-                    if kind == "progress":
-                        ctx.progress(message[1], message[2])
-                    elif kind == "warning":
-                        ctx.warn(message[1])
-                    elif kind == "done":
-                        self._give_back(worker)
-                        return list(message[1]), message[2]
-                    elif kind == "error":
-                        self._give_back(worker)
-                        raise _rebuilt(message[1], message[2], message[3])
-                elif ready:  # only the sentinel: the process ended without answering
+                except (EOFError, OSError):  # the process ended without answering
                     worker.process.join(5)
-                    code = worker.process.exitcode
                     raise KnotworkError(
-                        f"{ctx.label}: the worker process running this node stopped unexpectedly "
-                        f"(exit code {code}; out of memory?)"
-                    )
+                        "the worker process running this node stopped unexpectedly "
+                        f"(exit code {worker.process.exitcode}; out of memory?)"
+                    ) from None
+                kind = message[0]
+                if kind == "progress":
+                    ctx.progress(message[1], message[2])
+                elif kind == "warning":
+                    ctx.warn(message[1])
+                elif kind == "done":
+                    self._give_back(worker)
+                    return list(message[1]), message[2]
+                else:
+                    self._give_back(worker)
+                    raise _rebuilt(message[1], message[2], message[3])
         except BaseException:
             if worker in self._busy:
                 self._discard(worker)
