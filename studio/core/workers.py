@@ -20,10 +20,13 @@ import sys
 import threading
 import types
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import CancelledError, KnotworkError
 from .node import ExecutionContext, NodeType, run_node
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
 
 log = logging.getLogger("knotwork.workers")
 POLL_SECONDS = 0.05  # how often a waiting run looks at its cancel flag
@@ -67,10 +70,22 @@ class _Worker:
 
 
 class NodeWorkers:
-    """A set of warm worker processes; `run` runs one node in one of them, `close` ends all."""
+    """A set of warm worker processes; `run` runs one node in one of them, `close` ends all.
 
-    def __init__(self, context: str = "spawn"):
+    Workers are forked from a fork server that imported the long-running node types of
+    `catalog` once (where the platform has one), so replacing a worker ended by a cancel
+    costs a fork, not a fresh interpreter importing scikit-learn; elsewhere they are spawned.
+    """
+
+    def __init__(self, catalog: Catalog | None = None, context: str | None = None):
+        if context is None:
+            forkserver = "forkserver" in multiprocessing.get_all_start_methods()
+            context = "forkserver" if forkserver else "spawn"
         self._context = multiprocessing.get_context(context)
+        if context == "forkserver":
+            types_ = catalog.all() if catalog is not None else []
+            modules = sorted({t.__module__ for t in types_ if t.long_running} - {"__main__"})
+            self._context.set_forkserver_preload([__name__, *modules])
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._lock = threading.Lock()

@@ -18,7 +18,7 @@ from .worker_nodes import worker_catalog
 
 @pytest.fixture(scope="module")
 def workers():
-    with NodeWorkers() as w:
+    with NodeWorkers(worker_catalog()) as w:
         yield w
 
 
