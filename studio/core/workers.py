@@ -88,29 +88,65 @@ class NodeWorkers:
             self._context.set_forkserver_preload([__name__, *modules])
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._starting = 0  # workers being started (a first start may take seconds)
+        self._waiting = 0  # runs waiting for a worker
+        self._start_error: KnotworkError | None = None
         self._closed = False
 
     def warm(self) -> None:
-        """Start a worker now (it imports in the background) unless one is idle already."""
+        """Start a worker in the background unless one is idle or starting already."""
         with self._lock:
-            if self._closed or any(w.alive() for w in self._idle):
+            if self._closed or self._starting or any(w.alive() for w in self._idle):
                 return
-            self._idle.append(_Worker(self._context))
+            self._start()
 
-    def _take(self) -> _Worker:
-        with self._lock:
-            if self._closed:
-                raise KnotworkError("the node workers were closed")
-            while self._idle:
-                worker = self._idle.pop()
-                if worker.alive():
-                    break
-                worker.kill()
-            else:
+    def _start(self) -> None:
+        """Start one worker off the caller's thread (called with the lock held)."""
+        self._starting += 1
+
+        def start() -> None:
+            worker, error = None, None
+            try:
                 worker = _Worker(self._context)
-            self._busy.add(worker)
-            return worker
+            except Exception as exc:  # the run waiting for it fails its node, saying why
+                error = KnotworkError(f"could not start a worker process: {exc}")
+            with self._lock:
+                self._starting -= 1
+                self._start_error = error
+                if worker is not None and not self._closed:
+                    self._idle.append(worker)
+                    worker = None
+                self._lock.notify_all()
+            if worker is not None:  # closed meanwhile
+                worker.kill()
+
+        threading.Thread(target=start, name="knotwork-start-worker", daemon=True).start()
+
+    def _take(self, cancel: threading.Event, label: str) -> _Worker:
+        """An idle worker, started if need be; a cancel meanwhile raises CancelledError."""
+        with self._lock:
+            self._waiting += 1
+            try:
+                while True:
+                    if self._closed:
+                        raise KnotworkError("the node workers were closed")
+                    while self._idle:
+                        worker = self._idle.pop()
+                        if worker.alive():
+                            self._busy.add(worker)
+                            return worker
+                        worker.kill()
+                    if cancel.is_set():
+                        raise CancelledError(f"{label}: cancelled")
+                    if self._start_error is not None:
+                        error, self._start_error = self._start_error, None
+                        raise error
+                    if self._starting < self._waiting:
+                        self._start()
+                    self._lock.wait(POLL_SECONDS)
+            finally:
+                self._waiting -= 1
 
     def _give_back(self, worker: _Worker) -> None:
         with self._lock:
@@ -143,7 +179,7 @@ class NodeWorkers:
         except Exception as exc:  # e.g. a node class defined in a function: run it here
             log.debug("%s runs in-process: %s", ctx.label, exc)
             return run_node(node_type, settings, inputs, ctx)
-        worker = self._take()
+        worker = self._take(cancel, ctx.label)
         try:
             worker.conn.send_bytes(payload)
             del payload
@@ -177,8 +213,7 @@ class NodeWorkers:
         except BaseException:
             if worker in self._busy:
                 self._discard(worker)
-                if not self._closed:
-                    threading.Thread(target=self.warm, daemon=True).start()  # ready for the next
+                self.warm()  # ready for the next node
             raise
 
     def close(self) -> None:
