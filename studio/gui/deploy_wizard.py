@@ -239,6 +239,8 @@ class DeployWizard(QDialog):
         free = max(0.25, min(1.0, covered / max(1, view.viewport().width())))
         rect = rect.adjusted(-40, -40, 40, 40)
         rect.setWidth(rect.width() / free)  # the padding lies under the dialog
+        # The view may scroll past the workflow's edge while the dialog is open (undone on close).
+        view.setSceneRect(window.scene.sceneRect().united(rect))
         view.fitInView(rect, Qt.KeepAspectRatio)
         if view.zoom > 1.5:
             view.zoom_by(1.5 / view.zoom)
@@ -369,6 +371,7 @@ class DeployWizard(QDialog):
 
     def _cleanup(self, _code: int) -> None:
         self.window.scene.highlight(set())
+        self.window.view.setSceneRect(QRectF())  # back to the workflow's own extent
 
 
 def _open_registry(location, workspace):
