@@ -175,6 +175,7 @@ class RegistryPanel(QWidget):
         self.diff_b.currentTextChanged.connect(lambda _t: self.show_diff())
         self.log = read_only_table(LOG_COLUMNS)
         self.status = QLabel()
+        self.status.setWordWrap(True)  # a reason is never cut off in a narrow dock
         self._build()
         self._versions_data: list[VersionInfo] = []
 
