@@ -74,6 +74,7 @@ class LearnerNode(StatefulNodeType):
     """Features, data checks, fit and the `Model`; unsupervised unless a task base says otherwise."""
 
     category = "Learners"
+    long_running = True
     task: ClassVar[str] = ""
     prediction_dtype: ClassVar[str] = ""  # the Predictor's column type for this task
     accepts_missing: ClassVar[bool] = False  # True for estimators that handle NaN themselves

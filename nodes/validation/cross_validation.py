@@ -64,6 +64,7 @@ class CrossValidation(NodeType):
     type_id = "validation.cross_validation"
     name = "Cross-Validation"
     category = "Split and validate"
+    long_running = True
     description = "Refits a model's learner settings on k folds (k-fold, stratified, group, time series); per-fold scores and out-of-fold predictions."
     keywords = (
         "cross validation",

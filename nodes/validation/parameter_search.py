@@ -144,6 +144,7 @@ class ParameterSearch(NodeType):
     type_id = "validation.parameter_search"
     name = "Parameter Search"
     category = "Split and validate"
+    long_running = True
     description = "Grid or random search of a learner's parameters with cross-validation; outputs the best settings, all results and the refitted model."
     keywords = (
         "grid search",

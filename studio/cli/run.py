@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -157,9 +161,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise KnotworkError(f"--jobs must be 1 or more, got {args.jobs}")
     start = time.perf_counter()
-    with _Progress(wf, args.quiet) as progress:
-        result = wf.run(parameters=params, jobs=args.jobs, on_event=progress)
+    isolate = sys.stderr.isatty() if args.isolate is None else args.isolate
+    cancel = threading.Event()
+    with (
+        _Progress(wf, args.quiet) as progress,
+        _cancel_on_interrupt(cancel),
+        _workers(wf, isolate) as workers,
+    ):
+        result = wf.run(
+            parameters=params, jobs=args.jobs, on_event=progress, cancel=cancel, workers=workers
+        )
     total = time.perf_counter() - start
+    if result.cancelled:
+        print("knotwork: run cancelled", file=sys.stderr)
     status = "success" if result.ok else ("cancelled" if result.cancelled else "failed")
     for nid, notes in result.warnings.items():
         for note in notes:
@@ -201,7 +215,41 @@ def cmd_run(args: argparse.Namespace) -> int:
             ],
         }
         atomic_write(args.report, json.dumps(report, indent=2, sort_keys=True) + "\n")
-    return 0 if result.ok else 1
+    return 0 if result.ok else (130 if result.cancelled else 1)
+
+
+@contextlib.contextmanager
+def _workers(wf: Workflow, isolate: bool) -> Iterator[Any]:
+    """Worker processes for the long-running nodes (`--isolate`), ended with the run."""
+    if not isolate:
+        yield None
+        return
+    from studio.core.workers import NodeWorkers
+
+    with NodeWorkers(wf.catalog) as workers:
+        workers.warm()
+        yield workers
+
+
+@contextlib.contextmanager
+def _cancel_on_interrupt(cancel: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C cancels the run (a node in a worker stops at once, results so far are
+    reported); a second one stops the process as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("knotwork: cancelling (Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -233,6 +281,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--quiet", "-q", action="store_true", help="print nothing but results and errors"
+    )
+    p.add_argument(
+        "--isolate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run long nodes (learners, searches) in worker processes, so Ctrl-C stops them at "
+        "once (default: on in a terminal)",
     )
     p.set_defaults(func=cmd_run)
 

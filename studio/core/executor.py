@@ -31,6 +31,7 @@ from .ports import VALUE_TYPES
 from .runstate import CacheEntry, NodeState
 
 if TYPE_CHECKING:
+    from .workers import NodeWorkers
     from .workflow import Workflow
 
 if int(pd.__version__.split(".")[0]) < 3:
@@ -181,9 +182,11 @@ def run_workflow(
     targets: list[str] | None = None,
     on_event: Callable[[Event], None] | None = None,
     cancel: threading.Event | None = None,
+    workers: NodeWorkers | None = None,
 ) -> RunResult:
-    """Configure, then run what `targets` need (everything by default) on `jobs` threads."""
-    run = _Run(wf, values, on_event, cancel or threading.Event())
+    """Configure, then run what `targets` need (everything by default) on `jobs` threads;
+    with `workers`, long-running nodes run in their processes, which a cancel ends at once."""
+    run = _Run(wf, values, on_event, cancel or threading.Event(), workers)
     order = run.start(targets)
     runnable = [n for n in order if run.keys[n] is not None]
     if jobs <= 1:
@@ -202,8 +205,10 @@ class _Run:
         values: dict[str, Any],
         on_event: Callable[[Event], None] | None,
         cancel: threading.Event,
+        workers: NodeWorkers | None = None,
     ):
         self.wf, self.values, self.on_event, self.cancel = wf, values, on_event, cancel
+        self.workers = workers
         self.result = RunResult(wf)
         self.lock = threading.Lock()
         self.report = configure_workflow(wf, values)
@@ -293,8 +298,12 @@ class _Run:
             cancel=self.cancel,
             on_warning=lambda m: self.warn(nid, m),
         )
+        settings = self.report.nodes[nid].settings
         start = time.perf_counter()
-        outputs, fitted = run_node(node_type, self.report.nodes[nid].settings, inputs, ctx)
+        if self.workers is not None and node_type.long_running:
+            outputs, fitted = self.workers.run(node_type, settings, inputs, ctx, self.cancel)
+        else:
+            outputs, fitted = run_node(node_type, settings, inputs, ctx)
         _check_outputs(node_type, outputs)
         seconds = time.perf_counter() - start
         self.wf.run_state.store(nid, CacheEntry(self.keys[nid] or "", outputs, fitted, seconds))

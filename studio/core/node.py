@@ -159,6 +159,8 @@ class NodeType:
     keywords: ClassVar[tuple[str, ...]] = ()
     inputs: ClassVar[tuple[Port, ...]] = ()
     outputs: ClassVar[tuple[Port, ...]] = ()
+    # May run for minutes (fitting, searching): a run that can stops it in a worker process.
+    long_running: ClassVar[bool] = False
     stateful = _DerivedStateful()
 
     class Settings(NodeSettings):

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -38,6 +38,9 @@ from .node import ExecutionContext, NodeType
 from .parameters import Parameter, coerce, reference
 from .records import NodeRecord
 from .runstate import NodeState, RunState
+
+if TYPE_CHECKING:
+    from .workers import NodeWorkers
 
 
 @dataclass
@@ -437,8 +440,10 @@ class Workflow:
         targets: list[str] | None = None,
         on_event: Callable[[Event], None] | None = None,
         cancel: threading.Event | None = None,
+        workers: NodeWorkers | None = None,
     ) -> executor.RunResult:
-        """Run the workflow (or what `targets` need), reusing unchanged results."""
+        """Run the workflow (or what `targets` need), reusing unchanged results; long-running
+        nodes run in `workers` when given (see `studio.core.workers`)."""
         return executor.run_workflow(
             self,
             self.parameter_values(parameters),
@@ -446,4 +451,5 @@ class Workflow:
             targets=targets,
             on_event=on_event,
             cancel=cancel,
+            workers=workers,
         )

@@ -1,11 +1,15 @@
 """Start the studio: one QApplication, one main window, optionally a workflow file;
-on the very first start the starter template is opened."""
+on the very first start the starter template is opened. The studio leaves when asked,
+even mid-run, and takes its worker processes and local model servers with it."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 
@@ -14,6 +18,7 @@ def main(workflow: str | None = None, argv: list[str] | None = None) -> int:
         print(f"knotwork studio: no such workflow file: {workflow}", file=sys.stderr)
         return 2
     from .main_window import MainWindow
+    from .runner import stop_node_workers
     from .templates import find_templates
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
@@ -31,4 +36,27 @@ def main(workflow: str | None = None, argv: list[str] | None = None) -> int:
             window.files.new_from_template(starters[0])
     window.prefs.mark_started()
     window.show()
-    return app.exec()
+    _close_on_signals(window)
+    code = app.exec()
+    window.stop_servers()
+    stop_node_workers()
+    if window.busy():  # a node that ignored the cancel: do not wait for it at exit
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _close_on_signals(window) -> None:
+    """Ctrl-C in the terminal and SIGTERM close the window as Quit does, without questions.
+    Python runs signal handlers only between bytecodes, so a timer gives it the chance."""
+
+    def handler(_signum, _frame) -> None:
+        QTimer.singleShot(0, window.close_quietly)
+
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
+    tick = QTimer(window)
+    tick.timeout.connect(lambda: None)
+    tick.start(200)

@@ -3,10 +3,9 @@ docks, menus with shortcuts, a status bar with global run progress."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QMainWindow,
     QMenu,
@@ -35,6 +34,8 @@ from .viewers import make_viewer
 
 
 class MainWindow(QMainWindow):
+    close_wait_ms = 10_000  # closing during a run waits this long for it to stop, then leaves
+
     def __init__(
         self,
         workflow: Workflow | None = None,
@@ -60,6 +61,16 @@ class MainWindow(QMainWindow):
         self.registry_dock: QDockWidget | None = None
         self.monitoring_dock: QDockWidget | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self.deploy_wizard = None
+        self._closing = False  # a close waits for the run to stop
+        self._leaving = False  # ... and leaves once it did, or once close_wait_ms passed
+        self._quiet_close = False  # closing on a signal: no questions, edits stay recoverable
+        self._close_check = QTimer(self)
+        self._close_check.setInterval(100)
+        self._close_check.timeout.connect(self._continue_close)
+        self._close_deadline = QTimer(self)
+        self._close_deadline.setSingleShot(True)
+        self._close_deadline.timeout.connect(self._leave_anyway)
         self.banner = RecoveryBanner(self)
         center = QWidget()
         col = QVBoxLayout(center)
@@ -391,6 +402,7 @@ class MainWindow(QMainWindow):
             return None
         self.deploy_wizard = wizard
         wizard.open()
+        wizard.place_beside_scope()
         return wizard
 
     def capture_selection(self) -> tuple[str, str] | None:
@@ -466,18 +478,62 @@ class MainWindow(QMainWindow):
         self.viewers.append(viewer)
         return viewer
 
+    # ---- closing ------------------------------------------------------------------------------
+    def busy(self) -> bool:
+        """A run or a bundle build still owns the workflow."""
+        building = self.deploy_wizard is not None and self.deploy_wizard.task.busy
+        return self.runner.running or building
+
+    def close_quietly(self) -> None:
+        """Close without asking (a terminal's Ctrl-C, a logout): unsaved edits stay in the
+        autosave file, offered for recovery at the next start."""
+        self._quiet_close = True
+        self.close()
+
+    def stop_servers(self) -> None:
+        """End the local model servers started from Deploy…"""
+        for server in self.servers:
+            if server.state() != server.ProcessState.NotRunning:
+                server.terminate()
+                if not server.waitForFinished(3000):
+                    server.kill()
+                    server.waitForFinished(1000)
+
+    def _continue_close(self) -> None:
+        if not self.busy():
+            self._close_check.stop()
+            self._close_deadline.stop()
+            self._leaving = True
+            self.close()
+
+    def _leave_anyway(self) -> None:
+        """The run did not stop in time (a node that ignores cancel): leave without it."""
+        self._close_check.stop()
+        self.console.log("The run did not stop in time: closing without waiting for it", "warning")
+        self._leaving = True
+        self.close()
+
     def closeEvent(self, event) -> None:
-        if self.runner.running:
-            self.runner.cancel()
-            self.runner.wait()
-            QApplication.processEvents()  # deliver the run's end, which unlocks the document
-        if not self.files.maybe_save():
+        if self.busy() and not self._leaving:
+            event.ignore()
+            if not self._closing:  # cancel, wait a bounded time (the window stays live), leave
+                self._closing = True
+                self.runner.cancel()
+                self.status_label.setText("Stopping the run before closing…")
+                self._close_check.start()
+                self._close_deadline.start(self.close_wait_ms)
+            return
+        busy = self.busy()
+        if not busy and not self._quiet_close and not self.files.maybe_save():
+            self._closing = self._leaving = False
             event.ignore()
             return
-        self.autosaver.close()
-        for server in self.servers:
-            server.terminate()
-            server.waitForFinished(3000)
+        if (busy or self._quiet_close) and self.document.modified:
+            self.autosaver.save_now()  # recoverable at the next start
+            self.autosaver.timer.stop()
+        else:
+            self.autosaver.close()
+        self.stop_servers()
         for viewer in self.viewers:
             viewer.close()
         event.accept()

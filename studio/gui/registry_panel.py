@@ -183,6 +183,7 @@ class RegistryPanel(QWidget):
         self.diff_b.currentTextChanged.connect(lambda _t: self.show_diff())
         self.log = read_only_table(LOG_COLUMNS)
         self.status = QLabel()
+        self.status.setWordWrap(True)  # a reason is never cut off in a narrow dock
         self._build()
         self._versions_data: list[VersionInfo] = []
 
@@ -355,6 +356,26 @@ class RegistryPanel(QWidget):
             self.diff_view.setPlainText(diff_text(d))
 
     # ------------------------------------------------------------------ actions
+    def _cannot(self, action: str, need_version: bool = True) -> str | None:
+        """Why `action` cannot act now (said in the status line), or None when it can."""
+        if self._reg is None and self._guard(lambda: self.registry) is None:
+            return self.status.text()
+        if self.models.count() == 0:
+            why = (
+                f"{action}: the registry has no models yet: build a bundle with "
+                "“Register in the registry” ticked (Deploy…) or run knotwork deploy --register"
+            )
+        elif not self.model_name:
+            why = f"{action}: select a model first"
+        elif need_version and not self.selected_version:
+            why = f"{action}: select a version of {self.model_name} first"
+        elif not self.env.currentText():
+            why = f"{action}: the registry defines no environments (see knotwork-registry.json)"
+        else:
+            return None
+        self.status.setText(why)
+        return why
+
     def confirm(self, title: str, details: str) -> str | None:
         """Ask before acting; return the reason given, or None when cancelled."""
         dialog = ConfirmDialog(title, details, self)
@@ -389,9 +410,9 @@ class RegistryPanel(QWidget):
         return result
 
     def promote_selected(self) -> PromotionResult | None:
-        name, version, env = self.model_name, self.selected_version, self.env.currentText()
-        if not (name and version and env):
+        if self._cannot("Promote"):
             return None
+        name, version, env = self.model_name, self.selected_version, self.env.currentText()
         report = self._guard(lambda: self.registry.check(f"{name}:{version}", env))
         text = report.text() if report is not None else ""
         return self._act(
@@ -401,9 +422,9 @@ class RegistryPanel(QWidget):
         )
 
     def approve_selected(self) -> PromotionResult | None:
-        name, version, env = self.model_name, self.selected_version, self.env.currentText()
-        if not (name and version and env):
+        if self._cannot("Approve"):
             return None
+        name, version, env = self.model_name, self.selected_version, self.env.currentText()
         return self._act(
             f"Approve {name}:{version} for {env}",
             f"You approve {name}:{version} for {env} as the second person (four eyes).",
@@ -411,10 +432,15 @@ class RegistryPanel(QWidget):
         )
 
     def rollback_env(self) -> PromotionResult | None:
-        name, env = self.model_name, self.env.currentText()
-        if not (name and env):
+        if self._cannot("Roll back", need_version=False):
             return None
+        name, env = self.model_name, self.env.currentText()
         history = self._guard(lambda: self.registry.alias_history(name, env)) or []
+        if not history:  # the registry refuses the rest itself, saying why
+            self.status.setText(
+                f"Roll back: {env} has never held a version of {name}: promote one there first"
+            )
+            return None
         lines = [
             f"{m.at[:19]}  {m.kind:<8} {m.from_ or '—'} → {m.to or '—'}  {m.actor}" for m in history
         ]

@@ -44,6 +44,7 @@ class RunStatus(QObject):
         window.document.changed.connect(self.on_event)
         window.document.configured.connect(self.update_counts)
         window.runner.started.connect(self.started)
+        window.runner.cancelling.connect(self.cancelling)
         window.runner.finished.connect(self.finished)
         window.runner.crashed.connect(self.crashed)
 
@@ -59,6 +60,12 @@ class RunStatus(QObject):
         self.progress.setValue(0)
         self.progress.show()
         self.label.setText("Running…")
+
+    def cancelling(self) -> None:
+        """Said at once; "Run cancelled" follows when the running node has been stopped."""
+        self.window.cancel_action.setEnabled(False)
+        self.label.setText("Cancelling…")
+        self.console.log("Cancelling the run…", "warning")
 
     def finished(self, result) -> None:
         self._actions(False)

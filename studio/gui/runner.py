@@ -1,14 +1,40 @@
-"""Runs the workflow on a QThreadPool so the window never freezes; cancellation is a
-threading.Event the executor checks between nodes and in `ctx.progress`."""
+"""Runs the workflow on a QThreadPool so the window never freezes. Cancellation is a
+threading.Event the executor checks between nodes and in `ctx.progress`; long-running
+nodes (learners, searches) run in the studio's worker processes, which a cancel ends
+at once."""
 
 from __future__ import annotations
 
+import atexit
 import threading
 import traceback
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from studio.core import Catalog
+from studio.core.workers import NodeWorkers
+
 from .document import Document
+
+_workers: NodeWorkers | None = None
+
+
+def node_workers(catalog: Catalog) -> NodeWorkers:
+    """The studio's worker processes, shared by its windows; started warm in the background
+    and ended when the studio ends, however it ends (they also watch for their parent)."""
+    global _workers
+    if _workers is None:
+        _workers = NodeWorkers(catalog)
+        atexit.register(stop_node_workers)
+        threading.Thread(target=_workers.warm, name="knotwork-warm-workers", daemon=True).start()
+    return _workers
+
+
+def stop_node_workers() -> None:
+    global _workers
+    if _workers is not None:
+        _workers.close()
+        _workers = None
 
 
 class _Signals(QObject):
@@ -23,6 +49,7 @@ class _RunJob(QRunnable):
         targets: list[str] | None,
         cancel: threading.Event,
         signals: _Signals,
+        workers: NodeWorkers,
     ):
         super().__init__()
         self.workflow, self.targets, self.cancel, self.signals = (
@@ -31,10 +58,13 @@ class _RunJob(QRunnable):
             cancel,
             signals,
         )
+        self.workers = workers
 
     def run(self) -> None:
         try:
-            result = self.workflow.run(targets=self.targets, cancel=self.cancel)
+            result = self.workflow.run(
+                targets=self.targets, cancel=self.cancel, workers=self.workers
+            )
         except Exception as exc:  # report it in the console; the GUI thread unlocks the document
             self.signals.crashed.emit(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
             return
@@ -45,12 +75,14 @@ class RunController(QObject):
     """Starts, cancels and reports runs; the document is locked against edits meanwhile."""
 
     started = Signal()
+    cancelling = Signal()  # a cancel was asked for; `finished` follows once the run stopped
     finished = Signal(object)  # RunResult, or None when the run crashed
     crashed = Signal(str)
 
     def __init__(self, document: Document, parent: QObject | None = None):
         super().__init__(parent)
         self.document = document
+        self.workers = node_workers(document.catalog or document.workflow.catalog)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self._cancel: threading.Event | None = None
@@ -70,12 +102,18 @@ class RunController(QObject):
         self._cancel = threading.Event()
         self.document.running = True
         self.started.emit()
-        self.pool.start(_RunJob(self.document, targets, self._cancel, self._signals))
+        self.pool.start(_RunJob(self.document, targets, self._cancel, self._signals, self.workers))
         return True
 
+    @property
+    def cancelled(self) -> bool:
+        """A cancel was asked for and the run has not stopped yet."""
+        return self._cancel is not None and self._cancel.is_set()
+
     def cancel(self) -> None:
-        if self._cancel is not None:
+        if self._cancel is not None and not self._cancel.is_set():
             self._cancel.set()
+            self.cancelling.emit()
 
     def reset(self, node_ids: list[str] | None = None) -> None:
         if self.running:

@@ -80,7 +80,7 @@ def test_dropping_nodes_wiring_configuring_and_running_gives_predictions_in_the_
         lambda: all(window.scene.nodes[n].state == "configured" for n in wf.graph.nodes)
     )
 
-    with qtbot.waitSignal(window.runner.finished, timeout=30000) as run:
+    with qtbot.waitSignal(window.runner.finished, timeout=120_000) as run:
         click_toolbar(qtbot, window, window.run_all_action)
     assert run.args[0].ok, run.args[0].errors
     assert all(window.scene.nodes[n].state == "executed" for n in wf.graph.nodes)

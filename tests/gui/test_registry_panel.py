@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialogButtonBox  # noqa: E402
 
 from studio.gui.registry_panel import ConfirmDialog, RegistryPanel  # noqa: E402
@@ -141,8 +141,9 @@ def test_empty_or_locked_registry_shows_a_message_not_an_exception(qtbot, tmp_pa
     panel = RegistryPanel(reg)
     qtbot.addWidget(panel)
     panel.refresh()
-    assert panel.models.count() == 0 and panel.promote_selected() is None
     assert panel.status.text().startswith("0 model(s)")
+    assert panel.models.count() == 0 and panel.promote_selected() is None
+    assert "the registry has no models yet" in panel.status.text()
     reg.create_token("root", "admin")  # now shared: this tokenless panel may not read it
     with qtbot.waitSignal(panel.failed):
         panel.refresh()
@@ -186,3 +187,21 @@ def test_the_confirmation_names_the_action_and_never_accepts_without_a_reason(
     assert panel.promote_selected() is None
     assert "Promote churn:3 to dev" in seen["heading"] and seen["open"]
     assert registry.alias_target("churn", "dev").version == "2"
+
+
+def test_every_action_that_cannot_act_says_why(panel, registry, qtbot):
+    registry_versions = panel.versions.rowCount()
+    assert registry_versions == 3
+    panel.versions.clearSelection()
+    for button, action in (
+        (panel.promote_button, "Promote"),
+        (panel.approve_button, "Approve"),
+    ):
+        qtbot.mouseClick(button, Qt.LeftButton)  # no dialog opens: nothing to act on
+        assert panel.status.text() == f"{action}: select a version of churn first"
+    panel.env.addItem("staging")  # an environment churn has never been promoted to
+    panel.env.setCurrentText("staging")
+    qtbot.mouseClick(panel.rollback_button, Qt.LeftButton)
+    assert panel.status.text() == (
+        "Roll back: staging has never held a version of churn: promote one there first"
+    )
