@@ -27,7 +27,7 @@ from .errors import CancelledError, ConfigureError, KnotworkError, ParameterErro
 from .events import Event, NodeWarning, Progress, RunFinished, RunStarted, StateChanged
 from .node import NodeType, run_node
 from .parameters import resolve
-from .ports import VALUE_TYPES
+from .ports import VALUE_TYPES, PartialTableSpec
 from .runstate import CacheEntry, NodeState
 
 if TYPE_CHECKING:
@@ -76,6 +76,23 @@ def _node_instance(wf: Workflow, nid: str) -> tuple[Any, type[NodeType]]:
     return inst, wf.catalog.get(inst.type_id)
 
 
+def _waiting_on(report: ConfigureReport, port: str, source: str) -> str:
+    """A connected input held back by its upstream node: say which node is at fault and why."""
+    wf = report.workflow
+    label = wf.node(source).label
+    err = report.errors.get(source)
+    if err is not None:
+        return f"input port '{port}': waits for “{label}”, which is not configured ({err.detail})"
+    roots = [n for n in nx.ancestors(wf.graph, source) if n in report.errors]
+    if roots:
+        root = wf.node(roots[0]).label
+        return (
+            f"input port '{port}': waits for “{label}”, held back by “{root}” "
+            f"upstream, which is not configured ({report.errors[roots[0]].detail})"
+        )
+    return f"input port '{port}': waits for “{label}”, which is not configured yet"
+
+
 def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
     report = ConfigureReport(wf)
     for nid in nx.topological_sort(wf.graph):
@@ -91,7 +108,7 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
                     raise ConfigureError(str(exc), where=key) from None
             settings = node_type.validate_settings(raw)
             specs: list[Any] = []
-            blocked = False
+            waiting: list[str] = []  # why an upstream node holds this one back
             for port in node_type.inputs:
                 link = links.get(port.name)
                 if link is None:
@@ -101,15 +118,18 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
                     continue
                 up = report.nodes.get(link.source)
                 if up is None:
-                    blocked = True
+                    waiting.append(_waiting_on(report, port.name, link.source))
                     specs.append(None)
                     continue
                 src_type = wf.catalog.get(wf.node(link.source).type_id)
                 idx = [p.name for p in src_type.outputs].index(link.source_port)
-                specs.append(up.output_specs[idx])
-            if blocked:
+                spec = up.output_specs[idx]
+                if isinstance(spec, PartialTableSpec) and not node_type.reads_partial_specs:
+                    spec = None  # to this node the table's columns are known only from data
+                specs.append(spec)
+            if waiting:
                 report.blocked.add(nid)
-                wf.run_state.set_state(nid, NodeState.UNCONFIGURED)
+                wf.run_state.set_state(nid, NodeState.UNCONFIGURED, "; ".join(waiting))
                 continue
             if any(
                 spec is None and not port.optional for spec, port in zip(specs, node_type.inputs)
