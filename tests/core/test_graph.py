@@ -10,7 +10,6 @@ from studio.core import (
     UnknownNodeTypeError,
     Workflow,
 )
-
 from studio.core.ports import PartialTableSpec
 
 from .builders import starter

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from nodes.scoring.data_profile import profile
-from studio.core import ConfigureError, Figure, Model, NodeExecutionError, Table
+from studio.core import ConfigureError, Figure, Model, Table
 from tests.conftest import run_node
 
 FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
