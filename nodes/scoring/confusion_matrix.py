@@ -22,7 +22,7 @@ from studio.core.node import ColumnField
 from studio.core.ports import TableSpec
 
 from .plotting import new_figure, to_figure
-from .truth import TruthField, known_columns, truth_column
+from .truth import TruthField, truth_column
 
 
 class Settings(NodeSettings):
@@ -52,10 +52,9 @@ class ConfusionMatrix(NodeType):
         ),
     )
     Settings = Settings
-    reads_partial_specs = True
 
     def configure(self, s: Settings, specs, ctx):
-        spec: TableSpec | None = known_columns(specs[0])
+        spec: TableSpec | None = specs[0]
         if spec is not None:
             truth_column(s.truth_column, spec)
             spec.require(s.prediction_column, setting="prediction_column")

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from nodes.learners.base import ClassifierLearner, learner_base
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
-from studio.core.ports import ColumnSpec, ModelSpec, PartialTableSpec, TableSpec
+from studio.core.ports import ColumnSpec, ModelSpec, TableSpec
 
 
 class Settings(NodeSettings):
@@ -72,9 +72,8 @@ class Predictor(NodeType):
         if issubclass(learner, ClassifierLearner) and s.probabilities:
             if not model.classes:
                 # The probability columns are named after classes only the data will tell:
-                # promise the other columns only, so the scoring nodes can still check them.
-                known = TableSpec(tuple(cols), table.roles)
-                return [PartialTableSpec(known, "probability_<class> columns")]
+                # say "unknown until it runs" rather than promise a table without them.
+                return [None]
             cols += [ColumnSpec(probability_column(c), "number") for c in model.classes]
         return [TableSpec(tuple(cols), table.roles)]
 

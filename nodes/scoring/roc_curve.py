@@ -9,7 +9,6 @@ from pydantic import Field
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from studio.core import (
-    ConfigureError,
     NodeExecutionError,
     NodeSettings,
     NodeType,
@@ -21,7 +20,7 @@ from studio.core.ports import ColumnSpec, TableSpec
 
 from .plotting import new_figure, to_figure
 from .predictor import probability_column
-from .truth import TruthField, known_columns, truth_column
+from .truth import TruthField, truth_column
 
 PREFIX = probability_column("")
 AUC_COLUMNS = (
@@ -57,18 +56,11 @@ class RocCurve(NodeType):
         Port("auc", PortType.TABLE, description="Area under the curve per class"),
     )
     Settings = Settings
-    reads_partial_specs = True
 
     def configure(self, s: Settings, specs, ctx):
-        spec: TableSpec | None = known_columns(specs[0])
+        spec: TableSpec | None = specs[0]
         if spec is not None:
             truth_column(s.truth_column, spec)
-        if isinstance(specs[0], TableSpec) and not any(n.startswith(PREFIX) for n in spec.names):
-            # every column is known (a partial spec leaves the probability columns to the data)
-            raise ConfigureError(
-                "no probability_<class> columns: connect a Predictor with 'probabilities' on",
-                where="input port 'predictions'",
-            )
         return [None, TableSpec(AUC_COLUMNS)]
 
     def execute(self, s: Settings, inputs, ctx):
@@ -77,7 +69,7 @@ class RocCurve(NodeType):
         truth = truth_column(s.truth_column, table.spec())
         prob_cols = [c for c in df.columns if str(c).startswith(PREFIX)]
         if not prob_cols:
-            # configure checked this when every column was known; a partial spec leaves it to here
+            # checked here, not in configure: a Predictor's spec lists them only when the classes are known
             raise NodeExecutionError(
                 "no probability_<class> columns: connect a Predictor with 'probabilities' on"
             )

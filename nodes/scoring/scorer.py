@@ -23,7 +23,7 @@ from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, TableSpec
 
 from .predictor import probability_column
-from .truth import TruthField, known_columns, truth_column
+from .truth import TruthField, truth_column
 
 
 class Settings(NodeSettings):
@@ -104,10 +104,9 @@ class Scorer(NodeType):
         Port("confusion matrix", PortType.TABLE),
     )
     Settings = Settings
-    reads_partial_specs = True
 
     def configure(self, s: Settings, specs, ctx):
-        spec = known_columns(specs[0])
+        spec = specs[0]
         if spec is not None:
             truth_column(s.truth_column, spec, "values")
             spec.require(s.prediction_column, setting="prediction_column")

@@ -7,7 +7,7 @@ from typing import Any
 
 from studio.core import ConfigureError
 from studio.core.node import ColumnField
-from studio.core.ports import PartialTableSpec, TableSpec
+from studio.core.ports import TableSpec
 
 
 def TruthField(what: str = "classes") -> Any:
@@ -33,9 +33,3 @@ def truth_column(chosen: str | None, spec: TableSpec, what: str = "classes") -> 
             where="truth_column",
         )
     return truth
-
-
-def known_columns(spec: TableSpec | PartialTableSpec | None) -> TableSpec | None:
-    """The columns a scoring node can check before data: all of them, or those a Predictor
-    promises before its model has seen the classes (the truth is among them)."""
-    return spec.known if isinstance(spec, PartialTableSpec) else spec

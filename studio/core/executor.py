@@ -27,7 +27,7 @@ from .errors import CancelledError, ConfigureError, KnotworkError, ParameterErro
 from .events import Event, NodeWarning, Progress, RunFinished, RunStarted, StateChanged
 from .node import NodeType, run_node
 from .parameters import resolve
-from .ports import VALUE_TYPES, PartialTableSpec
+from .ports import VALUE_TYPES
 from .runstate import CacheEntry, NodeState
 
 if TYPE_CHECKING:
@@ -123,10 +123,7 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
                     continue
                 src_type = wf.catalog.get(wf.node(link.source).type_id)
                 idx = [p.name for p in src_type.outputs].index(link.source_port)
-                spec = up.output_specs[idx]
-                if isinstance(spec, PartialTableSpec) and not node_type.reads_partial_specs:
-                    spec = None  # to this node the table's columns are known only from data
-                specs.append(spec)
+                specs.append(up.output_specs[idx])
             if waiting:
                 report.blocked.add(nid)
                 wf.run_state.set_state(nid, NodeState.UNCONFIGURED, "; ".join(waiting))

@@ -159,9 +159,6 @@ class NodeType:
     keywords: ClassVar[tuple[str, ...]] = ()
     inputs: ClassVar[tuple[Port, ...]] = ()
     outputs: ClassVar[tuple[Port, ...]] = ()
-    # True for a node whose configure can check a `PartialTableSpec` (the columns a table
-    # surely has); any other node sees such an input's spec as unknown.
-    reads_partial_specs: ClassVar[bool] = False
     stateful = _DerivedStateful()
 
     class Settings(NodeSettings):

@@ -143,16 +143,6 @@ def _quoted(names: list[str]) -> str:
 
 
 @dataclass(frozen=True)
-class PartialTableSpec:
-    """The columns a table surely has when others are known only from data (a Predictor's
-    probability_<class> columns before the model has seen its classes). Only node types
-    that set `reads_partial_specs` receive it; to every other node the spec is unknown."""
-
-    known: TableSpec
-    pending: str  # what the unlisted columns are, for messages
-
-
-@dataclass(frozen=True)
 class ModelSpec:
     task: str  # "classification", "regression", "clustering"
     features: tuple[str, ...]

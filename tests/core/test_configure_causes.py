@@ -4,9 +4,11 @@ anything runs."""
 
 from __future__ import annotations
 
-from studio.core import NodeState, Workflow
+import pytest
 
-from .builders import PENGUINS, clean_penguins
+from studio.core import ConfigureError, NodeState, Workflow
+
+from .builders import PENGUINS
 
 
 def _scored(csv, truth: str = "species", learner: str = "learners.logistic_regression"):
@@ -41,19 +43,19 @@ def test_a_connected_node_behind_an_unconfigured_one_names_that_node_and_its_pro
     assert "waits for “Split”" in wf.error("Learner")
 
 
-def test_scoring_nodes_refuse_an_absent_truth_column_before_the_model_has_been_trained(
-    tmp_path,
-):
-    wf = _scored(clean_penguins(tmp_path), truth="spieces")
-    report = wf.configure()
-    for node in ("Score", "Matrix", "ROC"):
-        assert wf.state(node) == NodeState.UNCONFIGURED
-        problem = report.errors[wf.node(node).id]
-        assert problem.where == "truth_column"
-        assert "'spieces' not in the input table" in problem.message
-    # the right column configures although the probability columns are still unknown
-    wf.set_setting("Score", "truth_column", "species")
-    assert wf.node("Score").id not in wf.configure().errors
+def test_scoring_nodes_refuse_truth_values_the_spec_shows_missing(tmp_path):
+    import pandas as pd
+
+    from studio.core import Table
+    from tests.conftest import run_node
+
+    df = pd.read_csv(PENGUINS).dropna(subset=["bill_length_mm"])
+    df.loc[df.index[:3], "species"] = None  # three rows nobody labelled
+    predictions = Table(df.assign(prediction="Adelie", probability_Adelie=1.0))
+    for type_id in ("scoring.scorer", "scoring.confusion_matrix", "scoring.roc_curve"):
+        with pytest.raises(ConfigureError, match="'species' has missing values") as info:
+            run_node(type_id, [predictions], truth_column="species")
+        assert info.value.where == "truth_column"
 
 
 def test_a_learner_refuses_missing_values_its_input_spec_already_shows():
