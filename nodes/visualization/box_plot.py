@@ -52,6 +52,14 @@ def _columns(s: Settings, spec: TableSpec) -> list[str]:
     return cols
 
 
+def _slant(ax, labels: list[str]) -> None:
+    """Slant the box labels when they would run into each other."""
+    if sum(len(t) for t in labels) > 6 * len(labels) or len(labels) > 6:
+        ax.tick_params(axis="x", rotation=35)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+
+
 class BoxPlot(NodeType):
     type_id = "visualization.box_plot"
     name = "Box Plot"
@@ -80,21 +88,23 @@ class BoxPlot(NodeType):
                 f"no values to draw in column(s) {', '.join(map(repr, empty or columns))}",
                 where="columns",
             )
-        fig = new_figure(max(4.0, 1.2 + 0.9 * len(columns)), 4.5)
-        axes = fig.subplots(1, len(columns), squeeze=False)[0] if s.group else [fig.add_subplot()]
-        if s.group is None:
+        groups = list(groups_of(df, s.group, "group")) if s.group else []
+        per_column = 0.9 if not groups else 0.6 + 0.5 * len(groups)
+        fig = new_figure(min(16.0, max(4.0, 1.2 + per_column * len(columns))), 4.5)
+        axes = fig.subplots(1, len(columns), squeeze=False)[0] if groups else [fig.add_subplot()]
+        if not groups:
             data = [df[c].dropna().to_numpy(dtype=float) for c in columns]
             axes[0].boxplot(data, tick_labels=columns, showfliers=s.show_outliers)
             axes[0].set_title("Box plot")
-            axes[0].tick_params(axis="x", rotation=30 if len(columns) > 4 else 0)
+            _slant(axes[0], columns)
         else:
-            groups = list(groups_of(df, s.group, "group"))
+            names = [n for n, _ in groups]
             for ax, c in zip(axes, columns):
                 data = [part[c].dropna().to_numpy(dtype=float) for _, part in groups]
-                ax.boxplot(data, tick_labels=[n for n, _ in groups], showfliers=s.show_outliers)
+                ax.boxplot(data, tick_labels=names, showfliers=s.show_outliers)
                 ax.set_title(c)
                 ax.set_xlabel(s.group)
-                ax.tick_params(axis="x", rotation=30 if len(groups) > 4 else 0)
+                _slant(ax, names)
         for ax in axes:
             ax.grid(True, axis="y", alpha=0.3)
         return [to_figure(fig, f"{ctx.label}: box plot")]

@@ -232,7 +232,7 @@ class MainWindow(QMainWindow):
     def _on_replaced(self) -> None:
         self.viewer_windows.close_all()
         self._update_title()
-        self.view.fit()
+        self.view.fit(readable=True)
 
     @property
     def viewers(self) -> list[QWidget]:

@@ -44,8 +44,7 @@ class NoticeBar(QFrame):
     def place(self) -> None:
         """Span the top of the parent, as tall as the wrapped text needs."""
         width = max(200, self.parentWidget().width() - 24)
-        self.setFixedWidth(width)
-        self.adjustSize()
+        self.setFixedSize(width, self.layout().totalHeightForWidth(width))
         self.move(12, 8)
 
     def dismiss(self) -> None:

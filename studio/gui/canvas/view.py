@@ -43,7 +43,7 @@ class WorkflowView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setCacheMode(QGraphicsView.CacheBackground)  # the grid is drawn once per zoom/scroll
         self._panning = False
-        self._fit_pending = False  # fit asked before the view had its real size
+        self._fit_pending: str | bool = False  # a fit asked before the view had its size
         self.notice = NoticeBar(self)
         self.notice.dismissed.connect(scene.dismiss_refusal)
         scene.message.connect(self.notice.show_text)
@@ -62,11 +62,12 @@ class WorkflowView(QGraphicsView):
     def reset_zoom(self) -> None:
         self.resetTransform()
 
-    def fit(self) -> None:
-        """Show the whole workflow if it fits at a readable zoom; else its start (top left)
-        at that zoom. Asked before the window is shown, it waits for the real size."""
+    def fit(self, readable: bool = False) -> None:
+        """Show the whole workflow; with `readable` (a workflow just opened) never below a
+        zoom where node names can be read: then its start (top left) shows. Asked before
+        the window is shown, it waits for the real size."""
         if not self.isVisible():
-            self._fit_pending = True
+            self._fit_pending = "readable" if readable else "all"
             return
         self._fit_pending = False
         rect = self.scene().itemsBoundingRect()
@@ -76,7 +77,10 @@ class WorkflowView(QGraphicsView):
         rect = rect.adjusted(-40, -40, 40, 40)
         port = self.viewport().rect()
         scale = min(port.width() / rect.width(), port.height() / rect.height())
-        scale = max(self.READABLE_SCALE, min(self.FIT_MAX_SCALE, scale))
+        scale = min(self.FIT_MAX_SCALE, scale)
+        if readable:
+            scale = max(self.READABLE_SCALE, scale)
+        scale = max(self.MIN_SCALE, scale)
         self.resetTransform()
         self.scale(scale, scale)
         seen_w, seen_h = port.width() / scale, port.height() / scale
@@ -87,12 +91,12 @@ class WorkflowView(QGraphicsView):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._fit_pending:
-            self.fit()
+            self.fit(self._fit_pending == "readable")
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._fit_pending and self.isVisible():
-            self.fit()
+            self.fit(self._fit_pending == "readable")
         if self.notice.isVisible():
             self.notice.place()
 
