@@ -18,7 +18,9 @@ def keep_on_screen(window: QWidget) -> None:
     frame = window.frameGeometry()
     screen = QGuiApplication.screenAt(frame.center()) or window.screen()
     room = screen.availableGeometry()
-    width, height = min(window.width(), room.width()), min(window.height(), room.height())
+    edge_w, edge_h = frame.width() - window.width(), frame.height() - window.height()
+    width = min(window.width(), room.width() - edge_w)
+    height = min(window.height(), room.height() - edge_h)
     if (width, height) != (window.width(), window.height()):
         window.resize(width, height)
     frame = window.frameGeometry()

@@ -83,7 +83,7 @@ class ValidationViewer(QWidget):
                     item.setBackground(QBrush(bg))
                     item.setForeground(QBrush(fg))
                 if key in ("value", "threshold"):
-                    item.setTextAlignment(int(Qt.AlignRight | Qt.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.table.setItem(r, c, item)
         header = self.table.horizontalHeader()
         for c in range(len(COLUMNS) - 1):
