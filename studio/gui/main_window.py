@@ -293,6 +293,8 @@ class MainWindow(QMainWindow):
             self.scene.delete_selection()
 
     def paste(self) -> bool:
+        if self.document.running:
+            return self.scene.refuse("the workflow is running: cancel it or wait before pasting")
         data = clipboard.read_clipboard()
         if data is None:
             self.status_label.setText("The clipboard holds no Knotwork nodes")
