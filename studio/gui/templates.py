@@ -97,7 +97,6 @@ class TemplateGallery(QDialog):
         self.list.setWordWrap(True)
         self.list.setResizeMode(QListWidget.Adjust)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.list.setSpacing(4)
         self.list.setIconSize(PREVIEW_SIZE)
         for t in templates:
             item = QListWidgetItem(QIcon(preview(t)), f"{t.name}\n{t.description}")
