@@ -14,6 +14,7 @@ CATEGORY_PACKAGES = (
     "validation",
     "learners",
     "scoring",
+    "visualization",
     "deployment",
     "monitoring",
 )

@@ -146,8 +146,26 @@ class LearnerNode(StatefulNodeType):
         spec = specs[0]
         target = self.target(s, spec)
         feats = self.features(s, spec, target)
+        self.check_missing(spec, feats, target)
         classes = self.spec_classes(spec, target)
         return [ModelSpec(self.task, tuple(feats), target, classes, learner=self.type_id)]
+
+    def check_missing(self, spec: TableSpec, feats: list[str], target: str | None) -> None:
+        """Refuse at configure the missing values the spec already shows (as fit would)."""
+        if not self.accepts_missing:
+            gaps = [c for c in feats if spec.column(c).missing]
+            if gaps:
+                raise ConfigureError(
+                    f"missing values in feature column(s) {_names(gaps)}: add a Missing Value node "
+                    f"before this learner (or use Gradient Boosting, which accepts them)",
+                    where="features",
+                )
+        if target is not None and spec.column(target).missing:
+            raise ConfigureError(
+                f"the target column {target!r} has missing values: filter those rows out first "
+                f"(Row Filter), a learner cannot learn from rows without a target",
+                where="target",
+            )
 
     # ---- fit / apply -------------------------------------------------------------------
     def training_features(self, df: pd.DataFrame, feats: list[str]) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 import pandas as pd
@@ -179,7 +180,9 @@ class RowFilter(NodeType):
         elif spec is not None:
             for i, c in enumerate(s.conditions):
                 _check_condition(i, c, spec)
-        return [spec]
+        # Filtering may drop the rows with gaps: which columns still have some is for the data to say.
+        cols = tuple(replace(c, missing=False) for c in spec.columns)
+        return [TableSpec(cols, spec.roles)]
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]

@@ -7,6 +7,7 @@ drop incomplete rows instead, filter them out with a Row Filter before the split
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal
 
 import pandas as pd
@@ -83,7 +84,14 @@ class MissingValue(PreprocessingNode):
         )
 
     def output_spec(self, s: Settings, spec: TableSpec, columns: list[str]) -> TableSpec:
-        return spec
+        """The same columns; those it fills hold no missing values any more."""
+        filled = {
+            c
+            for c in columns
+            if (s.numbers if spec.column(c).dtype in NUMBER_KINDS else s.text) != "keep"
+        }
+        cols = tuple(replace(c, missing=False) if c.name in filled else c for c in spec.columns)
+        return TableSpec(cols, spec.roles)
 
     def learn(
         self, s: Settings, table: Table, columns: list[str], ctx: ExecutionContext

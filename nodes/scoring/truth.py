@@ -26,4 +26,10 @@ def truth_column(chosen: str | None, spec: TableSpec, what: str = "classes") -> 
             where="truth_column",
         )
     spec.require(truth, setting="truth_column")
+    if spec.column(truth).missing:
+        raise ConfigureError(
+            f"the truth column {truth!r} has missing values: filter those rows out first "
+            f"(Row Filter), there is nothing to compare their predictions with",
+            where="truth_column",
+        )
     return truth

@@ -77,6 +77,23 @@ def _node_instance(wf: Workflow, nid: str) -> tuple[Any, type[NodeType]]:
     return inst, wf.catalog.get(inst.type_id)
 
 
+def _waiting_on(report: ConfigureReport, port: str, source: str) -> str:
+    """A connected input held back by its upstream node: say which node is at fault and why."""
+    wf = report.workflow
+    label = wf.node(source).label
+    err = report.errors.get(source)
+    if err is not None:
+        return f"input port '{port}': waits for “{label}”, which is not configured ({err.detail})"
+    roots = [n for n in nx.ancestors(wf.graph, source) if n in report.errors]
+    if roots:
+        root = wf.node(roots[0]).label
+        return (
+            f"input port '{port}': waits for “{label}”, held back by “{root}” "
+            f"upstream, which is not configured ({report.errors[roots[0]].detail})"
+        )
+    return f"input port '{port}': waits for “{label}”, which is not configured yet"
+
+
 def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
     report = ConfigureReport(wf)
     for nid in nx.topological_sort(wf.graph):
@@ -92,7 +109,7 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
                     raise ConfigureError(str(exc), where=key) from None
             settings = node_type.validate_settings(raw)
             specs: list[Any] = []
-            blocked = False
+            waiting: list[str] = []  # why an upstream node holds this one back
             for port in node_type.inputs:
                 link = links.get(port.name)
                 if link is None:
@@ -102,15 +119,15 @@ def configure_workflow(wf: Workflow, values: dict[str, Any]) -> ConfigureReport:
                     continue
                 up = report.nodes.get(link.source)
                 if up is None:
-                    blocked = True
+                    waiting.append(_waiting_on(report, port.name, link.source))
                     specs.append(None)
                     continue
                 src_type = wf.catalog.get(wf.node(link.source).type_id)
                 idx = [p.name for p in src_type.outputs].index(link.source_port)
                 specs.append(up.output_specs[idx])
-            if blocked:
+            if waiting:
                 report.blocked.add(nid)
-                wf.run_state.set_state(nid, NodeState.UNCONFIGURED)
+                wf.run_state.set_state(nid, NodeState.UNCONFIGURED, "; ".join(waiting))
                 continue
             if any(
                 spec is None and not port.optional for spec, port in zip(specs, node_type.inputs)

@@ -42,6 +42,9 @@ class ColumnSpec:
     name: str
     dtype: str  # "number", "integer", "boolean", "string", "category", "datetime"
     categories: tuple[Any, ...] | None = None
+    # Known to hold missing values (seen in the data or a file's preview), so a node that
+    # cannot take them refuses at configure; False means "none seen", not a promise.
+    missing: bool = False
 
     @property
     def is_numeric(self) -> bool:
@@ -195,7 +198,7 @@ class Table:
             s = self.df[name]
             kind = dtype_name(s)
             cats = tuple(s.cat.categories) if kind == "category" else None
-            cols.append(ColumnSpec(str(name), kind, cats))
+            cols.append(ColumnSpec(str(name), kind, cats, bool(s.hasnans)))
         roles = tuple(sorted((k, v) for k, v in self.roles.items() if k in self.df.columns))
         return TableSpec(tuple(cols), roles)
 
@@ -267,6 +270,9 @@ class Figure:
 
     png: bytes
     title: str = ""
+    # The matplotlib figure it was drawn from, for viewers that zoom, pan and export it;
+    # never saved (a bundle keeps the PNG only), so a viewer falls back to the picture.
+    drawing: Any = field(default=None, repr=False, compare=False)
 
     def spec(self) -> SimpleSpec:
         return SimpleSpec(PortType.FIGURE)

@@ -30,6 +30,7 @@ from .repository import RepositoryPanel
 from .run_status import RunStatus
 from .runner import RunController
 from .settings_dialog import SettingsDialog
+from .viewer_windows import ViewerWindows
 from .viewers import make_viewer
 
 
@@ -56,7 +57,7 @@ class MainWindow(QMainWindow):
         self.parameters = ParametersPanel(self.document)
         self.autosaver = Autosaver(self.document, self.prefs, self)
         self.files = FileActions(self)
-        self.viewers: list[QWidget] = []
+        self.viewer_windows = ViewerWindows(self, self.prefs)
         self.servers: list = []  # local model servers started from Deploy…
         self.registry_dock: QDockWidget | None = None
         self.monitoring_dock: QDockWidget | None = None
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self._close_deadline = QTimer(self)
         self._close_deadline.setSingleShot(True)
         self._close_deadline.timeout.connect(self._leave_anyway)
+        self.guide = None  # the User Guide window, made on first use
         self.banner = RecoveryBanner(self)
         center = QWidget()
         col = QVBoxLayout(center)
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
         self.console_dock.raise_()
         self.resizeDocks([self.repository_dock], [250], Qt.Horizontal)
         self.resizeDocks([self.console_dock], [150], Qt.Vertical)
+        self._restore_geometry()
         self._update_title()
         self.banner.offer()
         self.document.schedule_configure()
@@ -191,7 +194,8 @@ class MainWindow(QMainWindow):
         self._action(dm, "Model &Registry", self.show_registry, "Ctrl+Shift+R")
 
         h = bar.addMenu("&Help")
-        self._action(h, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
+        self._action(h, "&User Guide", self.show_guide, "F1", "Read the Knotwork guide")
+        self._action(h, "&Keyboard Shortcuts", self.show_shortcuts, "Ctrl+F1")
 
         tools = self.addToolBar("Main")
         tools.setObjectName("Main")
@@ -214,6 +218,16 @@ class MainWindow(QMainWindow):
         self.repository.add_requested.connect(self.add_node_at_center)
         self.autosaver.saved.connect(self._autosaved)
 
+    def _restore_geometry(self) -> None:
+        """Where the user left the window and its docks, kept on a screen."""
+        from .viewer_windows import keep_on_screen
+
+        geometry, state = self.prefs.geometry("main"), self.prefs.geometry("main_state")
+        if geometry and self.restoreGeometry(geometry):
+            keep_on_screen(self)
+        if state:
+            self.restoreState(state)
+
     # ---- title, status -------------------------------------------------------------------
     def _autosaved(self, path: str) -> None:
         self.status_label.setText(f"Autosaved to {path}")
@@ -227,11 +241,14 @@ class MainWindow(QMainWindow):
         self.console.log(text, "warning")
 
     def _on_replaced(self) -> None:
-        for viewer in self.viewers:
-            viewer.close()
-        self.viewers.clear()
+        self.viewer_windows.close_all()
         self._update_title()
-        self.view.fit()
+        self.view.fit(readable=True)
+
+    @property
+    def viewers(self) -> list[QWidget]:
+        """The open port viewers, the last opened last."""
+        return self.viewer_windows.windows
 
     # ---- editing ---------------------------------------------------------------------------
     def undo(self) -> None:
@@ -248,11 +265,26 @@ class MainWindow(QMainWindow):
         self.redo_action.setEnabled(idle and stack.canRedo())
         self.undo_action.setText(f"&Undo {stack.undoText()}".strip())
         self.redo_action.setText(f"&Redo {stack.redoText()}".strip())
+        # The toolbar keeps short fixed labels (so it never shifts); the tip names the edit.
+        self.undo_action.setIconText("Undo")
+        self.redo_action.setIconText("Redo")
+        self.undo_action.setToolTip(f"Undo {stack.undoText()}".strip())
+        self.redo_action.setToolTip(f"Redo {stack.redoText()}".strip())
 
     def add_node_at_center(self, type_id: str) -> str | None:
-        center = self.view.mapToScene(self.view.viewport().rect().center())
-        offset = 24 * (len(self.document.workflow.nodes) % 5)
-        return self.scene.add_node(type_id, center + QPointF(offset, offset))
+        """A double-click in the repository: with one node selected, the new node goes to
+        its right, wired to it, and becomes the selection (so a chain grows click by click)."""
+        selected = self.scene.selected_node_ids()
+        if len(selected) == 1:
+            nid = self.scene.add_connected(type_id, selected[0])
+        else:
+            center = self.view.mapToScene(self.view.viewport().rect().center())
+            offset = 24 * (len(self.document.workflow.nodes) % 5)
+            nid = self.scene.add_node(type_id, center + QPointF(offset, offset))
+        if nid:
+            self.scene.select_nodes([nid])
+            self.view.ensureVisible(self.scene.nodes[nid].sceneBoundingRect(), 40, 40)
+        return nid
 
     def select_all(self) -> None:
         for item in self.scene.items():
@@ -272,6 +304,8 @@ class MainWindow(QMainWindow):
             self.scene.delete_selection()
 
     def paste(self) -> bool:
+        if self.document.running:
+            return self.scene.refuse("the workflow is running: cancel it or wait before pasting")
         data = clipboard.read_clipboard()
         if data is None:
             self.status_label.setText("The clipboard holds no Knotwork nodes")
@@ -420,6 +454,16 @@ class MainWindow(QMainWindow):
         self.scene.select_nodes(list(pair))
         return pair
 
+    def show_guide(self):
+        from .guide import GuideWindow
+
+        if self.guide is None:
+            self.guide = GuideWindow(self)
+        self.guide.show()
+        self.guide.raise_()
+        self.guide.activateWindow()
+        return self.guide
+
     def show_shortcuts(self) -> None:
         from .shortcuts_help import ShortcutsDialog
 
@@ -469,14 +513,8 @@ class MainWindow(QMainWindow):
             )
             return None
         port_name = wf.node_type(node_id).outputs[port].name
-        viewer = make_viewer(value)
-        viewer.setWindowFlag(Qt.Window)
-        viewer.setParent(self, Qt.Window)
-        viewer.setWindowTitle(f"{wf.node(node_id).label} — {port_name}")
-        viewer.resize(900, 560)
-        viewer.show()
-        self.viewers.append(viewer)
-        return viewer
+        title = f"{wf.node(node_id).label} — {port_name}"
+        return self.viewer_windows.show(make_viewer(value), node_id, port, title)
 
     # ---- closing ------------------------------------------------------------------------------
     def busy(self) -> bool:
@@ -534,6 +572,7 @@ class MainWindow(QMainWindow):
         else:
             self.autosaver.close()
         self.stop_servers()
-        for viewer in self.viewers:
-            viewer.close()
+        self.viewer_windows.close_all()
+        self.prefs.set_geometry("main", self.saveGeometry().data())
+        self.prefs.set_geometry("main_state", self.saveState().data())
         event.accept()

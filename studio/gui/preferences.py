@@ -49,6 +49,15 @@ class Preferences:
     def mark_started(self) -> None:
         self.qs.setValue("started_before", "true")
 
+    # ---- window geometry ---------------------------------------------------------------
+    def geometry(self, key: str) -> bytes | None:
+        """The saved geometry (QWidget.saveGeometry) of a window kind, if any."""
+        value = self.qs.value(f"geometry/{key}")
+        return bytes(value) if value else None
+
+    def set_geometry(self, key: str, data: bytes) -> None:
+        self.qs.setValue(f"geometry/{key}", data)
+
     # ---- recent files ----------------------------------------------------------------
     def recent_files(self) -> list[str]:
         return [p for p in json.loads(self.qs.value("recent_files", "[]")) if Path(p).exists()]

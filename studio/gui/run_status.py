@@ -23,6 +23,11 @@ from studio.core import (
 from .document import ConsoleMessage
 
 
+def plural(count: int, noun: str) -> str:
+    """“1 node”, “2 nodes”, “0 nodes”."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 class RunStatus(QObject):
     def __init__(self, window):
         super().__init__(window)
@@ -75,9 +80,9 @@ class RunStatus(QObject):
         elif result.cancelled:
             self.label.setText("Run cancelled")
         elif result.ok:
-            self.label.setText(f"Executed {len(result.executed)} node(s)")
+            self.label.setText(f"Executed {plural(len(result.executed), 'node')}")
         else:
-            self.label.setText(f"{len(result.errors)} node(s) failed (see the console)")
+            self.label.setText(f"{plural(len(result.errors), 'node')} failed (see the console)")
         self.update_counts()
 
     def crashed(self, text: str) -> None:
@@ -87,7 +92,8 @@ class RunStatus(QObject):
         wf = self.window.document.workflow
         states = [wf.state(n.id) for n in wf.nodes]
         self.counts.setText(
-            f"{len(states)} nodes · {states.count(NodeState.EXECUTED)} executed · {len(wf.links)} wires"
+            f"{plural(len(states), 'node')} · {states.count(NodeState.EXECUTED)} executed · "
+            f"{plural(len(wf.links), 'wire')}"
         )
 
     def _update_progress(self) -> None:
@@ -101,7 +107,7 @@ class RunStatus(QObject):
         label = wf.node(nid).label if nid in wf.graph else nid
         if isinstance(event, RunStarted):
             self._nodes, self._done, self._fraction = list(event.nodes), set(), {}
-            self.console.log(f"Run started: {len(self._nodes)} node(s)")
+            self.console.log(f"Run started: {plural(len(self._nodes), 'node')}")
         elif isinstance(event, Progress):
             self._fraction[nid] = event.fraction
             self._update_progress()

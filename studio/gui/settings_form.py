@@ -103,9 +103,18 @@ def _decimals(schema: dict) -> int:
     return 6
 
 
+class CompactDoubleSpinBox(QDoubleSpinBox):
+    """Shows 0.7 rather than 0.700000: the decimals bound what can be typed, not what shows."""
+
+    def textFromValue(self, value: float) -> str:
+        text = self.locale().toString(value, "f", self.decimals())
+        point = self.locale().decimalPoint()
+        return text.rstrip("0").rstrip(point) if point in text else text
+
+
 class FloatEditor(FieldEditor):
     def build(self) -> QWidget:
-        self.spin = QDoubleSpinBox()
+        self.spin = CompactDoubleSpinBox()
         self.spin.setDecimals(_decimals(self.schema))
         lo, hi = _bounds(self.schema, 10 ** -self.spin.decimals())
         lo = lo if lo is not None else -1e12

@@ -8,8 +8,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -55,6 +57,37 @@ def copy_template(template: Template, workspace: Path) -> Path:
     return target / template.path.name
 
 
+PREVIEW_SIZE = QSize(240, 135)
+
+
+def preview(template: Template, size: QSize = PREVIEW_SIZE, ratio: float = 2.0) -> QPixmap:
+    """A picture of the template's workflow as the canvas draws it (empty if unreadable),
+    rendered at `ratio` device pixels per point so it stays sharp on a 2x screen."""
+    from studio.core import KnotworkError, Workflow
+
+    from .canvas.scene import WorkflowScene
+    from .document import Document
+
+    pixmap = QPixmap(size * ratio)
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(QApplication.palette().color(QPalette.Base))  # the canvas's own background
+    try:
+        wf = Workflow.load(template.path)
+    except (KnotworkError, OSError):
+        return pixmap
+    document = Document(wf, wf.catalog)
+    scene = WorkflowScene(document)
+    document.configure_now()  # lights as the canvas will show them
+    source = scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
+    painter = QPainter(pixmap)
+    painter.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
+    scene.render(painter, QRectF(0, 0, size.width(), size.height()), source, Qt.KeepAspectRatio)
+    painter.end()
+    scene.deleteLater()
+    document.deleteLater()
+    return pixmap
+
+
 class TemplateGallery(QDialog):
     def __init__(self, templates: list[Template], parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,9 +97,9 @@ class TemplateGallery(QDialog):
         self.list.setWordWrap(True)
         self.list.setResizeMode(QListWidget.Adjust)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.list.setSpacing(4)
+        self.list.setIconSize(PREVIEW_SIZE)
         for t in templates:
-            item = QListWidgetItem(f"{t.name}\n{t.description}")
+            item = QListWidgetItem(QIcon(preview(t)), f"{t.name}\n{t.description}")
             item.setData(Qt.UserRole, t)
             item.setToolTip(t.description)
             self.list.addItem(item)
@@ -83,7 +116,7 @@ class TemplateGallery(QDialog):
         )
         layout.addWidget(self.list)
         layout.addWidget(buttons)
-        self.resize(520, 360)
+        self.resize(760, 520)
 
     def chosen(self) -> Template | None:
         item = self.list.currentItem()

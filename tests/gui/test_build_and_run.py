@@ -90,7 +90,9 @@ def test_dropping_nodes_wiring_configuring_and_running_gives_predictions_in_the_
     viewer = window.viewers[-1]
     assert isinstance(viewer, TableViewer)
     model = viewer.model
-    headers = [model.headerData(c, Qt.Horizontal) for c in range(model.columnCount())]
+    headers = [
+        model.headerData(c, Qt.Horizontal).split("\n")[0] for c in range(model.columnCount())
+    ]
     assert "prediction" in headers and "probability_Gentoo" in headers
     assert model.rowCount() == len(wf.output(part, 1).df)
     col = headers.index("prediction")

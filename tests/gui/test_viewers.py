@@ -60,9 +60,9 @@ def _section_point(header, section):
 def test_sorting_puts_missing_values_last_and_descending_reverses(qtbot):
     model = DataFrameModel(pd.DataFrame({"v": [3.0, None, 1.0, 2.0]}))
     model.sort(0, Qt.AscendingOrder)
-    assert [model.data(model.index(r, 0)) for r in range(4)] == ["1", "2", "3", ""]
+    assert [model.data(model.index(r, 0)) for r in range(4)] == ["1", "2", "3", "?"]
     model.sort(0, Qt.DescendingOrder)
-    assert [model.data(model.index(r, 0)) for r in range(4)] == ["3", "2", "1", ""]
+    assert [model.data(model.index(r, 0)) for r in range(4)] == ["3", "2", "1", "?"]
 
 
 def test_column_statistics_describe_numbers_and_count_categories():

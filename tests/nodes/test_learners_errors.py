@@ -31,8 +31,10 @@ def test_text_features_are_named_and_a_category_encoder_is_suggested(penguins_cl
 )
 def test_missing_values_are_named_and_a_missing_value_node_is_suggested(penguins, type_id):
     df = penguins.df.drop(columns=["island", "sex"])
-    with pytest.raises(NodeExecutionError) as err:
+    # the table's spec shows the gaps, so configure refuses before any fit
+    with pytest.raises(ConfigureError) as err:
         run_node(type_id, [penguins.with_df(df)])
+    assert err.value.where == "features"
     msg = str(err.value)
     assert "'bill_length_mm'" in msg and "'body_mass_g'" in msg and "'year'" not in msg
     assert "Missing Value" in msg

@@ -3,6 +3,8 @@ progress bar while executing, and an editable label underneath."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QTextOption
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsTextItem
@@ -130,13 +132,24 @@ class NodeItem(QGraphicsObject):
         self.progress = fraction
         self.update()
 
+    @property
+    def status_text(self) -> str:
+        """What the light means for this node, with the actual cause (plain text)."""
+        if not self.message:
+            return STATE_TEXT.get(self.state, str(self.state))
+        if self.state == NodeState.CONFIGURED:
+            # the message is the last run's failure: the edit since may have fixed it
+            return f"configured, ready to run — its last run failed: {self.message}"
+        if self.state == NodeState.UNCONFIGURED:
+            return f"not configured: {self.message}"
+        return f"{STATE_TEXT.get(self.state, self.state)}: {self.message}"
+
     def _update_tooltip(self) -> None:
-        lines = [
-            f"<b>{self.label}</b> — {self.node_type.name}",
-            STATE_TEXT.get(self.state, self.state),
-        ]
-        if self.message:
-            lines.append(f"<span style='color:#b00020'>{self.message}</span>")
+        head, _, cause = self.status_text.partition(": ")
+        lines = [f"<b>{html.escape(self.label)}</b> — {html.escape(self.node_type.name)}"]
+        lines.append(html.escape(head + (":" if cause else "")))
+        if cause:
+            lines.append(f"<span style='color:#b00020'>{html.escape(cause)}</span>")
         self.setToolTip("<br>".join(lines))
 
     # ---- drawing ---------------------------------------------------------------------
@@ -185,9 +198,11 @@ class NodeItem(QGraphicsObject):
             slot = LIGHT_SLOT.get(self.state, 0)
             w = bar.width() / 3
             painter.drawEllipse(QRectF(bar.left() + slot * w + w / 2 - 4, bar.top() + 0.5, 8, 8))
-        if self.state == NodeState.FAILED:
-            painter.setPen(QPen(QColor("#d93025"), 2))
-            painter.setBrush(QColor("#d93025"))
+        if self.state == NodeState.FAILED or self.message:
+            # red: failed or not configured for a stated cause; amber: the last run failed
+            badge = QColor("#e37400") if self.state == NodeState.CONFIGURED else QColor("#d93025")
+            painter.setPen(QPen(badge, 2))
+            painter.setBrush(badge)
             painter.drawEllipse(QRectF(NODE_WIDTH - 13, -5, 14, 14))
             painter.setPen(Qt.white)
             painter.drawText(QRectF(NODE_WIDTH - 13, -5, 14, 14), Qt.AlignCenter, "!")

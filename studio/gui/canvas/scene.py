@@ -3,9 +3,10 @@ turns mouse gestures (drops, wire drags, moves, deletes) into undoable commands.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem
+import networkx as nx
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QGraphicsScene
 
 from studio.core import (
     AnnotationChanged,
@@ -33,6 +34,15 @@ from .wire_item import DraftWire, WireItem
 NODE_MIME = "application/x-knotwork-node-type"
 
 
+def insertion_ports(node_type, link: Link, wf) -> tuple[str, str] | None:
+    """(input, output) of a node type that fit a wire's type, to insert it there; None when
+    it has no input or no output of that type."""
+    kind = next(p.type for p in wf.node_type(link.source).outputs if p.name == link.source_port)
+    inp = next((p.name for p in node_type.inputs if p.type == kind), None)
+    out = next((p.name for p in node_type.outputs if p.type == kind), None)
+    return (inp, out) if inp and out else None
+
+
 class WorkflowScene(QGraphicsScene):
     message = Signal(str)  # a refusal or a hint for the status bar and console
     node_activated = Signal(str)  # double-click on a node body: configure it
@@ -47,10 +57,8 @@ class WorkflowScene(QGraphicsScene):
         self.annotations: dict[str, AnnotationItem] = {}
         self._draft: DraftWire | None = None
         self._press_positions: dict[object, QPointF] = {}
-        self._notice: QGraphicsSimpleTextItem | None = None
-        self._notice_timer = QTimer(self)  # owned by the scene, so it dies with it
-        self._notice_timer.setSingleShot(True)
-        self._notice_timer.timeout.connect(self._hide_notice)
+        self._refusal = ""  # shown by the view's notice bar until dismissed
+        self._hot_wire: WireItem | None = None  # the wire a drop would insert into
         self.setSceneRect(-2000, -2000, 6000, 4000)
         self.setItemIndexMethod(
             QGraphicsScene.NoIndex
@@ -85,6 +93,7 @@ class WorkflowScene(QGraphicsScene):
         x, y = self.wf.layout.get(nid, (0.0, 0.0))
         item.setPos(x, y)
         item.label_item.committed.connect(lambda text, n=nid: self._rename(n, text))
+        item.label_item.setDefaultTextColor(self.palette().color(QPalette.Text))
         self.addItem(item)
         self.nodes[nid] = item
         item.set_state(self.wf.state(nid), self.wf.error(nid) or "")
@@ -180,21 +189,91 @@ class WorkflowScene(QGraphicsScene):
             if nid in self.nodes:
                 self.nodes[nid].setSelected(True)
 
+    def event(self, event) -> bool:
+        if event.type() == QEvent.PaletteChange:
+            for item in self.nodes.values():
+                item.label_item.setDefaultTextColor(self.palette().color(QPalette.Text))
+        return super().event(event)
+
     # ---- edits -----------------------------------------------------------------------
     def add_node(self, type_id: str, center: QPointF) -> str | None:
+        """Add a node centred there; dropped on a wire, it is wired into it (as in KNIME)."""
+        if self.document.running:
+            return self.refuse("the workflow is running: wait or cancel before adding nodes")
         cmd = commands.AddNodeCommand(
             self.wf, type_id, (center.x() - NODE_WIDTH / 2, center.y() - NODE_HEIGHT / 2)
         )
-        return cmd.node_id if self.document.push(cmd) else None
+        wire = self.wire_at(center)
+        ports = insertion_ports(self.wf.catalog.get(type_id), wire.link, self.wf) if wire else None
+        if ports is None:
+            return cmd.node_id if self.document.push(cmd) else None
+        stack = self.document.undo_stack
+        stack.beginMacro(f"Insert {self.wf.catalog.get(type_id).name}")
+        self.document.push(cmd)
+        self._wire_in(cmd.node_id, wire.link, *ports)
+        stack.endMacro()
+        return cmd.node_id
 
-    def delete_selection(self) -> None:
+    def add_connected(self, type_id: str, after: str) -> str | None:
+        """Add a node to the right of `after`, wired from its first fitting output."""
+        if self.document.running:
+            return self.refuse("the workflow is running: wait or cancel before adding nodes")
+        src_type, new_type = self.wf.node_type(after), self.wf.catalog.get(type_id)
+        x, y = self.wf.layout.get(after, (0.0, 0.0))
+        pair = next(
+            (
+                (o.name, i.name)
+                for i in new_type.inputs
+                for o in src_type.outputs
+                if o.type == i.type
+            ),
+            None,
+        )
+        cmd = commands.AddNodeCommand(self.wf, type_id, (x + NODE_WIDTH + 70, y))
+        if pair is None:
+            ok = self.document.push(cmd)
+            if ok:
+                self.refuse(
+                    f"added {new_type.name} unconnected: no output of "
+                    f"“{self.wf.node(after).label}” fits any of its inputs"
+                )
+            return cmd.node_id if ok else None
+        stack = self.document.undo_stack
+        stack.beginMacro(f"Add {new_type.name} after {self.wf.node(after).label}")
+        self.document.push(cmd)
+        self.document.push(
+            commands.ConnectCommand(self.wf, after, pair[0], cmd.node_id, pair[1]).apply_now()
+        )
+        stack.endMacro()
+        return cmd.node_id
+
+    def wire_at(self, pos: QPointF) -> WireItem | None:
+        return next((i for i in self.items(pos) if isinstance(i, WireItem)), None)
+
+    def _wire_in(self, nid: str, link: Link, in_port: str, out_port: str) -> None:
+        """Put node `nid` on a wire: source → node → target (the old wire goes)."""
+        self.document.push(
+            commands.ConnectCommand(
+                self.wf, link.source, link.source_port, nid, in_port
+            ).apply_now()
+        )
+        self.document.push(
+            commands.ConnectCommand(
+                self.wf, nid, out_port, link.target, link.target_port
+            ).apply_now()
+        )
+
+    def delete_selection(self) -> bool:
         nodes, links, anns = (
             self.selected_node_ids(),
             self.selected_links(),
             self.selected_annotation_ids(),
         )
-        if nodes or links or anns:
-            self.document.push(commands.RemoveCommand(self.wf, nodes, links, anns))
+        if not (nodes or links or anns):
+            return False
+        if self.document.running:
+            return self.refuse("the workflow is running: cancel it or wait before deleting")
+        return self.document.push(commands.RemoveCommand(self.wf, nodes, links, anns))
 
     def add_annotation(self, pos: QPointF, text: str = "Double-click to edit this note") -> None:
         ann = Annotation(new_id(), text, pos.x(), pos.y(), 220, 80)
@@ -233,30 +312,18 @@ class WorkflowScene(QGraphicsScene):
         self.document.push(cmd)
         return True
 
-    def refuse(self, reason: str, where: QPointF) -> bool:
-        """Show why an edit was refused, next to where it happened, until the next click."""
+    def refuse(self, reason: str, where: QPointF | None = None) -> bool:
+        """Say why an edit was refused; the view shows it until the user dismisses it."""
+        self._refusal = reason
         self.message.emit(reason)
-        if self._notice is None:
-            self._notice = QGraphicsSimpleTextItem()
-            font = QFont()
-            font.setBold(True)
-            self._notice.setFont(font)
-            self._notice.setBrush(QColor("#b00020"))
-            self._notice.setZValue(10)
-            self.addItem(self._notice)
-        self._notice.setText(reason)
-        self._notice.setPos(where + QPointF(12, 12))
-        self._notice.show()
-        self._notice_timer.start(6000)
         return False
 
-    def _hide_notice(self) -> None:
-        if self._notice is not None:
-            self._notice.hide()
+    def dismiss_refusal(self) -> None:
+        self._refusal = ""
 
     @property
     def refusal(self) -> str:
-        return self._notice.text() if self._notice is not None and self._notice.isVisible() else ""
+        return self._refusal
 
     # ---- mouse -----------------------------------------------------------------------
     def _port_under(self, pos: QPointF) -> PortItem | None:
@@ -269,14 +336,13 @@ class WorkflowScene(QGraphicsScene):
         return None
 
     def mousePressEvent(self, event) -> None:
-        if self._notice is not None:
-            self._notice.hide()
         if event.button() == Qt.LeftButton:
             port = self._port_under(event.scenePos())
             if port is not None:
                 self._draft = DraftWire(port)
                 self.addItem(self._draft)
                 self._draft.follow(event.scenePos())
+                self._mark_candidates(port)
                 event.accept()
                 return
         super().mousePressEvent(event)
@@ -292,12 +358,34 @@ class WorkflowScene(QGraphicsScene):
             event.accept()
             return
         super().mouseMoveEvent(event)
+        if event.buttons() & Qt.LeftButton and len(self._press_positions) == 1:
+            (item,) = self._press_positions
+            if isinstance(item, NodeItem):
+                self._set_hot_wire(self._insertable_wire(item))
+
+    def _set_hot_wire(self, wire: WireItem | None) -> None:
+        if wire is not self._hot_wire:
+            if self._hot_wire is not None:
+                self._hot_wire.set_hot(False)
+            if wire is not None:
+                wire.set_hot(True)
+            self._hot_wire = wire
+
+    def _insertable_wire(self, item: NodeItem) -> WireItem | None:
+        """The wire an unconnected node being dragged would be inserted into, if any."""
+        if item.wires:
+            return None
+        wire = self.wire_at(item.sceneBoundingRect().center())
+        if wire is None or insertion_ports(item.node_type, wire.link, self.wf) is None:
+            return None
+        return wire
 
     def mouseReleaseEvent(self, event) -> None:
         if self._draft is not None:
             start = self._draft.port_item
             self.removeItem(self._draft)
             self._draft = None
+            self._mark_candidates(None)
             target = self._port_under(event.scenePos())
             if target is None:
                 target = self._first_fitting_port(start, event.scenePos())
@@ -307,6 +395,33 @@ class WorkflowScene(QGraphicsScene):
             return
         super().mouseReleaseEvent(event)
         self._commit_moves()
+        if self._hot_wire is not None:
+            self._hot_wire.set_hot(False)
+            self._hot_wire = None
+
+    def candidate_ports(self, start: PortItem) -> list[PortItem]:
+        """The ports a wire dragged from `start` may end on: the other side, the same type,
+        on nodes it would not close a cycle with."""
+        graph = self.wf.graph
+        if start.is_output:
+            barred = {start.node_id, *nx.ancestors(graph, start.node_id)}
+        else:
+            barred = {start.node_id, *nx.descendants(graph, start.node_id)}
+        out = []
+        for nid, node in self.nodes.items():
+            if nid in barred:
+                continue
+            for port in node.inputs if start.is_output else node.outputs:
+                if port.port.type == start.port.type:
+                    out.append(port)
+        return out
+
+    def _mark_candidates(self, start: PortItem | None) -> None:
+        """Highlight the compatible ports while a wire is dragged (None clears them)."""
+        wanted = set(self.candidate_ports(start)) if start is not None else set()
+        for node in self.nodes.values():
+            for port in (*node.inputs, *node.outputs):
+                port.set_candidate(port in wanted)
 
     def _first_fitting_port(self, start: PortItem, pos: QPointF) -> PortItem | None:
         """Dropping a wire on a node body picks its first port of the same type."""
@@ -330,8 +445,20 @@ class WorkflowScene(QGraphicsScene):
                 key = item.node_id if isinstance(item, NodeItem) else item.ann_id
                 moves[key] = ((before.x(), before.y()), (after.x(), after.y()))
         self._press_positions = {}
-        if moves:  # layout only: allowed while a run goes on
-            self.document.push(commands.MoveCommand(self.wf, moves, applied=True), layout_only=True)
+        if not moves:
+            return
+        move = commands.MoveCommand(self.wf, moves, applied=True)
+        wire = self._hot_wire
+        if wire is None or self.document.running or len(moves) != 1:
+            self.document.push(move, layout_only=True)  # layout only: allowed during a run
+            return
+        (nid,) = moves
+        ports = insertion_ports(self.wf.node_type(nid), wire.link, self.wf)
+        stack = self.document.undo_stack
+        stack.beginMacro(f"Insert {self.wf.node(nid).label}")
+        self.document.push(move)
+        self._wire_in(nid, wire.link, *ports)
+        stack.endMacro()
 
     def mouseDoubleClickEvent(self, event) -> None:
         port = self._port_under(event.scenePos())
@@ -364,6 +491,14 @@ class WorkflowScene(QGraphicsScene):
 
     def dragMoveEvent(self, event) -> None:
         if event.mimeData().hasFormat(NODE_MIME):
+            type_id = bytes(event.mimeData().data(NODE_MIME)).decode("utf-8")
+            wire = self.wire_at(event.scenePos())
+            if wire is not None and (
+                type_id not in self.wf.catalog
+                or insertion_ports(self.wf.catalog.get(type_id), wire.link, self.wf) is None
+            ):
+                wire = None
+            self._set_hot_wire(wire)
             event.acceptProposedAction()
         else:
             super().dragMoveEvent(event)
@@ -371,8 +506,13 @@ class WorkflowScene(QGraphicsScene):
     def dropEvent(self, event) -> None:
         if event.mimeData().hasFormat(NODE_MIME):
             type_id = bytes(event.mimeData().data(NODE_MIME)).decode("utf-8")
+            self._set_hot_wire(None)
             if type_id in self.wf.catalog:
                 self.add_node(type_id, event.scenePos())
                 event.acceptProposedAction()
                 return
         super().dropEvent(event)
+
+    def dragLeaveEvent(self, event) -> None:
+        self._set_hot_wire(None)
+        super().dragLeaveEvent(event)

@@ -30,6 +30,7 @@ CATEGORY_COLORS = {
     "Split and validate": QColor("#d6ecf7"),
     "Learners": QColor("#e6dcf7"),
     "Predict and score": QColor("#f7dde6"),
+    "Visualize": QColor("#fbe1d3"),
     "Deployment": QColor("#dfe3e8"),
 }
 DEFAULT_NODE_COLOR = QColor("#eceff3")

@@ -27,7 +27,13 @@ class WireItem(QGraphicsPathItem):
         self.setFlag(QGraphicsItem.ItemIsSelectable)
         self.setZValue(-1)
         self.setToolTip(f"{link.source_port} → {link.target_port}")
+        self.hot = False  # a node dropped now would be inserted into this wire
         self.update_path()
+
+    def set_hot(self, on: bool) -> None:
+        if on != self.hot:
+            self.hot = on
+            self.update()
 
     def update_path(self) -> None:
         self.setPath(curve(self.source_port.scene_center(), self.target_port.scene_center()))
@@ -44,6 +50,9 @@ class WireItem(QGraphicsPathItem):
         if self.isSelected():
             pen.setColor(QColor("#111"))
             pen.setWidthF(3.2)
+        if self.hot:
+            pen.setColor(QColor("#1a73e8"))
+            pen.setWidthF(5.0)
         painter.setPen(pen)
         painter.drawPath(self.path())
 

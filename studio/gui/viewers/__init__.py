@@ -11,6 +11,10 @@ from studio.core import Figure, Metrics, Model, Table, Transform
 
 def make_viewer(value: Any, parent: QWidget | None = None) -> QWidget:
     """The widget that shows one port value (a plain note when nothing fits)."""
+    from .validation_viewer import ValidationViewer, is_check_list
+
+    if is_check_list(value):
+        return ValidationViewer(value, parent)
     if isinstance(value, Table):
         from .table_viewer import TableViewer
 

@@ -9,11 +9,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from studio.core.ports import dtype_name
+
+MISSING = "?"  # how a missing value shows, as in KNIME and Orange
+
+
+def is_missing(value: Any) -> bool:
+    return (
+        value is None
+        or value is pd.NaT
+        or value is pd.NA
+        or (isinstance(value, (float, np.floating)) and math.isnan(value))
+    )
 
 
 def format_cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return ""
+    if is_missing(value):
+        return MISSING
     if isinstance(value, (float, np.floating)):
         return f"{value:.6g}"
     return str(value)
@@ -25,6 +39,7 @@ class DataFrameModel(QAbstractTableModel):
         self.df = df
         self.roles = roles or {}
         self._columns = [df.iloc[:, i].to_numpy() for i in range(df.shape[1])]
+        self._kinds = [dtype_name(df.iloc[:, i]) for i in range(df.shape[1])]
         self._order: np.ndarray | None = None  # row permutation after a sort
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
@@ -44,6 +59,10 @@ class DataFrameModel(QAbstractTableModel):
             return None
         if role == Qt.DisplayRole:
             return format_cell(self.value(index.row(), index.column()))
+        if role == Qt.ForegroundRole and is_missing(self.value(index.row(), index.column())):
+            return QBrush(QColor("#9aa0a6"))
+        if role == Qt.ToolTipRole and is_missing(self.value(index.row(), index.column())):
+            return "missing value"
         if role == Qt.TextAlignmentRole:
             numeric = self._columns[index.column()].dtype.kind in "iufb"
             return (
@@ -58,7 +77,9 @@ class DataFrameModel(QAbstractTableModel):
     ) -> Any:
         if role == Qt.DisplayRole:
             if orientation == Qt.Horizontal:
-                return str(self.df.columns[section])
+                name = str(self.df.columns[section])
+                role_name = self.roles.get(name)
+                return f"{name}\n{self._kinds[section]}" + (f" · {role_name}" if role_name else "")
             return str(self.df.index[self.row_of(section)])
         if role == Qt.ToolTipRole and orientation == Qt.Horizontal:
             name = str(self.df.columns[section])
