@@ -25,7 +25,6 @@ from studio.core import (
 from studio.core.ports import ColumnSpec, ModelSpec, TableSpec
 
 from .leakage import leakage_check
-from .row_leaks import row_leak_checks
 from .resampling import (
     model_rows,
     require_model_columns,
@@ -34,6 +33,7 @@ from .resampling import (
     score_choice,
     sklearn_scorer,
 )
+from .row_leaks import row_leak_checks
 from .verdicts import check as _check
 
 STATUS_ORDER = ("pass", "warn", "fail")
