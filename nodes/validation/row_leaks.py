@@ -1,7 +1,8 @@
 """Leaks through rows rather than through one feature's meaning:
 
-- near-duplicate rows across the split: held-out rows equal to a training row once
-  numbers are rounded and text is normalised (exact copies are the overlap check's);
+- near-duplicate rows across the split: held-out rows equal to a training row up to a
+  small tolerance on numbers and case/whitespace in text (exact copies are the overlap
+  check's);
 - an id-like feature (unique per row in a dense integer range or as text, or monotone
   with row order) that predicts the target: the rows were numbered in target order;
 - a time column (role "time") whose held-out rows precede training rows: the split was
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from sklearn.neighbors import KDTree
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from studio.core import Model, Table
@@ -39,7 +41,7 @@ def row_leak_checks(
     for name, table in held.items():
         if len(table.df) == 0:
             continue
-        if s.duplicate_digits > 0:
+        if s.duplicate_tolerance > 0:
             out.append(near_duplicate_check(name, model, train, table, s))
         time = time_order_check(name, train, table, s.max_overlap)
         if time is not None:
@@ -51,39 +53,49 @@ def row_leak_checks(
 
 
 # ------------------------------------------------------------------ near-duplicates
-def normalised(df: pd.DataFrame, digits: int) -> pd.DataFrame:
-    """Numbers rounded to `digits` significant digits; text stripped, case-folded and with
-    runs of whitespace made one space, so near-copies of a row compare equal."""
+def normalised(df: pd.DataFrame) -> pd.DataFrame:
+    """Text stripped, case-folded and with runs of whitespace made one space; numbers as
+    floats (3 and 3.0 alike); so near-copies of a row compare equal outside the numbers."""
 
     def norm(col: pd.Series) -> pd.Series:
-        if pd.api.types.is_bool_dtype(col):
-            return col.astype(float)
         if pd.api.types.is_numeric_dtype(col):
-            x = col.astype(float).to_numpy()
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(x))))
-                rounded = np.round(x * scale) / scale
-            return pd.Series(np.where(np.isfinite(scale), rounded, x), index=col.index)
+            return col.astype(float)
         text = col.astype("string").str.strip().str.casefold()
         return text.str.replace(r"\s+", " ", regex=True).astype(object)
 
     return df.apply(norm)
 
 
-def _hashes(df: pd.DataFrame) -> np.ndarray:
-    return pd.util.hash_pandas_object(df, index=False).to_numpy()
+def near_copies(train: pd.DataFrame, held: pd.DataFrame, tolerance: float) -> np.ndarray:
+    """For each held-out row: whether a training row has equal normalised text and every
+    number within `tolerance` standard deviations (of the training column) of its own."""
+    train, held = normalised(train), normalised(held)
+    numeric = [c for c in train.columns if pd.api.types.is_float_dtype(train[c])]
+    text = [c for c in train.columns if c not in numeric]
+    both = pd.concat([train[text], held[text]], ignore_index=True)
+    # rows whose text differs must never meet: their text becomes a far-apart coordinate
+    key = pd.factorize(pd.util.hash_pandas_object(both, index=False))[0] if text else None
+    scale = train[numeric].std(ddof=0).replace(0, 1).fillna(1).to_numpy()
+
+    def points(df: pd.DataFrame, keys: np.ndarray | None) -> np.ndarray:
+        x = np.nan_to_num(df[numeric].to_numpy(dtype=float) / scale, nan=1e9)  # NaN meets NaN
+        return x if keys is None else np.column_stack([x, keys * (10.0 + 2 * tolerance)])
+
+    n = len(train)
+    tr = points(train, None if key is None else key[:n])
+    ho = points(held, None if key is None else key[n:])
+    if tr.shape[1] == 0:
+        return np.zeros(len(held), dtype=bool)
+    distance, _ = KDTree(tr, metric="chebyshev").query(ho, k=1)
+    return distance[:, 0] <= tolerance
 
 
 def near_duplicate_check(
     name: str, model: Model, train: Table, held: Table, s: Settings
 ) -> dict[str, Any]:
     cols = [*model.features, model.target]
-    exact_train = _hashes(normalised(train.df[cols], 17))
-    exact = np.isin(_hashes(normalised(held.df[cols], 17)), exact_train)
-    near = np.isin(
-        _hashes(normalised(held.df[cols], s.duplicate_digits)),
-        _hashes(normalised(train.df[cols], s.duplicate_digits)),
-    )
+    exact = near_copies(train.df[cols], held.df[cols], 0.0)
+    near = near_copies(train.df[cols], held.df[cols], s.duplicate_tolerance)
     found = int((near & ~exact).sum())
     n = len(held.df)
     share = found / n
@@ -93,9 +105,9 @@ def near_duplicate_check(
         status,
         share,
         s.max_overlap,
-        f"{found} of {n} {name} rows ({share:.1%}) equal a training row once numbers are rounded to "
-        f"{s.duplicate_digits} significant digits and text is normalised"
-        + (f" (besides {int(exact.sum())} exact copies)" if exact.any() else "")
+        f"{found} of {n} {name} rows ({share:.1%}) nearly equal a training row (every number within "
+        f"{s.duplicate_tolerance:g} standard deviations, text compared case- and space-blind)"
+        + (f", besides {int(exact.sum())} exact copies" if exact.any() else "")
         + (
             ""
             if found == 0

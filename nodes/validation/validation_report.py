@@ -1,5 +1,6 @@
 """Validation Report: the checks that catch a poor model choice before it is deployed
-(no held-out set, overfitting, a weak score, unstable folds, target leakage, imbalance),
+(no held-out set, overfitting, a weak score, unstable folds, target leakage and row leaks
+— see leakage.py and row_leaks.py — imbalance),
 each pass/warn/fail with its number, stored in the Model so deployment carries it."""
 
 from __future__ import annotations
@@ -96,11 +97,11 @@ class Settings(NodeSettings):
         le=1,
         description="Leakage: fail when refitting without one feature loses this share of the model's lead over chance",
     )
-    duplicate_digits: int = Field(
-        3,
+    duplicate_tolerance: float = Field(
+        0.001,
         ge=0,
-        le=15,
-        description="Near-duplicates: round numbers to this many significant digits (and normalise text) before comparing rows across sets; 0: off",
+        le=1,
+        description="Near-duplicates: held-out rows whose numbers all lie within this many standard deviations of a training row's (text compared case- and space-blind); 0: off",
     )
     min_class_ratio: float = Field(
         0.2,
@@ -125,7 +126,8 @@ class ValidationReport(NodeType):
     category = "Split and validate"
     description = (
         "Checks a model before deployment: held-out rows unseen in training, overfitting gap, score floor, "
-        "fold spread, target leakage and class imbalance; pass/warn/fail with numbers, stored in the model."
+        "fold spread, target leakage (absolute, relative, drop-column), near-duplicate rows, id-like features, "
+        "time order and class imbalance; pass/warn/fail with numbers, stored in the model."
     )
     keywords = (
         "validation",
