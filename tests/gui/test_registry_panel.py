@@ -112,7 +112,7 @@ def test_refused_promotion_shows_the_report(panel, registry, qtbot):
         panel.promote_selected()
     assert (
         "refused" in panel.report.toPlainText()
-        and "7. passed through previous environment" in answer_dialog.details
+        and "8. passed through previous environment" in answer_dialog.details
     )
     assert registry.alias_target("churn", "prod").version == "2"
     assert panel.log.item(0, 4).text() == "refused"
