@@ -9,7 +9,6 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from .errors import RegistryError
 from .metrics import check_name, validation_report
 from .policy import validation_warnings
 from .results import Acknowledgement
