@@ -65,7 +65,9 @@ def main() -> None:
         verdict = leakage_check(model, train, test, s)["status"]
         rows_t = best_of(lambda: row_leak_checks(model, train, {"test": test}, s))  # noqa: B023
         rows.append((n, fit, leak, rows_t, (leak + rows_t) / fit, verdict))
-    print(f"{'rows':>8} {'model fit s':>12} {'leakage s':>10} {'row leaks s':>12} {'ratio':>6}  leak")
+    print(
+        f"{'rows':>8} {'model fit s':>12} {'leakage s':>10} {'row leaks s':>12} {'ratio':>6}  leak"
+    )
     for n, fit, leak, rows_t, ratio, verdict in rows:
         print(f"{n:>8} {fit:>12.3f} {leak:>10.3f} {rows_t:>12.3f} {ratio:>6.1f}  {verdict}")
 

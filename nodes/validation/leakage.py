@@ -67,6 +67,9 @@ def single_feature_scores(model: Model, train: Table, held: Table) -> dict[str, 
 def probe(model: Model, train: Table, held: Table) -> Probe:
     classify = model.task == "classification"
     y_train, y_held = train.df[model.target], held.df[model.target]
+    if classify:  # class codes: sorting text labels dominated the cost of every tree
+        codes = pd.factorize(pd.concat([y_train, y_held], ignore_index=True))[0]
+        y_train, y_held = codes[: len(y_train)], codes[len(y_train) :]
     alone, absolute = {}, {}
     for f in model.features:
         tree = (
@@ -79,7 +82,7 @@ def probe(model: Model, train: Table, held: Table) -> Probe:
         alone[f] = score(model, y_held, tree.predict(x_held))
         both = [alone[f]]
         if not classify and len(held.df) > 2:
-            both.append(abs(held.df[f].corr(y_held, method="spearman")))
+            both.append(abs(held.df[f].corr(held.df[model.target], method="spearman")))
         both = [v for v in both if not math.isnan(v)]
         absolute[f] = float(max(both)) if both else float("nan")
     whole, chance = model_score(model, held)
@@ -109,22 +112,26 @@ def _single_column(train: pd.Series, held: pd.Series) -> tuple[pd.DataFrame, pd.
 
 
 def derived_columns(model: Model, tables: list[Table], threshold: float) -> list[str]:
-    """Features that are a one-to-one recoding of a class target (a species code, a label id)."""
+    """Features that are a one-to-one recoding of a class target (a species code, a label id):
+    each value mostly means one class, and each class mostly has one value."""
     if model.task != "classification":
         return []  # a near-copy of a numeric target shows up in the rank correlation instead
     df = pd.concat(
         [t.df[[*model.features, model.target]] for t in tables], ignore_index=True
     ).dropna()
+    if not len(df):
+        return []
+    target = df[model.target].astype(str)
+    # every value beyond one per class costs a row of `to_feature`: more cannot pass
+    most = target.nunique() + (1 - threshold) * len(df) + 1
     found = []
     for f in model.features:
-        pair = df[[f, model.target]].astype(str)
-        to_target = pair.groupby(f)[model.target].agg(
-            lambda v: v.value_counts().iloc[0]
-        ).sum() / len(pair)
-        to_feature = pair.groupby(model.target)[f].agg(
-            lambda v: v.value_counts().iloc[0]
-        ).sum() / len(pair)
-        if len(pair) and min(to_target, to_feature) >= threshold:
+        if df[f].nunique() > most:
+            continue
+        counts = pd.crosstab(df[f].astype(str), target)
+        to_target = counts.max(axis=1).sum() / len(df)
+        to_feature = counts.max(axis=0).sum() / len(df)
+        if min(to_target, to_feature) >= threshold:
             found.append(f)
     return found
 

@@ -86,15 +86,21 @@ def near_copies(train: pd.DataFrame, held: pd.DataFrame, tolerance: float) -> np
     ho = points(held, None if key is None else key[n:])
     if tr.shape[1] == 0:
         return np.zeros(len(held), dtype=bool)
-    distance, _ = KDTree(tr, metric="chebyshev").query(ho, k=1)
-    return distance[:, 0] <= tolerance
+    # a radius count stops at the first near point: far cheaper than the nearest distance
+    return KDTree(tr, metric="chebyshev").query_radius(ho, tolerance, count_only=True) > 0
+
+
+def _hashes(df: pd.DataFrame) -> np.ndarray:
+    """One hash per row as the overlap check sees rows (numbers as floats, text as is)."""
+    as_float = {c: df[c].astype(float) for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
+    return pd.util.hash_pandas_object(df.assign(**as_float), index=False).to_numpy()
 
 
 def near_duplicate_check(
     name: str, model: Model, train: Table, held: Table, s: Settings
 ) -> dict[str, Any]:
     cols = [*model.features, model.target]
-    exact = near_copies(train.df[cols], held.df[cols], 0.0)
+    exact = np.isin(_hashes(held.df[cols]), _hashes(train.df[cols]))
     near = near_copies(train.df[cols], held.df[cols], s.duplicate_tolerance)
     found = int((near & ~exact).sum())
     n = len(held.df)
