@@ -170,7 +170,8 @@ def leakage_check(model: Model, train: Table, held: Table, s: Settings) -> dict[
     ]
     reasons += [f"{f!r} maps one-to-one onto the target" for f in derived]
     share = top / p.model if p.model > 0 else float("nan")
-    relative = share >= s.leakage_share and top - runner >= s.leakage_margin
+    # a model of one feature *is* that feature: the relative rule needs a runner-up
+    relative = len(ranked) > 1 and share >= s.leakage_share and top - runner >= s.leakage_margin
     if relative:
         reasons.append(
             f"{top_f!r} alone reaches {p.kind} {top:.3f}, {share:.0%} of the model's {p.model:.3f} "
@@ -208,7 +209,9 @@ def leakage_check(model: Model, train: Table, held: Table, s: Settings) -> dict[
             + ("" if relative else f" (the model scores {p.kind} {p.model:.3f}; {runner_text})")
             + ": a column that knows the answer will not exist at prediction time; drop it from the features",
         )
-    close = strongest >= s.leakage_threshold - 0.05 or share >= s.leakage_share
+    close = strongest >= s.leakage_threshold - 0.05 or (
+        len(ranked) > 1 and share >= s.leakage_share
+    )
     return check(
         "target leakage",
         "warn" if close else "pass",

@@ -68,6 +68,13 @@ def test_the_same_measurements_without_the_planted_column_pass(diabetes_high):
     assert checks["target leakage"]["status"] == "pass"
 
 
+def test_a_model_of_one_honest_feature_is_not_called_a_leak_of_itself(penguins_clean):
+    train, test, _ = split(penguins_clean)
+    checks, _, _, _ = report(fitted(logreg(), train, ["flipper_length_mm"]), train, test)
+    assert checks["target leakage"]["status"] == "pass"
+    assert "no other feature" in checks["target leakage"]["message"]
+
+
 def test_dropping_the_leaking_column_collapses_the_refitted_model(diabetes_high):
     """With the relative rule switched off, the drop-column refit still finds the leak."""
     checks = leakage_of(
