@@ -58,13 +58,9 @@ def score(model: Model, y: pd.Series, pred: Any) -> float:
     return float(r2_score(y, pred)) if len(y) > 1 else float("nan")
 
 
-def single_feature_scores(model: Model, train: Table, held: Table) -> dict[str, float]:
-    """How well each feature alone predicts the target on held-out rows: a shallow tree's
-    held-out score, or (regression) the absolute rank correlation if that is higher."""
-    return probe(model, train, held).absolute
-
-
 def probe(model: Model, train: Table, held: Table) -> Probe:
+    """How well each feature alone predicts the target on held-out rows (a shallow tree;
+    for regression's absolute limit also the absolute rank correlation), and the model."""
     classify = model.task == "classification"
     y_train, y_held = train.df[model.target], held.df[model.target]
     if classify:  # class codes: sorting text labels dominated the cost of every tree

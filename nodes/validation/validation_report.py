@@ -1,7 +1,7 @@
 """Validation Report: the checks that catch a poor model choice before it is deployed
 (no held-out set, overfitting, a weak score, unstable folds, target leakage and row leaks
-— see leakage.py and row_leaks.py — imbalance),
-each pass/warn/fail with its number, stored in the Model so deployment carries it."""
+in leakage.py and row_leaks.py, imbalance), each pass/warn/fail with its number, stored
+in the Model so deployment carries it."""
 
 from __future__ import annotations
 
