@@ -1,11 +1,11 @@
 """Validation Report: the checks that catch a poor model choice before it is deployed
-(no held-out set, overfitting, a weak score, unstable folds, target leakage, imbalance),
-each pass/warn/fail with its number, stored in the Model so deployment carries it."""
+(no held-out set, overfitting, a weak score, unstable folds, target leakage and row leaks
+in leakage.py and row_leaks.py, imbalance), each pass/warn/fail with its number, stored
+in the Model so deployment carries it."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any, Literal
 
 import numpy as np
@@ -25,7 +25,7 @@ from studio.core import (
 )
 from studio.core.ports import ColumnSpec, ModelSpec, TableSpec
 
-from .leakage import derived_columns, single_feature_scores
+from .leakage import leakage_check
 from .resampling import (
     model_rows,
     require_model_columns,
@@ -34,6 +34,8 @@ from .resampling import (
     score_choice,
     sklearn_scorer,
 )
+from .row_leaks import row_leak_checks
+from .verdicts import check as _check
 
 STATUS_ORDER = ("pass", "warn", "fail")
 REPORT_COLUMNS = (
@@ -77,29 +79,36 @@ class Settings(NodeSettings):
         le=1,
         description="Leakage: fail when one feature alone scores this well on held-out rows (warn within 0.05)",
     )
+    leakage_share: float = Field(
+        0.95,
+        gt=0,
+        le=1,
+        description="Leakage: fail when one feature alone reaches this share of the model's held-out score...",
+    )
+    leakage_margin: float = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description="...and beats the next best single feature by at least this much",
+    )
+    leakage_drop: float = Field(
+        0.4,
+        gt=0,
+        le=1,
+        description="Leakage: fail when refitting without one feature loses this share of the model's lead over chance",
+    )
+    duplicate_tolerance: float = Field(
+        0.001,
+        ge=0,
+        le=1,
+        description="Near-duplicates: held-out rows whose numbers all lie within this many standard deviations of a training row's (text compared case- and space-blind); 0: off",
+    )
     min_class_ratio: float = Field(
         0.2,
         ge=0,
         le=1,
         description="Imbalance: warn when the rarest class is rarer than this share of the commonest",
     )
-
-
-def _check(
-    name: str, status: str, value: float | None, threshold: float | None, message: str
-) -> dict[str, Any]:
-    clean = (
-        None
-        if value is None or (isinstance(value, float) and math.isnan(value))
-        else round(float(value), 6)
-    )
-    return {
-        "check": name,
-        "status": status,
-        "value": clean,
-        "threshold": threshold,
-        "message": message,
-    }
 
 
 def _graded(value: float, limit: float) -> str:
@@ -117,7 +126,8 @@ class ValidationReport(NodeType):
     category = "Split and validate"
     description = (
         "Checks a model before deployment: held-out rows unseen in training, overfitting gap, score floor, "
-        "fold spread, target leakage and class imbalance; pass/warn/fail with numbers, stored in the model."
+        "fold spread, target leakage (absolute, relative, drop-column), near-duplicate rows, id-like features, "
+        "time order and class imbalance; pass/warn/fail with numbers, stored in the model."
     )
     keywords = (
         "validation",
@@ -220,7 +230,8 @@ class ValidationReport(NodeType):
         ctx.progress(0.6, "looking for target leakage")
         probe = validation if validation is not None and len(validation.df) else test
         if len(probe.df):
-            checks.append(_leakage_check(model, train, probe, s.leakage_threshold))
+            checks.append(leakage_check(model, train, probe, s))
+        checks.extend(row_leak_checks(model, train, held, s))
         if model.task == "classification":
             checks.append(_imbalance_check(y_train, s.min_class_ratio))
         result = {
@@ -299,34 +310,6 @@ def _cv_check(folds: pd.DataFrame, metric: str, limit: float) -> dict[str, Any]:
         std,
         limit,
         f"{metric} over {len(values)} folds: mean {values.mean():.3f}, std {std:.3f} (limit {limit:.3f})",
-    )
-
-
-def _leakage_check(model: Model, train: Table, held: Table, threshold: float) -> dict[str, Any]:
-    scores = single_feature_scores(model, train, held)
-    derived = derived_columns(model, [train, held], threshold)
-    ranked = sorted(((v, f) for f, v in scores.items() if not math.isnan(v)), reverse=True)
-    top, top_feature = ranked[0] if ranked else (float("nan"), "")
-    suspects = [f for v, f in ranked if v >= threshold]
-    kind = "balanced accuracy" if model.task == "classification" else "R² or |rank correlation|"
-    if suspects or derived:
-        parts = [f"{f!r} alone reaches {kind} {scores[f]:.3f}" for f in suspects]
-        parts += [f"{f!r} maps one-to-one onto the target" for f in derived if f not in suspects]
-        return _check(
-            "target leakage",
-            "fail",
-            top,
-            threshold,
-            "; ".join(parts)
-            + ": a column that knows the answer will not exist at prediction time; drop it from the features",
-        )
-    status = "warn" if top >= threshold - 0.05 else "pass"
-    return _check(
-        "target leakage",
-        status,
-        top,
-        threshold,
-        f"strongest single feature: {top_feature!r} with held-out {kind} {top:.3f} (limit {threshold:.3f})",
     )
 
 

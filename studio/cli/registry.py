@@ -71,6 +71,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("ref", metavar="MODEL:VERSION")
     p.add_argument("--to", required=True, metavar="ENV", dest="env")
     p.add_argument("--reason", default="")
+    p.add_argument(
+        "--acknowledge",
+        action="append",
+        default=[],
+        metavar="CHECK",
+        help="accept this Validation Report warning for ENV, with --reason (repeatable; audited)",
+    )
     p.add_argument("--dry-run", action="store_true", help="only print the policy report")
     p = add(
         "approve",
@@ -210,8 +217,14 @@ def _version_text(v: VersionDetail) -> str:
         f"  parity     {'passed' if v.parity_passed else 'NOT passed' if v.parity_passed is False else 'unknown'}",
         f"  validation {v.validation_status or 'no report'}",
     ]
+    acknowledged: dict[str, list[str]] = {}
+    for a in v.acknowledgements:
+        acknowledged.setdefault(a.check, []).append(
+            f"acknowledged for {a.environment} by {a.actor} at {a.at[:19]}: {a.reason}"
+        )
     for c in (v.validation or {}).get("checks", []):
         lines.append(f"    {c.get('status', '?'):<5} {check_name(c)}: {c.get('message', '')}")
+        lines += [f"          ↳ {line}" for line in acknowledged.get(check_name(c), [])]
 
     for key, value in flatten(v.metrics).items():
         lines.append(f"  metric     {key} = {value:.4g}")
@@ -281,10 +294,10 @@ def _promotion_text(r: PromotionResult) -> str:
 
 def cmd_promote(reg, args) -> int:
     if args.dry_run:
-        report = reg.check(args.ref, args.env)
+        report = reg.check(args.ref, args.env, args.acknowledge)
         _out(args, report, report.text())
         return 0 if report.allowed else 1
-    result = reg.promote(args.ref, args.env, args.reason)
+    result = reg.promote(args.ref, args.env, args.reason, args.acknowledge)
     text = _promotion_text(result)
     if result.report and result.status == "awaiting approval":
         text = result.report.text() + "\n" + text

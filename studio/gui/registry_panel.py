@@ -1,5 +1,6 @@
 """Registry panel: models, their versions and environments, metrics over versions, the
-policy report, promote/approve/rollback (confirmed, with a reason), diff and audit log.
+policy report, promote/approve/rollback (confirmed, with a reason; a promotion may
+acknowledge the Validation Report's warnings), diff and audit log.
 
 A view over `studio.registry.Registry`; every decision (policy, permissions, audit) stays
 there. Registry calls are short database transactions, so they run on the GUI thread.
@@ -16,6 +17,7 @@ from matplotlib.figure import Figure
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -42,7 +44,8 @@ from studio.registry import (
 )
 from studio.registry.database import safe_url
 from studio.registry.diff import diff_text
-from studio.registry.metrics import flatten, manifest_metrics
+from studio.registry.metrics import flatten, manifest_metrics, validation_report
+from studio.registry.policy import validation_warnings
 from studio.security.audit_policy import AuditPolicy
 
 from .tables import read_only_table
@@ -59,9 +62,17 @@ def _mono(widget: QWidget) -> QWidget:
 
 
 class ConfirmDialog(QDialog):
-    """Shows what is about to happen (and the policy report) and asks for a reason."""
+    """Shows what is about to happen (and the policy report) and asks for a reason; for a
+    promotion, also which Validation Report warnings the user acknowledges (`warnings`:
+    check name -> message), each recorded with that reason."""
 
-    def __init__(self, title: str, details: str, parent: QWidget | None = None):
+    def __init__(
+        self,
+        title: str,
+        details: str,
+        parent: QWidget | None = None,
+        warnings: dict[str, str] | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setObjectName("registryConfirm")
@@ -83,8 +94,24 @@ class ConfirmDialog(QDialog):
         )
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(False)
         layout.addWidget(self.details)
+        self.warnings: dict[str, QCheckBox] = {}
+        if warnings:
+            layout.addWidget(
+                QLabel(
+                    "Acknowledge the Validation Report's warnings (the reason is kept with each):"
+                )
+            )
+            for name, message in warnings.items():
+                box = QCheckBox(f"{name}: {message}")
+                box.setObjectName(f"acknowledge:{name}")
+                self.warnings[name] = box
+                layout.addWidget(box)
         layout.addWidget(self.reason)
         layout.addWidget(self.buttons)
+
+    @property
+    def acknowledged(self) -> list[str]:
+        return [name for name, box in self.warnings.items() if box.isChecked()]
 
     def accept(self) -> None:
         """Every registry change carries a reason into the audit log; none, no change."""
@@ -344,7 +371,16 @@ class RegistryPanel(QWidget):
             return
         report = self._guard(lambda: self.registry.check(f"{self.model_name}:{version}", env))
         if report is not None:
-            self.report.setPlainText(report.text())
+            self.report.setPlainText(report.text() + self._acknowledgements_text(version))
+
+    def _acknowledgements_text(self, version: str) -> str:
+        detail = self._guard(lambda: self.registry.version(self.model_name or "", version))
+        acks = detail.acknowledgements if isinstance(detail, VersionDetail) else []
+        lines = [
+            f"  {a.check!r} for {a.environment} by {a.actor} at {a.at[:19]}: {a.reason}"
+            for a in acks
+        ]
+        return "\n\nAcknowledged warnings:\n" + "\n".join(lines) if lines else ""
 
     def show_diff(self) -> None:
         a, b, name = self.diff_a.currentText(), self.diff_b.currentText(), self.model_name
@@ -376,19 +412,28 @@ class RegistryPanel(QWidget):
         self.status.setText(why)
         return why
 
-    def confirm(self, title: str, details: str) -> str | None:
-        """Ask before acting; return the reason given, or None when cancelled."""
-        dialog = ConfirmDialog(title, details, self)
-        return dialog.reason.text().strip() if dialog.exec() == QDialog.Accepted else None
+    def confirm(
+        self, title: str, details: str, warnings: dict[str, str] | None = None
+    ) -> tuple[str, list[str]] | None:
+        """Ask before acting; return the reason given and the warnings acknowledged, or None
+        when cancelled."""
+        dialog = ConfirmDialog(title, details, self, warnings)
+        if dialog.exec() != QDialog.Accepted:
+            return None
+        return dialog.reason.text().strip(), dialog.acknowledged
 
     def _act(
-        self, title: str, details: str, work: Callable[[str], PromotionResult]
+        self,
+        title: str,
+        details: str,
+        work: Callable[[str, list[str]], PromotionResult],
+        warnings: dict[str, str] | None = None,
     ) -> PromotionResult | None:
-        reason = self.confirm(title, details)
-        if reason is None:
+        answer = self.confirm(title, details, warnings)
+        if answer is None:
             return None
         try:
-            result = work(reason)
+            result = work(*answer)
         except PromotionRefusedError as exc:
             self.report.setPlainText(exc.report.text())
             self.status.setText(
@@ -418,8 +463,23 @@ class RegistryPanel(QWidget):
         return self._act(
             f"Promote {name}:{version} to {env}",
             text,
-            lambda reason: self.registry.promote(f"{name}:{version}", env, reason),
+            lambda reason, acks: self.registry.promote(f"{name}:{version}", env, reason, acks),
+            self._unacknowledged(name, version, env),
         )
+
+    def _unacknowledged(self, name: str, version: str, env: str) -> dict[str, str]:
+        """The version's warnings ENV's policy wants acknowledged and nobody has yet."""
+        if not self.registry.config.policy(env).warnings_acknowledged:
+            return {}
+        detail = self._guard(lambda: self.registry.version(name, version))
+        if not isinstance(detail, VersionDetail):
+            return {}
+        done = {a.check for a in detail.acknowledgements if a.environment == env}
+        return {
+            k: v
+            for k, v in validation_warnings(validation_report(detail.manifest)).items()
+            if k not in done
+        }
 
     def approve_selected(self) -> PromotionResult | None:
         if self._cannot("Approve"):
@@ -428,7 +488,7 @@ class RegistryPanel(QWidget):
         return self._act(
             f"Approve {name}:{version} for {env}",
             f"You approve {name}:{version} for {env} as the second person (four eyes).",
-            lambda reason: self.registry.approve(f"{name}:{version}", env, reason),
+            lambda reason, _acks: self.registry.approve(f"{name}:{version}", env, reason),
         )
 
     def rollback_env(self) -> PromotionResult | None:
@@ -447,5 +507,5 @@ class RegistryPanel(QWidget):
         return self._act(
             f"Roll back {name}@{env}",
             "\n".join([f"{env} moves back one step. History:", *lines]),
-            lambda reason: self.registry.rollback(name, env, reason),
+            lambda reason, _acks: self.registry.rollback(name, env, reason),
         )

@@ -15,6 +15,7 @@ from .identity import ROLES, Identity
 from .policy import RegistryConfig, load_config
 from .resolver import is_registry_uri, open_registry, parse_uri, register_bundle, resolve
 from .results import (
+    Acknowledgement,
     AliasMove,
     AliasTarget,
     AuditEntry,
@@ -33,6 +34,7 @@ from .results import (
 from .store import Registry
 
 __all__ = [
+    "Acknowledgement",
     "ROLES",
     "AliasMove",
     "AliasTarget",

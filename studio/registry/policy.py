@@ -4,7 +4,8 @@ Read from the workspace file `knotwork-registry.json` (or KNOTWORK_REGISTRY_POLI
 
     {"environments": ["dev", "test", "prod"],
      "trusted_keys": ["keys/team.pub"],
-     "policies": {"prod": {"validation_no_failure": true, "max_overfitting_gap": 0.05,
+     "policies": {"prod": {"validation_no_failure": true, "warnings_acknowledged": true,
+                           "max_overfitting_gap": 0.05,
                            "metric_floor": {"accuracy": 0.8}, "parity_passed": true,
                            "signature_valid": true, "previous_environment": true,
                            "four_eyes": true, "protected": true,
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,10 @@ class EnvironmentPolicy(BaseModel):
 
     validation_no_failure: bool = Field(
         False, description="the Validation Report has no failed check"
+    )
+    warnings_acknowledged: bool = Field(
+        False,
+        description="every warning of the Validation Report acknowledged (promote --acknowledge)",
     )
     max_overfitting_gap: float | None = Field(
         None, ge=0, description="train minus held-out metric at most this"
@@ -78,6 +83,7 @@ DEFAULT_POLICIES = {
     ),
     "prod": EnvironmentPolicy(
         validation_no_failure=True,
+        warnings_acknowledged=True,
         parity_passed=True,
         signature_valid=True,
         previous_environment=True,
@@ -150,6 +156,8 @@ class PromotionFacts:
     approvers: list[str]
     signature: Callable[[], tuple[bool, str]]
     requester: str = ""  # who asked for the move; approvals must come from someone else
+    # Validation Report warnings acknowledged for this environment: check name -> who and why
+    acknowledged: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.requester = self.requester or self.actor
@@ -168,6 +176,36 @@ def _validation_check(validation: dict[str, Any] | None) -> tuple[bool, str]:
         True,
         f"status {validation.get('status', '?')}, {len(validation.get('checks', []))} checks, none failed",
     )
+
+
+def validation_warnings(validation: dict[str, Any] | None) -> dict[str, str]:
+    """The Validation Report's warnings: check name -> message."""
+    return {
+        check_name(c): str(c.get("message", ""))
+        for c in (validation or {}).get("checks", [])
+        if c.get("status") == "warn"
+    }
+
+
+def _warnings_check(
+    validation: dict[str, Any] | None, acknowledged: dict[str, str], ref: str, env: str
+) -> tuple[bool, str]:
+    if not validation:
+        return False, "the bundle carries no Validation Report whose warnings could be judged"
+    warns = validation_warnings(validation)
+    if not warns:
+        return True, "the Validation Report has no warnings"
+    missing = [w for w in warns if w not in acknowledged]
+    if missing:
+        first = missing[0]
+        return (
+            False,
+            f"{len(missing)} of {len(warns)} warnings not acknowledged: "
+            + ", ".join(repr(w) for w in missing)
+            + f" (read them, then: knotwork registry promote {ref} --to {env} "
+            f"--acknowledge {first!r} --reason WHY)",
+        )
+    return True, "; ".join(f"{w!r} acknowledged by {acknowledged[w]}" for w in warns)
 
 
 def _gap(manifest: dict[str, Any], rule: EnvironmentPolicy) -> tuple[float, str] | None:
@@ -233,6 +271,13 @@ def evaluate(
         "validation report has no failure",
         rule.validation_no_failure,
         lambda: _validation_check(validation_report(m)),
+    )
+    add(
+        "validation warnings acknowledged",
+        rule.warnings_acknowledged,
+        lambda: _warnings_check(
+            validation_report(m), facts.acknowledged, f"{model}:{version}", env
+        ),
     )
 
     def gap() -> tuple[bool, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import acknowledgements
 from .errors import NotFoundError, PermissionDeniedError, PromotionRefusedError, RegistryError
 from .identity import Identity
 from .policy import PromotionFacts, RegistryConfig, evaluate
@@ -91,8 +92,15 @@ def _can_move(config: RegistryConfig, who: Identity, env: str) -> tuple[bool, st
 
 
 def _report(
-    w: UnitOfWork, model: ModelRow, version: VersionRow, env: str, requester: str = ""
+    w: UnitOfWork,
+    model: ModelRow,
+    version: VersionRow,
+    env: str,
+    requester: str = "",
+    acknowledging: tuple[str, ...] = (),
 ) -> PolicyReport:
+    """The policy report; `acknowledging`: warnings counted as acknowledged by the caller
+    (a dry run's `--acknowledge`, not recorded)."""
     s, who, config = w.s, w.who, w.config
     previous = config.previous(env)
     approvers = s.scalars(
@@ -112,15 +120,24 @@ def _report(
         approvers=list(approvers),
         signature=lambda: signature_verdict(path, config.trusted_keys),
         requester=requester,
+        acknowledged={
+            **acknowledgements.acknowledged(w, model.name, version.version, env),
+            **{c: f"{who.name} (this promotion)" for c in acknowledging},
+        },
     )
     return evaluate(config, env, model.name, version.version, facts)
 
 
-def check(backend: Backend, name: str, version: str | None, env: str) -> PolicyReport:
+def check(
+    backend: Backend, name: str, version: str | None, env: str, acknowledge: tuple[str, ...] = ()
+) -> PolicyReport:
     with backend.work() as w:
         model = w.model_row(name)
         target = w.version_row(model, version)
-        return _report(w, model, target, _env(w.config, env))
+        problem = acknowledgements.refusal(target, acknowledge, "(dry run)")
+        if problem:
+            raise RegistryError(problem)
+        return _report(w, model, target, _env(w.config, env), acknowledging=tuple(acknowledge))
 
 
 def _result(
@@ -143,17 +160,44 @@ def _result(
     )
 
 
+def _refuse_unknown_acknowledgements(
+    backend: Backend, name: str, version: str | None, env: str, reason: str, checks: tuple[str, ...]
+) -> None:
+    """Only warnings of the version's Validation Report can be acknowledged, with a reason;
+    anything else refuses the promotion (audited) before anything is recorded."""
+    if not checks:
+        return
+    with backend.work(lock=name) as w:
+        target = w.version_row(w.model_row(name), version)
+        problem = acknowledgements.refusal(target, checks, reason)
+        if problem:
+            about = {"model": name, "version": target.version, "environment": env}
+            w.audit("promote", "refused", **about, reason=reason, error=problem, acknowledge=checks)
+    if problem:
+        raise RegistryError(problem)
+
+
 def promote(
-    backend: Backend, name: str, version: str | None, env: str, reason: str = ""
+    backend: Backend,
+    name: str,
+    version: str | None,
+    env: str,
+    reason: str = "",
+    acknowledge: tuple[str, ...] = (),
 ) -> PromotionResult:
     """Move ENV to the version if the policy allows; record the attempt either way.
-    When only a four-eyes approval is missing, a pending request is recorded instead."""
+    When only a four-eyes approval is missing, a pending request is recorded instead.
+    `acknowledge` names Validation Report warnings the caller accepts for ENV (with the
+    reason); they are recorded when the caller may move ENV, and count from then on."""
     _env(backend.config, env)
+    _refuse_unknown_acknowledgements(backend, name, version, env, reason, tuple(acknowledge))
     with backend.work(lock=name) as w:
         s, who = w.s, w.who
         model = w.model_row(name)
         target = w.version_row(model, version)
         about = {"model": name, "version": target.version, "environment": env, "reason": reason}
+        if acknowledge and _can_move(w.config, who, env)[0]:
+            acknowledgements.record(w, name, target.version, env, acknowledge, reason)
         report = _report(w, model, target, env)
         current = s.get(AliasRow, (model.id, env))
         if report.allowed:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
-from . import audit
+from . import acknowledgements, audit
 from .bundles import read_meta
 from .diff import diff_versions
 from .errors import ArtifactError, RegistryError
@@ -36,7 +36,12 @@ def version_info(
 ) -> V:
     """The version as `kind` (VersionInfo, VersionDetail with the manifest, RegisteredVersion)."""
     if issubclass(kind, VersionDetail):
-        extra |= {"validation": row.validation, "parity": row.parity, "manifest": row.manifest}
+        extra |= {
+            "validation": row.validation,
+            "parity": row.parity,
+            "manifest": row.manifest,
+            "acknowledgements": acknowledgements.acknowledgements(w, model.name, row.version),
+        }
     return kind(
         model=model.name,
         version=row.version,

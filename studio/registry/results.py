@@ -116,12 +116,24 @@ class VersionInfo(RegistryResult):
     tags: list[Any]
 
 
+class Acknowledgement(RegistryResult):
+    """A Validation Report warning of a version accepted for an environment, with why."""
+
+    check: str
+    environment: str
+    actor: str
+    reason: str
+    at: str
+
+
 class VersionDetail(VersionInfo):
-    """A version with its Validation Report, parity record and whole manifest."""
+    """A version with its Validation Report, parity record, whole manifest and the
+    warnings acknowledged for promotion."""
 
     validation: dict[str, Any] | None
     parity: dict[str, Any] | None
     manifest: dict[str, Any]
+    acknowledgements: list[Acknowledgement] = Field(default_factory=list)
 
 
 class RegisteredVersion(VersionInfo):

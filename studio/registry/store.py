@@ -163,12 +163,19 @@ class Registry:
         return queries.diff(self._backend, split_ref(ref_a), split_ref(ref_b))
 
     # ------------------------------------------------------------------ governance (promotion.py)
-    def check(self, ref: str, env: str) -> results.PolicyReport:
-        """The policy report a promotion would get now, without moving anything."""
-        return promotion.check(self._backend, *split_ref(ref), env)
+    def check(
+        self, ref: str, env: str, acknowledge: tuple[str, ...] | list[str] = ()
+    ) -> results.PolicyReport:
+        """The policy report a promotion would get now (with these warnings acknowledged),
+        without moving or recording anything."""
+        return promotion.check(self._backend, *split_ref(ref), env, tuple(acknowledge))
 
-    def promote(self, ref: str, env: str, reason: str = "") -> results.PromotionResult:
-        return promotion.promote(self._backend, *split_ref(ref), env, reason)
+    def promote(
+        self, ref: str, env: str, reason: str = "", acknowledge: tuple[str, ...] | list[str] = ()
+    ) -> results.PromotionResult:
+        """Move ENV to the version if its policy allows; `acknowledge` names Validation
+        Report warnings accepted for ENV, recorded in the audit log with the reason."""
+        return promotion.promote(self._backend, *split_ref(ref), env, reason, tuple(acknowledge))
 
     def approve(self, ref: str, env: str, reason: str = "") -> results.PromotionResult:
         return promotion.approve(self._backend, *split_ref(ref), env, reason)

@@ -112,7 +112,7 @@ def test_refused_promotion_shows_the_report(panel, registry, qtbot):
         panel.promote_selected()
     assert (
         "refused" in panel.report.toPlainText()
-        and "7. passed through previous environment" in answer_dialog.details
+        and "8. passed through previous environment" in answer_dialog.details
     )
     assert registry.alias_target("churn", "prod").version == "2"
     assert panel.log.item(0, 4).text() == "refused"
@@ -205,3 +205,44 @@ def test_every_action_that_cannot_act_says_why(panel, registry, qtbot):
     assert panel.status.text() == (
         "Roll back: staging has never held a version of churn: promote one there first"
     )
+
+
+def test_promote_to_prod_offers_the_warnings_to_acknowledge_and_shows_them_after(
+    qtbot, tmp_path, monkeypatch
+):
+    from tests.registry.test_acknowledge import WARNED
+
+    monkeypatch.setenv("KNOTWORK_HOME", str(tmp_path / "home"))
+    reg = Registry(workspace=tmp_path / "ws")
+    reg.register(write_bundle(tmp_path / "b", validation=WARNED))
+    for env in ("dev", "test"):
+        reg.promote("churn:1", env)
+    panel = RegistryPanel(reg)
+    qtbot.addWidget(panel)
+    panel.refresh()
+    select_version(panel, "1")
+    panel.env.setCurrentText("prod")
+    line = next(x for x in panel.report.toPlainText().splitlines() if "warnings acknowledged" in x)
+    assert "FAIL" in line and "2 of 2 warnings not acknowledged" in line
+
+    def acknowledge_all():
+        dialog = QApplication.activeModalWidget()
+        assert sorted(dialog.warnings) == ["class imbalance", "target leakage"]
+        for box in dialog.warnings.values():
+            box.setChecked(True)
+        dialog.reason.setText("reviewed with the churn team")
+        dialog.buttons.button(QDialogButtonBox.Ok).click()
+
+    QTimer.singleShot(0, acknowledge_all)
+    result = panel.promote_selected()
+    assert result is not None and result.status == "promoted"
+    assert reg.alias_target("churn", "prod").version == "1"
+    text = panel.report.toPlainText()
+    assert "Acknowledged warnings:" in text
+    assert "'class imbalance' for prod by" in text and "reviewed with the churn team" in text
+    assert [panel.log.item(r, 3).text() for r in range(3)] == [
+        "promote",
+        "acknowledge",
+        "acknowledge",
+    ]
+    reg.close()

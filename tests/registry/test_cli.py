@@ -109,7 +109,7 @@ def test_human_output_of_a_refused_promotion_lists_each_check(
     assert main(["registry", "promote", "churn:1", "--to", "prod", "--registry", db_url]) == 1
     out = capsys.readouterr().out
     assert "promotion of churn:1 to prod refused" in out
-    assert "  7. passed through previous environment  FAIL" in out
+    assert "  8. passed through previous environment  FAIL" in out
 
 
 def test_log_verify_reports_an_intact_chain(cli, bundles):

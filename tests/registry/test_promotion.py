@@ -68,6 +68,7 @@ def test_refused_promotion_reports_every_check_with_number_and_verdict(registry_
     assert verdicts == {
         "permission": "pass",
         "validation report has no failure": "fail",
+        "validation warnings acknowledged": "not required",
         "overfitting gap": "fail",
         "metric thresholds": "fail",
         "parity passed": "fail",
@@ -77,7 +78,7 @@ def test_refused_promotion_reports_every_check_with_number_and_verdict(registry_
         "dependency audit": "not required",
     }
     text = str(info.value)
-    assert "refused" in text and "  3. overfitting gap" in text and "0.29" in text
+    assert "refused" in text and "  4. overfitting gap" in text and "0.29" in text
     assert reg.alias_target("churn", "prod") is None
     entry = reg.log("churn")[-1]
     assert (entry.action, entry.outcome, entry.reason) == ("promote", "refused", "ship it")
