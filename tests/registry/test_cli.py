@@ -47,7 +47,7 @@ def test_refused_promotion_exits_1_with_the_numbered_report(cli, bundles):
     cli("register", str(bundles(version="1", parity=False)), "--env", "dev")
     code, out, _ = cli("promote", "churn:1", "--to", "test")
     assert code == 1 and out["error"] == "promotion refused" and out["allowed"] is False
-    assert [c["number"] for c in out["checks"]] == list(range(1, 10))
+    assert [c["number"] for c in out["checks"]] == list(range(1, 11))
     assert {c["name"]: c["verdict"] for c in out["checks"]}["parity passed"] == "fail"
 
 
@@ -75,7 +75,7 @@ def test_refused_rollback_exits_1_with_the_numbered_report_like_a_promotion(cli,
     )
     assert code == 1 and out["error"] == "rollback refused" and out["allowed"] is False
     assert (out["version"], out["environment"]) == ("1", "dev")
-    assert [c["number"] for c in out["checks"]] == list(range(1, 10))
+    assert [c["number"] for c in out["checks"]] == list(range(1, 11))
     assert {c["name"]: c["verdict"] for c in out["checks"]}["metric thresholds"] == "fail"
     code, log, _ = cli("log", "churn")
     assert (log[-1]["action"], log[-1]["outcome"]) == ("rollback", "refused")

@@ -63,7 +63,7 @@ def test_refused_promotion_reports_every_check_with_number_and_verdict(registry_
     with pytest.raises(PromotionRefusedError) as info:
         reg.promote("churn:1", "prod", reason="ship it")
     report = info.value.report
-    assert [c.number for c in report.checks] == list(range(1, 10))
+    assert [c.number for c in report.checks] == list(range(1, 11))
     verdicts = {c.name: c.verdict for c in report.checks}
     assert verdicts == {
         "permission": "pass",
@@ -82,7 +82,7 @@ def test_refused_promotion_reports_every_check_with_number_and_verdict(registry_
     assert reg.alias_target("churn", "prod") is None
     entry = reg.log("churn")[-1]
     assert (entry.action, entry.outcome, entry.reason) == ("promote", "refused", "ship it")
-    assert len(entry.details["checks"]) == 9
+    assert len(entry.details["checks"]) == 10
 
 
 def test_gap_and_floor_thresholds_pass_for_a_good_model(registry_factory, bundles):
@@ -181,13 +181,13 @@ def test_rollback_must_pass_the_environments_gates_and_a_refusal_is_audited(
     with pytest.raises(PromotionRefusedError) as info:
         strict.rollback("churn", "dev", reason="hotfix")
     report = info.value.report
-    assert [c.number for c in report.checks] == list(range(1, 10))
+    assert [c.number for c in report.checks] == list(range(1, 11))
     assert {c.name: c.verdict for c in report.checks}["metric thresholds"] == "fail"
     assert str(info.value).startswith("rollback of churn:1 to dev refused")
     assert strict.alias_target("churn", "dev").version == "2"
     entry = strict.log("churn")[-1]
     assert (entry.action, entry.outcome, entry.version) == ("rollback", "refused", "1")
-    assert entry.reason == "hotfix" and len(entry.details["checks"]) == 9
+    assert entry.reason == "hotfix" and len(entry.details["checks"]) == 10
     assert lax.rollback("churn", "dev").version == "1"  # the lax policy lets it through
     assert lax.log("churn")[-1].details["checks"][0]["verdict"] == "pass"
 
