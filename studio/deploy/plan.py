@@ -69,9 +69,10 @@ def all_numbers(spec: TableSpec) -> bool:
 
 
 def rows_of(frame: pd.DataFrame, spec: TableSpec, matrix: bool = True) -> ParsedRows:
-    """Conformed request rows (schema order and types, see schema.conform) as ParsedRows,
-    with a warning per value outside a text column's known categories."""
-    columns = {c.name: frame[c.name].to_numpy() for c in spec.columns}
+    """Conformed request rows (schema order and types, see schema.conform; an optional
+    target column included) as ParsedRows, with a warning per value outside a text
+    column's known categories."""
+    columns = {str(c): frame[c].to_numpy() for c in frame.columns}
     warnings = []
     for c in spec.columns:
         if c.categories is not None and c.dtype in ("string", "category"):

@@ -112,13 +112,13 @@ def _already_conformed(df: pd.DataFrame, spec: TableSpec) -> bool:
     schema's columns in order, each in its training dtype, text columns all strings."""
     if list(df.columns) != list(spec.names):
         return False
-    for col, dtype, values in zip(spec.columns, df.dtypes.tolist(), df.columns, strict=True):
+    for col, dtype, name in zip(spec.columns, df.dtypes.tolist(), df.columns, strict=True):
         want = _EXACT.get(col.dtype)
         if want is not None:
             if str(dtype) != want:
                 return False
-        elif col.dtype == "string" and dtype == object:
-            if not all(type(v) is str for v in df[values].to_numpy().tolist()):
+        elif col.dtype == "string" and str(dtype) == "object":
+            if not all(type(v) is str for v in df[name].to_numpy().tolist()):
                 return False
         else:
             return False  # datetimes and categories: conform checks them
