@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 import pandas as pd
+from pydantic import Field
 
 from studio.core import ConfigureError, KnotworkError, NodeSettings, NodeType, Port, PortType
 from studio.core.node import TextField

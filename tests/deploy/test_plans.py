@@ -135,9 +135,10 @@ NUMBER = st.one_of(st.none(), st.floats(-1e4, 1e4, allow_nan=False, allow_infini
 @st.composite
 def penguin_rows(draw):
     n = draw(st.integers(1, 6))
-    text = lambda known: st.one_of(
-        st.none(), st.sampled_from(known), st.text(min_size=1, max_size=6)
-    )  # noqa: E731
+
+    def text(known):
+        return st.one_of(st.none(), st.sampled_from(known), st.text(min_size=1, max_size=6))
+
     return [
         {
             "island": draw(text(["Biscoe", "Dream", "Torgersen"])),
