@@ -102,13 +102,14 @@ class _Progress:
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+            console = Console(stderr=True)
             self._bar = Progress(
                 TextColumn(what),
                 BarColumn(),
                 TextColumn("{task.percentage:>3.0f}%  {task.fields[rows]:,} rows"),
                 TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
+                console=console,
+                transient=console.is_terminal,  # a log file keeps the final line
             )
             self._task = self._bar.add_task(what, total=None, rows=0)
             self._bar.start()
