@@ -72,7 +72,14 @@ def rows_of(frame: pd.DataFrame, spec: TableSpec, matrix: bool = True) -> Parsed
     """Conformed request rows (schema order and types, see schema.conform; an optional
     target column included) as ParsedRows, with a warning per value outside a text
     column's known categories."""
-    columns = {str(c): frame[c].to_numpy() for c in frame.columns}
+    names = [str(c) for c in frame.columns]
+    numbers = all_numbers(spec)
+    if numbers and names == list(spec.names):  # one float block: columns are views of it
+        mat = frame.to_numpy(dtype=np.float64)
+        return ParsedRows(
+            {n: mat[:, j] for j, n in enumerate(names)}, len(frame), [], mat if matrix else None
+        )
+    columns = {n: frame[c].to_numpy() for n, c in zip(names, frame.columns, strict=True)}
     warnings = []
     for c in spec.columns:
         if c.categories is not None and c.dtype in ("string", "category"):
@@ -85,7 +92,7 @@ def rows_of(frame: pd.DataFrame, spec: TableSpec, matrix: bool = True) -> Parsed
             ]
             warnings += [{"row": i, "column": c.name, "error": "not seen in training"} for i in bad]
     mat = None
-    if matrix and all_numbers(spec) and len(spec.columns):
+    if matrix and numbers:
         mat = np.column_stack([columns[c.name] for c in spec.columns]).astype(np.float64)
     return ParsedRows(columns, len(frame), warnings, mat)
 

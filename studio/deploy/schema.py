@@ -104,20 +104,21 @@ def conform(
     return pd.DataFrame(out, index=df.index)
 
 
-_EXACT = {"number": "float64", "integer": "int64", "boolean": "bool"}
+_EXACT = {"number": np.dtype("float64"), "integer": np.dtype("int64"), "boolean": np.dtype(bool)}
+_OBJECT = np.dtype(object)
 
 
 def _already_conformed(df: pd.DataFrame, spec: TableSpec) -> bool:
     """The frame is what conform would return (a served request parsed by the schema): the
     schema's columns in order, each in its training dtype, text columns all strings."""
-    if list(df.columns) != list(spec.names):
+    if df.columns.tolist() != list(spec.names):
         return False
-    for col, dtype, name in zip(spec.columns, df.dtypes.tolist(), df.columns, strict=True):
+    for col, dtype, name in zip(spec.columns, df.dtypes.tolist(), spec.names, strict=True):
         want = _EXACT.get(col.dtype)
         if want is not None:
-            if str(dtype) != want:
+            if dtype != want:
                 return False
-        elif col.dtype == "string" and str(dtype) == "object":
+        elif col.dtype == "string" and dtype == _OBJECT:
             if not all(type(v) is str for v in df[name].to_numpy().tolist()):
                 return False
         else:
