@@ -201,3 +201,15 @@ def test_a_node_without_an_array_apply_keeps_the_bundle_on_the_graph(
     assert (
         again.predict(rows)["prediction"].tolist() == boosted.predict(rows)["prediction"].tolist()
     )
+
+
+def test_bundle_inspect_says_which_plan_serves_and_why_onnx_does_not(
+    boosted, boosted_home, monkeypatch, capsys
+):
+    from studio.cli.main import main
+
+    monkeypatch.setenv("KNOTWORK_HOME", str(boosted_home))
+    assert main(["bundle", "inspect", str(boosted.path)]) == 0
+    out = capsys.readouterr().out
+    assert "scoring:      the compiled plan (proven at load)" in out
+    assert f"not onnx:    {boosted.refused['onnx']}" in out
