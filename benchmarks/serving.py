@@ -496,9 +496,10 @@ def main() -> int:
     os.environ["KNOTWORK_HOME"] = env["KNOTWORK_HOME"]
     servers: list[Server] = []
     try:
-        cases = {case: run_case(case, work, env, servers) for case in ("A", "B")}
-        for case, results in cases.items():
-            report(case, results)
+        cases = {}
+        for case in ("A", "B"):
+            cases[case] = run_case(case, work, env, servers)
+            report(case, cases[case])  # as soon as measured: a long run shows its progress
         goals(cases)
     finally:
         for s in servers:
