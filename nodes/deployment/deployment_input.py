@@ -52,3 +52,9 @@ class DeploymentInput(NodeType):
                 f"the rows lack the input column(s) {', '.join(map(repr, missing))}"
             )
         return [table.with_df(table.df[list(s.columns)])]
+
+    def compile_arrays(self, s: Settings, state, inputs, ctx):
+        chosen = list(s.columns)
+        if not chosen:
+            return lambda cols: cols
+        return lambda cols: {c: cols[c] for c in chosen} if all(c in cols for c in chosen) else None

@@ -40,3 +40,9 @@ class DeploymentOutput(NodeType):
                 f"the scored rows lack the output column(s) {', '.join(map(repr, missing))}"
             )
         return [table.with_df(table.df[list(s.columns)])]
+
+    def compile_arrays(self, s: Settings, state, inputs, ctx):
+        chosen = list(s.columns)
+        if not chosen:
+            return lambda cols: cols
+        return lambda cols: {c: cols[c] for c in chosen} if all(c in cols for c in chosen) else None

@@ -58,3 +58,14 @@ class ColumnFilter(NodeType):
         table = inputs[0]
         kept = _kept(s, [str(c) for c in table.df.columns])
         return [table.with_df(table.df[kept])]
+
+    def compile_arrays(self, s: Settings, state, inputs, ctx):
+        kept_for: dict[tuple[str, ...], list[str]] = {}  # the plan sees one column layout
+
+        def select(cols):
+            names = tuple(cols)
+            if names not in kept_for:
+                kept_for[names] = _kept(s, list(names))
+            return {c: cols[c] for c in kept_for[names]}
+
+        return select

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from pydantic import Field
 
-from studio.core import ConfigureError, NodeSettings, NodeType, Port, PortType
+from studio.core import ConfigureError, KnotworkError, NodeSettings, NodeType, Port, PortType
 from studio.core.node import TextField
 from studio.core.ports import ColumnSpec, TableSpec
 
-from .expression_language import compile_expression, evaluate
+from .expression_language import columns_used, compile_expression, evaluate
 
 # Result kinds of the language mapped onto column dtypes of a spec.
 SPEC_DTYPES = {"number": "number", "string": "string", "boolean": "boolean", "datetime": "datetime"}
@@ -53,3 +54,19 @@ class Expression(NodeType):
         tree, _ = compile_expression(s.expression, table.spec())
         values = evaluate(tree, table.df, lambda m: ctx.warn(f'expression "{s.expression}": {m}'))
         return [table.with_df(table.df.assign(**{s.column: values}))]
+
+    def compile_arrays(self, s: Settings, state, inputs, ctx):
+        # The bundle's rows always have the training types, which configure checked.
+        tree, _ = compile_expression(s.expression, None)
+        used = columns_used(tree)
+
+        def compute(cols):
+            n = len(next(iter(cols.values()))) if cols else 0
+            df = pd.DataFrame({c: cols[c] for c in used}, index=pd.RangeIndex(n), copy=False)
+            try:
+                values = evaluate(tree, df, lambda m: ctx.warn(f'expression "{s.expression}": {m}'))
+            except KnotworkError:
+                return None  # the graph reports it, naming the node
+            return {**cols, s.column: values.to_numpy()}
+
+        return compute

@@ -100,3 +100,10 @@ class ApplyTransform(NodeType):
             raise NodeExecutionError(missing_columns_message(missing, fitting.name, fitted_by))
         outputs, _ = run_node(fitting, validated, [table], ctx, state=transform.state)
         return [outputs[0]]
+
+    def compile_arrays(self, s: Settings, state, inputs, ctx):
+        transform: Transform = inputs[0]
+        fitting, validated = _fitting_node(
+            ctx.catalog, transform.node_type, transform.settings, NodeExecutionError
+        )
+        return fitting().compile_arrays(validated, transform.state, [None], ctx)

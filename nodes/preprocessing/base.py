@@ -22,6 +22,7 @@ from studio.core import (
     Table,
     Transform,
 )
+from studio.core.node import ArrayApply
 from studio.core.ports import ColumnSpec, TableSpec, TransformSpec
 
 NUMERIC_KINDS = ("number", "integer")
@@ -104,6 +105,10 @@ class PreprocessingNode(StatefulNodeType):
         """The transformed frame; deterministic, works on any number of rows, never mutates."""
         raise NotImplementedError  # abstract
 
+    def transform_arrays(self, s: Any, state: dict[str, Any]) -> ArrayApply | None:
+        """Optional: `transform` on `Columns` (see NodeType.compile_arrays), None if not offered."""
+        return None
+
     # ---- the shared lifecycle ------------------------------------------------------------
     def configure(self, s: Any, specs: list[Any], ctx: ExecutionContext) -> list[Any]:
         spec: TableSpec | None = specs[0]
@@ -136,6 +141,9 @@ class PreprocessingNode(StatefulNodeType):
             self.kind, list(state["columns"]), state, self.type_id, s.model_dump(mode="json")
         )
         return [out, transform]
+
+    def compile_arrays(self, s: Any, state: Any, inputs: list[Any], ctx: ExecutionContext):
+        return self.transform_arrays(s, state)
 
 
 def replace_dtypes(spec: TableSpec, columns: list[str], dtype: str) -> TableSpec:

@@ -171,6 +171,48 @@ class CategoryEncoder(PreprocessingNode):
             )
         return pd.DataFrame(dict(zip(names, columns)), index=df.index)
 
+    def transform_arrays(self, s: Settings, state: dict[str, Any]):
+        lookups = {
+            col: (
+                {c: i for i, c in enumerate(cats)},
+                one_hot_names(col, cats, s.unseen == "reserved"),
+            )
+            for col, cats in state["categories"].items()
+        }
+        if len(set(map(type, (c for cats in state["categories"].values() for c in cats)))) > 1:
+            return None  # mixed category types: pandas' index lookup decides, not a dict
+
+        def encode(cols):
+            out = {}
+            for name, arr in cols.items():
+                if name not in lookups:
+                    if name in out:
+                        return None  # a clash the graph reports
+                    out[name] = arr
+                    continue
+                index, names = lookups[name]
+                gaps = pd.isna(arr)
+                codes = np.fromiter((index.get(v, -1) for v in arr.tolist()), np.int64, len(arr))
+                unseen = (codes == -1) & ~gaps
+                if unseen.any() and s.unseen == "error":
+                    return None  # the graph names the unseen values
+                if s.method == "ordinal":
+                    if gaps.any():
+                        codes = codes.astype(np.float64)
+                        codes[gaps] = np.nan
+                    out[name] = codes
+                    continue
+                onehot = (codes[:, None] == np.arange(len(index))[None, :]).astype(np.int64)
+                if s.unseen == "reserved":
+                    onehot = np.column_stack([onehot, unseen.astype(np.int64)])
+                for k, n in enumerate(names):
+                    if n in out:
+                        return None
+                    out[n] = onehot[:, k]
+            return out
+
+        return encode
+
 
 def _duplicates(names: list[str]) -> list[str]:
     return sorted(n for n, k in Counter(names).items() if k > 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -122,3 +123,24 @@ class MissingValue(PreprocessingNode):
                 series = series.astype("float64")
             new[col] = series.fillna(value)
         return df.assign(**new) if new else df
+
+    def transform_arrays(self, s: Settings, state: dict[str, Any]):
+        fills = state["fills"]
+
+        def fill(cols):
+            out = dict(cols)
+            for col, value in fills.items():
+                arr = cols[col]
+                if arr.dtype.kind == "f":
+                    gaps = np.isnan(arr)
+                    if gaps.any():
+                        out[col] = np.where(gaps, value, arr)
+                elif arr.dtype == object:
+                    gaps = pd.isna(arr)
+                    if gaps.any():
+                        arr = arr.copy()
+                        arr[gaps] = value
+                        out[col] = arr
+            return out
+
+        return fill

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
@@ -87,3 +88,15 @@ class Normalizer(PreprocessingNode):
             ) from None
         scaled = state["scaler"].transform(values)
         return df.assign(**{c: pd.Series(scaled[:, i], index=df.index) for i, c in enumerate(cols)})
+
+    def transform_arrays(self, s: Settings, state: dict[str, Any]):
+        names, scaler = list(state["columns"]), state["scaler"]
+        if not names:
+            return lambda cols: cols
+
+        def scale(cols):
+            values = np.column_stack([np.asarray(cols[c], dtype=np.float64) for c in names])
+            scaled = scaler.transform(values)
+            return {**cols, **{c: scaled[:, i] for i, c in enumerate(names)}}
+
+        return scale

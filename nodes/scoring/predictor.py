@@ -3,6 +3,9 @@ classifiers, one probability column per class (`probability_<class>`)."""
 
 from __future__ import annotations
 
+import copy
+
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -116,3 +119,43 @@ class Predictor(NodeType):
         # New columns go last, replacing same-named ones, exactly as configure promises.
         kept = df.drop(columns=[c for c in extra.columns if c in df.columns])
         return [table.with_df(pd.concat([kept, extra], axis=1))]
+
+    def compile_arrays(self, s: Settings, state, inputs, ctx):
+        model = inputs[0]
+        if model is None:
+            return None  # the model flows from the request side: nothing frozen to compile
+        features = list(model.features)
+        estimator = _on_arrays(model.estimator)
+        with_proba = (
+            issubclass(learner_base(model.task), ClassifierLearner)
+            and s.probabilities
+            and hasattr(estimator, "predict_proba")
+        )
+        names = [s.prediction_column]
+        if with_proba:
+            names += [probability_column(c) for c in estimator.classes_]
+
+        def predict(cols):
+            X = np.column_stack([np.asarray(cols[f], dtype=np.float64) for f in features])
+            if len(X) == 0:
+                return None  # the graph's empty-table columns
+            new = {s.prediction_column: estimator.predict(X)}
+            if with_proba:
+                proba = estimator.predict_proba(X)
+                new.update((n, proba[:, i]) for i, n in enumerate(names[1:]))
+            return {**{k: v for k, v in cols.items() if k not in new}, **new}
+
+        return predict
+
+
+def _on_arrays(estimator):
+    """The fitted estimator without its feature names: the plan hands it a matrix in the
+    training feature order, so scikit-learn's per-call name check (and warning) is moot."""
+    if not hasattr(estimator, "feature_names_in_"):
+        return estimator
+    bare = copy.copy(estimator)
+    try:
+        del bare.feature_names_in_
+    except AttributeError:  # a property (e.g. a Pipeline's): keep it as it is
+        return estimator
+    return bare

@@ -30,8 +30,22 @@ def _inspect_data(path: str, keys: Any) -> dict[str, Any]:
     return {
         "manifest": manifest,
         "verification": status,
+        "scoring": _scoring(path, keys, manifest, status["verified"]),
         "size_bytes": sum(len(b) for b in files.values()),
     }
+
+
+def _scoring(path: str, keys: Any, manifest: dict[str, Any], verified: bool) -> dict[str, Any]:
+    """The plan a loaded bundle scores with here (proven at load), else what the build found."""
+    if verified:
+        from studio.deploy import Bundle
+
+        try:
+            return {**Bundle.load(path, keys).scoring(), "proven": "at load"}
+        except Exception as exc:  # noqa: BLE001 — inspect still shows the manifest
+            return {"plan": "unknown", "refused": {}, "problem": f"{type(exc).__name__}: {exc}"}
+    built = manifest.get("scoring") or {"plan": "graph", "refused": {}}
+    return {**built, "proven": "at build"}
 
 
 def _columns(schema: dict[str, Any]) -> str:
@@ -57,7 +71,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(dumps(data))
         return 0
-    m, v = data["manifest"], data["verification"]
+    m, v, scoring = data["manifest"], data["verification"], data["scoring"]
     parity = m.get("parity") or {}
     onnx = m.get("onnx") or {}
     lines = [
@@ -69,6 +83,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         f"  output:       {_columns(m.get('output_schema') or {})}",
         f"  parity:       {'passed' if parity.get('passed') else 'FAILED' if parity.get('passed') is False else 'unknown'} on {parity.get('rows', '?')} rows",
         f"  ONNX:         {'model.onnx (' + onnx.get('precision', '') + ')' if onnx.get('exported') else onnx.get('note', 'none')}",
+        f"  scoring:      the {scoring['plan']} plan (proven {scoring.get('proven', '')})",
+        *(f"  not {name}:{' ' * (8 - len(name))}{why}" for name, why in scoring["refused"].items()),
     ]
     for label, values in ((m.get("metrics") or {}).get("training") or {}).items():
         lines.append(

@@ -1,5 +1,6 @@
 """`knotwork score BUNDLE --input FILE --output FILE`: offline batch scoring of CSV or
-Parquet, in chunks so files larger than memory work; the output appears atomically."""
+Parquet, streamed in chunks (memory bounded by --chunk-rows, whatever the file's size)
+with a progress bar, by the bundle's own scoring plan; the output appears atomically."""
 
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--unknown-category", choices=("error", "warn"), default="error")
     p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar on stderr (default: when stderr is a terminal)",
+    )
+    p.add_argument(
         "--key",
         action="append",
         metavar="PUB",
@@ -64,15 +71,57 @@ def _format(path: str, what: str) -> str:
     return fmt
 
 
-def _chunks(path: str, fmt: str, rows: int) -> Iterator[pd.DataFrame]:
-    """Raw chunks: CSV as text (parsed by the schema, like a text/csv request), Parquet typed."""
+def _chunks(path: str, fmt: str, rows: int, progress: Any = None) -> Iterator[pd.DataFrame]:
+    """Raw chunks: CSV as text (parsed by the schema, like a text/csv request), Parquet typed.
+    `progress(done, total)` hears how far through the file the reading is (bytes or rows)."""
     if fmt == "csv":
-        yield from pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=rows)
+        total = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            for chunk in pd.read_csv(fh, dtype=str, keep_default_na=False, chunksize=rows):
+                yield chunk
+                if progress is not None:
+                    progress(min(fh.tell(), total), total)
     else:
         import pyarrow.parquet as pq
 
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+        file = pq.ParquetFile(path)
+        total, done = file.metadata.num_rows, 0
+        for batch in file.iter_batches(batch_size=rows):
             yield batch.to_pandas()
+            done += batch.num_rows
+            if progress is not None:
+                progress(done, total)
+
+
+class _Progress:
+    """A rich progress bar on stderr; a no-op when turned off."""
+
+    def __init__(self, on: bool, what: str):
+        self._bar: Any = None
+        if on:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            console = Console(stderr=True)
+            self._bar = Progress(
+                TextColumn(what),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%  {task.fields[rows]:,} rows"),
+                TimeRemainingColumn(),
+                console=console,
+                transient=console.is_terminal,  # a log file keeps the final line
+            )
+            self._task = self._bar.add_task(what, total=None, rows=0)
+            self._bar.start()
+        self.rows = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total, rows=self.rows)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 class _Writer:
@@ -149,7 +198,9 @@ def _score_chunk(
         _report(exc.problems, done)
         raise _Rejected(2) from None
     try:
-        out = bundle.predict(rows.frame())
+        out = (
+            pd.DataFrame(bundle.predict_rows(rows)) if rows.n_rows else bundle.predict(rows.frame())
+        )
     except (KnotworkError, ValueError, TypeError, KeyError) as exc:
         print(
             f"knotwork score: rows {done}–{done + len(chunk) - 1}: the model could not score them: {exc}",
@@ -254,9 +305,11 @@ def run(args: argparse.Namespace) -> int:
     schema = InputSchema(bundle.input_schema)
     log = _Log(args.store, args.chunk_rows) if args.monitor else None
     writer = _Writer(args.output, out_fmt)
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    progress = _Progress(show, f"scoring with the {bundle.plan} plan")
     done = warned = 0
     try:
-        for chunk in _chunks(args.input, in_fmt, args.chunk_rows):
+        for chunk in _chunks(args.input, in_fmt, args.chunk_rows, progress):
             rows, out = _score_chunk(
                 bundle, schema, chunk, args.unknown_category, in_fmt == "csv", done
             )
@@ -275,6 +328,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             writer.write(out)
             done += len(chunk)
+            progress.rows = done
     except _Rejected as exc:
         writer.abort()
         return exc.code
@@ -285,6 +339,7 @@ def run(args: argparse.Namespace) -> int:
         writer.abort()
         raise
     finally:
+        progress.close()
         logged = log.close() if log is not None else ""
     if done == 0:
         writer.write(
@@ -295,7 +350,7 @@ def run(args: argparse.Namespace) -> int:
     writer.commit()
     note = f" ({warned} unseen categor{'y' if warned == 1 else 'ies'} accepted)" if warned else ""
     print(
-        f"Scored {done} rows with {bundle.name} version {bundle.version} → {args.output}"
+        f"Scored {done} rows with {bundle.name} version {bundle.version} ({bundle.plan} plan) → {args.output}"
         f"{note}{logged if done else ''}"
     )
     return 0

@@ -111,7 +111,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         dest="fast_path",
         action="store_false",
         default=None,
-        help="score with the bundle's graph even when it carries a checked model.onnx",
+        help="never score with the bundle's model.onnx (the compiled plan or the graph serve)",
+    )
+    p.add_argument(
+        "--no-compiled",
+        dest="compiled",
+        action="store_false",
+        default=None,
+        help="never score with the bundle's compiled plan (with --no-onnx: the graph serves)",
     )
     p.add_argument(
         "--access-log",
@@ -188,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
     if settings.workers == 1:
         app = build_app(settings)
         model = app.state.holder.current
-        scoring = "onnxruntime" if model.fast is not None else "the bundle graph"
+        scoring = f"the {model.plan} plan"
         print(
             f"Serving {model.name} version {model.version} on http://{settings.host}:{settings.port} "
             f"(token auth {auth}, scoring with {scoring}, {watch})",

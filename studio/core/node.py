@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("knotwork.node")
 
+# A table as a deployed bundle's compiled scoring plan carries it: column name -> 1-D numpy
+# array, in the table's column order (numbers float64/int64 with NaN for gaps, text object
+# arrays with None or NaN for gaps, booleans bool).
+Columns = dict[str, Any]
+ArrayApply = Callable[[Columns], "Columns | None"]
+
 
 class NodeSettings(BaseModel):
     """Base of every settings model: unknown keys are an error, not silently dropped."""
@@ -185,6 +191,21 @@ class NodeType:
 
     def execute(self, settings: Any, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:
         raise NotImplementedError  # abstract
+
+    def compile_arrays(
+        self, settings: Any, state: Any, inputs: list[Any], ctx: ExecutionContext
+    ) -> ArrayApply | None:
+        """Opt into a bundle's compiled scoring plan (no DataFrames on the scoring path).
+
+        Return a function from the input table's `Columns` to the output table's, doing
+        exactly what `execute` (or `apply` with `state`) would; it returns None for a batch
+        it cannot answer exactly (a gap, an unseen value, an error to report), which then
+        runs through the graph instead. `inputs` holds the node's frozen static inputs (a
+        Model, a Transform) and None at the table port the rows flow through. The default,
+        None, keeps the node on the graph path. Bundles prove the plan equal to the graph
+        on their reference rows before using it.
+        """
+        return None
 
     @classmethod
     def migrate(cls, settings: dict[str, Any], from_version: int) -> dict[str, Any]:

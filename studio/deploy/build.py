@@ -39,6 +39,7 @@ from .monitoring import SECTION, capture_monitors, monitoring_section
 from .onnx_export import export_onnx
 from .onnx_mapping import ScopeStep
 from .parity import compare, describe_failure
+from .plan import prove_on_test_rows
 from .state import dump_value, jsonable, table_bytes
 from .versions import default_name, is_bundle, next_version
 
@@ -448,7 +449,7 @@ def _write_checked(
         _write_manifest(tmp, manifest, signer)
         say("checking parity")
         bundle = Bundle.load(tmp, trusted_keys=[signer.public_key])
-        parity = compare(expected.df, bundle.predict(request.df))
+        parity = compare(expected.df, bundle.predict_graph(request.df))
         if not parity["passed"]:
             raise ParityError(
                 "parity check failed: the bundle does not reproduce the training run.\n"
@@ -456,6 +457,7 @@ def _write_checked(
                 parity["differences"],
             )
         manifest["parity"] = parity
+        manifest["scoring"] = prove_on_test_rows(bundle, expected.df, request.df)
         _write_manifest(tmp, manifest, signer)
         _move_into_place(tmp, target, target.suffix.lower() == ".zip")
     finally:

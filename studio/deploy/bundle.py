@@ -1,9 +1,10 @@
 """A loaded, verified bundle: the captured subgraph with its frozen values, ready to score.
 
 `Bundle.load` checks every path, hash and the signature before it deserialises any
-state; `predict` then runs the nodes in topological order in apply mode — stateful
-nodes use their frozen state, static inputs their frozen values — with no engine
-cache or events, since this is the serving hot path.
+state, then proves its faster scoring plans (ONNX, compiled; see plan.py) equal to the
+graph on its reference rows. `predict` uses the fastest proven plan; the graph path runs
+the nodes in topological order in apply mode — stateful nodes use their frozen state,
+static inputs their frozen values — with no engine cache or events.
 """
 
 from __future__ import annotations
@@ -26,13 +27,22 @@ from studio.security.signing import TrustedKeys
 from .archive import verify_files
 from .errors import BundleError
 from .monitoring import describe_monitors
+from .plan import (
+    NODE,
+    NONE,
+    ORDER,
+    REQUEST,
+    STATIC,
+    CompiledPlan,
+    ParsedRows,
+    choose,
+    rows_of,
+    with_reference_categories,
+)
 from .schema import conform
 from .state import load_value, read_table
 
 GRAPH = "graph.json"
-
-# Where a node input comes from when the bundle runs.
-REQUEST, STATIC, NODE, NONE = 0, 1, 2, 3
 
 
 @dataclass
@@ -79,11 +89,16 @@ class Bundle:
         )
         self._steps = steps
         self._output = output_node
+        # What requests are checked against: text columns get the categories training saw.
+        self.served_schema = with_reference_categories(self.input_schema, self.reference)
+        self.plans: dict[str, Any] = {}  # proven faster plans by name (see prove_plans)
+        self.refused: dict[str, str] = {}  # why each other faster plan does not serve
 
     # ---- loading --------------------------------------------------------------------
     @classmethod
     def load(cls, path: str | Path, trusted_keys: TrustedKeys = None) -> Bundle:
-        """Verify (paths, signature, every hash), then load the graph and frozen state."""
+        """Verify (paths, signature, every hash), load the graph and frozen state, and
+        prove the faster scoring plans on the reference rows."""
         path = Path(path)
         verified = verify_files(path, trusted_keys)
         files, manifest = verified.files, verified.manifest
@@ -135,15 +150,64 @@ class Bundle:
                     ExecutionContext(nid, inst.label, base_dir=base_dir, catalog=wf.catalog),
                 )
             )
-        return cls(path, manifest, files, verified.key_id, steps, dep["output_node"])
+        bundle = cls(path, manifest, files, verified.key_id, steps, dep["output_node"])
+        bundle.prove_plans()
+        return bundle
+
+    def prove_plans(self) -> None:
+        """Build the ONNX and compiled plans and keep those equal to the graph."""
+        from .onnx_plan import OnnxPlan
+
+        self.plans, self.refused = choose(
+            self,
+            {
+                "onnx": lambda: OnnxPlan.build(self),
+                "compiled": lambda: CompiledPlan.build(self._steps, self._output, self._captured),
+            },
+        )
+
+    @property
+    def plan(self) -> str:
+        """The plan `predict` uses first: onnx, compiled or graph."""
+        return next((p for p in ORDER if p in self.plans), "graph")
 
     # ---- scoring --------------------------------------------------------------------
+    def conform(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Request rows in the schema's column order and training types (InputSchemaError if not)."""
+        return conform(df, self._captured, self.optional_columns)
+
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         """Score request rows: the Deployment Output table for these rows, index kept.
 
         Raises InputSchemaError for rows that do not fit the input schema, and
         BundleError (or a node's NodeExecutionError) when a node fails.
         """
+        if self.plans and len(df):
+            conformed = self.conform(df)
+            cols = self.predict_rows(rows_of(conformed, self.served_schema), graph=False)
+            if cols is not None:
+                return pd.DataFrame(cols, index=df.index)
+            return self.predict_graph(conformed)
+        return self.predict_graph(df)
+
+    def predict_rows(
+        self, rows: ParsedRows, exclude: tuple[str, ...] = (), graph: bool = True
+    ) -> dict[str, Any] | None:
+        """Output columns of validated rows by the fastest proven plan not in `exclude`
+        that takes them, else the graph (None instead when `graph` is false)."""
+        for name in ORDER:
+            plan = self.plans.get(name)
+            if plan is not None and name not in exclude:
+                cols = plan.predict(rows)
+                if cols is not None:
+                    return cols
+        if not graph:
+            return None
+        out = self.predict_graph(rows.frame())
+        return {str(c): out[c].to_numpy() for c in out.columns}
+
+    def predict_graph(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The reference answer: every captured node run in apply mode on a DataFrame."""
         request = Table(conform(df, self._captured, self.optional_columns), self._roles)
         outputs: dict[str, list[Any]] = {}
         for step in self._steps:
@@ -210,8 +274,17 @@ class Bundle:
             "metrics": m.get("metrics"),
             "parity": m.get("parity"),
             "onnx": m.get("onnx"),
+            "scoring": self.scoring(),
             "monitors": describe_monitors(m),
         }
+
+    def scoring(self, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Which plan serves, and why each faster one does not (refused, or `exclude`d)."""
+        why = dict(self.refused)
+        why.update({name: "turned off for this server" for name in exclude if name in self.plans})
+        serves = next((p for p in ORDER if p in self.plans and p not in exclude), "graph")
+        faster = ORDER[: ORDER.index(serves)] if serves in ORDER else ORDER
+        return {"plan": serves, "refused": {name: why[name] for name in faster if name in why}}
 
     def __repr__(self) -> str:
         return f"Bundle({self.name!r}, version={self.version!r}, path={str(self.path)!r})"

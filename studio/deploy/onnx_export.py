@@ -76,11 +76,26 @@ def _missing_libraries() -> dict[str, Any] | None:
 
 
 def _failure(exc: Exception) -> str:
-    """A one-line, readable reason from a converter error (they can quote whole arrays)."""
-    first = str(exc).splitlines()[0] if str(exc) else ""
-    if len(first) > 160:
-        first = first[:157] + "..."
-    return f"the ONNX converter failed ({type(exc).__name__}: {first}); the bundle is served by its graph"
+    """A one-line, readable reason from a converter error (they can quote whole arrays),
+    naming its root cause and the converter's versions, which decide what converts."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def line(e: BaseException) -> str:
+        first = str(e).splitlines()[0] if str(e) else ""
+        return f"{type(e).__name__}: {first[:157] + '...' if len(first) > 160 else first}"
+
+    root = exc
+    while root.__cause__ is not None:
+        root = root.__cause__
+    cause = f"; cause: {line(root)}" if root is not exc else ""
+    try:
+        versions = ", ".join(f"{p} {version(p)}" for p in ("skl2onnx", "onnx", "protobuf"))
+    except PackageNotFoundError:
+        versions = "unknown versions"
+    return (
+        f"the ONNX converter failed ({line(exc)}{cause}; with {versions}); "
+        "the bundle is served by its next plan"
+    )
 
 
 def export_onnx(

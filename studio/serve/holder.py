@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from studio.core.ports import ColumnSpec, TableSpec
+from studio.core.ports import TableSpec
 from studio.core.scalars import python_scalar
+from studio.deploy.plan import ParsedRows
 
-from .fastpath import OnnxScorer
-from .inputs import InputSchema, ParsedRows
+from .inputs import InputSchema
 
 log = logging.getLogger("knotwork.serve")
 
@@ -27,38 +27,28 @@ OIP_DATATYPES = {"number": "FP64", "integer": "INT64", "boolean": "BOOL"}
 
 
 class ServedModel:
-    """A loaded bundle compiled for serving: input parser, output column order, metadata."""
+    """A loaded bundle ready for serving: input parser, output column order, metadata, and
+    the bundle's scoring plan (the plans in `exclude` turned off, e.g. `--no-onnx`)."""
 
-    def __init__(self, bundle: Any, fast_path: bool = True):
+    def __init__(self, bundle: Any, exclude: tuple[str, ...] = ()):
         self.bundle = bundle
         self.name = str(bundle.name)
         self.version = str(bundle.version)
         self.manifest: dict[str, Any] = dict(bundle.manifest)
-        self.input_spec: TableSpec = with_reference_categories(
-            bundle.input_schema, getattr(bundle, "reference", None)
-        )
+        self.input_spec: TableSpec = bundle.served_schema
         self.output_spec: TableSpec | None = bundle.output_schema
         self.inputs = InputSchema(self.input_spec)
-        self.fast: OnnxScorer | None = None
-        try:
-            self.fast = OnnxScorer.build(bundle, self.inputs) if fast_path else None
-        except (
-            Exception
-        ) as exc:  # the graph path always works; never refuse a bundle over its ONNX copy
-            log.warning("serving %s without ONNX: %s: %s", self.name, type(exc).__name__, exc)
-            self.fast = None
+        self.exclude = tuple(exclude)
+        self.scoring: dict[str, Any] = bundle.scoring(self.exclude)
+        self.plan: str = self.scoring["plan"]
+        self.fast = bundle.plans.get("onnx") if "onnx" not in self.exclude else None
 
     def predict(self, rows: ParsedRows) -> dict[str, list[Any]]:
         """Score parsed rows; return the Deployment Output table as JSON-ready columns."""
         if rows.n_rows == 0:
             names = self.output_spec.names if self.output_spec is not None else []
             return {n: [] for n in names}
-        if self.fast is not None:
-            cols = self.fast.predict(rows)
-            if cols is not None:
-                return cols
-        out = self.bundle.predict(rows.frame())
-        return frame_columns(getattr(out, "df", out))
+        return array_columns(self.bundle.predict_rows(rows, self.exclude))
 
     def summary(self) -> dict[str, Any]:
         """The bundle's summary (manifest minus bulky parts) plus how it is being scored."""
@@ -70,22 +60,31 @@ class ServedModel:
         out.update(name=self.name, version=self.version, input_schema=self.input_spec.to_json())
         if self.output_spec is not None:
             out["output_schema"] = self.output_spec.to_json()
-        out["scoring"] = "onnxruntime" if self.fast is not None else "bundle graph"
+        out["scoring"] = self.scoring
         return out
 
 
-def with_reference_categories(spec: TableSpec, reference: dict[str, Any] | None) -> TableSpec:
-    """Text columns without declared categories get the values the reference profile saw,
-    when that list is complete, so unseen values can be caught (or warned about)."""
-    profiles = (reference or {}).get("columns", {})
-    cols = []
-    for c in spec.columns:
-        ref = profiles.get(c.name) or {}
-        freq = ref.get("frequencies")
-        if c.categories is None and c.dtype == "string" and freq and ref.get("other", 1) == 0:
-            c = ColumnSpec(c.name, c.dtype, tuple(sorted(freq)))
-        cols.append(c)
-    return TableSpec(tuple(cols), spec.roles)
+def array_columns(cols: dict[str, Any]) -> dict[str, list[Any]]:
+    """A plan's output columns (numpy arrays or lists) as plain Python values, like frame_columns."""
+    out: dict[str, list[Any]] = {}
+    for name, values in cols.items():
+        if isinstance(values, list):
+            out[name] = values
+            continue
+        arr = np.asarray(values)
+        kind = arr.dtype.kind
+        if kind == "f":
+            vals = arr.tolist()
+            if not np.isfinite(arr).all():
+                vals = [v if math.isfinite(v) else None for v in vals]
+        elif kind == "M":
+            vals = [None if v is pd.NaT else v.isoformat() for v in pd.DatetimeIndex(arr)]
+        elif kind == "O":
+            vals = [None if _missing(v) else _plain(v) for v in arr.tolist()]
+        else:
+            vals = arr.tolist()
+        out[str(name)] = vals
+    return out
 
 
 def frame_columns(df: pd.DataFrame) -> dict[str, list[Any]]:
@@ -131,11 +130,11 @@ def records(cols: dict[str, list[Any]]) -> list[dict[str, Any]]:
 class ModelHolder:
     """Holds the ServedModel; `swap` compiles the new bundle first, then replaces in one step."""
 
-    def __init__(self, bundle: Any | None = None, *, fast_path: bool = True):
+    def __init__(self, bundle: Any | None = None, *, exclude: tuple[str, ...] = ()):
         self._lock = threading.Lock()
-        self._fast_path = fast_path  # False: always run the bundle's own graph (no ONNX)
+        self._exclude = tuple(exclude)  # plans this server never uses (--no-onnx, --no-compiled)
         self._current: ServedModel | None = (
-            ServedModel(bundle, fast_path) if bundle is not None else None
+            ServedModel(bundle, self._exclude) if bundle is not None else None
         )
         self.generation = 0
 
@@ -145,7 +144,7 @@ class ModelHolder:
 
     def swap(self, new_bundle: Any) -> Any | None:
         """Serve `new_bundle` from now on; return the bundle it replaced (None if none)."""
-        served = ServedModel(new_bundle, self._fast_path)  # may raise: the old bundle keeps serving
+        served = ServedModel(new_bundle, self._exclude)  # may raise: the old bundle keeps serving
         with self._lock:
             old, self._current = self._current, served
             self.generation += 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from studio.core.ports import ColumnSpec, TableSpec
+from studio.deploy.plan import ParsedRows
 
 MAX_PROBLEMS = 50  # a bad 100k-row upload answers with the first problems, not all of them
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -48,19 +48,6 @@ def _describe(p: dict[str, Any]) -> str:
         if x
     )
     return f"{where}: {p['error']}" if where else p["error"]
-
-
-@dataclass
-class ParsedRows:
-    """Typed columns in schema order plus warnings (unknown categories in warn mode)."""
-
-    columns: dict[str, Any]
-    n_rows: int
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-    matrix: np.ndarray | None = None  # all-number schemas: the rows x columns float array itself
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.columns, copy=False)
 
 
 class _Column:

@@ -57,7 +57,7 @@ def build_app(settings: ServerSettings) -> FastAPI:
     bundle = served_bundle(settings)
     store, alerter = monitoring_of(settings)
     app = create_app(
-        ModelHolder(bundle, fast_path=settings.fast_path), settings, store=store, alerter=alerter
+        ModelHolder(bundle, exclude=settings.excluded_plans), settings, store=store, alerter=alerter
     )
     if store is not None:
         app.router.on_shutdown.append(store.close)  # after the monitoring loop stops

@@ -93,7 +93,16 @@ class ServerSettings(BaseSettings):
     whitespace-separated. Never printed or logged."""
     fast_path: bool = True
     """Score with the bundle's checked model.onnx when it has one."""
+    compiled: bool = True
+    """Score with the bundle's compiled plan (numpy columns through the nodes) when proven."""
     access_log: bool = False
+
+    @property
+    def excluded_plans(self) -> tuple[str, ...]:
+        """The scoring plans turned off for this server."""
+        return tuple(
+            n for n, on in (("onnx", self.fast_path), ("compiled", self.compiled)) if not on
+        )
 
     @field_validator("bundle", "monitor_url")
     @classmethod

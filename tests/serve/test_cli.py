@@ -208,3 +208,35 @@ def test_serve_names_each_bad_option(bundle_path, capsys):
     err = capsys.readouterr().err
     assert "--port must be within 1–65535, got 0" in err
     assert "--workers must be 1 or more, got 0" in err and "max-body" not in err
+
+
+def _score_peak(bundle_path, src, out) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        args = ["score", str(bundle_path), "--input", str(src), "--output", str(out)]
+        code = main([*args, "--chunk-rows", "1000", "--no-monitor", "--progress"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert code == 0
+    return peak
+
+
+def test_score_streams_a_file_in_memory_bounded_by_the_chunk_not_the_file(
+    bundle_path, bundle, penguin_rows, tmp_path, capsys
+):
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    pd.concat([penguin_rows] * 6, ignore_index=True).to_csv(small, index=False)
+    pd.concat([penguin_rows] * 24, ignore_index=True).to_csv(large, index=False)
+    peak_small = _score_peak(bundle_path, small, tmp_path / "small-out.csv")
+    peak_large = _score_peak(bundle_path, large, tmp_path / "large-out.csv")
+    assert peak_large < 1.5 * peak_small, (peak_small, peak_large)  # 4x the rows
+    scored = pd.read_csv(tmp_path / "large-out.csv")
+    assert len(scored) == 24 * len(penguin_rows)
+    want = bundle.predict_graph(penguin_rows[bundle.input_schema.names])["prediction"].tolist()
+    assert scored["prediction"].tolist() == want * 24
+    captured = capsys.readouterr()
+    assert f"scoring with the {bundle.plan} plan" in captured.err and "100%" in captured.err
+    assert f"({bundle.plan} plan)" in captured.out

@@ -12,6 +12,8 @@ from studio.serve import ModelHolder, ServedModel, create_app
 
 from .conftest import start_server, stop_server
 
+GRAPH = ("onnx", "compiled")  # the plans a graph-only server turns off
+
 
 @pytest.fixture(scope="module")
 def numeric_bundle(tmp_path_factory, knotwork_home, breast_cancer_df) -> Bundle:
@@ -49,7 +51,7 @@ def test_a_single_model_bundle_is_scored_with_onnx_and_matches_the_graph(
     numeric_bundle, breast_cancer_df
 ):
     assert numeric_bundle.manifest["onnx"]["exported"] is True
-    fast, graph = ServedModel(numeric_bundle), ServedModel(numeric_bundle, fast_path=False)
+    fast, graph = ServedModel(numeric_bundle), ServedModel(numeric_bundle, GRAPH)
     assert fast.fast is not None and graph.fast is None
     rows = breast_cancer_df[numeric_bundle.input_schema.names].head(60)
     for parse in (
@@ -70,8 +72,8 @@ def test_the_server_answers_the_same_with_or_without_onnx_even_for_missing_value
     rows = breast_cancer_df[numeric_bundle.input_schema.names].head(5).to_dict(orient="records")
     with_gap = [dict(rows[0], **{numeric_bundle.input_schema.names[0]: None})]
     answers = []
-    for fast_path in (True, False):
-        running, thread = start_server(create_app(ModelHolder(numeric_bundle, fast_path=fast_path)))
+    for exclude in ((), GRAPH):
+        running, thread = start_server(create_app(ModelHolder(numeric_bundle, exclude=exclude)))
         try:
             with running.client() as c:
                 ok = c.post("/predict", json=rows).json()
@@ -81,7 +83,11 @@ def test_the_server_answers_the_same_with_or_without_onnx_even_for_missing_value
             stop_server(running, thread)
         answers.append(([p["prediction"] for p in ok["predictions"]], gap.status_code, scoring))
     assert answers[0][:2] == answers[1][:2]
-    assert (answers[0][2], answers[1][2]) == ("onnxruntime", "bundle graph")
+    assert (answers[0][2]["plan"], answers[1][2]["plan"]) == ("onnx", "graph")
+    assert answers[1][2]["refused"] == {
+        "onnx": "turned off for this server",
+        "compiled": "turned off for this server",
+    }
 
 
 def test_a_non_number_in_an_all_number_schema_still_names_row_and_column(
@@ -106,9 +112,9 @@ def test_a_bundle_with_fill_encode_scale_is_served_by_onnx_with_the_graphs_answe
     """The penguins bundle (Missing Value, Category Encoder, Normalizer, then the model)
     is scored by onnxruntime, text columns and gaps included, with the graph's answers."""
     assert bundle.manifest["onnx"]["exported"] is True
-    fast, graph = ServedModel(bundle), ServedModel(bundle, fast_path=False)
-    assert fast.summary()["scoring"] == "onnxruntime"
-    assert graph.summary()["scoring"] == "bundle graph"
+    fast, graph = ServedModel(bundle), ServedModel(bundle, GRAPH)
+    assert fast.summary()["scoring"] == {"plan": "onnx", "refused": {}}
+    assert graph.summary()["scoring"]["plan"] == "graph"
     rows = penguins_df[bundle.input_schema.names].head(40)
     records = [
         {k: (None if v != v else v) for k, v in r.items()} for r in rows.to_dict(orient="records")

@@ -166,7 +166,12 @@ def test_a_model_failure_is_reported_without_the_traceback(bundle, example_rows)
             bundle.reference,
         )
 
-        def predict(self, df):
+        served_schema, plans = bundle.served_schema, {}
+
+        def scoring(self, exclude=()):
+            return {"plan": "graph", "refused": {}}
+
+        def predict_rows(self, rows, exclude=()):
             raise ZeroDivisionError("a bug inside the model")
 
     from studio.serve import ModelHolder, create_app

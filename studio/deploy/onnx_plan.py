@@ -1,31 +1,29 @@
-"""A faster way to the same answers: score with the bundle's `model.onnx` (onnxruntime,
-numpy in and out, no pandas) when the bundle's scope maps onto scikit-learn objects.
+"""The ONNX plan: score with the bundle's `model.onnx` (onnxruntime, numpy in and out,
+no pandas) when the bundle's scope maps onto scikit-learn objects.
 
 Two export shapes: one "input" matrix of numeric features (a plain model), or one input
 per raw column, text as strings (preprocessing before the model; see deploy/onnx_mapping).
-Used only when it reproduces `bundle.predict` on the bundle's own example and reference
-rows (labels identical, numbers within 1e-9); any batch it cannot take as-is (a missing
-value ONNX does not fill, a category unseen in training) goes through `bundle.predict`,
-so answers never depend on which path ran.
+Used only when it reproduces the graph on the bundle's own example and reference rows
+(see plan.disagreement); any batch it cannot take as-is (a missing value ONNX does not
+fill, a category unseen in training) returns None and goes through the next plan.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .inputs import InputProblems, InputSchema, ParsedRows
+from .plan import ParsedRows, Refused, all_numbers
 
-log = logging.getLogger("knotwork.serve")
-TOLERANCE = 1e-9
 PROBABILITY = "probability_"
 _SAME_ORDER = object()  # the features are the input columns, in order: use the matrix as it is
 
 
-class OnnxScorer:
+class OnnxPlan:
+    name = "onnx"
+
     def __init__(
         self,
         session: Any,
@@ -44,18 +42,21 @@ class OnnxScorer:
             (c["input"], c["column"], c["type"] == "string", bool(c.get("fills_missing")))
             for c in columns or []
         ]
+        self._known: dict[str, set[Any]] = {}  # text columns' training categories, where known
 
     @classmethod
-    def build(cls, bundle: Any, inputs: InputSchema) -> OnnxScorer | None:
-        """The checked fast path for `bundle`, or None (with the reason in the log)."""
+    def build(cls, bundle: Any) -> OnnxPlan:
+        """The ONNX plan of `bundle` (not yet checked); Refused says why there is none."""
         note = (getattr(bundle, "manifest", {}) or {}).get("onnx") or {}
         data = getattr(bundle, "onnx_model", None)
-        if not data or not note.get("exported") or note.get("precision") != "double":
-            return None
+        if not data or not note.get("exported"):
+            raise Refused(str(note.get("note") or "the bundle has no model.onnx"))
+        if note.get("precision") != "double":
+            raise Refused(f"model.onnx computes in {note.get('precision')} precision, not double")
         try:
             import onnxruntime as ort
         except ImportError:
-            return None
+            raise Refused("onnxruntime is not installed") from None
         columns = note.get("columns")
         features = (
             [c["column"] for c in columns]
@@ -66,7 +67,7 @@ class OnnxScorer:
         passthrough = set(note["passthrough"]) if "passthrough" in note else None
         task = note.get("task")
         classes = list(note.get("classes") or [])
-        names = inputs.names
+        names = bundle.input_schema.names
         out_names = bundle.output_schema.names
         derived = [
             c
@@ -74,7 +75,7 @@ class OnnxScorer:
             if c not in names and not (task == "classification" and c.startswith(PROBABILITY))
         ]
         if not features or any(f not in names for f in features) or len(derived) != 1:
-            return None
+            raise Refused("model.onnx does not answer the Deployment Output's columns")
         plan: list[tuple[str, str, Any]] = []
         for c in out_names:
             if c == derived[0]:
@@ -86,60 +87,22 @@ class OnnxScorer:
                     (c, "probability", [str(k) for k in classes].index(c[len(PROBABILITY) :]))
                 )
             else:
-                return None
+                raise Refused(f"model.onnx does not answer the output column {c!r}")
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1  # one request is tiny; threads only add hand-off latency
         opts.inter_op_num_threads = 1
         session = ort.InferenceSession(data, sess_options=opts, providers=["CPUExecutionProvider"])
         scorer = cls(session, features, plan, task, columns)
-        if inputs.all_numbers and not columns:
+        scorer._known = {
+            c.name: set(c.categories)
+            for c in getattr(bundle, "served_schema", bundle.input_schema).columns
+            if c.categories is not None
+        }
+        if all_numbers(bundle.input_schema) and not columns:
             scorer._matrix_index = (
                 _SAME_ORDER if features == names else [names.index(f) for f in features]
             )
-        reason = scorer._agrees_with(bundle, inputs)
-        if reason:
-            log.info("serving %s with bundle.predict: the ONNX model %s", bundle.name, reason)
-            return None
         return scorer
-
-    def _agrees_with(self, bundle: Any, inputs: InputSchema) -> str | None:
-        """Why the fast path may not be used (None when it matches bundle.predict)."""
-        frames = []
-        try:
-            frames.append(pd.DataFrame(bundle.input_example))
-        except Exception:  # an older bundle without an example: the reference sample suffices
-            pass
-        try:
-            frames.append(bundle.reference_sample().head(500))
-        except Exception:
-            pass
-        parsed = []
-        for frame in frames:
-            frame = frame[[c for c in frame.columns if c in inputs.names]]
-            complete = frame.dropna()
-            try:  # both ways a request arrives: columns, and records (the all-number matrix)
-                parsed.append(inputs.from_frame(frame, "warn"))
-                parsed.append(inputs.from_records(complete.to_dict(orient="records"), "warn"))
-            except (InputProblems, KeyError):
-                continue
-        checked = 0
-        for rows in parsed:
-            if rows.n_rows == 0:
-                continue
-            fast = self.predict(rows)
-            if fast is None:
-                continue
-            want = bundle.predict(rows.frame())
-            for name, values in fast.items():
-                ref = want[name].to_numpy()
-                got = np.asarray(values, dtype=ref.dtype if ref.dtype.kind in "fiub" else object)
-                if ref.dtype.kind == "f":
-                    if not np.allclose(got, ref, rtol=0, atol=TOLERANCE, equal_nan=True):
-                        return f"differs from the bundle in column {name!r}"
-                elif [str(v) for v in got] != [str(v) for v in ref]:
-                    return f"differs from the bundle in column {name!r}"
-            checked += rows.n_rows
-        return None if checked else "could not be checked on any example row"
 
     def _column_feeds(self, rows: ParsedRows) -> dict[str, np.ndarray] | None:
         """One (rows x 1) array per raw column, or None when a value needs the graph."""
@@ -155,6 +118,9 @@ class OnnxScorer:
                     if not fills or not gaps.any() or any(type(v) is not str for v in arr[~gaps]):
                         return None
                     arr = np.where(gaps, "", arr).astype(object)  # the export's missing text
+                known = self._known.get(column)
+                if known is not None and not known.issuperset(v for v in arr.tolist() if v != ""):
+                    return None  # a category unseen in training: the graph's encoder decides
             else:
                 try:
                     arr = np.asarray(values, dtype=np.float64)
