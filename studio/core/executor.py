@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import contextlib
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import networkx as nx
 import pandas as pd
@@ -36,6 +37,13 @@ if TYPE_CHECKING:
 if int(pd.__version__.split(".")[0]) < 3:
     pd.options.mode.copy_on_write = True  # nodes never mutate their inputs (default from pandas 3)
 log = logging.getLogger("knotwork.executor")
+
+
+class NodeScope(Protocol):
+    """Where nodes run their parallel work (studio.scale.Cluster): the executor enters
+    `node_scope(label)` around each node's execution, in the thread that runs it."""
+
+    def node_scope(self, label: str) -> contextlib.AbstractContextManager[Any]: ...
 
 
 @dataclass
@@ -181,9 +189,12 @@ def run_workflow(
     targets: list[str] | None = None,
     on_event: Callable[[Event], None] | None = None,
     cancel: threading.Event | None = None,
+    cluster: NodeScope | None = None,
 ) -> RunResult:
-    """Configure, then run what `targets` need (everything by default) on `jobs` threads."""
+    """Configure, then run what `targets` need (everything by default) on `jobs` threads;
+    with a `cluster`, the nodes' joblib work (n_jobs) runs on it."""
     run = _Run(wf, values, on_event, cancel or threading.Event())
+    run.cluster = cluster
     order = run.start(targets)
     runnable = [n for n in order if run.keys[n] is not None]
     if jobs <= 1:
@@ -209,6 +220,7 @@ class _Run:
         self.report = configure_workflow(wf, values)
         self.keys: dict[str, str | None] = {}
         self.dead: set[str] = set()  # failed, cancelled or waiting on one that did
+        self.cluster: NodeScope | None = None
 
     # ---- events and states ----------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -294,7 +306,9 @@ class _Run:
             on_warning=lambda m: self.warn(nid, m),
         )
         start = time.perf_counter()
-        outputs, fitted = run_node(node_type, self.report.nodes[nid].settings, inputs, ctx)
+        scope = self.cluster.node_scope(ctx.label) if self.cluster else contextlib.nullcontext()
+        with scope:
+            outputs, fitted = run_node(node_type, self.report.nodes[nid].settings, inputs, ctx)
         _check_outputs(node_type, outputs)
         seconds = time.perf_counter() - start
         self.wf.run_state.store(nid, CacheEntry(self.keys[nid] or "", outputs, fitted, seconds))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import threading
 import uuid
 from collections.abc import Callable
@@ -437,13 +438,20 @@ class Workflow:
         targets: list[str] | None = None,
         on_event: Callable[[Event], None] | None = None,
         cancel: threading.Event | None = None,
+        cluster: Any = None,
     ) -> executor.RunResult:
-        """Run the workflow (or what `targets` need), reusing unchanged results."""
-        return executor.run_workflow(
-            self,
-            self.parameter_values(parameters),
-            jobs=jobs,
-            targets=targets,
-            on_event=on_event,
-            cancel=cancel,
+        """Run the workflow (or what `targets` need), reusing unchanged results.
+
+        `cluster` hands the nodes' parallel work (cross-validation, parameter search,
+        forests) to Dask: "local", "local:N", "tcp://HOST:8786", a `studio.scale.Cluster`,
+        a `distributed.Client` or a `LocalCluster`. It is reached before anything runs."""
+        values = self.parameter_values(parameters)
+        run = functools.partial(
+            executor.run_workflow, self, values, jobs=jobs, targets=targets, on_event=on_event, cancel=cancel
         )
+        if cluster is None:
+            return run()
+        from studio.scale.cluster import Cluster
+
+        with Cluster.of(cluster) as scope:
+            return run(cluster=scope)
