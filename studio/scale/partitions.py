@@ -17,6 +17,7 @@ WARNINGS_ATTR = "knotwork_unseen_categories"  # carried back on the partition's 
 _lock = threading.Lock()
 _bundles: dict[tuple[str, str, tuple[str, ...]], Any] = {}
 _stores: dict[str, Any] = {}
+loads = 0  # bundles this process loaded and verified (once per worker and bundle)
 
 
 class PartitionRejected(Exception):
@@ -48,6 +49,7 @@ class Job:
 
 def worker_bundle(job: Job) -> Any:
     """This process's verified copy of the bundle (loaded on first use)."""
+    global loads
     key = (job.bundle, job.token, job.keys)
     with _lock:
         bundle = _bundles.get(key)
@@ -55,6 +57,7 @@ def worker_bundle(job: Job) -> Any:
             from studio.serve.server import load_bundle
 
             bundle = _bundles[key] = load_bundle(job.bundle, list(job.keys) or None)
+            loads += 1
         return bundle
 
 

@@ -130,7 +130,8 @@ def score_on_cluster(cluster: Cluster, bundle: Any, path: str, args: argparse.Na
         store=monitor_url(args.store) if args.monitor else None,
         batch=f"batch-{uuid.uuid4().hex}",
     )
-    parts = frame.map_partitions(score_partition, job, meta=_meta(bundle)).to_delayed()
+    meta = _meta(bundle, list(frame.columns) if args.with_input else [])
+    parts = frame.map_partitions(score_partition, job, meta=meta).to_delayed()
     window = max(1, IN_FLIGHT_PER_WORKER * max(1, cluster.workers))
     client, writer, bar = cluster.client, _OrderedWriter(args.output), _Bar(len(parts))
     pending: deque = deque(client.compute(parts[:window]))
@@ -147,7 +148,7 @@ def score_on_cluster(cluster: Cluster, bundle: Any, path: str, args: argparse.Na
             writer.write(out)
             bar.advance()
         if rows == 0:
-            writer.write(_meta(bundle))
+            writer.write(meta)
     except BaseException:
         client.cancel(list(pending))
         writer.abort()
@@ -159,8 +160,10 @@ def score_on_cluster(cluster: Cluster, bundle: Any, path: str, args: argparse.Na
     return {"rows": rows, "partitions": len(parts), "warned": warned, "store": job.store, "lost": lost, "batch": job.batch}
 
 
-def _meta(bundle: Any) -> pd.DataFrame:
+def _meta(bundle: Any, kept: list[str]) -> pd.DataFrame:
+    """The columns of a scored partition: `kept` input columns, then the outputs."""
     names = bundle.output_schema.names if bundle.output_schema is not None else []
+    names = [c for c in kept if c not in names] + list(names)
     return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
 
 

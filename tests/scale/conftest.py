@@ -31,3 +31,14 @@ def cluster_client(process_cluster):
     """The shared cluster with both workers up (a test may have killed one)."""
     process_cluster.wait_for_workers(2, timeout=60)
     return process_cluster
+
+
+@pytest.fixture(scope="package")
+def penguins_bundle(tmp_path_factory):
+    """A signed penguins bundle (impute, encode, scale, logistic regression)."""
+    from studio.deploy import build_bundle
+    from tests.serve.conftest import penguins_workflow
+
+    out = tmp_path_factory.mktemp("scale-bundles") / "penguins"
+    build_bundle(penguins_workflow(), out, name="penguins", version="1")
+    return out
