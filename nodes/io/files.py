@@ -14,8 +14,8 @@ import pandas as pd
 
 from studio.core import (
     ConfigureError,
-    KnotworkError,
     ExecutionContext,
+    KnotworkError,
     NodeExecutionError,
     NodeType,
     Port,

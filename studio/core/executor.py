@@ -9,10 +9,10 @@ and isolates failures: a failed node's descendants wait, other branches finish.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
-import contextlib
 import threading
 import time
 from collections.abc import Callable

@@ -447,7 +447,13 @@ class Workflow:
         a `distributed.Client` or a `LocalCluster`. It is reached before anything runs."""
         values = self.parameter_values(parameters)
         run = functools.partial(
-            executor.run_workflow, self, values, jobs=jobs, targets=targets, on_event=on_event, cancel=cancel
+            executor.run_workflow,
+            self,
+            values,
+            jobs=jobs,
+            targets=targets,
+            on_event=on_event,
+            cancel=cancel,
         )
         if cluster is None:
             return run()

@@ -8,6 +8,8 @@ import traceback
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from studio.core.errors import KnotworkError
+
 from .document import Document
 
 
@@ -23,8 +25,10 @@ class _RunJob(QRunnable):
         targets: list[str] | None,
         cancel: threading.Event,
         signals: _Signals,
+        cluster: str = "",
     ):
         super().__init__()
+        self.cluster = cluster or None
         self.workflow, self.targets, self.cancel, self.signals = (
             document.workflow,
             targets,
@@ -34,7 +38,12 @@ class _RunJob(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.workflow.run(targets=self.targets, cancel=self.cancel)
+            result = self.workflow.run(
+                targets=self.targets, cancel=self.cancel, cluster=self.cluster
+            )
+        except KnotworkError as exc:  # e.g. the preferred Dask cluster is unreachable
+            self.signals.crashed.emit(str(exc))
+            return
         except Exception as exc:  # report it in the console; the GUI thread unlocks the document
             self.signals.crashed.emit(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
             return
@@ -58,6 +67,7 @@ class RunController(QObject):
         self._signals.finished.connect(self._done)
         self._signals.crashed.connect(self._crashed)
         self.last_result = None
+        self.cluster = ""  # the Dask cluster preference ("" = this machine)
 
     @property
     def running(self) -> bool:
@@ -70,7 +80,7 @@ class RunController(QObject):
         self._cancel = threading.Event()
         self.document.running = True
         self.started.emit()
-        self.pool.start(_RunJob(self.document, targets, self._cancel, self._signals))
+        self.pool.start(_RunJob(self.document, targets, self._cancel, self._signals, self.cluster))
         return True
 
     def cancel(self) -> None:

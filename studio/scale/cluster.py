@@ -54,7 +54,9 @@ class Cluster:
         from distributed import Client, LocalCluster
 
         kind, workers = parse_spec(spec)
-        timeout = timeout if timeout is not None else dask.config.get("distributed.comm.timeouts.connect")
+        timeout = (
+            timeout if timeout is not None else dask.config.get("distributed.comm.timeouts.connect")
+        )
         if kind == "local":
             local = LocalCluster(
                 n_workers=workers or max(1, os.cpu_count() or 1),

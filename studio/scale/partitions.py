@@ -126,7 +126,9 @@ def score_partition(df: pd.DataFrame, job: Job, partition_info: dict | None = No
         if job.store is not None and len(chunk):
             _log(job, bundle, rows, out, f"{job.batch}-{part}-{offset // job.chunk_rows}")
         if job.with_input:
-            kept = chunk.reset_index(drop=True).drop(columns=[c for c in out.columns if c in chunk.columns])
+            kept = chunk.reset_index(drop=True).drop(
+                columns=[c for c in out.columns if c in chunk.columns]
+            )
             out = pd.concat([kept, out], axis=1)
         outs.append(out)
     result = pd.concat(outs, ignore_index=True) if len(outs) > 1 else outs[0]

@@ -37,7 +37,9 @@ def input_frame(spec: str) -> tuple[Any, str]:
     files = expand_files(spec, tuple(FORMATS), what="--input")
     kinds = {FORMATS[Path(f).suffix.lower()] for f in files}
     if len(kinds) > 1:
-        raise KnotworkError(f"--input {spec}: mixes CSV and Parquet files; score one kind at a time")
+        raise KnotworkError(
+            f"--input {spec}: mixes CSV and Parquet files; score one kind at a time"
+        )
     fmt = kinds.pop()
     try:
         if fmt == "csv":
@@ -56,7 +58,9 @@ class _OrderedWriter:
     def __init__(self, path: str):
         self.path = Path(path)
         self.fmt = FORMATS[self.path.suffix.lower()]
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent
+        )
         os.close(fd)
         self.tmp, self._parquet, self._first = Path(tmp), None, True
 
@@ -113,7 +117,9 @@ def _token(path: str) -> str:
     return f"{st.st_mtime_ns}-{st.st_size}"
 
 
-def score_on_cluster(cluster: Cluster, bundle: Any, path: str, args: argparse.Namespace) -> dict[str, Any]:
+def score_on_cluster(
+    cluster: Cluster, bundle: Any, path: str, args: argparse.Namespace
+) -> dict[str, Any]:
     """Score `args.input` into `args.output` on the cluster with the verified `bundle`
     loaded from `path`; the counts of the run. Raises PartitionRejected for bad rows."""
     from studio.monitor.database import monitor_url
@@ -157,7 +163,14 @@ def score_on_cluster(cluster: Cluster, bundle: Any, path: str, args: argparse.Na
         bar.close()
         lost = _close_worker_stores(cluster) if job.store else 0
     writer.commit()
-    return {"rows": rows, "partitions": len(parts), "warned": warned, "store": job.store, "lost": lost, "batch": job.batch}
+    return {
+        "rows": rows,
+        "partitions": len(parts),
+        "warned": warned,
+        "store": job.store,
+        "lost": lost,
+        "batch": job.batch,
+    }
 
 
 def _meta(bundle: Any, kept: list[str]) -> pd.DataFrame:

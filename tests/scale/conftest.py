@@ -16,13 +16,16 @@ def process_cluster():
     # A task whose worker dies is not retried on another worker, so the death test
     # kills one worker, not every worker in turn.
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        with LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster, Client(cluster, set_as_default=False) as client:
+        with (
+            LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster, set_as_default=False) as client,
+        ):
             yield client
 
 

@@ -27,7 +27,11 @@ def _validation_workflow(csv, catalog: Catalog | None = None) -> Workflow:
     wf.add_node(
         "validation.parameter_search",
         "Search",
-        {"search_space": {"max_depth": [2, 4], "min_samples_leaf": [1, 5]}, "folds": 3, "n_jobs": -1},
+        {
+            "search_space": {"max_depth": [2, 4], "min_samples_leaf": [1, 5]},
+            "folds": 3,
+            "n_jobs": -1,
+        },
     )
     wf.add_node("scoring.predictor", "Predict")
     wf.connect("Penguins", 0, "Numeric", 0)

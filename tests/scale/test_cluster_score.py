@@ -14,7 +14,6 @@ from studio.scale import partitions
 from tests.conftest import TEMPLATES
 
 
-
 @pytest.fixture(scope="module")
 def rows() -> pd.DataFrame:
     """The penguins as a client sends them: every column but the target."""
@@ -107,7 +106,9 @@ def test_an_input_pattern_matching_nothing_is_refused_before_a_cluster_starts(
     assert "no file matches this pattern" in capsys.readouterr().err
 
 
-def test_an_unreachable_scheduler_is_a_usage_error_naming_it(tmp_path, rows, penguins_bundle, capsys):
+def test_an_unreachable_scheduler_is_a_usage_error_naming_it(
+    tmp_path, rows, penguins_bundle, capsys
+):
     rows.to_csv(tmp_path / "rows.csv", index=False)
     with dask.config.set({"distributed.comm.timeouts.connect": "0.5s"}):
         code = main(
