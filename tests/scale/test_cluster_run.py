@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import dask
 import pandas as pd
 import pytest
 from distributed import get_task_stream
@@ -106,12 +107,8 @@ def test_a_worker_dying_fails_only_the_node_whose_task_it_held(tmp_path, cluster
 
 def test_an_unreachable_scheduler_is_refused_before_any_node_runs(tmp_path):
     wf = _validation_workflow(clean_penguins(tmp_path))
-    started = []
-    wf.subscribe(started.append) if hasattr(wf, "subscribe") else None
     with pytest.raises(ClusterError, match=r"cannot reach the Dask scheduler"):
         Cluster.connect("tcp://127.0.0.1:9", timeout=0.5)
-    import dask
-
     with dask.config.set({"distributed.comm.timeouts.connect": "0.5s"}):
         with pytest.raises(ClusterError, match=r"tcp://127\.0\.0\.1:9"):
             wf.run(cluster="tcp://127.0.0.1:9")
@@ -137,3 +134,29 @@ def test_cluster_specs_name_a_local_cluster_or_a_scheduler():
     assert parse_spec("local") == ("local", None)
     assert parse_spec("local:3") == ("local", 3)
     assert parse_spec("tcp://10.1.2.3:8786") == ("remote", None)
+
+
+def test_knotwork_run_on_a_scheduler_address_reports_the_cluster_and_succeeds(
+    tmp_path, cluster_client, capsys
+):
+    from studio.cli.main import main
+
+    path = _validation_workflow(clean_penguins(tmp_path)).save(tmp_path / "cv.knotwork.json")
+    address = cluster_client.scheduler.address
+    out = tmp_path / "folds.csv"
+    code = main(["run", str(path), "--cluster", address, "--output", f"CV:fold scores={out}"])
+    assert code == 0
+    assert f"cluster: {address} (2 workers, 2 threads)" in capsys.readouterr().err
+    assert len(pd.read_csv(out)) == 4
+
+
+def test_knotwork_run_with_an_unreachable_scheduler_exits_2_and_runs_nothing(tmp_path, capsys):
+    from studio.cli.main import main
+
+    path = _validation_workflow(clean_penguins(tmp_path)).save(tmp_path / "cv.knotwork.json")
+    report = tmp_path / "report.json"
+    with dask.config.set({"distributed.comm.timeouts.connect": "0.5s"}):
+        code = main(["run", str(path), "--cluster", "tcp://127.0.0.1:9", "--report", str(report)])
+    assert code == 2
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert not report.exists()
