@@ -126,7 +126,7 @@ def scoring(sizes: list[int], work: Path) -> None:
     bundle = build_bundle(CACHE)
     knotwork = [sys.executable, "-m", "studio"]
     print(
-        f"{'rows':>12}  {'way':<28} {'seconds':>8} {'rows/s':>10} {'peak RSS GiB':>13} {'vs pandas':>10}"
+        f"{'rows':>12}  {'way':<34} {'seconds':>8} {'rows/s':>10} {'peak RSS GiB':>13} {'vs pandas':>10}"
     )
     for n in sizes:
         data = write_rows(CACHE / f"rows-{n}.parquet", n)
@@ -140,7 +140,7 @@ def scoring(sizes: list[int], work: Path) -> None:
             seconds, peak = measure(cmd)
             base = base or seconds
             print(
-                f"{n:>12,}  {name:<28} {seconds:>8.1f} {n / seconds:>10,.0f} {peak:>13.2f} {base / seconds:>9.2f}x",
+                f"{n:>12,}  {name:<34} {seconds:>8.1f} {n / seconds:>10,.0f} {peak:>13.2f} {base / seconds:>9.2f}x",
                 flush=True,
             )
 

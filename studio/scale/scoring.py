@@ -118,13 +118,12 @@ def _token(path: str) -> str:
 
 
 def score_on_cluster(
-    cluster: Cluster, bundle: Any, path: str, args: argparse.Namespace
+    cluster: Cluster, bundle: Any, path: str, frame: Any, fmt: str, args: argparse.Namespace
 ) -> dict[str, Any]:
-    """Score `args.input` into `args.output` on the cluster with the verified `bundle`
-    loaded from `path`; the counts of the run. Raises PartitionRejected for bad rows."""
+    """Score `frame` (from `input_frame`) into `args.output` on the cluster with the
+    verified `bundle` loaded from `path`; the counts of the run. Raises PartitionRejected."""
     from studio.monitor.database import monitor_url
 
-    frame, fmt = input_frame(args.input)
     job = Job(
         bundle=str(Path(path).resolve()),
         token=_token(path),
@@ -203,10 +202,10 @@ def score_command(args: argparse.Namespace) -> int:
 
         args.bundle = str(resolve(args.bundle))
     bundle = load_bundle(args.bundle, args.key)  # verified here first: a bad bundle sends nothing
-    input_frame(args.input)  # a missing or mixed input fails before a cluster starts
+    frame, fmt = input_frame(args.input)  # a missing or mixed input fails before a cluster starts
     with Cluster.connect(args.cluster) as cluster:
         try:
-            done = score_on_cluster(cluster, bundle, args.bundle, args)
+            done = score_on_cluster(cluster, bundle, args.bundle, frame, fmt, args)
         except PartitionRejected as exc:
             for line in exc.message.splitlines():
                 print(f"knotwork score: {line}", file=sys.stderr)
