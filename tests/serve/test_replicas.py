@@ -24,7 +24,7 @@ def _wait_ready(url: str, proc: subprocess.Popen) -> None:
     """Bounded polling of /ready while the process lives."""
     pace = threading.Event()  # never set: only paces the polling
     with httpx.Client(base_url=url, timeout=2) as probe:
-        for _ in range(1500):
+        for _ in range(6000):  # generous: a loaded CI machine starts Python slowly
             if proc.poll() is not None:
                 raise RuntimeError(f"replica exited with {proc.returncode}: {proc.stderr.read()}")
             try:
@@ -33,7 +33,7 @@ def _wait_ready(url: str, proc: subprocess.Popen) -> None:
             except httpx.TransportError:
                 pass
             pace.wait(0.05)
-    raise RuntimeError(f"{url} was not ready after 1500 attempts")
+    raise RuntimeError(f"{url} was not ready after 6000 attempts")
 
 
 @pytest.fixture
