@@ -122,7 +122,7 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     return seconds, peak / 2**30
 
 
-def scoring(sizes: list[int], work: Path) -> None:
+def scoring(sizes: list[int], work: Path, only: set[str]) -> None:
     bundle = build_bundle(CACHE)
     knotwork = [sys.executable, "-m", "studio"]
     print(
@@ -137,6 +137,8 @@ def scoring(sizes: list[int], work: Path) -> None:
         }  # fmt: skip
         base = None
         for name, cmd in ways.items():
+            if only and not any(word in name for word in only):
+                continue
             seconds, peak = measure(cmd)
             base = base or seconds
             print(
@@ -182,6 +184,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test)")
     parser.add_argument("--rows", help="comma-separated row counts (default 1M, 5M, 20M)")
     parser.add_argument("--no-search", action="store_true", help="skip the Parameter Search part")
+    parser.add_argument("--no-scoring", action="store_true", help="skip the batch scoring part")
+    parser.add_argument(
+        "--only", default="", help="scoring ways to run, e.g. 'pandas,cluster' (default: all)"
+    )
     args = parser.parse_args()
     sizes = (
         [int(r) for r in args.rows.split(",")]
@@ -192,7 +198,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="knotwork-scale-") as tmp:
         work = Path(tmp)
         print("Batch scoring, 20 numeric columns, logistic regression bundle, Parquet in and out")
-        scoring(sizes, work)
+        if not args.no_scoring:
+            scoring(sizes, work, {w.strip() for w in args.only.split(",") if w.strip()})
         if not args.no_search:
             search(work, 2_000 if args.quick else 20_000)
 
