@@ -197,8 +197,10 @@ def main() -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="knotwork-scale-") as tmp:
         work = Path(tmp)
-        print("Batch scoring, 20 numeric columns, logistic regression bundle, Parquet in and out")
         if not args.no_scoring:
+            print(
+                "Batch scoring, 20 numeric columns, logistic regression bundle, Parquet in and out"
+            )
             scoring(sizes, work, {w.strip() for w in args.only.split(",") if w.strip()})
         if not args.no_search:
             search(work, 2_000 if args.quick else 20_000)
