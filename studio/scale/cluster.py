@@ -62,7 +62,7 @@ class Cluster:
                 n_workers=workers or max(1, os.cpu_count() or 1),
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: never "8787 is already in use"
                 silence_logs=logging.ERROR,
             )
             return cls(Client(local, set_as_default=False), spec, local)

@@ -48,7 +48,7 @@ def test_a_studio_run_sends_its_cross_validation_to_the_preferred_cluster(
     wf.connect("Learner", "model", "CV", "model")
     wf.connect("Penguins", 0, "CV", "table")
     with LocalCluster(
-        n_workers=1, processes=False, protocol="tcp://", dashboard_address=None,
+        n_workers=1, processes=False, protocol="tcp://", dashboard_address=":0",
         silence_logs=logging.ERROR,
     ) as cluster, Client(cluster, set_as_default=False) as watcher:  # fmt: skip
         window = make_window(wf)
