@@ -1,5 +1,5 @@
 """Scale out on Dask: cluster-backed workflow runs (`Cluster`) and out-of-core batch
-scoring (`score_on_cluster`). Nothing here is imported unless a cluster is asked for."""
+scoring (`scoring.score_on_cluster`). Nothing here is imported unless a cluster is asked for."""
 
 from __future__ import annotations
 
