@@ -55,9 +55,9 @@ class FileReader(NodeType):
         if not s.path:
             raise ConfigureError("no file chosen", where="path")
         path = ctx.resolve_path(s.path)
-        if self.part_suffixes and not os.path.isfile(path):
-            from studio.storage.files import expand_files
+        from studio.storage.files import expand_files, is_pattern
 
+        if self.part_suffixes and (os.path.isdir(path) or is_pattern(path)):
             try:
                 return expand_files(path, self.part_suffixes, what="path")
             except KnotworkError as exc:
