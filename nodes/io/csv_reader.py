@@ -13,7 +13,8 @@ from .files import FileReader, numbered_columns, separator
 
 class Settings(NodeSettings):
     path: str = PathField(
-        description="CSV file (relative to the workflow's folder)",
+        description="CSV file, or a glob (data/*.csv) or folder of CSV files with the same "
+        "columns, stacked in name order (relative to the workflow's folder)",
         filter="CSV (*.csv *.tsv *.txt)",
     )
     delimiter: str = Field(
@@ -37,8 +38,9 @@ class CSVReader(FileReader):
     type_id = "io.csv_reader"
     name = "CSV Reader"
     description = "Reads a table from a CSV file, guessing column types and parsing dates."
-    keywords = ("csv", "read", "file", "load", "text")
+    keywords = ("csv", "read", "file", "load", "text", "glob", "folder")
     Settings = Settings
+    part_suffixes = (".csv", ".tsv", ".txt")
 
     def read(self, s: Settings, path: str, nrows: int | None = None) -> Table:
         sep = separator(s.delimiter)

@@ -18,7 +18,8 @@ ROLES_KEY = b"knotwork.roles"  # schema metadata written by the Parquet Writer
 
 class Settings(NodeSettings):
     path: str = PathField(
-        description="Parquet file (relative to the workflow's folder)",
+        description="Parquet file, or a glob (data/*.parquet) or folder of Parquet files with "
+        "the same columns, stacked in name order (relative to the workflow's folder)",
         filter="Parquet (*.parquet *.pq)",
     )
     columns: list[str] = ColumnsField(port=-1, description="Columns to read (empty: all)")
@@ -37,8 +38,9 @@ class ParquetReader(FileReader):
     type_id = "io.parquet_reader"
     name = "Parquet Reader"
     description = "Reads a table from a Parquet file (types and column roles kept)."
-    keywords = ("parquet", "arrow", "read", "file", "load", "columnar")
+    keywords = ("parquet", "arrow", "read", "file", "load", "columnar", "glob", "folder")
     Settings = Settings
+    part_suffixes = (".parquet", ".pq")
 
     def _schema(self, s: Settings, path: str):
         """The file's schema, its spec (from the schema alone) and the check of `columns`."""

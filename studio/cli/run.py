@@ -160,17 +160,34 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
     if args.jobs < 1:
         raise KnotworkError(f"--jobs must be 1 or more, got {args.jobs}")
+    cluster = None
+    if args.cluster:  # reached (or started) before anything runs
+        from studio.scale import Cluster
+
+        cluster = Cluster.connect(args.cluster)
+        if not args.quiet:
+            print(f"cluster: {cluster.describe()}", file=sys.stderr)
     start = time.perf_counter()
-    isolate = sys.stderr.isatty() if args.isolate is None else args.isolate
+    # Under a cluster, nodes run here (their joblib work on the cluster), not in workers.
+    isolate = (sys.stderr.isatty() if args.isolate is None else args.isolate) and cluster is None
     cancel = threading.Event()
-    with (
-        _Progress(wf, args.quiet) as progress,
-        _cancel_on_interrupt(cancel),
-        _workers(wf, isolate) as workers,
-    ):
-        result = wf.run(
-            parameters=params, jobs=args.jobs, on_event=progress, cancel=cancel, workers=workers
-        )
+    try:
+        with (
+            _Progress(wf, args.quiet) as progress,
+            _cancel_on_interrupt(cancel),
+            _workers(wf, isolate) as workers,
+        ):
+            result = wf.run(
+                parameters=params,
+                jobs=args.jobs,
+                on_event=progress,
+                cancel=cancel,
+                workers=workers,
+                cluster=cluster,
+            )
+    finally:
+        if cluster is not None:
+            cluster.close()
     total = time.perf_counter() - start
     if result.cancelled:
         print("knotwork: run cancelled", file=sys.stderr)
@@ -278,6 +295,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", metavar="FILE", help="write a JSON run report")
     p.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="run up to N independent nodes at once"
+    )
+    p.add_argument(
+        "--cluster",
+        metavar="local[:N]|tcp://HOST:8786",
+        help="run cross-validation, parameter search and forests on Dask: a local cluster "
+        "of N worker processes or a running scheduler",
     )
     p.add_argument(
         "--quiet", "-q", action="store_true", help="print nothing but results and errors"

@@ -26,7 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Validate every row against the bundle's input schema and write the Deployment Output table.",
     )
     p.add_argument("bundle", help="bundle directory or .zip")
-    p.add_argument("--input", required=True, help="rows to score (.csv, .parquet)")
+    p.add_argument(
+        "--input",
+        required=True,
+        help="rows to score (.csv, .parquet); with --cluster also a glob or a folder of files",
+    )
     p.add_argument(
         "--output", required=True, help="where to write the predictions (.csv, .parquet)"
     )
@@ -60,6 +64,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         dest="monitor",
         action="store_false",
         help="do not log the scored rows to the monitoring store",
+    )
+    p.add_argument(
+        "--cluster",
+        metavar="local[:N]|tcp://HOST:8786",
+        help="score on Dask (data larger than memory, several machines): a local cluster "
+        "of N worker processes or a running scheduler",
     )
     p.set_defaults(func=run)
 
@@ -296,6 +306,10 @@ def run(args: argparse.Namespace) -> int:
     from studio.serve.inputs import InputSchema
     from studio.serve.server import load_bundle
 
+    if args.cluster:
+        from studio.scale.scoring import score_command
+
+        return score_command(args)
     in_fmt, out_fmt = _check_input(args.input), _format(args.output, "--output")
     if not Path(args.output).resolve().parent.is_dir():
         raise KnotworkError(f"--output {args.output}: the folder does not exist")

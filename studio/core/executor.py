@@ -9,6 +9,7 @@ and isolates failures: a failed node's descendants wait, other branches finish.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import networkx as nx
 import pandas as pd
@@ -37,6 +38,13 @@ if TYPE_CHECKING:
 if int(pd.__version__.split(".")[0]) < 3:
     pd.options.mode.copy_on_write = True  # nodes never mutate their inputs (default from pandas 3)
 log = logging.getLogger("knotwork.executor")
+
+
+class NodeScope(Protocol):
+    """Where nodes run their parallel work (studio.scale.Cluster): the executor enters
+    `node_scope(label)` around each node's execution, in the thread that runs it."""
+
+    def node_scope(self, label: str) -> contextlib.AbstractContextManager[Any]: ...
 
 
 @dataclass
@@ -200,10 +208,13 @@ def run_workflow(
     on_event: Callable[[Event], None] | None = None,
     cancel: threading.Event | None = None,
     workers: NodeWorkers | None = None,
+    cluster: NodeScope | None = None,
 ) -> RunResult:
     """Configure, then run what `targets` need (everything by default) on `jobs` threads;
-    with `workers`, long-running nodes run in their processes, which a cancel ends at once."""
+    with `workers`, long-running nodes run in their processes, which a cancel ends at once;
+    with a `cluster`, the nodes' joblib work (n_jobs) runs on it."""
     run = _Run(wf, values, on_event, cancel or threading.Event(), workers)
+    run.cluster = cluster
     order = run.start(targets)
     runnable = [n for n in order if run.keys[n] is not None]
     if jobs <= 1:
@@ -231,6 +242,7 @@ class _Run:
         self.report = configure_workflow(wf, values)
         self.keys: dict[str, str | None] = {}
         self.dead: set[str] = set()  # failed, cancelled or waiting on one that did
+        self.cluster: NodeScope | None = None
 
     # ---- events and states ----------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -317,10 +329,13 @@ class _Run:
         )
         settings = self.report.nodes[nid].settings
         start = time.perf_counter()
-        if self.workers is not None and node_type.long_running:
+        if self.workers is not None and node_type.long_running and self.cluster is None:
             outputs, fitted = self.workers.run(node_type, settings, inputs, ctx, self.cancel)
         else:
-            outputs, fitted = run_node(node_type, settings, inputs, ctx)
+            # Under a cluster the node runs here and its joblib work on the cluster.
+            scope = self.cluster.node_scope(ctx.label) if self.cluster else contextlib.nullcontext()
+            with scope:
+                outputs, fitted = run_node(node_type, settings, inputs, ctx)
         _check_outputs(node_type, outputs)
         seconds = time.perf_counter() - start
         self.wf.run_state.store(nid, CacheEntry(self.keys[nid] or "", outputs, fitted, seconds))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import threading
 import uuid
 from collections.abc import Callable
@@ -441,15 +442,29 @@ class Workflow:
         on_event: Callable[[Event], None] | None = None,
         cancel: threading.Event | None = None,
         workers: NodeWorkers | None = None,
+        cluster: Any = None,
     ) -> executor.RunResult:
-        """Run the workflow (or what `targets` need), reusing unchanged results; long-running
-        nodes run in `workers` when given (see `studio.core.workers`)."""
-        return executor.run_workflow(
+        """Run the workflow (or what `targets` need), reusing unchanged results.
+
+        `workers` runs long-running nodes in their own processes, which a cancel ends at once
+        (see `studio.core.workers`). `cluster` hands the nodes' parallel work
+        (cross-validation, parameter search, forests) to Dask: "local", "local:N",
+        "tcp://HOST:8786", a `studio.scale.Cluster`, a `distributed.Client` or a
+        `LocalCluster`; it is reached before anything runs, and under it nodes run here."""
+        values = self.parameter_values(parameters)
+        run = functools.partial(
+            executor.run_workflow,
             self,
-            self.parameter_values(parameters),
+            values,
             jobs=jobs,
             targets=targets,
             on_event=on_event,
             cancel=cancel,
             workers=workers,
         )
+        if cluster is None:
+            return run()
+        from studio.scale.cluster import Cluster
+
+        with Cluster.of(cluster) as scope:
+            return run(cluster=scope)

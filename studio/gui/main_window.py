@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self.scene = WorkflowScene(self.document, self)
         self.view = WorkflowView(self.scene)
         self.runner = RunController(self.document, self)
+        self.runner.cluster = self.prefs.cluster
         self.console = ConsolePanel()
         self.repository = RepositoryPanel(self.catalog)
         self.parameters = ParametersPanel(self.document)
@@ -372,6 +373,7 @@ class MainWindow(QMainWindow):
         dialog = PreferencesDialog(self.prefs, self)
         if dialog.exec():
             self.autosaver.set_interval(self.prefs.autosave_seconds)
+            self.runner.cluster = self.prefs.cluster
 
     def _context_menu(self, node_id: str, screen_pos) -> None:
         menu = QMenu(self)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -41,6 +42,15 @@ class Preferences:
     @autosave_seconds.setter
     def autosave_seconds(self, seconds: int) -> None:
         self.qs.setValue("autosave_seconds", int(seconds))
+
+    @property
+    def cluster(self) -> str:
+        """Dask cluster runs hand their parallel work to ("" = this machine)."""
+        return str(self.qs.value("cluster", ""))
+
+    @cluster.setter
+    def cluster(self, spec: str) -> None:
+        self.qs.setValue("cluster", spec.strip())
 
     @property
     def first_start(self) -> bool:
@@ -100,9 +110,20 @@ class PreferencesDialog(QDialog):
         self.autosave.setRange(5, 3600)
         self.autosave.setSuffix(" s")
         self.autosave.setValue(prefs.autosave_seconds)
+        self.cluster = QLineEdit(prefs.cluster)
+        self.cluster.setPlaceholderText("this machine — or local:2, tcp://scheduler:8786")
+        self.cluster.setToolTip(
+            "Dask cluster for cross-validation, parameter search and forests "
+            "(empty: run on this machine)"
+        )
+        self.cluster_error = QLabel()
+        self.cluster_error.setStyleSheet("color: #c0392b")
+        self.cluster_error.setVisible(False)
         form = QFormLayout(self)
         form.addRow("Workspace folder", row)
         form.addRow("Autosave every", self.autosave)
+        form.addRow("Dask cluster", self.cluster)
+        form.addRow("", self.cluster_error)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -114,6 +135,17 @@ class PreferencesDialog(QDialog):
             self.workspace.setText(folder)
 
     def accept(self) -> None:
+        from studio.scale.cluster import ClusterError, parse_spec
+
+        spec = self.cluster.text().strip()
+        try:
+            if spec:
+                parse_spec(spec)
+        except ClusterError as exc:  # stay open: the field says what is accepted
+            self.cluster_error.setText(str(exc).removeprefix("--cluster "))
+            self.cluster_error.setVisible(True)
+            return
+        self.prefs.cluster = spec
         self.prefs.workspace = self.workspace.text()
         self.prefs.autosave_seconds = self.autosave.value()
         super().accept()

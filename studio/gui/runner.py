@@ -12,6 +12,7 @@ import traceback
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from studio.core import Catalog
+from studio.core.errors import KnotworkError
 from studio.core.workers import NodeWorkers
 
 from .document import Document
@@ -50,8 +51,10 @@ class _RunJob(QRunnable):
         cancel: threading.Event,
         signals: _Signals,
         workers: NodeWorkers,
+        cluster: str = "",
     ):
         super().__init__()
+        self.cluster = cluster or None
         self.workflow, self.targets, self.cancel, self.signals = (
             document.workflow,
             targets,
@@ -63,8 +66,11 @@ class _RunJob(QRunnable):
     def run(self) -> None:
         try:
             result = self.workflow.run(
-                targets=self.targets, cancel=self.cancel, workers=self.workers
+                targets=self.targets, cancel=self.cancel, workers=self.workers, cluster=self.cluster
             )
+        except KnotworkError as exc:  # e.g. the preferred Dask cluster is unreachable
+            self.signals.crashed.emit(str(exc))
+            return
         except Exception as exc:  # report it in the console; the GUI thread unlocks the document
             self.signals.crashed.emit(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
             return
@@ -90,6 +96,7 @@ class RunController(QObject):
         self._signals.finished.connect(self._done)
         self._signals.crashed.connect(self._crashed)
         self.last_result = None
+        self.cluster = ""  # the Dask cluster preference ("" = this machine)
 
     @property
     def running(self) -> bool:
@@ -102,7 +109,9 @@ class RunController(QObject):
         self._cancel = threading.Event()
         self.document.running = True
         self.started.emit()
-        self.pool.start(_RunJob(self.document, targets, self._cancel, self._signals, self.workers))
+        self.pool.start(
+            _RunJob(self.document, targets, self._cancel, self._signals, self.workers, self.cluster)
+        )
         return True
 
     @property

@@ -1,0 +1,226 @@
+"""`knotwork score --cluster`: batch scoring of CSV or Parquet larger than memory on Dask.
+
+dask.dataframe reads the file, glob or folder in partitions on the workers;
+`map_partitions` scores each one there (see partitions.py); the client writes the scored
+partitions in input order to one CSV or Parquet file, atomically. At most a few
+partitions per worker are in flight, so memory stays flat however large the input."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import uuid
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from studio.core.errors import KnotworkError
+
+from .cluster import Cluster
+from .partitions import WARNINGS_ATTR, Job, PartitionRejected, close_stores, score_partition
+
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+BLOCK = "32MiB"  # input per partition (Parquet: whole row groups); scored chunk_rows at a time
+IN_FLIGHT_PER_WORKER = 2
+
+
+def input_frame(spec: str) -> tuple[Any, str]:
+    """(dask DataFrame, "csv" | "parquet") of a file, glob or folder; CSV as text."""
+    import dask.dataframe as dd
+
+    from studio.storage.files import expand_files
+
+    files = expand_files(spec, tuple(FORMATS), what="--input")
+    kinds = {FORMATS[Path(f).suffix.lower()] for f in files}
+    if len(kinds) > 1:
+        raise KnotworkError(
+            f"--input {spec}: mixes CSV and Parquet files; score one kind at a time"
+        )
+    fmt = kinds.pop()
+    try:
+        if fmt == "csv":
+            frame = dd.read_csv(files, dtype=str, keep_default_na=False, blocksize=BLOCK)
+        else:
+            frame = dd.read_parquet(files, blocksize=BLOCK)
+    except (OSError, ValueError) as exc:
+        raise KnotworkError(f"--input {spec}: unreadable: {exc}") from None
+    return frame, fmt
+
+
+class _OrderedWriter:
+    """Scored partitions appended in order to a temp file beside the target; `commit`
+    renames it into place, `abort` removes it (the target is never half written)."""
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+        self.fmt = FORMATS[self.path.suffix.lower()]
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent
+        )
+        os.close(fd)
+        self.tmp, self._parquet, self._first = Path(tmp), None, True
+
+    def write(self, df: pd.DataFrame) -> None:
+        if self.fmt == "csv":
+            df.to_csv(self.tmp, mode="w" if self._first else "a", header=self._first, index=False)
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            schema = self._parquet.schema if self._parquet is not None else None
+            table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self.tmp, table.schema)
+            self._parquet.write_table(table)
+        self._first = False
+
+    def commit(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+class _Bar:
+    """A rich progress bar over partitions on a terminal; silent otherwise."""
+
+    def __init__(self, total: int):
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self.bar = Progress("scoring", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            self.task = self.bar.add_task("partitions", total=total)
+            self.bar.start()
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _token(path: str) -> str:
+    """Changes whenever the bundle on disk changes (workers cache by it)."""
+    target = Path(path) / "manifest.json" if Path(path).is_dir() else Path(path)
+    st = target.stat()
+    return f"{st.st_mtime_ns}-{st.st_size}"
+
+
+def score_on_cluster(
+    cluster: Cluster, bundle: Any, path: str, frame: Any, fmt: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Score `frame` (from `input_frame`) into `args.output` on the cluster with the
+    verified `bundle` loaded from `path`; the counts of the run. Raises PartitionRejected."""
+    from studio.monitor.database import monitor_url
+
+    job = Job(
+        bundle=str(Path(path).resolve()),
+        token=_token(path),
+        keys=tuple(str(Path(k).resolve()) for k in args.key or ()),
+        unknown=args.unknown_category,
+        text=fmt == "csv",
+        with_input=args.with_input,
+        chunk_rows=args.chunk_rows,
+        store=monitor_url(args.store) if args.monitor else None,
+        batch=f"batch-{uuid.uuid4().hex}",
+    )
+    meta = _meta(bundle, list(frame.columns) if args.with_input else [])
+    parts = frame.map_partitions(score_partition, job, meta=meta).to_delayed()
+    window = max(1, IN_FLIGHT_PER_WORKER * max(1, cluster.workers))
+    client, writer, bar = cluster.client, _OrderedWriter(args.output), _Bar(len(parts))
+    pending: deque = deque(client.compute(parts[:window]))
+    following = iter(parts[window:])
+    rows = warned = 0
+    try:
+        while pending:
+            out = pending.popleft().result()  # in input order; the rest keep computing
+            nxt = next(following, None)
+            if nxt is not None:
+                pending.append(client.compute(nxt))
+            rows += len(out)
+            warned += int(out.attrs.get(WARNINGS_ATTR, 0))
+            writer.write(out)
+            bar.advance()
+        if rows == 0:
+            writer.write(meta)
+    except BaseException:
+        client.cancel(list(pending))
+        writer.abort()
+        raise
+    finally:
+        bar.close()
+        lost = _close_worker_stores(cluster) if job.store else 0
+    writer.commit()
+    return {
+        "rows": rows,
+        "partitions": len(parts),
+        "warned": warned,
+        "store": job.store,
+        "lost": lost,
+        "batch": job.batch,
+    }
+
+
+def _meta(bundle: Any, kept: list[str]) -> pd.DataFrame:
+    """The columns of a scored partition: `kept` input columns, then the outputs."""
+    names = bundle.output_schema.names if bundle.output_schema is not None else []
+    names = [c for c in kept if c not in names] + list(names)
+    return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
+
+
+def _close_worker_stores(cluster: Cluster) -> int:
+    """Flush every worker's monitoring store; the rows that could not be logged."""
+    per_worker = cluster.client.run(close_stores)  # in-process workers: this process's stores
+    return sum(n for stores in per_worker.values() for _, n in stores)
+
+
+def score_command(args: argparse.Namespace) -> int:
+    """The `--cluster` branch of `knotwork score`: exit 0, 1 (model failed) or 2 (bad rows)."""
+    from studio.monitor.database import redacted
+    from studio.serve.server import load_bundle
+
+    suffix = Path(args.output).suffix.lower()
+    if suffix not in FORMATS:
+        raise KnotworkError(f"--output {args.output}: unsupported file type; use .csv or .parquet")
+    if not Path(args.output).resolve().parent.is_dir():
+        raise KnotworkError(f"--output {args.output}: the folder does not exist")
+    if args.chunk_rows < 1:
+        raise KnotworkError("--chunk-rows must be at least 1")
+    if args.bundle.startswith("registry://"):
+        from studio.registry import resolve
+
+        args.bundle = str(resolve(args.bundle))
+    bundle = load_bundle(args.bundle, args.key)  # verified here first: a bad bundle sends nothing
+    frame, fmt = input_frame(args.input)  # a missing or mixed input fails before a cluster starts
+    with Cluster.connect(args.cluster) as cluster:
+        try:
+            done = score_on_cluster(cluster, bundle, args.bundle, frame, fmt, args)
+        except PartitionRejected as exc:
+            for line in exc.message.splitlines():
+                print(f"knotwork score: {line}", file=sys.stderr)
+            return exc.code
+    note = f" ({done['warned']} unseen categories accepted)" if done["warned"] else ""
+    logged = ""
+    if done["store"] and done["rows"]:
+        where = redacted(done["store"])
+        logged = (
+            f"; {done['lost']} rows NOT logged to the monitoring store {where} (unreachable)"
+            if done["lost"]
+            else f"; logged to {where} as {done['batch']}-*"
+        )
+    print(
+        f"Scored {done['rows']} rows in {done['partitions']} partitions on {cluster.spec} "
+        f"with {bundle.name} version {bundle.version} → {args.output}{note}{logged}"
+    )
+    return 0
