@@ -25,6 +25,7 @@ from studio.core import (
     PortType,
     Table,
 )
+from studio.core.fingerprint import fit_fingerprint
 from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, ModelSpec, TableSpec, dtype_name
 from studio.core.scalars import python_scalar
@@ -273,6 +274,7 @@ class ParameterSearch(NodeType):
             },
             learner=model.learner,
             settings=settings,
+            fit_rows=fit_fingerprint(df, [*model.features, model.target]),
         )
         return [best, Table(results), refit]
 

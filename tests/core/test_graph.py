@@ -104,8 +104,11 @@ def test_specs_propagate_before_running_and_sharpen_once_nodes_have_run(tmp_path
     wf = starter(csv=clean_penguins(tmp_path))
     report = wf.configure()
     assert report.ok, report.problems()
-    # The classes (and so the probability columns) are unknown until the learner has seen data.
-    assert report.output_specs("Predict")[0] is None
+    # The classes (and so the probability columns) are unknown until the learner has seen
+    # data: the spec leaves them open and names the rest.
+    before = report.output_specs("Predict")[0]
+    assert before.open == ("probability_",) and "probability_Adelie" not in before.names
+    assert "prediction" in before.names
     assert report.output_specs("Learner")[0].features == (
         "bill_length_mm",
         "bill_depth_mm",
