@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import CancelledError, ConfigureError, KnotworkError
+from .errors import CancelledError, KnotworkError
 from .parameters import reference
 from .ports import Port
 from .setting_messages import setting_error
