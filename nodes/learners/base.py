@@ -27,6 +27,7 @@ from studio.core import (
     PortType,
     StatefulNodeType,
 )
+from studio.core.fingerprint import fit_fingerprint
 from studio.core.node import ColumnField, ColumnsField
 from studio.core.ports import ModelSpec, Table, TableSpec
 from studio.core.scalars import python_scalar
@@ -221,6 +222,7 @@ class LearnerNode(StatefulNodeType):
             metrics=self.training_metrics(s, estimator, X, y),
             learner=self.type_id,
             settings=s.model_dump(mode="json"),
+            fit_rows=fit_fingerprint(table.df, [*feats, *([target] if target else [])]),
         )
 
     def apply(self, s: Any, state: Model, inputs: list[Any], ctx: ExecutionContext) -> list[Any]:

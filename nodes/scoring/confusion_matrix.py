@@ -22,6 +22,7 @@ from studio.core.node import ColumnField
 from studio.core.ports import TableSpec
 
 from .plotting import new_figure, to_figure
+from .task import class_labels, require_classification
 from .truth import TruthField, truth_column
 
 
@@ -58,6 +59,7 @@ class ConfusionMatrix(NodeType):
         if spec is not None:
             truth_column(s.truth_column, spec)
             spec.require(s.prediction_column, setting="prediction_column")
+            require_classification(spec, s.prediction_column)
         return [None, None]  # the matrix's columns are the classes, known only from data
 
     def execute(self, s: Settings, inputs, ctx):
@@ -72,8 +74,9 @@ class ConfusionMatrix(NodeType):
             raise NodeExecutionError(
                 f"the truth column {truth!r} has missing values: filter those rows out first"
             )
+        require_classification(spec, s.prediction_column)
         y_true, y_pred = df[truth].astype(str), df[s.prediction_column].astype(str)
-        labels = sorted(pd.unique(pd.concat([y_true, y_pred])).tolist())
+        labels = class_labels(y_true, y_pred, where="prediction_column")
         norm = {"none": None, "truth": "true", "prediction": "pred", "all": "all"}[s.normalize]
         matrix = confusion_matrix(y_true, y_pred, labels=labels, normalize=norm)
         fig = new_figure(1.6 + 0.9 * len(labels), 1.2 + 0.8 * len(labels))

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from nodes.learners.base import ClassifierLearner, learner_base
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
-from studio.core.ports import ColumnSpec, ModelSpec, TableSpec
+from studio.core.ports import ColumnSpec, ModelSpec, Table, TableSpec
 
 
 class Settings(NodeSettings):
@@ -72,13 +72,19 @@ class Predictor(NodeType):
         learner = learner_base(model.task)
         cols = [c for c in table.columns if c.name != s.prediction_column]
         cols.append(ColumnSpec(s.prediction_column, learner.prediction_dtype))
+        tasks = (
+            *(t for t in table.tasks if t[0] != s.prediction_column),
+            (s.prediction_column, model.task),
+        )
+        open_: tuple[str, ...] = ()
         if issubclass(learner, ClassifierLearner) and s.probabilities:
-            if not model.classes:
+            if model.classes:
+                cols += [ColumnSpec(probability_column(c), "number") for c in model.classes]
+            else:
                 # The probability columns are named after classes only the data will tell:
-                # say "unknown until it runs" rather than promise a table without them.
-                return [None]
-            cols += [ColumnSpec(probability_column(c), "number") for c in model.classes]
-        return [TableSpec(tuple(cols), table.roles)]
+                # the spec says so, and the known columns can still be checked downstream.
+                open_ = (probability_column(""),)
+        return [TableSpec(tuple(cols), table.roles, open_, tuple(sorted(tasks)))]
 
     def execute(self, s: Settings, inputs, ctx):
         model, table = inputs
@@ -105,7 +111,7 @@ class Predictor(NodeType):
                 )
             extra = pd.DataFrame(new, index=df.index)
             kept = df.drop(columns=[c for c in extra.columns if c in df.columns])
-            return [table.with_df(pd.concat([kept, extra], axis=1))]
+            return [self._predicted(table, pd.concat([kept, extra], axis=1), s, model)]
         try:
             pred = model.estimator.predict(X)
         except ValueError as exc:
@@ -118,7 +124,14 @@ class Predictor(NodeType):
         extra = pd.DataFrame(new, index=df.index)
         # New columns go last, replacing same-named ones, exactly as configure promises.
         kept = df.drop(columns=[c for c in extra.columns if c in df.columns])
-        return [table.with_df(pd.concat([kept, extra], axis=1))]
+        return [self._predicted(table, pd.concat([kept, extra], axis=1), s, model)]
+
+    @staticmethod
+    def _predicted(table, df: pd.DataFrame, s: Settings, model) -> Table:
+        """The scored table, recording which task made the prediction column."""
+        out = table.with_df(df)
+        out.tasks[s.prediction_column] = model.task
+        return out
 
     def compile_arrays(self, s: Settings, state, inputs, ctx):
         model = inputs[0]

@@ -23,6 +23,7 @@ from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, TableSpec
 
 from .predictor import probability_column
+from .task import class_labels, predicted_task
 from .truth import TruthField, truth_column
 
 
@@ -30,12 +31,14 @@ class Settings(NodeSettings):
     truth_column: str | None = TruthField("values")
     prediction_column: str = ColumnField("prediction", description="Column with the predictions")
     task: Literal["auto", "classification", "regression"] = Field(
-        "auto", description="auto: regression when both columns are numeric with many values"
+        "auto",
+        description="auto: the task of the model that made the predictions (for predictions "
+        "read from a file: regression when they are fractional numbers)",
     )
 
 
 def classification_scores(y_true, y_pred, proba: pd.DataFrame | None = None) -> dict:
-    labels = sorted(pd.unique(pd.concat([pd.Series(y_true), pd.Series(y_pred)])).tolist(), key=str)
+    labels = class_labels(pd.Series(y_true), pd.Series(y_pred))
     avg = "binary" if len(labels) == 2 else "macro"
     pos = labels[-1]
     kw = {"average": avg, "zero_division": 0}
@@ -131,8 +134,15 @@ class Scorer(NodeType):
             )
         task = s.task
         if task == "auto":
-            numeric = pd.api.types.is_float_dtype(y_true) and pd.api.types.is_numeric_dtype(y_pred)
-            task = "regression" if numeric and y_true.nunique() > 20 else "classification"
+            task = predicted_task(spec, s.prediction_column, y_pred)
+        if task == "regression" and not (
+            pd.api.types.is_numeric_dtype(y_true) and pd.api.types.is_numeric_dtype(y_pred)
+        ):
+            raise NodeExecutionError(
+                f"regression scores need numbers, but {truth!r} or {s.prediction_column!r} holds "
+                f"text: set task to 'classification', or score a regression model's predictions",
+                where="task",
+            )
         if task == "regression":
             values = regression_scores(y_true, y_pred)
             confusion = None

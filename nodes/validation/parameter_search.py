@@ -25,9 +25,11 @@ from studio.core import (
     PortType,
     Table,
 )
+from studio.core.fingerprint import fit_fingerprint
 from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, ModelSpec, TableSpec, dtype_name
 from studio.core.scalars import python_scalar
+from studio.core.setting_messages import setting_error
 
 from .resampling import (
     FoldMethod,
@@ -133,9 +135,9 @@ def check_search_space(space: dict[str, list[Any]], learner: str, catalog: Catal
             try:
                 adapter.validate_python(value)
             except ValidationError as exc:
+                said = setting_error(node_type.Settings, {**exc.errors()[0], "loc": (key,)})
                 raise ConfigureError(
-                    f"{key}={value!r} is not valid for {node_type.name}'s setting {key!r}: "
-                    f"{exc.errors()[0]['msg']}",
+                    f"{key}={value!r} is not valid for {node_type.name}: {said.message}",
                     where="search_space",
                 ) from None
 
@@ -274,6 +276,7 @@ class ParameterSearch(NodeType):
             },
             learner=model.learner,
             settings=settings,
+            fit_rows=fit_fingerprint(df, [*model.features, model.target]),
         )
         return [best, Table(results), refit]
 

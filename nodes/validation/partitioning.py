@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import Field, model_validator
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
@@ -19,7 +20,8 @@ class Settings(NodeSettings):
     )
     method: Literal["random", "stratified", "grouped", "time"] = Field(
         "stratified",
-        description="random; stratified keeps class shares; grouped keeps a group's rows together; time puts the latest rows last",
+        description="random; stratified keeps class shares (of a numeric column with many "
+        "values: of its deciles); grouped keeps a group's rows together; time puts the latest rows last",
     )
     column: str | None = ColumnField(
         None, description="Class column (stratified), group column (grouped) or time column (time)"
@@ -62,10 +64,11 @@ def _split_indices(s: Settings, df) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             ).split(rest, groups=groups[rest])
         )
         return tr, rest[te_rel], rest[va_rel]
-    strat = df[s.column].to_numpy() if s.method == "stratified" else None
-    if strat is not None:
+    strata = _strata(df[s.column]) if s.method == "stratified" else None
+    strat = strata.to_numpy() if strata is not None else None
+    if strata is not None:
         need = 3 if s.validation_fraction > 0 else 2
-        counts = df[s.column].value_counts(dropna=False)
+        counts = strata.value_counts(dropna=False)
         rare = counts[counts < need]
         if len(rare):
             shown = ", ".join(
@@ -99,6 +102,20 @@ def _split_indices(s: Settings, df) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return np.sort(tr), np.sort(te), np.sort(va)
 
 
+MAX_CLASSES = 20  # a numeric column with more distinct values is a quantity, not class codes
+BINS = 10
+
+
+def _strata(column):
+    """What a stratified split keeps the shares of: the classes, or for a numeric column
+    with many values (a regression target) its deciles, so every set spans its range."""
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    if not numeric or column.nunique() <= MAX_CLASSES:
+        return column
+    bins = pd.qcut(column.rank(method="first"), BINS, labels=False)
+    return bins.fillna(-1).astype(int)
+
+
 class Partitioning(NodeType):
     type_id = "validation.partitioning"
     name = "Partitioning"
@@ -127,6 +144,13 @@ class Partitioning(NodeType):
                     raise ConfigureError(f"method '{s.method}' needs a column", where="column")
             if spec is not None:
                 spec.require(s.column, setting="column")
+                column = spec.column(s.column or spec.target() or "")
+                if s.method == "stratified" and column is not None and column.dtype == "datetime":
+                    raise ConfigureError(
+                        f"cannot stratify on the date/time column {column.name!r}: choose method "
+                        f"'time' to put the latest rows last, or 'random'",
+                        where="method",
+                    )
         return [spec, spec, spec]
 
     def execute(self, s: Settings, inputs, ctx):

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from pydantic import Field
-from sklearn.metrics import get_scorer
+from sklearn.metrics import get_scorer, mean_squared_error
 
 from studio.core import (
     ConfigureError,
@@ -23,6 +23,7 @@ from studio.core import (
     PortType,
     Table,
 )
+from studio.core.fingerprint import row_hashes
 from studio.core.ports import ColumnSpec, ModelSpec, TableSpec
 
 from .leakage import leakage_check
@@ -60,6 +61,12 @@ class Settings(NodeSettings):
     )
     min_score: float = Field(
         0.6, ge=-1, le=1, description="Floor: fail when a held-out score is below this"
+    )
+    max_error_ratio: float = Field(
+        1.5,
+        ge=1,
+        description="Overfitting (regression): fail when the held-out RMSE exceeds this multiple "
+        "of the training RMSE (warn above halfway to it)",
     )
     max_cv_std: float = Field(
         0.05,
@@ -216,6 +223,8 @@ class ValidationReport(NodeType):
                     f"{metric} {train_score:.3f} on train vs {score:.3f} on {name}: gap {gap:+.3f} (limit {s.max_gap:.3f})",
                 )
             )
+            if model.task == "regression":
+                checks.append(_error_ratio_check(name, model, (X_train, y_train), (X, y), s))
             checks.append(
                 _check(
                     f"score floor ({name})",
@@ -248,24 +257,11 @@ class ValidationReport(NodeType):
         return [Table(report), Metrics(result, title=f"{ctx.label}: {result['status']}"), validated]
 
 
-def row_hashes(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """One 64-bit hash per row over the given columns, to find rows shared between sets.
-
-    Numbers are hashed as floats, so 3 in one table and 3.0 in another (a column that
-    became float through missing values) still count as the same row."""
-    part = df[columns].apply(
-        lambda s: (
-            s.astype(float)
-            if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-            else s
-        )
-    )
-    return pd.util.hash_pandas_object(part, index=False).to_numpy()
-
-
 def _overlap_check(
     name: str, model: Model, train: Table, held: Table, limit: float
 ) -> dict[str, Any]:
+    """Held-out rows also among the rows the model was fitted on: the fingerprint the
+    learner recorded when there is one (whatever was wired to `train`), else `train`."""
     n = len(held.df)
     if n == 0:
         return _check(
@@ -276,20 +272,57 @@ def _overlap_check(
             f"the {name} table is empty: hold out rows the model never sees",
         )
     cols = [*model.features, model.target]
-    shared = int(np.isin(row_hashes(held.df, cols), row_hashes(train.df, cols)).sum())
+    fitted = model.fit_rows is not None
+    seen = model.fit_rows if fitted else row_hashes(train.df, cols)
+    shared = int(np.isin(row_hashes(held.df, cols), seen).sum())
     share = shared / n
     status = "pass" if shared == 0 else "warn" if share <= limit else "fail"
+    where = "the rows the model was fitted on" if fitted else "the training rows"
     return _check(
         f"held-out rows ({name})",
         status,
         share,
         limit,
-        f"{shared} of {n} {name} rows ({share:.1%}) also appear in the training rows"
+        f"{shared} of {n} {name} rows ({share:.1%}) also appear in {where}"
         + (
             ""
             if shared == 0
             else ": split before any row is duplicated, and never fit on held-out rows"
         ),
+    )
+
+
+def _error_ratio_check(
+    name: str, model: Model, train: tuple[Any, Any], held: tuple[Any, Any], s: Settings
+) -> dict[str, Any]:
+    """Regression overfitting by relative error: an R² gap of 0.04 hides a held-out RMSE
+    far above the training RMSE when the target varies a lot (a tree that memorised)."""
+    rmse = {
+        side: float(np.sqrt(mean_squared_error(y, model.estimator.predict(X))))
+        for side, (X, y) in (("train", train), (name, held))
+    }
+    limit = s.max_error_ratio
+    check = f"overfitting error ratio ({name})"
+    if rmse["train"] == 0:
+        if rmse[name] == 0:
+            return _check(check, "pass", 1.0, limit, f"rmse 0 on train and on {name}")
+        return _check(
+            check,
+            "fail",
+            None,
+            limit,
+            f"rmse 0.000 on train vs {rmse[name]:.4g} on {name}: the model memorised its "
+            f"training rows; limit its depth or leaf size, or regularise it",
+        )
+    ratio = rmse[name] / rmse["train"]
+    status = "fail" if ratio > limit else "warn" if ratio > 1 + (limit - 1) / 2 else "pass"
+    return _check(
+        check,
+        status,
+        ratio,
+        limit,
+        f"rmse {rmse['train']:.4g} on train vs {rmse[name]:.4g} on {name}: held-out error "
+        f"{ratio:.2f}× the training error (limit {limit:g}×)",
     )
 
 

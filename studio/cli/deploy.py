@@ -135,7 +135,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--registry",
         metavar="URL",
-        help="registry database URL (default: KNOTWORK_REGISTRY_URL or the workspace's SQLite file)",
+        help="registry database URL (default: KNOTWORK_REGISTRY_URL, else .knotwork/registry.db in "
+        "the workspace: $KNOTWORK_WORKSPACE, or the current folder)",
     )
     p.add_argument(
         "--advisories",

@@ -26,7 +26,7 @@ def _common() -> argparse.ArgumentParser:
         "--registry",
         metavar="URL",
         help="database URL or SQLite file (default: $KNOTWORK_REGISTRY_URL, "
-        "else .knotwork/registry.db in the workspace)",
+        "else .knotwork/registry.db in the workspace: $KNOTWORK_WORKSPACE, or the current folder)",
     )
     p.add_argument(
         "--token", help="API token of a shared registry (default: $KNOTWORK_REGISTRY_TOKEN)"

@@ -16,7 +16,7 @@ from typing import Any
 from studio.core import Event, NodeState, StateChanged, Workflow
 from studio.core.errors import GraphError, KnotworkError
 from studio.core.fileformat import atomic_write
-from studio.core.ports import Figure, Metrics, Model, Table, Transform
+from studio.core.ports import VALUE_TYPES, Figure, Metrics, Model, PortType, Table, Transform
 
 
 def parse_assignments(items: list[str] | None) -> dict[str, str]:
@@ -41,10 +41,39 @@ def _parse_outputs(items: list[str] | None) -> list[tuple[str, str, Path]]:
     return out
 
 
+# The file types each kind of output can be written as, by extension.
+EXTENSIONS = {
+    PortType.TABLE: (".csv", ".parquet", ".json", ".xlsx"),
+    PortType.METRICS: (".json",),
+    PortType.MODEL: (".json",),
+    PortType.TRANSFORM: (".json",),
+    PortType.FIGURE: (".png",),
+}
+
+
+def check_extension(port_type: PortType, path: Path, what: str) -> None:
+    """Refuse a file name whose extension does not say the format written (JSON in an .xlsx)."""
+    allowed = EXTENSIONS.get(port_type, ())
+    if path.suffix.lower() not in allowed:
+        raise KnotworkError(
+            f"--output {what}={path}: a {port_type.value} output is written as "
+            f"{', '.join(allowed) or 'nothing'}; name the file with one of these extensions"
+        )
+
+
 def write_value(value: Any, path: Path) -> None:
     """Write a node output to a file whose type follows from the extension."""
     suffix = path.suffix.lower()
-    if isinstance(value, Table):
+    kind = next((t for t, cls in VALUE_TYPES.items() if isinstance(value, cls)), None)
+    if kind is None:
+        raise KnotworkError(f"cannot write a {type(value).__name__} to {path}")
+    check_extension(kind, path, "output")
+    if isinstance(value, Table) and suffix == ".xlsx":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp.xlsx")
+        value.df.to_excel(tmp, index=False)
+        tmp.replace(path)
+    elif isinstance(value, Table):
         if suffix == ".parquet":
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.tmp")
@@ -151,13 +180,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     wf = Workflow.load(args.workflow)  # load warnings reach stderr through main's showwarning
     params = parse_assignments(args.set)
     outputs = _parse_outputs(args.output)
-    for label, port, _ in outputs:  # fail fast on a typo, before an hour of training
-        names = [p.name for p in wf.node_type(label).outputs]
+    for label, port, file in outputs:  # fail fast on a typo, before an hour of training
+        ports = wf.node_type(label).outputs
+        names = [p.name for p in ports]
         if port not in names and not (port.isdigit() and int(port) < len(names)):
             raise KnotworkError(
                 f'node "{wf.node(label).label}" has no output port {port!r} '
                 f"(its output ports: {', '.join(names) or 'none'})"
             )
+        kind = ports[int(port)].type if port.isdigit() else ports[names.index(port)].type
+        check_extension(kind, file, f"{label}:{port}")
     if args.jobs < 1:
         raise KnotworkError(f"--jobs must be 1 or more, got {args.jobs}")
     cluster = None
@@ -290,7 +322,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--output",
         action="append",
         metavar="LABEL[:PORT]=FILE",
-        help="write a node's output (.csv, .parquet, .json, .png)",
+        help="write a node's output: a table as .csv, .parquet, .json or .xlsx; metrics, "
+        "models and transforms as .json; figures as .png (by the file's extension)",
     )
     p.add_argument("--report", metavar="FILE", help="write a JSON run report")
     p.add_argument(

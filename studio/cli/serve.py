@@ -160,6 +160,18 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+def _log_to_stderr() -> None:
+    """Knotwork's own INFO lines (a registry alias swapped, alerts) beside uvicorn's."""
+    import logging
+
+    logger = logging.getLogger("knotwork")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -178,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"knotwork serve: {_where(field, given)}{message}", file=sys.stderr)
         return 2
     _check_port_free(settings.host, settings.port)
+    _log_to_stderr()
     common = {
         "host": settings.host,
         "port": settings.port,

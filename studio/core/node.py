@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import CancelledError, ConfigureError, KnotworkError
+from .errors import CancelledError, KnotworkError
+from .parameters import reference
 from .ports import Port
+from .setting_messages import setting_error
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -218,12 +220,30 @@ class NodeType:
         try:
             return cls.Settings.model_validate(raw)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"]) or "settings"
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = "unknown setting"
-            raise ConfigureError(msg, where=field) from None
+            raise setting_error(cls.Settings, exc.errors()[0]) from None
+
+    @classmethod
+    def check_setting(
+        cls, name: str, value: Any, settings: dict[str, Any], parameters: dict[str, Any]
+    ) -> None:
+        """Refuse at once a value setting `name` can never take (its type and bounds), beside
+        the node's other raw `settings`; a `$parameter` is checked with its value. Rules that
+        tie several settings together are left to configure, so settings can change in turn."""
+        raw = {}
+        for key, current in {**settings, name: value}.items():
+            ref = reference(current)
+            if ref is None:
+                raw[key] = current
+            elif ref in parameters:
+                raw[key] = parameters[ref]
+            elif key == name:
+                return  # an unknown parameter: configure names it
+        try:
+            cls.Settings.model_validate(raw)
+        except ValidationError as exc:
+            own = [e for e in exc.errors() if e.get("loc") and e["loc"][0] == name]
+            if own:
+                raise setting_error(cls.Settings, own[0]) from None
 
     @classmethod
     def describe(cls) -> dict[str, Any]:

@@ -55,6 +55,11 @@ class ColumnSpec:
 class TableSpec:
     columns: tuple[ColumnSpec, ...]
     roles: tuple[tuple[str, str], ...] = ()
+    # Prefixes of columns known only once data is seen (a Predictor's probability_<class>
+    # columns before the classes are known): such names pass `require`, unchecked.
+    open: tuple[str, ...] = ()
+    # Prediction column -> the task of the model that made it, so scoring never guesses.
+    tasks: tuple[tuple[str, str], ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -63,11 +68,22 @@ class TableSpec:
     def column(self, name: str) -> ColumnSpec | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    def is_open(self, name: str) -> bool:
+        """Whether `name` may be a column only the data will show (see `open`)."""
+        return name not in self.names and any(name.startswith(p) for p in self.open)
+
+    def task_of(self, column: str) -> str | None:
+        """The task of the model whose predictions `column` holds, when a Predictor made it."""
+        return dict(self.tasks).get(column)
+
     def select(self, names: list[str]) -> TableSpec:
-        """The spec of these columns, in this order, with their roles."""
+        """The spec of these columns, in this order, with their roles (open names stay open)."""
         keep = set(names)
         return TableSpec(
-            tuple(self.column(n) for n in names), tuple(r for r in self.roles if r[0] in keep)
+            tuple(self.column(n) for n in names if not self.is_open(n)),
+            tuple(r for r in self.roles if r[0] in keep),
+            self.open if any(self.is_open(n) for n in names) else (),
+            tuple(t for t in self.tasks if t[0] in keep),
         )
 
     def require(
@@ -83,6 +99,7 @@ class TableSpec:
         if not columns:
             return
         wanted = [columns] if isinstance(columns, str) else list(columns)
+        wanted = [c for c in wanted if not self.is_open(c)]
         names = self.names
         missing = [c for c in wanted if c not in names]
         if missing:
@@ -113,7 +130,11 @@ class TableSpec:
         return [c.name for c in self.columns if self.role_of(c.name) == role]
 
     def to_json(self) -> dict:
+        extra: dict[str, Any] = {"open": list(self.open)} if self.open else {}
+        if self.tasks:
+            extra["tasks"] = dict(self.tasks)
         return {
+            **extra,
             "columns": [
                 {
                     "name": c.name,
@@ -135,7 +156,12 @@ class TableSpec:
             )
             for c in data["columns"]
         )
-        return cls(cols, tuple(sorted(data.get("roles", {}).items())))
+        return cls(
+            cols,
+            tuple(sorted(data.get("roles", {}).items())),
+            tuple(data.get("open") or ()),
+            tuple(sorted((data.get("tasks") or {}).items())),
+        )
 
 
 def _quoted(names: list[str]) -> str:
@@ -191,6 +217,7 @@ class Table:
 
     df: pd.DataFrame
     roles: dict[str, str] = field(default_factory=dict)
+    tasks: dict[str, str] = field(default_factory=dict)  # prediction column -> model task
 
     def spec(self) -> TableSpec:
         cols = []
@@ -200,11 +227,16 @@ class Table:
             cats = tuple(s.cat.categories) if kind == "category" else None
             cols.append(ColumnSpec(str(name), kind, cats, bool(s.hasnans)))
         roles = tuple(sorted((k, v) for k, v in self.roles.items() if k in self.df.columns))
-        return TableSpec(tuple(cols), roles)
+        tasks = tuple(sorted((k, v) for k, v in self.tasks.items() if k in self.df.columns))
+        return TableSpec(tuple(cols), roles, tasks=tasks)
 
     def with_df(self, df: pd.DataFrame) -> Table:
-        """Same roles on a new frame (roles of dropped columns vanish)."""
-        return Table(df, {k: v for k, v in self.roles.items() if k in df.columns})
+        """Same roles (and prediction tasks) on a new frame; those of dropped columns vanish."""
+        return Table(
+            df,
+            {k: v for k, v in self.roles.items() if k in df.columns},
+            {k: v for k, v in self.tasks.items() if k in df.columns},
+        )
 
     def target(self) -> str | None:
         return next(
@@ -228,6 +260,9 @@ class Model:
     learner: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     validation: dict[str, Any] | None = None
+    # Fingerprint of the rows it was fitted on (studio.core.fingerprint), so a Validation
+    # Report checks held-out rows against what the model really saw, however it was wired.
+    fit_rows: Any = field(default=None, compare=False, repr=False)
 
     def spec(self) -> ModelSpec:
         return ModelSpec(

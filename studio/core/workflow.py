@@ -20,7 +20,7 @@ import networkx as nx
 
 from . import executor, fileformat
 from .catalog import Catalog, default_catalog
-from .errors import CycleError, GraphError, ParameterError, PortTypeError
+from .errors import ConfigureError, CycleError, GraphError, ParameterError, PortTypeError
 from .events import (
     AnnotationChanged,
     Connected,
@@ -312,12 +312,19 @@ class Workflow:
         return link
 
     def set_setting(self, ref: str, name: str, value: Any) -> None:
+        """Set one setting; a value it can never take is refused at once (ConfigureError
+        naming the node and the setting), not when the workflow runs."""
         inst = self.node(ref)
-        fields = self.catalog.get(inst.type_id).Settings.model_fields
+        node_type = self.catalog.get(inst.type_id)
+        fields = node_type.Settings.model_fields
         if name not in fields:
             raise GraphError(
                 f'node "{inst.label}" has no setting {name!r} (its settings: {", ".join(fields)})'
             )
+        try:
+            node_type.check_setting(name, value, inst.settings, self.parameter_values())
+        except ConfigureError as exc:
+            raise exc.for_node(f'node "{inst.label}"') from None
         inst.settings[name] = copy.deepcopy(value)
         self._invalidate(inst.id)
         self.emit(SettingChanged(inst.id, name))

@@ -69,17 +69,45 @@ def _bounds(schema: dict, step: float) -> tuple[float, float]:
     return lo, hi
 
 
+def _stepped(spin, steps: int, lo: float | None, hi: float | None) -> float:
+    """The arrows' next value, kept within the setting's bounds (typing is not: a typed value
+    out of range is shown and refused in the setting's words, never silently changed)."""
+    value = spin.value() + steps * spin.singleStep()
+    if lo is not None and value < lo:
+        value = spin.minimum() if spin.specialValueText() and steps < 0 else lo
+    if hi is not None and value > hi:
+        value = hi
+    return value
+
+
+class _BoundedSpin(QSpinBox):
+    bounds: tuple[float | None, float | None] = (None, None)
+
+    def stepBy(self, steps: int) -> None:
+        self.setValue(int(_stepped(self, steps, *self.bounds)))
+
+
+class _BoundedDoubleSpin(QDoubleSpinBox):
+    bounds: tuple[float | None, float | None] = (None, None)
+
+    def stepBy(self, steps: int) -> None:
+        self.setValue(_stepped(self, steps, *self.bounds))
+
+
 class IntEditor(FieldEditor):
-    """A bounded spin box; for an optional number its lowest position means `None`."""
+    """A spin box stepping within the bounds; for an optional number its lowest position means
+    `None`. Any whole number can be typed: one out of range is refused by validation."""
 
     def build(self) -> QWidget:
-        self.spin = QSpinBox()
+        self.spin = _BoundedSpin()
         lo, hi = _bounds(self.schema, 1)
-        lo = int(max(lo, -INT_LIMIT + 1)) if lo is not None else -INT_LIMIT + 1
+        self.spin.bounds = (lo, hi)
         if self.nullable:
-            lo -= 1
+            low = int(max(lo, -INT_LIMIT + 1)) - 1 if lo is not None else -INT_LIMIT
             self.spin.setSpecialValueText(AUTOMATIC)
-        self.spin.setRange(lo, int(min(hi, INT_LIMIT)) if hi is not None else INT_LIMIT)
+        else:
+            low = -INT_LIMIT
+        self.spin.setRange(low, INT_LIMIT)
         self.spin.valueChanged.connect(self.changed)
         return self.spin
 
@@ -112,17 +140,26 @@ class CompactDoubleSpinBox(QDoubleSpinBox):
         return text.rstrip("0").rstrip(point) if point in text else text
 
 
+class _FloatSpin(_BoundedDoubleSpin, CompactDoubleSpinBox):
+    """Arrows step within the bounds; the value shows without trailing zeros."""
+
+
 class FloatEditor(FieldEditor):
+    """Like IntEditor: arrows step within the bounds, a typed value out of range is refused
+    by validation in the setting's words (1.5 for a fraction is shown, not turned into 0.5)."""
+
     def build(self) -> QWidget:
-        self.spin = CompactDoubleSpinBox()
+        self.spin = _FloatSpin()
         self.spin.setDecimals(_decimals(self.schema))
         lo, hi = _bounds(self.schema, 10 ** -self.spin.decimals())
-        lo = lo if lo is not None else -1e12
+        self.spin.bounds = (lo, hi)
         step = 0.05 if (hi is not None and hi <= 1) else 0.1
         if self.nullable:
-            lo -= step
+            low = (lo if lo is not None else -1e12) - step
             self.spin.setSpecialValueText(AUTOMATIC)
-        self.spin.setRange(lo, hi if hi is not None else 1e12)
+        else:
+            low = -1e12
+        self.spin.setRange(low, 1e12)
         self.spin.setSingleStep(step)
         self.spin.valueChanged.connect(self.changed)
         return self.spin

@@ -44,6 +44,42 @@ def _links(graph: dict[str, Any] | None) -> set[tuple[str, str, str, str]]:
     }
 
 
+def _models(graph: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The frozen models' learner settings, by the node that fitted them: a learner outside
+    the scope reaches the bundle as a static input, one inside as fitted state."""
+    dep = graph.get("deployment") if isinstance(graph.get("deployment"), dict) else {}
+    labels = {nid: n.get("label") or nid for nid, n in _nodes(graph).items()}
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    for static in dep.get("static_inputs") or []:
+        value, source = static.get("value") or {}, static.get("source") or {}
+        if isinstance(value, dict) and value.get("kind") == "model":
+            nid = str(source.get("node"))
+            out[nid] = (source.get("label") or nid, value.get("settings") or {})
+    for nid, value in (dep.get("fitted") or {}).items():
+        if isinstance(value, dict) and value.get("kind") == "model" and str(nid) not in out:
+            out[str(nid)] = (labels.get(str(nid), str(nid)), value.get("settings") or {})
+    return out
+
+
+def _model_setting_changes(a: dict[str, Any], b: dict[str, Any]) -> list[SettingChange]:
+    """Learner settings (C, max_iter, learning_rate, ...) that differ between the models."""
+    # Matched by label (unique in a workflow), so two builds of one workflow compare even
+    # when their node ids differ.
+    ma = {label: (nid, st) for nid, (label, st) in _models(a).items()}
+    mb = {label: (nid, st) for nid, (label, st) in _models(b).items()}
+    changed = []
+    for label in sorted(set(ma) & set(mb)):
+        (_, sx), (nid, sy) = ma[label], mb[label]
+        for key in sorted(set(sx) | set(sy)):
+            if sx.get(key) != sy.get(key):
+                changed.append(
+                    SettingChange(
+                        node=nid, label=label, setting=key, before=sx.get(key), after=sy.get(key)
+                    )
+                )
+    return changed
+
+
 def graph_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> GraphDiff:
     if a is None or b is None:
         return GraphDiff(available=False, note="graph.json missing from one of the stored bundles")
@@ -70,6 +106,7 @@ def graph_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> GraphDiff:
                         node=nid, label=label, setting=key, before=sx.get(key), after=sy.get(key)
                     )
                 )
+    changed += _model_setting_changes(a, b)
     la, lb = _links(a), _links(b)
 
     def refs(nodes: dict[str, dict[str, Any]], ids: set[str]) -> list[NodeRef]:

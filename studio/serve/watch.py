@@ -115,6 +115,13 @@ class AliasWatcher:
             return "error"
         previous = self.current_version
         self.current_sha, self.current_version, self._failed_sha = sha, version, None
+        log.info(
+            "%s@%s moved: now serving version %s (was %s)",
+            self.model,
+            self.alias,
+            version,
+            previous or "none",
+        )
         self._emit("swapped", version=version, previous=previous)
         return "swapped"
 

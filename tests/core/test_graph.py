@@ -92,10 +92,10 @@ def test_configure_reports_non_numeric_features_and_names_the_node_to_add():
 def test_configure_reports_an_unconnected_input_and_an_invalid_setting_value():
     wf = starter()
     wf.disconnect("Predict", "model")
-    wf.set_setting("Split", "train_fraction", 1.5)
+    wf.node("Split").settings["train_fraction"] = 1.5  # as a hand-edited file has it
     problems = wf.configure().problems()
     assert "Predict: input port 'model': not connected" in problems
-    assert any(p.startswith("Split: train_fraction: Input should be less than 1") for p in problems)
+    assert "Split: train_fraction: Train Fraction must be less than 1, not 1.5" in problems
 
 
 def test_specs_propagate_before_running_and_sharpen_once_nodes_have_run(tmp_path):
@@ -104,8 +104,11 @@ def test_specs_propagate_before_running_and_sharpen_once_nodes_have_run(tmp_path
     wf = starter(csv=clean_penguins(tmp_path))
     report = wf.configure()
     assert report.ok, report.problems()
-    # The classes (and so the probability columns) are unknown until the learner has seen data.
-    assert report.output_specs("Predict")[0] is None
+    # The classes (and so the probability columns) are unknown until the learner has seen
+    # data: the spec leaves them open and names the rest.
+    before = report.output_specs("Predict")[0]
+    assert before.open == ("probability_",) and "probability_Adelie" not in before.names
+    assert "prediction" in before.names
     assert report.output_specs("Learner")[0].features == (
         "bill_length_mm",
         "bill_depth_mm",

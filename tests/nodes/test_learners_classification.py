@@ -179,8 +179,11 @@ def test_workflow_preprocesses_on_train_only_and_scores_test_rows():
     assert report.ok, report.problems()
     (model_spec,) = report.output_specs(learner.id)
     assert "species" not in model_spec.features and "island" in model_spec.features
-    # Text classes are unknown before the fit, so the probability columns are too.
-    assert report.output_specs(predict.id)[0] is None
+    # Text classes are unknown before the fit, so the probability columns are too: the
+    # spec leaves them open and names every other column.
+    before = report.output_specs(predict.id)[0]
+    assert before.open == ("probability_",) and "prediction" in before.names
+    assert before.task_of("prediction") == "classification"
     result = wf.run()
     assert {"prediction", "probability_Adelie"} <= set(
         wf.configure().output_specs(predict.id)[0].names

@@ -148,10 +148,10 @@ def test_grid_values_are_checked_against_the_learners_settings_when_it_runs(peng
     with pytest.raises(ConfigureError) as info:
         node_type().execute(s, [_plain_model(penguins_clean), penguins_clean], ctx)
     assert info.value.where == "search_space"
-    assert "max_iter=5 is not valid for Logistic Regression Learner's setting 'max_iter'" in str(
-        info.value
+    assert (
+        "max_iter=5 is not valid for Logistic Regression Learner: Max Iter must be at least 10, not 5"
+        in str(info.value)
     )
-    assert "greater than or equal to 10" in str(info.value)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -90,6 +90,6 @@ def test_a_grid_value_the_learner_refuses_is_a_configure_error_before_any_data(w
     workflow.set_setting("Search", "search_space", {"C": [1.0, -1]})
     problems = workflow.configure().problems()
     assert (
-        "Search: search_space: C=-1 is not valid for Logistic Regression Learner's setting 'C': "
-        "Input should be greater than 0"
+        "Search: search_space: C=-1 is not valid for Logistic Regression Learner: "
+        "C must be greater than 0, not -1"
     ) in problems

@@ -173,3 +173,23 @@ def test_knotwork_serve_registry_uri_serves_the_alias_and_follows_it(registry, r
         assert client.get("/metadata").json()["version"] == "2"
         assert client.post("/predict", json=row).status_code == 200
     assert watcher._thread is None  # stopped with the app
+
+
+def test_a_swap_writes_a_log_line_naming_the_new_and_old_version(served, caplog):
+    registry, watcher, _ = served
+    registry.promote("iris:2", "dev")
+    with caplog.at_level("INFO", logger="knotwork.serve.watch"):
+        assert watcher.poll_once() == "swapped"
+    assert "iris@dev moved: now serving version 2 (was 1)" in caplog.text
+
+
+def test_registry_diff_names_the_learner_setting_that_changed(registry, real_bundles):
+    from studio.registry.diff import diff_text
+
+    paths, _ = real_bundles
+    for p in paths.values():
+        registry.register(p)
+    d = registry.diff("iris:1", "iris:2")
+    changes = {(c.label, c.setting): (c.before, c.after) for c in d.graph.changed_settings}
+    assert changes[("Logistic Regression Learner", "C")] == (1.0, 0.01)
+    assert "~ Logistic Regression Learner.C: 1.0 → 0.01" in diff_text(d)
