@@ -13,8 +13,9 @@ from pydantic import Field
 from nodes.io.database import DatabaseSettings, check_url, make_engine
 from studio.core import ConfigureError, NodeExecutionError, NodeType, Port, PortType, Table
 from studio.core.node import ColumnsField
-from studio.monitor import MonitorError, MonitorStore, MonitorStoreError, parse_duration
+from studio.monitor import MonitorError, MonitorStore, MonitorStoreError
 from studio.monitor.frames import REQUEST_ID, ROW, TRUTH, TS, VERSION
+from studio.monitor.windows import instant
 
 METADATA = (REQUEST_ID, ROW, TS, VERSION)
 
@@ -46,24 +47,11 @@ class Settings(DatabaseSettings):
 
 
 def epoch(text: str, setting: str, now: float) -> float | None:
-    """Epoch seconds of a duration back from `now` or of a date; None for empty text."""
-    text = text.strip()
-    if not text:
-        return None
+    """Epoch seconds of the setting's duration back from `now` or date; None if empty."""
     try:
-        return now - parse_duration(text)
-    except MonitorError:
-        pass
-    try:
-        stamp = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise ConfigureError(
-            f"{text!r} is neither a duration (7d, 12h, 30m) nor a date (2026-12-01T08:00)",
-            where=setting,
-        ) from None
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    return stamp.timestamp()
+        return instant(text, now)
+    except MonitorError as exc:
+        raise ConfigureError(str(exc), where=setting) from None
 
 
 def _truth(values: pd.Series) -> pd.Series:

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "studio.cli.score",
     "studio.cli.monitor",
     "studio.cli.registry",
+    "studio.cli.retrain",
     "studio.cli.studio",
 )
 

@@ -185,6 +185,7 @@ def build_bundle(
     signing_key: SigningKey = None,
     created_by: str | None = None,
     on_progress: Callable[[str], None] | None = None,
+    retraining: dict[str, Any] | None = None,
 ) -> BuildResult:
     """Run, capture, write, sign and parity-check a bundle at `output_path` (a folder, or one file if it ends in .zip)."""
     say = on_progress or (lambda msg: None)
@@ -217,6 +218,8 @@ def build_bundle(
     files.update(env.files)
     manifest = _manifest(trained, name, version, created_by, interface, frozen, env, notes, files)
     manifest[SECTION] = monitoring
+    if retraining:  # champion, trigger and data window of `knotwork retrain`, signed too
+        manifest["retraining"] = retraining
     parity = _write_checked(trained, files, manifest, signer, target, say)
     return BuildResult(target, manifest, parity, notes)
 
