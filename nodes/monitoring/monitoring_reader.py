@@ -14,7 +14,7 @@ from nodes.io.database import DatabaseSettings, check_url, make_engine
 from studio.core import ConfigureError, NodeExecutionError, NodeType, Port, PortType, Table
 from studio.core.node import ColumnsField
 from studio.monitor import MonitorError, MonitorStore, MonitorStoreError
-from studio.monitor.frames import REQUEST_ID, ROW, TRUTH, TS, VERSION
+from studio.monitor.frames import REQUEST_ID, ROW, SHADOW_SUFFIX, TRUTH, TS, VERSION
 from studio.monitor.windows import instant
 
 METADATA = (REQUEST_ID, ROW, TS, VERSION)
@@ -26,7 +26,11 @@ class Settings(DatabaseSettings):
         description="Monitoring store URL without password (a relative SQLite path is relative to the workflow's folder)",
     )
     model: str = Field("", description="Registered model (bundle) name whose logged rows to read")
-    version: str = Field("", description="Only rows scored by this version (empty: every version)")
+    version: str = Field(
+        "",
+        description="Only rows scored by this version, a shadow's included (empty: every "
+        "version, each request once)",
+    )
     since: str = Field(
         "",
         description="Oldest rows: a duration back from now (7d, 12h) or a date (2026-12-01); empty: all",
@@ -127,6 +131,8 @@ class MonitoringReader(NodeType):
                 where="model",
             )
         df = pd.concat(chunks, ignore_index=True)
+        if not s.version.strip():  # a shadow's copies of the same requests count once
+            df = df[~df[REQUEST_ID].str.endswith(SHADOW_SUFFIX)].reset_index(drop=True)
         return [self._table(s, df)]
 
     def _table(self, s: Settings, df: pd.DataFrame) -> Table:

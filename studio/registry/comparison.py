@@ -18,7 +18,7 @@ from studio.core.errors import KnotworkError
 from studio.deploy.bundle import Bundle
 from studio.monitor import MonitorStore, compute_metric, parse_duration
 from studio.monitor.database import redacted
-from studio.monitor.frames import TRUTH
+from studio.monitor.frames import REQUEST_ID, SHADOW_SUFFIX, TRUTH
 from studio.monitor.performance import (
     CLASSIFICATION_METRICS,
     REGRESSION_METRICS,
@@ -224,6 +224,8 @@ def rows_from_store(
     if not chunks:
         return pd.DataFrame(), pd.Series(dtype=object)
     df = pd.concat(chunks, ignore_index=True)
+    # A shadow server logs the same rows again for its challenger: count each row once.
+    df = df[~df[REQUEST_ID].str.endswith(SHADOW_SUFFIX)].reset_index(drop=True)
     return df, df[TRUTH]
 
 

@@ -52,7 +52,7 @@ def parse_target(text: str) -> tuple[str, str]:
 def _iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds")
 
 
 def data_window(wf: Workflow, parameters: dict[str, Any], now: float) -> list[dict[str, Any]]:

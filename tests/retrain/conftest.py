@@ -14,6 +14,8 @@ import pytest
 from studio.core import Workflow
 from studio.registry import Registry
 
+from ..monitor.conftest import webhook  # noqa: F401  (a real receiver on 127.0.0.1)
+
 OUTPUTS = ["prediction", "probability_0", "probability_1"]
 POLICY = {
     "policies": {
