@@ -354,29 +354,8 @@ def cmd_compare(reg, args) -> int:
         min_rows=args.min_rows,
         source=source,
     )
-    _out(args, result.to_json(), comparison_text(result))
+    _out(args, result.to_json(), result.text())
     return 0 if result.passed else 1
-
-
-def comparison_text(result) -> str:
-    """The metric table and the verdict line, as `registry compare` and the dock show it."""
-
-    def num(v: float | None, sign: bool = False) -> str:
-        return "n/a" if v is None else (f"{v:+.4f}" if sign else f"{v:.4f}")
-
-    a, b = f"{result.model}:{result.a}", f"{result.model}:{result.b}"
-    rows = [
-        [
-            m.metric + (" *" if m.metric == result.metric else ""),
-            num(m.a),
-            num(m.b),
-            num(m.difference, True),
-            "better" if (m.improvement or 0) > 0 else "worse" if (m.improvement or 0) < 0 else "-",
-        ]
-        for m in result.metrics
-    ]
-    table = _table(rows, ["METRIC", a, b, "B − A", "B IS"])
-    return f"{table}\nverdict: {result.verdict} — {result.summary()}\n(* judged metric)"
 
 
 def cmd_log(reg, args) -> int:

@@ -44,6 +44,7 @@ from studio.registry.database import safe_url
 from studio.registry.diff import diff_text
 from studio.registry.metrics import flatten, manifest_metrics
 
+from .challenger_panel import ChallengerTab
 from .tables import read_only_table
 
 VERSION_COLUMNS = ("Version", "Registered", "By", "Validation", "Parity", "Aliases")
@@ -174,6 +175,8 @@ class RegistryPanel(QWidget):
         self.diff_a.currentTextChanged.connect(lambda _t: self.show_diff())
         self.diff_b.currentTextChanged.connect(lambda _t: self.show_diff())
         self.log = read_only_table(LOG_COLUMNS)
+        self.challenger = ChallengerTab(lambda: self.registry)
+        self.challenger.retrained.connect(lambda _r: self.refresh())
         self.status = QLabel()
         self._build()
         self._versions_data: list[VersionInfo] = []
@@ -208,6 +211,7 @@ class RegistryPanel(QWidget):
         self.tabs.addTab(self.chart, "Metrics")
         self.tabs.addTab(diff_tab, "Diff")
         self.tabs.addTab(self.log, "Audit log")
+        self.tabs.addTab(self.challenger, "Champion / challenger")
         split = QSplitter()
         split.addWidget(self.models)
         split.addWidget(self.tabs)
@@ -307,6 +311,7 @@ class RegistryPanel(QWidget):
             combo.blockSignals(False)
         self.show_diff()
         self._fill_log(name)
+        self.challenger.show_model(name)
 
     def _fill_log(self, name: str) -> None:
         entries = self._guard(lambda: self.registry.log(name)) or []

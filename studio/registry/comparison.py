@@ -93,6 +93,27 @@ class Comparison:
             f"{'≥' if self.passed else '<'} margin {self.margin:g}"
         )
 
+    def text(self) -> str:
+        """The metric table and the verdict, as `registry compare` and the studio show it."""
+        a, b = f"{self.model}:{self.a}", f"{self.model}:{self.b}"
+        rows = [["METRIC", a, b, "B − A", "B IS"]]
+        for m in self.metrics:
+            gain = m.improvement or 0
+            rows.append(
+                [
+                    m.metric + (" *" if m.metric == self.metric else ""),
+                    _fmt(m.a, "{:.4f}"),
+                    _fmt(m.b, "{:.4f}"),
+                    _fmt(m.difference, "{:+.4f}"),
+                    "better" if gain > 0 else "worse" if gain < 0 else "-",
+                ]
+            )
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        lines.append(f"verdict: {self.verdict} — {self.summary()}")
+        lines.append("(* the judged metric)")
+        return "\n".join(lines)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "model": self.model,
@@ -116,8 +137,8 @@ class Comparison:
         }
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
+def _fmt(value: float | None, spec: str = "{:.4g}") -> str:
+    return "n/a" if value is None else spec.format(value)
 
 
 def _classes(outputs: pd.DataFrame) -> list[str]:
