@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from typing import Any
 
 from studio.core.errors import KnotworkError
@@ -22,6 +23,12 @@ from .inputs import InputProblems, ParsedRows
 
 log = logging.getLogger("knotwork.serve")
 _STOP = object()
+BATCH_SECONDS = 0.05
+BATCH_ROWS = 1000
+
+
+def _values(column: Any) -> list:
+    return column.tolist() if hasattr(column, "tolist") else list(column)
 
 
 class ShadowScorer:
@@ -85,44 +92,70 @@ class ShadowScorer:
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            batch = self._gather()
             try:
-                if item is _STOP:
+                self._score_batch([item for item in batch if item is not _STOP])
+                if batch[-1] is _STOP:
                     return
-                self._score(*item)
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
 
-    def _score(self, request_id: str, champion: ServedModel, rows: ParsedRows) -> None:
+    def _gather(self) -> list:
+        """The next request and those arriving within BATCH_SECONDS (up to BATCH_ROWS
+        rows): one challenger call per batch costs the server far less than one each."""
+        batch = [self._queue.get()]
+        rows = 0 if batch[0] is _STOP else batch[0][2].n_rows
+        deadline = time.monotonic() + BATCH_SECONDS
+        while rows < BATCH_ROWS and batch[-1] is not _STOP:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                item = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            batch.append(item)
+            rows += 0 if item is _STOP else item[2].n_rows
+        return batch
+
+    def _score_batch(self, batch: list) -> None:
         model = self.holder.current
-        if model is None or self._same(champion):
+        batch = [item for item in batch if not self._same(item[1])]
+        if model is None or not batch:
             return  # nothing to compare: the champion's own rows are logged already
+        n = sum(rows.n_rows for _, _, rows in batch)
         try:
-            parsed = rows
-            if model.input_spec != champion.input_spec:  # its own schema: parse the values again
-                columns = {k: list(v) for k, v in rows.columns.items()}
-                parsed = model.inputs.from_columns(columns, self.unknown_category)
+            names = list(batch[0][2].columns)
+            columns = {
+                k: [v for _, _, rows in batch for v in _values(rows.columns.get(k, ()))]
+                for k in names
+            }
+            parsed = model.inputs.from_columns(columns, self.unknown_category)
             cols = model.predict(parsed)
         except (KnotworkError, InputProblems, ValueError, TypeError, KeyError) as exc:
-            self.failed += rows.n_rows
-            log.warning(
-                "shadow %s %s could not score a request: %s", model.name, model.version, exc
-            )
+            self.failed += n
+            log.warning("shadow %s %s could not score requests: %s", model.name, model.version, exc)
             return
         except Exception:  # the challenger's own bug must never stop the worker
-            self.failed += rows.n_rows
+            self.failed += n
             log.exception("shadow %s %s failed", model.name, model.version)
             return
-        self.scored += rows.n_rows
-        if self.store is not None:
+        self.scored += n
+        if self.store is None:
+            return
+        start = 0
+        for request_id, _, rows in batch:
+            end = start + rows.n_rows
             self.store.log_predictions(
                 request_id + SHADOW_SUFFIX,
                 model.name,
                 model.version,
-                parsed.columns,
-                cols,
+                {k: v[start:end] for k, v in columns.items()},
+                {k: v[start:end] for k, v in cols.items()},
                 n_rows=rows.n_rows,
             )
+            start = end
 
     def summary(self) -> dict[str, Any]:
         model = self.holder.current
