@@ -121,3 +121,18 @@ def test_retrain_never_promotes_to_prod(workspace, registry, capsys):
     )
     assert code == 2 and "retrain never promotes to prod" in capsys.readouterr().err
     assert registry.models() == []
+
+
+def test_retrain_command_registers_the_challenger_with_its_lineage(workspace, registry, capsys):
+    csv = workspace / "old.csv"
+    stream(300, seed=1).to_csv(csv, index=False)
+    wf = training_workflow(workspace, csv=csv)
+    argv = ["retrain", str(wf), "--register", "--challenger-of", "stream@prod", "-q"]
+    assert main([*argv, "--trigger", "ticket 42"]) == 0
+    out = capsys.readouterr().out
+    assert "bundle stream version 1 written to" in out and "trigger: ticket 42" in out
+    assert "registered as stream:1 (alias challenger), in dev" in out
+    assert main([*argv, "--json", "--set", "since=2h"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["version"] == "2" and result["promoted_to"] == ["dev"]
+    assert result["retraining"]["parameters"] == {"since": "2h"}
