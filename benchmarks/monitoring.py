@@ -11,10 +11,14 @@ that fails, its column is skipped with a note). Each measurement is its own proc
 peak RSS is its own. Per-column verdicts are compared; for references over 1000 rows both
 use Wasserstein / reference std and Jensen-Shannon, each at 0.1.
 
-Goals: verdicts agree on every column, ours >= 5x faster than Evidently, loss <= 5% of
-throughput at 16 clients with monitoring on.
+Shadow scoring (`benchmarks/shadow.py`): the champion's single-row latency without and
+with `--shadow CHALLENGER`.
 
-    python benchmarks/monitoring.py [--quick] [--no-evidently] [--no-serving]
+Goals: verdicts agree on every column, ours >= 5x faster than Evidently, loss <= 5% of
+throughput at 16 clients with monitoring on, champion p50 with a shadow within 10% of
+without.
+
+    python benchmarks/monitoring.py [--quick] [--no-evidently] [--no-serving] [--no-shadow]
 """
 
 from __future__ import annotations
@@ -393,6 +397,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
     parser.add_argument("--no-evidently", action="store_true", help="ours only")
     parser.add_argument("--no-serving", action="store_true", help="drift only")
+    parser.add_argument("--no-shadow", action="store_true", help="no shadow-latency table")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -406,9 +411,16 @@ def main() -> int:
         n, n_ref = SIZES["quick" if args.quick else "full"]
         drift = drift_bench(work, args.quick, not args.no_evidently)
         serve = None if args.no_serving else serving_bench(work, args.quick)
+        shadowed = None
+        if not (args.no_serving or args.no_shadow):
+            import shadow
+
+            shadowed = shadow.shadow_bench(work, args.quick)
         drift_report(drift, n, n_ref)
         if serve is not None:
             serving_report(serve)
+        if shadowed is not None:
+            shadow.shadow_report(shadowed)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "studio.cli.monitor",
     "studio.cli.registry",
     "studio.cli.audit",
+    "studio.cli.retrain",
     "studio.cli.studio",
 )
 

@@ -35,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="record this evaluation in the store's history (for reports and the dock)",
     )
+    status.add_argument(
+        "--challenger",
+        metavar="BUNDLE",
+        help="also evaluate this challenger (e.g. the --shadow of the server: "
+        "registry://MODEL@test) over its own logged rows, side by side",
+    )
     status.set_defaults(func=run_status)
 
     replay = sub.add_parser("replay", help="evaluate the monitors on a file of rows, offline")
@@ -61,6 +67,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="how long a verdict must hold before Prometheus fires (default 10m)",
     )
     rules.set_defaults(func=run_alert_rules)
+
+    watch = sub.add_parser(
+        "watch",
+        help="evaluate an alias's monitors every --interval; on an alert retrain a challenger",
+        description="Evaluate the monitors of the version MODEL@ENV names, alert on "
+        "transitions, and on an alert run the retraining workflow, register the challenger "
+        "and promote it to dev (and --promote-to stages); never to prod.",
+    )
+    watch.add_argument("uri", metavar="registry://MODEL@ENV")
+    watch.add_argument("--interval", default="10m", help="time between rounds (default 10m)")
+    watch.add_argument(
+        "--retrain",
+        metavar="WORKFLOW",
+        help="training workflow to rerun (default: the one the served bundle was built from)",
+    )
+    watch.add_argument("--set", action="append", metavar="NAME=VALUE", help="workflow parameter")
+    watch.add_argument(
+        "--promote-to", action="append", metavar="ENV", help="non-prod stage for the challenger"
+    )
+    watch.add_argument("--alert", action="append", metavar="URL", help="alert destination")
+    watch.add_argument("--registry", metavar="URL", help="registry database URL or SQLite file")
+    watch.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
+    _store_arg(watch)
+    watch.set_defaults(func=run_watch)
 
     report = sub.add_parser("report", help="a self-contained HTML report with plots")
     _bundle_args(report)
@@ -150,16 +180,56 @@ def run_status(args: argparse.Namespace) -> int:
     from studio.monitor import evaluate
 
     bundle, monitoring, monitors = _load(args)
+    challenger = None
+    if args.challenger:
+        challenger = _load(argparse.Namespace(**{**vars(args), "bundle": args.challenger}))
     store = open_store(args.store)
     try:
         status = evaluate(monitors, store, bundle.name, bundle.version, record=args.record)
+        other = None
+        if challenger is not None:
+            b, _, m = challenger
+            other = evaluate(m, store, b.name, b.version, record=False)
     except KnotworkError:
         raise
     except Exception as exc:  # the store went away mid-read
         raise KnotworkError(f"cannot read the monitoring store: {exc}") from None
     finally:
         store.close()
+    if other is not None:
+        return _print_side_by_side(status, other, args.json)
     return _print_status(status, monitoring.notes, args.json)
+
+
+def _print_side_by_side(champion, challenger, as_json: bool) -> int:
+    """Champion and challenger statuses in one table, row by (monitor, column)."""
+    from studio.monitor.report import status_rows
+
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "champion": champion.model_dump(mode="json"),
+                    "challenger": challenger.model_dump(mode="json"),
+                },
+                indent=2,
+            )
+        )
+        return ALERTING if champion.alerting else 0
+    theirs = {(r[0], r[1]): r for r in status_rows(challenger)}
+    a, b = f"v{champion.version}", f"v{challenger.version}"
+    header = ("MONITOR", "COLUMN", "THRESHOLD", a, f"{a} VERDICT", b, f"{b} VERDICT")
+    rows = [header]
+    for r in status_rows(champion):
+        o = theirs.pop((r[0], r[1]), ("",) * 6)
+        rows.append((r[0], r[1], r[3], r[2], r[4], o[2], o[4]))
+    rows += [(o[0], o[1], o[3], "", "", o[2], o[4]) for o in theirs.values()]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for r in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+    print(f"{champion.model} champion {a}: {champion.verdict.value}")
+    print(f"{challenger.model} challenger {b}: {challenger.verdict.value}")
+    return ALERTING if champion.alerting else 0
 
 
 def run_replay(args: argparse.Namespace) -> int:
@@ -205,3 +275,55 @@ def run_report(args: argparse.Namespace) -> int:
         store.close()
     print(f"Wrote the monitoring report of {bundle.name} {bundle.version} → {args.output}")
     return ALERTING if status.alerting else 0
+
+
+def _say_outcome(outcome) -> int:
+    """Print one round of `monitor watch`; its exit code for --once."""
+    if isinstance(outcome, Exception):
+        print(f"knotwork monitor watch: {outcome}", file=sys.stderr, flush=True)
+        return 1
+    s = outcome.status
+    print(f"{s.model} version {s.version}: {s.verdict.value}", flush=True)
+    if outcome.note:
+        print(f"  {outcome.note}", flush=True)
+    r = outcome.retrained
+    if r is not None:
+        envs = ", ".join(r.promotions) or "no environment"
+        print(f"  retrained {r.model}:{r.version} ({r.retraining['trigger']}), in {envs}")
+        for refusal in r.refusals:
+            print(f"  not promoted to {refusal}", file=sys.stderr)
+    return ALERTING if s.alerting else 0
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    import threading
+
+    from studio.monitor import Alerter, parse_duration
+    from studio.registry import Registry
+    from studio.retrain.watch import MonitorWatch
+
+    from .run import parse_assignments
+
+    interval = parse_duration(args.interval)
+    store = open_store(args.store)
+    alerter = Alerter({"destinations": args.alert or []}, store=store)
+    say = lambda m: print(f"retrain: {m}", file=sys.stderr, flush=True)  # noqa: E731
+    with Registry(args.registry) as reg:
+        try:
+            watcher = MonitorWatch(
+                args.uri,
+                reg,
+                store,
+                workflow=args.retrain,
+                parameters=parse_assignments(args.set),
+                promote_to=args.promote_to or [],
+                alerter=alerter,
+                on_progress=say,
+            )
+            if args.once:
+                return _say_outcome(watcher.once())
+            print(f"watching {args.uri} every {args.interval} (Ctrl-C stops)", flush=True)
+            watcher.run(interval, threading.Event(), _say_outcome)
+        finally:
+            store.close()
+    return 0

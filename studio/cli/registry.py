@@ -95,6 +95,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = add("diff", cmd_diff, "what changed between two versions: graph settings, schema, metrics")
     p.add_argument("a", metavar="MODEL:A")
     p.add_argument("b", metavar="MODEL:B")
+    p = add(
+        "compare",
+        cmd_compare,
+        "score two versions on the same labelled rows: each metric, difference, verdict",
+    )
+    p.add_argument("a", metavar="MODEL:A", help="the reference (champion), e.g. churn:prod")
+    p.add_argument("b", metavar="MODEL:B", help="the challenger")
+    rows = p.add_mutually_exclusive_group(required=True)
+    rows.add_argument("--data", metavar="FILE", help="labelled rows (CSV or Parquet)")
+    rows.add_argument(
+        "--store",
+        metavar="URL",
+        nargs="?",
+        const="",
+        help="rows logged with feedback in the monitoring store (no URL: $KNOTWORK_MONITOR_URL "
+        "or the workspace's)",
+    )
+    p.add_argument("--truth", default="truth", help="truth column of --data (default: truth)")
+    p.add_argument("--since", default="7d", help="with --store: rows logged within (default 7d)")
+    p.add_argument("--metric", help="metric the verdict judges (default: accuracy or rmse)")
+    p.add_argument("--margin", type=float, default=0.0, help="B must be this much better")
+    p.add_argument("--min-rows", type=int, default=30, help="fewer rows: not enough data")
     p = add("log", cmd_log, "the audit log (every registration, promotion, approval, rollback)")
     p.add_argument("model", nargs="?")
     p.add_argument("--limit", type=int, help="only the last N entries")
@@ -329,6 +351,31 @@ def cmd_diff(reg, args) -> int:
 
     _out(args, d, diff_text(d))
     return 0
+
+
+def cmd_compare(reg, args) -> int:
+    """Exit 0 when B beats A by the margin, 1 when not (or too few rows)."""
+    from studio.registry import comparison
+
+    model = args.a.partition(":")[0]
+    if args.data is not None:
+        rows, truth = comparison.rows_from_file(args.data, args.truth)
+        source = args.data
+    else:
+        rows, truth = comparison.rows_from_store(args.store or None, model, args.since)
+        source = f"logged in the last {args.since}"
+    result = reg.compare(
+        args.a,
+        args.b,
+        rows,
+        truth,
+        metric=args.metric,
+        margin=args.margin,
+        min_rows=args.min_rows,
+        source=source,
+    )
+    _out(args, result.to_json(), result.text())
+    return 0 if result.passed else 1
 
 
 def cmd_log(reg, args) -> int:

@@ -107,6 +107,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="do not log scored rows nor evaluate monitors; /feedback and /monitoring answer 404",
     )
     p.add_argument(
+        "--shadow",
+        metavar="BUNDLE",
+        help="challenger bundle or registry://MODEL@ENV scored in the background on every "
+        "request (logged to the monitoring store, never answered)",
+    )
+    p.add_argument(
+        "--shadow-queue",
+        type=int,
+        metavar="N",
+        help="requests waiting for the shadow at most; more are dropped and counted (default 1000)",
+    )
+    p.add_argument(
         "--no-onnx",
         dest="fast_path",
         action="store_false",
@@ -214,6 +226,11 @@ def run(args: argparse.Namespace) -> int:
             f"(token auth {auth}, scoring with {scoring}, {watch})",
             flush=True,
         )
+        if app.state.shadow is not None:
+            shadow = app.state.shadow.holder.current
+            print(
+                f"Shadow: {shadow.name} version {shadow.version} scores every request", flush=True
+            )
         uvicorn.run(app, **common)
         return 0
     served_bundle(settings)  # fail here, once, rather than in every worker

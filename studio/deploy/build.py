@@ -187,6 +187,7 @@ def build_bundle(
     created_by: str | None = None,
     on_progress: Callable[[str], None] | None = None,
     advisories: str | Path | None = None,
+    retraining: dict[str, Any] | None = None,
 ) -> BuildResult:
     """Run, capture, write, sign and parity-check a bundle at `output_path` (a folder, or one file if it ends in .zip).
     `advisories`: OSV advisory files the recorded dependency audit checks against."""
@@ -223,6 +224,8 @@ def build_bundle(
     manifest = _manifest(trained, name, version, created_by, interface, frozen, env, notes, files)
     manifest[SECTION] = monitoring
     manifest["audit"] = audit
+    if retraining:  # champion, trigger and data window of `knotwork retrain`, signed too
+        manifest["retraining"] = retraining
     parity = _write_checked(trained, files, manifest, signer, target, say)
     return BuildResult(target, manifest, parity, notes)
 

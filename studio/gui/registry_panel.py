@@ -48,6 +48,7 @@ from studio.registry.metrics import flatten, manifest_metrics, validation_report
 from studio.registry.policy import validation_warnings
 from studio.security.audit_policy import AuditPolicy
 
+from .challenger_panel import ChallengerTab
 from .tables import read_only_table
 
 VERSION_COLUMNS = ("Version", "Registered", "By", "Validation", "Parity", "Aliases", "Audit")
@@ -209,6 +210,8 @@ class RegistryPanel(QWidget):
         self.diff_a.currentTextChanged.connect(lambda _t: self.show_diff())
         self.diff_b.currentTextChanged.connect(lambda _t: self.show_diff())
         self.log = read_only_table(LOG_COLUMNS)
+        self.challenger = ChallengerTab(lambda: self.registry)
+        self.challenger.retrained.connect(lambda _r: self.refresh())
         self.status = QLabel()
         self.status.setWordWrap(True)  # a reason is never cut off in a narrow dock
         self._build()
@@ -244,6 +247,7 @@ class RegistryPanel(QWidget):
         self.tabs.addTab(self.chart, "Metrics")
         self.tabs.addTab(diff_tab, "Diff")
         self.tabs.addTab(self.log, "Audit log")
+        self.tabs.addTab(self.challenger, "Champion / challenger")
         split = QSplitter()
         split.addWidget(self.models)
         split.addWidget(self.tabs)
@@ -346,6 +350,7 @@ class RegistryPanel(QWidget):
             combo.blockSignals(False)
         self.show_diff()
         self._fill_log(name)
+        self.challenger.show_model(name)
 
     def _fill_log(self, name: str) -> None:
         entries = self._guard(lambda: self.registry.log(name)) or []

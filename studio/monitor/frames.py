@@ -16,6 +16,8 @@ from .schema import BlockRow, FeedbackRow, RequestRow
 # Metadata columns of a read frame; the leading underscore keeps them apart from inputs.
 REQUEST_ID, ROW, TS = blocks.REQUEST_ID, blocks.ROW, blocks.TS
 VERSION, TRUTH = "_version", "_truth"
+# A shadow (challenger) server logs its rows under the request id plus this suffix.
+SHADOW_SUFFIX = "~shadow"
 # An output named like an input gets this suffix (a passed-through id column, say).
 OUTPUT_SUFFIX = " (output)"
 _IN_CLAUSE = 500  # ids per IN (...) list

@@ -32,6 +32,25 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
+def instant(text: str, now: float) -> float | None:
+    """Epoch seconds of a duration back from `now` ("7d") or of a date ("2026-12-01",
+    UTC unless it says otherwise); None for empty text."""
+    text = text.strip()
+    if not text:
+        return None
+    if _DURATION.fullmatch(text):
+        return now - parse_duration(text)
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        stamp = None
+    if stamp is None or pd.isna(stamp):
+        raise MonitorError(
+            f"{text!r} is neither a duration (7d, 12h, 30m) nor a date (2026-12-01T08:00)"
+        )
+    return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).timestamp()
+
+
 class WindowSettings(BaseModel):
     size: int | str = Field(
         1000, description="Rows (a number) or a duration (e.g. 1h, 1d) per window"

@@ -41,6 +41,23 @@ from .results import CheckResult, PolicyReport
 POLICY_FILE = "knotwork-registry.json"
 
 
+class ChampionGate(BaseModel):
+    """The version must beat the one the target environment serves now on recent
+    labelled production rows (see `comparison`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    margin: float = Field(0.0, description="at least this much better on the metric")
+    metric: str | None = Field(
+        None, description="metric judged (default: accuracy, or rmse for regression)"
+    )
+    since: str = Field("7d", description="labelled rows logged within this duration")
+    min_rows: int = Field(30, ge=1, description="fewer labelled rows: the gate cannot pass")
+    store: str | None = Field(
+        None, description="monitoring store URL (default: KNOTWORK_MONITOR_URL or the workspace's)"
+    )
+
+
 class EnvironmentPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -73,6 +90,9 @@ class EnvironmentPolicy(BaseModel):
     protected: bool = Field(False, description="only approver or admin roles may move it")
     audit: AuditPolicy | None = Field(
         None, description="the audit the manifest records passes this audit policy"
+    )
+    beats_current: ChampionGate | None = Field(
+        None, description="beats the environment's current version on recent labelled rows"
     )
 
 
@@ -158,6 +178,8 @@ class PromotionFacts:
     requester: str = ""  # who asked for the move; approvals must come from someone else
     # Validation Report warnings acknowledged for this environment: check name -> who and why
     acknowledged: dict[str, str] = field(default_factory=dict)
+    # (verdict, detail) of the version against the environment's current one (beats_current)
+    champion: Callable[[], tuple[bool, str]] | None = None
 
     def __post_init__(self) -> None:
         self.requester = self.requester or self.actor
@@ -242,6 +264,12 @@ def _metric_thresholds(manifest: dict[str, Any], rule: EnvironmentPolicy) -> tup
             ok &= passed
             parts.append(f"{found[1]} {found[0]:.4g} {word} {bound:g}: {'ok' if passed else 'no'}")
     return ok, "; ".join(parts)
+
+
+def _beats_current(facts: PromotionFacts) -> tuple[bool, str]:
+    if facts.champion is None:
+        return False, "no comparison with the current version was made"
+    return facts.champion()
 
 
 def evaluate(
@@ -333,6 +361,8 @@ def evaluate(
             f"awaiting approval by a second person (knotwork registry approve {model}:{version} --env {env})",
         )
 
+    if rule.beats_current is not None:  # listed only where configured
+        add("beats current version", True, lambda: _beats_current(facts))
     add("four-eyes approval", rule.four_eyes, four_eyes)
 
     def audit() -> tuple[bool, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import acknowledgements
+from . import acknowledgements, comparison
 from .errors import NotFoundError, PermissionDeniedError, PromotionRefusedError, RegistryError
 from .identity import Identity
 from .policy import PromotionFacts, RegistryConfig, evaluate
@@ -110,6 +110,7 @@ def _report(
     ).all()
     path = w.artifacts.path(version.artifact)
     ok, detail = _can_move(config, who, env)
+    gate = config.policy(env).beats_current
     facts = PromotionFacts(
         manifest=version.manifest,
         actor=who.name,
@@ -124,8 +125,19 @@ def _report(
             **acknowledgements.acknowledged(w, model.name, version.version, env),
             **{c: f"{who.name} (this promotion)" for c in acknowledging},
         },
+        champion=None if gate is None else _champion_check(w, model, version, env, gate),
     )
     return evaluate(config, env, model.name, version.version, facts)
+
+
+def _champion_check(w: UnitOfWork, model: ModelRow, version: VersionRow, env: str, gate):
+    """The `beats_current` comparison, run only when the policy asks for it."""
+    current = w.s.get(AliasRow, (model.id, env))
+    champ = w.s.get(VersionRow, current.version_id) if current is not None else None
+    champion = (champ.version, w.artifacts.path(champ.artifact)) if champ is not None else None
+    challenger = (version.version, w.artifacts.path(version.artifact))
+    keys = w.config.trusted_keys
+    return lambda: comparison.gate_verdict(gate, model.name, champion, challenger, keys)
 
 
 def check(

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from . import promotion, queries, registration, results, tokens
+from studio.deploy.bundle import Bundle
+
+from . import comparison, promotion, queries, registration, results, tokens
 from .artifacts import ArtifactStore
 from .database import (
     DB_FILE,
@@ -161,6 +163,14 @@ class Registry:
 
     def diff(self, ref_a: str, ref_b: str) -> results.VersionDiff:
         return queries.diff(self._backend, split_ref(ref_a), split_ref(ref_b))
+
+    def compare(self, ref_a: str, ref_b: str, rows, truth, **options) -> comparison.Comparison:
+        """Score both versions on the same labelled rows (see `comparison.compare`)."""
+        a, b = (
+            Bundle.load(self.resolve(*split_ref(r)), trusted_keys=self.config.trusted_keys or None)
+            for r in (ref_a, ref_b)
+        )
+        return comparison.compare(a, b, rows, truth, **options)
 
     # ------------------------------------------------------------------ governance (promotion.py)
     def check(

@@ -27,6 +27,7 @@ from .monitoring import MonitoringCollector, ServerMonitoring
 from .oip import UnknownModel, register_oip
 from .scoring import NotReady, ScoringFailed, ScoringService, read_json
 from .settings import ServerSettings
+from .shadow import ShadowScorer
 from .telemetry import MetricsMiddleware, ServerMetrics
 from .webform import render_form
 
@@ -113,13 +114,15 @@ def create_app(
     *,
     store: MonitorStore | None = None,
     alerter: Alerter | None = None,
+    shadow: ShadowScorer | None = None,
 ) -> FastAPI:
     """Build the server app; `holder.swap(bundle)` changes the served bundle at any time.
 
     `settings` gives the token, body limit, unknown-category policy and monitoring
     interval (None: from the KNOTWORK_* variables and defaults); `store` logs scored rows
     and feedback, and the bundle's monitors are evaluated over it in the background
-    while the app runs (its lifespan), notifying `alerter` on transitions."""
+    while the app runs (its lifespan), notifying `alerter` on transitions; `shadow`
+    scores every request with a challenger in the background."""
     settings = settings if settings is not None else ServerSettings.load()
     token = settings.token_value
     unknown_category = settings.unknown_category
@@ -138,6 +141,11 @@ def create_app(
     app.state.metrics = metrics
     app.state.service = service
     app.state.monitoring = monitoring
+    app.state.shadow = shadow
+    if shadow is not None:
+        service.shadow = shadow
+        app.router.on_startup.append(shadow.start)
+        app.router.on_shutdown.append(shadow.stop)
     if monitoring is not None:
         app.router.on_startup.append(monitoring.start)
         app.router.on_shutdown.append(monitoring.stop)
@@ -198,13 +206,18 @@ def create_app(
         except FeedbackError as exc:
             raise _feedback_problem(exc) from None
         metrics.count_feedback(receipt)
+        if shadow is not None:
+            await run_in_threadpool(shadow.feedback, body, holder.current)
         return _json(_receipt_body(receipt))
 
     @app.get("/monitoring", tags=["Monitoring"])
     async def monitoring_status() -> Response:
         if monitoring is None:
             return _json(monitoring_off, 404)
-        return _json(monitoring.snapshot())
+        snapshot = monitoring.snapshot()
+        if shadow is not None:
+            snapshot["shadow"] = shadow.summary()
+        return _json(snapshot)
 
     register_oip(app, service)
 

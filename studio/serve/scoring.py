@@ -47,6 +47,7 @@ class ScoringService:
         self.metrics = metrics
         self.unknown_category = unknown_category
         self.store = store  # a MonitorStore: logging is an append to its buffer
+        self.shadow: Any | None = None  # a ShadowScorer: one non-blocking put per request
 
     def model(self) -> ServedModel:
         model = self.holder.current
@@ -110,4 +111,6 @@ class ScoringService:
             self.store.log_predictions(
                 request_id, model.name, model.version, rows.columns, cols, n_rows=rows.n_rows
             )
+        if self.shadow is not None and rows.n_rows:
+            self.shadow.submit(request_id, model, rows)
         return request_id, cols

@@ -56,8 +56,13 @@ def build_app(settings: ServerSettings) -> FastAPI:
     """The app of one server process."""
     bundle = served_bundle(settings)
     store, alerter = monitoring_of(settings)
+    shadow = shadow_of(settings, store)
     app = create_app(
-        ModelHolder(bundle, exclude=settings.excluded_plans), settings, store=store, alerter=alerter
+        ModelHolder(bundle, exclude=settings.excluded_plans),
+        settings,
+        store=store,
+        alerter=alerter,
+        shadow=shadow,
     )
     if store is not None:
         app.router.on_shutdown.append(store.close)  # after the monitoring loop stops
@@ -65,7 +70,29 @@ def build_app(settings: ServerSettings) -> FastAPI:
         from .watch import watch_server
 
         watch_server(app, str(settings.bundle), settings.keys, settings.registry_url)
+    if shadow is not None and settings.shadow.startswith(REGISTRY_SCHEME):
+        from .shadow import follow_shadow
+
+        follow_shadow(app, shadow, settings.shadow, settings.keys, settings.registry_url)
     return app
+
+
+def shadow_of(settings: ServerSettings, store: Any) -> Any:
+    """The challenger scorer `--shadow` asks for (None without it)."""
+    if settings.shadow is None:
+        return None
+    from .shadow import ShadowScorer
+
+    holder = ModelHolder(
+        load_bundle(settings.shadow, settings.keys, settings.registry_url),
+        exclude=settings.excluded_plans,
+    )
+    return ShadowScorer(
+        holder,
+        store,
+        max_queue=settings.shadow_queue,
+        unknown_category=settings.unknown_category,
+    )
 
 
 def app_from_environment() -> FastAPI:

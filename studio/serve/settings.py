@@ -91,6 +91,11 @@ class ServerSettings(BaseSettings):
     """Alert destinations, one apprise URL each (json://, mailto://, slack://, ...), or
     `env:NAME` to read one from a variable; the environment form is JSON or
     whitespace-separated. Never printed or logged."""
+    shadow: str | None = None
+    """A challenger bundle (or registry://MODEL@ENV) scored in the background on every
+    request, never on the request path; its answers are logged, not returned."""
+    shadow_queue: int = 1000
+    """Requests waiting for the shadow at most; more are dropped (and counted)."""
     fast_path: bool = True
     """Score with the bundle's checked model.onnx when it has one."""
     compiled: bool = True
@@ -104,7 +109,7 @@ class ServerSettings(BaseSettings):
             n for n, on in (("onnx", self.fast_path), ("compiled", self.compiled)) if not on
         )
 
-    @field_validator("bundle", "monitor_url")
+    @field_validator("bundle", "monitor_url", "shadow")
     @classmethod
     def _absolute(cls, value: str | None) -> str | None:
         # Resolved once, so worker processes and a changed working folder agree.
