@@ -66,7 +66,9 @@ def scored_columns(s: Any, spec: TableSpec) -> ScoredColumns:
     scores = probability_columns(spec, s.score_columns)
     metric = s.metric
     column = spec.column(truth)
-    if metric in SCORE_METRICS and len(scores) < 2:
+    # A Predictor that has not run yet leaves its probability columns open: not an error.
+    unknown_yet = not scores and any(p.startswith("probability_") for p in spec.open)
+    if metric in SCORE_METRICS and len(scores) < 2 and not unknown_yet:
         raise ConfigureError(
             f"{metric} needs a classifier's class probability columns (probability_<class>), "
             f"and the scored rows have {len(scores) or 'none'}: connect a Predictor with "

@@ -156,8 +156,8 @@ def test_the_wizard_lists_the_monitors_the_bundle_will_carry(
         '"Watch drift" (drift): bill_length_mm; alert: dataset drift when 0.4 of the columns '
         "drift; window 1000 rows"
     ) in text
-    # the Predictor has not run, so its probability columns are not known yet
-    assert '"Watch accuracy": its columns are known once the workflow has run' in text
+    # the Predictor's spec is known before any run (its probability columns stay open)
+    assert '"Watch accuracy" (performance): accuracy; alert: floor 0.85' in text
     assert "default Drift Monitor" not in text
     wizard.resize(900, 760)
     wizard.grab().save(str(tmp_path / "wizard.png"))
