@@ -326,7 +326,7 @@ def serving_bench(work: Path, quick: bool) -> dict[str, dict[str, list[float]]]:
     if quick:
         os.environ.setdefault("KNOTWORK_BENCH_SERVE_PER_CLIENT", "20")
     csv, df = serving.make_data(work)
-    bundle_path, _ = serving.build_knotwork(work, csv)
+    bundle_path, _ = serving.build_knotwork(work, csv, "A")  # the ONNX-served bundle
     one = json.dumps(df[serving.FEATURES].head(1).to_dict(orient="records")).encode()
     batch = json.dumps(df[serving.FEATURES].head(serving.BATCH_ROWS).to_dict(orient="records"))
     venv_py = ROOT / ".venv" / "bin" / "python"

@@ -53,7 +53,7 @@ def shadow_bench(work: Path, quick: bool) -> dict[str, list[float]]:
     import serving
 
     csv, df = serving.make_data(work)
-    champion, _ = serving.build_knotwork(work, csv)
+    champion, _ = serving.build_knotwork(work, csv, "A")
     challenger = challenger_bundle(work, csv)
     one = json.dumps(df[serving.FEATURES].head(1).to_dict(orient="records")).encode()
     venv_py = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "python"
