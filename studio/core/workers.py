@@ -7,6 +7,9 @@ boundary by pickle: its class (by reference), validated settings, input values a
 few context fields it may use; its outputs and fitted state come back the same way,
 progress and warnings as messages on the way. A node that cannot be pickled (a class
 defined inside a function) runs in this process instead, as before.
+
+Unpickling is safe here: both ends are this program, talking over a pipe the parent made
+for its own child (as multiprocessing itself does); no stranger's bytes reach `loads`.
 """
 
 from __future__ import annotations
