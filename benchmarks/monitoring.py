@@ -397,6 +397,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
     parser.add_argument("--no-evidently", action="store_true", help="ours only")
     parser.add_argument("--no-serving", action="store_true", help="drift only")
+    parser.add_argument("--no-drift", action="store_true", help="serving and shadow only")
     parser.add_argument("--no-shadow", action="store_true", help="no shadow-latency table")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -409,14 +410,15 @@ def main() -> int:
     os.environ["KNOTWORK_HOME"] = str(work / "home")
     try:
         n, n_ref = SIZES["quick" if args.quick else "full"]
-        drift = drift_bench(work, args.quick, not args.no_evidently)
+        drift = None if args.no_drift else drift_bench(work, args.quick, not args.no_evidently)
         serve = None if args.no_serving else serving_bench(work, args.quick)
         shadowed = None
         if not (args.no_serving or args.no_shadow):
             import shadow
 
             shadowed = shadow.shadow_bench(work, args.quick)
-        drift_report(drift, n, n_ref)
+        if drift is not None:
+            drift_report(drift, n, n_ref)
         if serve is not None:
             serving_report(serve)
         if shadowed is not None:

@@ -40,6 +40,8 @@ def columns_of(rows: Rows) -> dict[str, Sequence[Any]]:
         rows = rows()
     if isinstance(rows, pd.DataFrame):
         return {str(c): rows[c].to_numpy() for c in rows.columns}
+    if type(rows) is dict:  # kept as given: the store only reads it
+        return rows
     if isinstance(rows, Mapping):
         return dict(rows)
     names = list(dict.fromkeys(k for r in rows for k in r))
@@ -52,7 +54,7 @@ def n_rows_of(columns: Mapping[str, Sequence[Any]]) -> int:
 
 @dataclass
 class Request:
-    """One request's rows, waiting for its block."""
+    """One request whose rows are made later, on the writer thread (`rows` callables)."""
 
     request_id: str
     model: str
@@ -76,76 +78,141 @@ class Block:
     requests: list[tuple[str, int, int]]  # (request_id, first row in the block, rows)
 
 
-def make_blocks(requests: Sequence[Request], max_rows: int) -> list[Block]:
-    """Group waiting requests by model version, in arrival order, into blocks of at most
-    `max_rows` rows (a request larger than that is a block of its own)."""
-    by_model: dict[tuple[str, str], list[Request]] = {}
-    for r in requests:
-        by_model.setdefault((r.model, r.version), []).append(r)
-    blocks = []
-    for (model, version), reqs in by_model.items():
-        group: list[Request] = []
-        size = 0
-        for r in reqs:
-            if group and size + r.n_rows > max_rows:
-                blocks.append(_block(model, version, group))
-                group, size = [], 0
-            group.append(r)
-            size += r.n_rows
-        if group:
-            blocks.append(_block(model, version, group))
-    return blocks
+class Batch:
+    """Requests of one model version with the same columns, joined as they are logged.
+
+    Adding a request keeps references to its columns; the block is made with one list
+    of pieces and one Arrow conversion per column, so nothing runs in Python once per
+    request and column, on the request path or the writer thread.
+    """
+
+    __slots__ = ("model", "version", "names", "parts", "ids", "firsts", "sizes", "ts", "n_rows")
+
+    def __init__(self, model: str, version: str, inputs: Sequence[str], outputs: Sequence[str]):
+        self.model, self.version = model, version
+        self.names = (tuple(inputs), tuple(outputs))
+        self.parts: tuple[list[Mapping], list[Mapping]] = ([], [])
+        self.ids: list[str] = []
+        self.firsts: list[int] = []
+        self.sizes: list[int] = []
+        self.ts: list[float] = []
+        self.n_rows = 0
+
+    def add(
+        self,
+        request_id: str,
+        ts: float,
+        n: int,
+        inputs: Mapping[str, Sequence[Any]],
+        outputs: Mapping[str, Sequence[Any]],
+    ) -> None:
+        """Join a request whose column names are the batch's."""
+        self.ids.append(request_id)
+        self.firsts.append(self.n_rows)
+        self.sizes.append(n)
+        self.ts.append(ts)
+        self.parts[0].append(inputs)
+        self.parts[1].append(outputs)
+        self.n_rows += n
+
+    def block(self) -> Block:
+        sizes = np.array(self.sizes, dtype=np.int64)
+        n = self.n_rows
+        ts = np.repeat(np.array(self.ts, dtype=np.float64), sizes)
+        if n == len(self.ids):  # one row per request: the usual case of a server
+            ids, rows = self.ids, np.zeros(n, dtype=np.int64)
+        else:
+            ids = np.repeat(np.array(self.ids, dtype=object), sizes)
+            rows = np.arange(n, dtype=np.int64) - np.repeat(np.array(self.firsts), sizes)
+        columns = {REQUEST_ID: pa.array(ids, pa.string()), ROW: rows, TS: ts}
+        for prefix, names, parts in zip((INPUT, OUTPUT), self.names, self.parts, strict=True):
+            for name in names:
+                columns[prefix + name] = _arrow(self._pieces([p[name] for p in parts]))
+        return Block(
+            self.model,
+            self.version,
+            float(ts.min()) if n else 0.0,
+            float(ts.max()) if n else 0.0,
+            n,
+            encode(pa.table(columns)),
+            list(zip(self.ids, self.firsts, self.sizes, strict=True)),
+        )
+
+    def _pieces(self, pieces: list[Any]) -> list[Any]:
+        """A column's pieces, each cut or padded with None to its request's row count."""
+        try:
+            if list(map(len, pieces)) == self.sizes:
+                return pieces
+        except TypeError:  # a None piece: the request lacked the column
+            pass
+        return [_fit(v, k) for v, k in zip(pieces, self.sizes, strict=True)]
 
 
-def _block(model: str, version: str, requests: list[Request]) -> Block:
-    ins = [columns_of(r.inputs) for r in requests]
-    outs = [columns_of(r.outputs) for r in requests]
-    sizes = [r.n_rows for r in requests]
-    ids, index, first = [], [], 0
-    for r, n in zip(requests, sizes, strict=True):
-        ids.extend([r.request_id] * n)
-        index.append((r.request_id, first, n))
-        first += n
-    ts = np.repeat(np.array([r.ts for r in requests], dtype=np.float64), sizes)
-    table = pa.table(
-        {
-            REQUEST_ID: pa.array(ids, pa.string()),
-            ROW: np.concatenate([np.arange(n, dtype=np.int64) for n in sizes]),
-            TS: ts,
-            **_prefixed(INPUT, ins, sizes),
-            **_prefixed(OUTPUT, outs, sizes),
-        }
-    )
-    return Block(
-        model,
-        version,
-        float(ts.min()) if first else 0.0,
-        float(ts.max()) if first else 0.0,
-        first,
-        encode(table),
-        index,
-    )
+class Batcher:
+    """Waiting rows in arrival order: batches of at most `max_rows` rows (a request larger
+    than that is a batch of its own), one per model version and columns, and `Request`s
+    whose rows the writer makes (they close the open batches, so the order holds)."""
+
+    def __init__(self, max_rows: int):
+        self.max_rows = max_rows
+        self.items: list[Batch | Request] = []
+        self._open: dict[tuple, Batch] = {}
+
+    def add(
+        self,
+        request_id: str,
+        model: str,
+        version: str,
+        ts: float,
+        n: int,
+        inputs: Mapping[str, Sequence[Any]],
+        outputs: Mapping[str, Sequence[Any]],
+    ) -> None:
+        key = (model, version, tuple(inputs), tuple(outputs))
+        batch = self._open.get(key)
+        if batch is None or (batch.n_rows and batch.n_rows + n > self.max_rows):
+            batch = self._open[key] = Batch(model, version, key[2], key[3])
+            self.items.append(batch)
+        batch.add(request_id, ts, n, inputs, outputs)
+
+    def adopt(self, batch: Batch) -> None:
+        """Take a batch made elsewhere as the open one of its model version and columns."""
+        self.items.append(batch)
+        self._open[(batch.model, batch.version, *batch.names)] = batch
+
+    def add_later(self, request: Request) -> None:
+        self.items.append(request)
+        self._open.clear()
+
+    def put_back(self, batches: Sequence[Batch]) -> None:
+        """Batches a failed write took return before everything logged since."""
+        self.items[:0] = batches
+
+    def drop_oldest(self) -> int:
+        """Forget the oldest waiting item (the buffer is full); returns its row count."""
+        item = self.items.pop(0)
+        self._open = {k: b for k, b in self._open.items() if b is not item}
+        return item.n_rows
+
+    def take(self) -> list[Batch | Request]:
+        items, self.items = self.items, []
+        self._open.clear()
+        return items
 
 
-def _prefixed(prefix: str, parts: list[dict[str, Sequence[Any]]], sizes: list[int]) -> dict:
-    """Each column concatenated over the requests (None where a request lacked it, cut
-    or padded to the request's row count). The usual case, every request with the same
-    columns and lengths, is a few list operations per column, not per request."""
-    names = list(parts[0])
-    same = all(list(p) == names for p in parts)
-    if not same:
-        names = list(dict.fromkeys(n for p in parts for n in p))
-    out = {}
-    for name in names:
-        pieces = [p[name] for p in parts] if same else [p.get(name) for p in parts]
-        if not same or list(map(_len, pieces)) != sizes:
-            pieces = [_fit(v, n) for v, n in zip(pieces, sizes, strict=True)]
-        out[prefix + name] = _arrow(pieces)
-    return out
-
-
-def _len(values: Sequence[Any] | None) -> int:
-    return -1 if values is None else len(values)
+def resolve(items: Sequence[Batch | Request], max_rows: int) -> list[Batch]:
+    """The waiting items as batches only: a `Request` makes its rows now and joins the
+    batch before it when that has room."""
+    out = Batcher(max_rows)
+    for item in items:
+        if isinstance(item, Batch):
+            out.adopt(item)
+        else:
+            inputs, outputs = columns_of(item.inputs), columns_of(item.outputs)
+            out.add(
+                item.request_id, item.model, item.version, item.ts, item.n_rows, inputs, outputs
+            )
+    return [b for b in out.items if isinstance(b, Batch)]
 
 
 def _fit(values: Sequence[Any] | None, n: int) -> Sequence[Any]:

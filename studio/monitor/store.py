@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import frames, history, leases
-from .blocks import Request, Rows, columns_of, make_blocks, n_rows_of
+from .blocks import Batch, Batcher, Request, Rows, columns_of, n_rows_of, resolve
 from .database import create_monitor_engine, monitor_url, redacted, upgrade
 from .errors import MonitorStoreError
 from .feedback import FeedbackReceipt, parse_feedback
@@ -65,7 +65,7 @@ class MonitorStore:
         self.block_rows = block_rows
         self._lock = threading.Lock()  # guards the buffers and counters
         self._write_lock = threading.Lock()  # one batch in flight at a time
-        self._predictions: list[Request] = []
+        self._predictions = Batcher(block_rows)
         self._feedback: list[dict[str, Any]] = []
         self._buffered = 0
         self._dropped = self._errors = self._unmatched = 0
@@ -104,26 +104,25 @@ class MonitorStore:
         """Queue scored rows (input i answered by output i); never raises. Rows may be
         records, columns or a DataFrame, or a function returning one (give `n_rows` then):
         whatever is left to do with them happens on the writer thread."""
-        if n_rows is None:
+        later = n_rows is not None and (callable(inputs) or callable(outputs))
+        if not later:
             inputs, outputs = columns_of(inputs), columns_of(outputs)
-            n_rows = min(n_rows_of(inputs), n_rows_of(outputs) if outputs else n_rows_of(inputs))
+            if n_rows is None:
+                n_rows = n_rows_of(inputs)
+                n_rows = min(n_rows, n_rows_of(outputs)) if outputs else n_rows
         n = n_rows
+        ts = time.time() if ts is None else ts
         with self._lock:
             if self._buffered + n > self.max_buffer:
                 self._dropped += n
                 return
             self._buffered += n
-            self._predictions.append(
-                Request(
-                    request_id,
-                    model,
-                    version,
-                    time.time() if ts is None else ts,
-                    n,
-                    inputs,
-                    outputs,
+            if later:
+                self._predictions.add_later(
+                    Request(request_id, model, version, ts, n, inputs, outputs)
                 )
-            )
+            else:
+                self._predictions.add(request_id, model, version, ts, n, inputs, outputs)
 
     def log_feedback(self, items: Any) -> FeedbackReceipt:
         """Store ground truth now (malformed items raise FeedbackError naming the field);
@@ -150,15 +149,16 @@ class MonitorStore:
         """Write everything buffered; False (rows kept, error logged) if the store is down."""
         with self._write_lock:
             with self._lock:
-                batches, self._predictions = self._predictions, []
+                waiting = self._predictions.take()
                 feedback, self._feedback = self._feedback, []
-            if not batches and not feedback:
+            if not waiting and not feedback:
                 return True
+            batches = resolve(waiting, self.block_rows)
             try:
                 self._ensure_schema()
                 with self.engine.begin() as conn:
-                    for block in make_blocks(batches, self.block_rows):
-                        self._insert_block(conn, block)
+                    for batch in batches:
+                        self._insert_block(conn, batch.block())
                     if feedback:
                         _match(conn, feedback)
                         conn.execute(insert(FeedbackRow), feedback)
@@ -193,15 +193,16 @@ class MonitorStore:
             ],
         )
 
-    def _requeue(self, batches: list[tuple], feedback: list[dict], exc: Exception) -> None:
+    def _requeue(self, batches: list[Batch], feedback: list[dict], exc: Exception) -> None:
         with self._lock:
             self._errors += 1
-            self._predictions[:0] = batches
+            waiting = self._predictions
+            waiting.put_back(batches)
             self._feedback[:0] = feedback
             # Rows arrived meanwhile may have filled the buffer: drop the oldest first.
-            while self._buffered > self.max_buffer and (self._predictions or self._feedback):
-                if self._predictions:
-                    lost = self._predictions.pop(0).n_rows
+            while self._buffered > self.max_buffer and (waiting.items or self._feedback):
+                if waiting.items:
+                    lost = waiting.drop_oldest()
                 else:
                     lost = len(self._feedback[:1])
                     del self._feedback[:1]

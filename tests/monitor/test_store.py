@@ -196,3 +196,23 @@ def test_a_store_written_by_a_newer_knotwork_is_refused(store_url):
     store.close()
     with pytest.raises(MonitorStoreError, match="9999, written by a newer Knotwork"):
         MonitorStore(store_url, background=False)
+
+
+def test_rows_logged_after_a_failed_write_follow_the_waiting_ones_in_order(fresh_postgres):
+    url = fresh_postgres(create=False)
+    store = MonitorStore(url, max_buffer=4, background=False)
+    try:
+        for r in range(3):
+            store.log_predictions(f"r{r}", "churn", "1", {"a": [r]}, {"p": [0]}, n_rows=1)
+        assert store.flush() is False
+        for r in range(3, 6):  # r3 fits the buffer; r4 and r5 are dropped and counted
+            store.log_predictions(f"r{r}", "churn", "1", {"a": [r]}, {"p": [1]}, n_rows=1)
+        assert store.stats().buffered_rows == 4 and store.stats().dropped_rows == 2
+        with fresh_postgres.admin.connect() as c:
+            c.execute(sa.text(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"'))
+        assert store.flush() is True
+        frame = pd.concat(store.iter_rows("churn"), ignore_index=True)
+        assert list(frame["a"]) == [0, 1, 2, 3] and list(frame["p"]) == [0, 0, 0, 1]
+        assert store.stats().buffered_rows == 0
+    finally:
+        store.close()

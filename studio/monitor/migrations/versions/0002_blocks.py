@@ -59,7 +59,7 @@ def upgrade() -> None:
 
 
 def _move_predictions(conn) -> None:
-    from studio.monitor.blocks import Request, make_blocks
+    from studio.monitor.blocks import Batcher, columns_of
 
     old = sa.table(
         "monitor_predictions",
@@ -75,17 +75,16 @@ def _move_predictions(conn) -> None:
         if not rows:
             return
         last = rows[-1].id
-        requests: dict[str, Request] = {}
+        requests: dict[str, tuple] = {}  # request id -> (model, version, ts, inputs, outputs)
         for r in rows:
-            req = requests.get(r.request_id)
-            if req is None:
-                req = requests[r.request_id] = Request(
-                    r.request_id, r.model, r.version, r.ts, 0, [], []
-                )
-            req.inputs.append(_load(r.inputs))
-            req.outputs.append(_load(r.outputs))
-            req.n_rows += 1
-        _insert(conn, make_blocks(list(requests.values()), _CHUNK))
+            req = requests.setdefault(r.request_id, (r.model, r.version, r.ts, [], []))
+            req[3].append(_load(r.inputs))
+            req[4].append(_load(r.outputs))
+        batcher = Batcher(_CHUNK)
+        for rid, (model, version, ts, inputs, outputs) in requests.items():
+            ins, outs = columns_of(inputs), columns_of(outputs)
+            batcher.add(rid, model, version, ts, len(inputs), ins, outs)
+        _insert(conn, [batch.block() for batch in batcher.take()])
 
 
 def _load(value):
