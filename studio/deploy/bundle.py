@@ -186,7 +186,7 @@ class Bundle:
             conformed = self.conform(df)
             cols = self.predict_rows(rows_of(conformed, self.served_schema), graph=False)
             if cols is not None:
-                return pd.DataFrame(cols, index=df.index)
+                return pd.DataFrame(cols, index=df.index, copy=False)
             return self.predict_graph(conformed)
         return self.predict_graph(df)
 

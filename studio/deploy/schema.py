@@ -121,6 +121,8 @@ def _already_conformed(df: pd.DataFrame, spec: TableSpec) -> bool:
         elif col.dtype == "string" and dtype == _OBJECT:
             if not all(type(v) is str for v in df[name].to_numpy().tolist()):
                 return False
+        elif col.dtype == "string" and pd.api.types.is_string_dtype(dtype):
+            continue  # a pandas text dtype: conform keeps such a column as it is
         else:
             return False  # datetimes and categories: conform checks them
     return True
