@@ -200,7 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"cluster: {cluster.describe()}", file=sys.stderr)
     start = time.perf_counter()
-    # Under a cluster, nodes run here (their joblib work on the cluster), not in workers.
+    # Under a cluster, long-running nodes run as its tasks, not in local worker processes.
     isolate = (sys.stderr.isatty() if args.isolate is None else args.isolate) and cluster is None
     cancel = threading.Event()
     try:
@@ -332,7 +332,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--cluster",
         metavar="local[:N]|tcp://HOST:8786",
-        help="run cross-validation, parameter search and forests on Dask: a local cluster "
+        help="run learners, cross-validation and parameter search as Dask tasks: a local cluster "
         "of N worker processes or a running scheduler",
     )
     p.add_argument(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,17 @@ from typing import Any
 import pandas as pd
 
 from studio.core.errors import KnotworkError
-
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+from studio.serve.batch import (
+    FORMATS,
+    ModelFailed,
+    OrderedWriter,
+    beside_input,
+    log_chunk,
+    log_note,
+    open_store,
+    score_chunk,
+    unlogged,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -134,46 +142,6 @@ class _Progress:
             self._bar.stop()
 
 
-class _Writer:
-    """Appends chunks to a temp file beside the target; `commit` renames it into place."""
-
-    def __init__(self, path: str, fmt: str):
-        self.path = Path(path)
-        self.fmt = fmt
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent
-        )
-        os.close(fd)
-        self.tmp = Path(tmp)
-        self._parquet: Any = None
-        self._first = True
-
-    def write(self, df: pd.DataFrame) -> None:
-        if self.fmt == "csv":
-            df.to_csv(self.tmp, mode="w" if self._first else "a", header=self._first, index=False)
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            if self._parquet is None:
-                table = pa.Table.from_pandas(df, preserve_index=False)
-                self._parquet = pq.ParquetWriter(self.tmp, table.schema)
-            else:
-                table = pa.Table.from_pandas(df, schema=self._parquet.schema, preserve_index=False)
-            self._parquet.write_table(table)
-        self._first = False
-
-    def commit(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-        self.tmp.unlink(missing_ok=True)
-
-
 def _report(problems: list[dict[str, Any]], offset: int) -> None:
     for p in problems[:10]:
         where = ", ".join(
@@ -201,23 +169,16 @@ def _score_chunk(
     from studio.serve.inputs import InputProblems
 
     try:
-        rows = schema.from_frame(
-            chunk[[c for c in chunk.columns if c in schema.names]], unknown, text=text
-        )
+        return score_chunk(bundle, schema, chunk, unknown, text)
     except InputProblems as exc:
         _report(exc.problems, done)
         raise _Rejected(2) from None
-    try:
-        out = (
-            pd.DataFrame(bundle.predict_rows(rows)) if rows.n_rows else bundle.predict(rows.frame())
-        )
-    except (KnotworkError, ValueError, TypeError, KeyError) as exc:
+    except ModelFailed as exc:
         print(
             f"knotwork score: rows {done}–{done + len(chunk) - 1}: the model could not score them: {exc}",
             file=sys.stderr,
         )
         raise _Rejected(1) from None
-    return rows, getattr(out, "df", out).reset_index(drop=True)
 
 
 def _check_input(path: str) -> str:
@@ -267,39 +228,22 @@ def score_file(
 
 
 class _Log:
-    """Scored rows to the monitoring store, one request id per chunk; a store that is
-    down costs the rows' monitoring, never the scoring."""
+    """Scored rows to the monitoring store, one request id per chunk."""
 
     def __init__(self, url: str | None, chunk_rows: int):
         import uuid
 
-        from studio.monitor import MonitorStore
-
-        self.store = MonitorStore(url, background=False, max_buffer=max(100_000, chunk_rows))
+        self.store = open_store(url, chunk_rows)
         self.batch = f"batch-{uuid.uuid4().hex}"
         self.chunks = 0
 
     def write(self, bundle: Any, rows: Any, out: pd.DataFrame) -> None:
-        from studio.serve.holder import frame_columns, records
-
-        inputs = records(frame_columns(rows.frame()))
-        outputs = records(frame_columns(out))
-        self.store.log_predictions(
-            f"{self.batch}-{self.chunks}", bundle.name, bundle.version, inputs, outputs
-        )
+        log_chunk(self.store, f"{self.batch}-{self.chunks}", bundle, rows, out)
         self.chunks += 1
-        self.store.flush()
 
     def close(self) -> str:
-        from studio.monitor.database import redacted
-
-        self.store.close()
-        stats = self.store.stats()
-        where = redacted(self.store.url)
-        lost = stats.dropped_rows + stats.buffered_rows
-        if lost:
-            return f"; {lost} rows NOT logged to the monitoring store {where} (unreachable)"
-        return f"; logged to {where} as {self.batch}-0..{max(self.chunks - 1, 0)}"
+        lost = unlogged(self.store)
+        return log_note(self.store.url, lost, f"{self.batch}-0..{max(self.chunks - 1, 0)}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -310,7 +254,8 @@ def run(args: argparse.Namespace) -> int:
         from studio.scale.scoring import score_command
 
         return score_command(args)
-    in_fmt, out_fmt = _check_input(args.input), _format(args.output, "--output")
+    in_fmt = _check_input(args.input)
+    _format(args.output, "--output")
     if not Path(args.output).resolve().parent.is_dir():
         raise KnotworkError(f"--output {args.output}: the folder does not exist")
     if args.chunk_rows < 1:
@@ -318,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
     bundle = load_bundle(args.bundle, args.key)
     schema = InputSchema(bundle.input_schema)
     log = _Log(args.store, args.chunk_rows) if args.monitor else None
-    writer = _Writer(args.output, out_fmt)
+    writer = OrderedWriter(args.output)
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = _Progress(show, f"scoring with the {bundle.plan} plan")
     done = warned = 0
@@ -331,15 +276,7 @@ def run(args: argparse.Namespace) -> int:
             if log is not None:
                 log.write(bundle, rows, out)
             if args.with_input:
-                out = pd.concat(
-                    [
-                        chunk.reset_index(drop=True).drop(
-                            columns=[c for c in out.columns if c in chunk.columns]
-                        ),
-                        out,
-                    ],
-                    axis=1,
-                )
+                out = beside_input(chunk, out)
             writer.write(out)
             done += len(chunk)
             progress.rows = done

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .errors import CancelledError, ConfigureError, KnotworkError, ParameterError
 from .events import Event, NodeWarning, Progress, RunFinished, RunStarted, StateChanged
-from .node import NodeType, run_node
+from .node import ExecutionContext, NodeType, run_node
 from .parameters import resolve
 from .ports import VALUE_TYPES
 from .runstate import CacheEntry, NodeState
@@ -40,11 +40,24 @@ if int(pd.__version__.split(".")[0]) < 3:
 log = logging.getLogger("knotwork.executor")
 
 
-class NodeScope(Protocol):
-    """Where nodes run their parallel work (studio.scale.Cluster): the executor enters
-    `node_scope(label)` around each node's execution, in the thread that runs it."""
+class ClusterBackend(Protocol):
+    """A cluster a run hands work to (studio.scale.Cluster is the one; the core knows it only
+    by this shape). Long-running nodes run there as tasks through `run` (the contract of
+    `NodeWorkers.run`); any other node runs here inside `node_scope(label)`, which sends its
+    joblib work there. `workers` is how many tasks it runs at once."""
+
+    workers: int
 
     def node_scope(self, label: str) -> contextlib.AbstractContextManager[Any]: ...
+
+    def run(
+        self,
+        node_type: type[NodeType],
+        settings: Any,
+        inputs: list[Any],
+        ctx: ExecutionContext,
+        cancel: threading.Event,
+    ) -> tuple[list[Any], Any]: ...
 
 
 @dataclass
@@ -208,15 +221,18 @@ def run_workflow(
     on_event: Callable[[Event], None] | None = None,
     cancel: threading.Event | None = None,
     workers: NodeWorkers | None = None,
-    cluster: NodeScope | None = None,
+    cluster: ClusterBackend | None = None,
 ) -> RunResult:
     """Configure, then run what `targets` need (everything by default) on `jobs` threads;
     with `workers`, long-running nodes run in their processes, which a cancel ends at once;
-    with a `cluster`, the nodes' joblib work (n_jobs) runs on it."""
+    with a `cluster`, long-running nodes run as its tasks, independent ones at once, and
+    the other nodes' joblib work (n_jobs) runs on it."""
     run = _Run(wf, values, on_event, cancel or threading.Event(), workers)
     run.cluster = cluster
     order = run.start(targets)
     runnable = [n for n in order if run.keys[n] is not None]
+    if cluster is not None:  # a thread per task the cluster can run; it only waits
+        jobs = max(jobs, cluster.workers)
     if jobs <= 1:
         run.sequential(runnable)
     else:
@@ -242,7 +258,7 @@ class _Run:
         self.report = configure_workflow(wf, values)
         self.keys: dict[str, str | None] = {}
         self.dead: set[str] = set()  # failed, cancelled or waiting on one that did
-        self.cluster: NodeScope | None = None
+        self.cluster: ClusterBackend | None = None
 
     # ---- events and states ----------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -329,10 +345,10 @@ class _Run:
         )
         settings = self.report.nodes[nid].settings
         start = time.perf_counter()
-        if self.workers is not None and node_type.long_running and self.cluster is None:
-            outputs, fitted = self.workers.run(node_type, settings, inputs, ctx, self.cancel)
+        elsewhere = self.cluster if self.cluster is not None else self.workers
+        if elsewhere is not None and node_type.long_running:
+            outputs, fitted = elsewhere.run(node_type, settings, inputs, ctx, self.cancel)
         else:
-            # Under a cluster the node runs here and its joblib work on the cluster.
             scope = self.cluster.node_scope(ctx.label) if self.cluster else contextlib.nullcontext()
             with scope:
                 outputs, fitted = run_node(node_type, settings, inputs, ctx)

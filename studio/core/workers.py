@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 import types
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
@@ -176,7 +177,7 @@ class NodeWorkers:
         worker and raises CancelledError within POLL_SECONDS."""
         if node_type.__module__ == "__main__":  # not importable by a worker
             return run_node(node_type, settings, inputs, ctx)
-        task = (node_type, settings, inputs, _context_fields(ctx))
+        task = (node_type, settings, inputs, context_fields(ctx))
         try:
             payload = pickle.dumps(task, protocol=_PROTOCOL)
         except Exception as exc:  # e.g. a node class defined in a function: run it here
@@ -212,7 +213,7 @@ class NodeWorkers:
                     return list(message[1]), message[2]
                 else:
                     self._give_back(worker)
-                    raise _rebuilt(message[1], message[2], message[3])
+                    raise rebuilt_error(message[1], message[2], message[3])
         except BaseException:
             if worker in self._busy:
                 self._discard(worker)
@@ -235,8 +236,8 @@ class NodeWorkers:
         self.close()
 
 
-def _context_fields(ctx: ExecutionContext) -> dict[str, Any]:
-    """What of the context crosses to the worker (callbacks and the cancel flag stay here)."""
+def context_fields(ctx: ExecutionContext) -> dict[str, Any]:
+    """What of the context crosses to a worker process or a Dask worker (callbacks and the cancel flag stay here)."""
     return {
         "node_id": ctx.node_id,
         "label": ctx.label,
@@ -246,7 +247,24 @@ def _context_fields(ctx: ExecutionContext) -> dict[str, Any]:
     }
 
 
-def _rebuilt(exc: BaseException | None, kind: str, text: str) -> BaseException:
+def context_from_fields(
+    fields: dict[str, Any],
+    on_progress: Callable[[float, str], None] | None,
+    on_warning: Callable[[str], None] | None,
+) -> ExecutionContext:
+    """The node's context on the far side, its callbacks sending back to the run."""
+    return ExecutionContext(
+        fields["node_id"],
+        fields["label"],
+        fields["parameters"],
+        on_progress=on_progress,
+        base_dir=fields["base_dir"],
+        catalog=fields["catalog"],
+        on_warning=on_warning,
+    )
+
+
+def rebuilt_error(exc: BaseException | None, kind: str, text: str) -> BaseException:
     """The node's exception as the executor would have seen it in-process."""
     if exc is not None:
         return exc
@@ -286,29 +304,26 @@ def _serve(conn: Connection) -> None:
         try:
             node_type, settings, inputs, fields = pickle.loads(payload)
         except Exception as exc:  # e.g. the node's module does not import here
-            send(_error_message(exc))
+            send(error_message(exc))
             continue
         del payload
-        ctx = ExecutionContext(
-            fields["node_id"],
-            fields["label"],
-            fields["parameters"],
+        ctx = context_from_fields(
+            fields,
             on_progress=lambda f, m: send(("progress", f, m)),
-            base_dir=fields["base_dir"],
-            catalog=fields["catalog"],
             on_warning=lambda m: send(("warning", m)),
         )
         try:
             outputs, fitted = run_node(node_type, settings, inputs, ctx)
             data = pickle.dumps(("done", outputs, fitted), protocol=_PROTOCOL)
         except BaseException as exc:
-            data = pickle.dumps(_error_message(exc), protocol=_PROTOCOL)
+            data = pickle.dumps(error_message(exc), protocol=_PROTOCOL)
         del inputs
         with lock:
             conn.send_bytes(data)
 
 
-def _error_message(exc: BaseException) -> tuple:
+def error_message(exc: BaseException) -> tuple:
+    """A node's exception as a message that crosses back (`rebuilt_error` undoes it)."""
     kind = "knotwork" if isinstance(exc, KnotworkError) else type(exc).__name__
     try:  # the exception itself when it survives the trip unchanged
         copy = pickle.loads(pickle.dumps(exc, protocol=_PROTOCOL))

@@ -12,6 +12,7 @@ import functools
 import threading
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,14 @@ import networkx as nx
 
 from . import executor, fileformat
 from .catalog import Catalog, default_catalog
-from .errors import ConfigureError, CycleError, GraphError, ParameterError, PortTypeError
+from .errors import (
+    ConfigureError,
+    CycleError,
+    GraphError,
+    KnotworkError,
+    ParameterError,
+    PortTypeError,
+)
 from .events import (
     AnnotationChanged,
     Connected,
@@ -454,10 +462,11 @@ class Workflow:
         """Run the workflow (or what `targets` need), reusing unchanged results.
 
         `workers` runs long-running nodes in their own processes, which a cancel ends at once
-        (see `studio.core.workers`). `cluster` hands the nodes' parallel work
-        (cross-validation, parameter search, forests) to Dask: "local", "local:N",
+        (see `studio.core.workers`). `cluster` hands work to a cluster through the
+        backend `use_cluster_backend` installed (Dask's: "local", "local:N",
         "tcp://HOST:8786", a `studio.scale.Cluster`, a `distributed.Client` or a
-        `LocalCluster`; it is reached before anything runs, and under it nodes run here."""
+        `LocalCluster`); it is reached before anything runs; long-running nodes run there
+        as tasks, the others here with their joblib work (n_jobs) there."""
         values = self.parameter_values(parameters)
         run = functools.partial(
             executor.run_workflow,
@@ -471,7 +480,20 @@ class Workflow:
         )
         if cluster is None:
             return run()
-        from studio.scale.cluster import Cluster
+        if _open_cluster is None:
+            raise KnotworkError(
+                f"cluster={cluster!r}: no cluster backend is installed (import studio first)"
+            )
+        with _open_cluster(cluster) as backend:
+            return run(cluster=backend)
 
-        with Cluster.of(cluster) as scope:
-            return run(cluster=scope)
+
+ClusterOpener = Callable[[Any], AbstractContextManager["executor.ClusterBackend"]]
+_open_cluster: ClusterOpener | None = None
+
+
+def use_cluster_backend(opener: ClusterOpener) -> None:
+    """Install how `Workflow.run(cluster=...)` reaches a cluster: `opener(cluster)` gives a
+    context manager yielding a `ClusterBackend`. The `studio` package installs Dask's."""
+    global _open_cluster
+    _open_cluster = opener

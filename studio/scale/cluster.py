@@ -6,12 +6,16 @@ whose work it held."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
-from collections.abc import Iterator
+import threading
+import uuid
 from typing import Any
 
-from studio.core.errors import KnotworkError, NodeExecutionError
+from studio.core.errors import CancelledError, KnotworkError
+from studio.core.node import ExecutionContext, NodeType
+from studio.core.workers import POLL_SECONDS, context_fields, rebuilt_error
 
 SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://")
 USAGE = "use local, local:N (N worker processes) or tcp://HOST:8786 (a running `dask scheduler`)"
@@ -53,6 +57,8 @@ class Cluster:
         import dask
         from distributed import Client, LocalCluster
 
+        from .backend import reason
+
         kind, workers = parse_spec(spec)
         timeout = (
             timeout if timeout is not None else dask.config.get("distributed.comm.timeouts.connect")
@@ -70,7 +76,7 @@ class Cluster:
             client = Client(spec, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise ClusterError(
-                f"--cluster {spec}: cannot reach the Dask scheduler ({_reason(exc)}); "
+                f"--cluster {spec}: cannot reach the Dask scheduler ({reason(exc)}); "
                 "is `dask scheduler` running there and the port open? (or use --cluster local:N)"
             ) from None
         if not client.scheduler_info().get("workers"):
@@ -121,30 +127,73 @@ class Cluster:
         info = self.client.scheduler_info()
         return f"{self.spec} ({len(info.get('workers', {}))} workers, {self.workers} threads)"
 
-    @contextlib.contextmanager
-    def node_scope(self, label: str) -> Iterator[None]:
+    def node_scope(self, label: str) -> contextlib.AbstractContextManager[None]:
         """Within it, joblib (scikit-learn's n_jobs: cross-validation, parameter search,
         forests) runs its tasks on this cluster; a lost worker fails the node with why."""
-        import joblib
+        from .backend import on_cluster
+
+        return on_cluster(self.client, self.spec)
+
+    def run(
+        self,
+        node_type: type[NodeType],
+        settings: Any,
+        inputs: list[Any],
+        ctx: ExecutionContext,
+        cancel: threading.Event,
+    ) -> tuple[list[Any], Any]:
+        """`run_node` as one task on the cluster (its joblib work there too): `(outputs,
+        fitted state)`, progress live, warnings after. A worker dying under it, or the
+        scheduler going away, fails the node saying so; `cancel` cancels the task."""
         from distributed import KilledWorker
         from distributed.comm.core import CommClosedError
 
-        from .backend import NAME
+        from .backend import lost_scheduler, lost_worker
+        from .tasks import run_node_task
 
+        token = uuid.uuid4().hex[:12]
+        topic = f"knotwork-progress-{token}"
+        self.client.subscribe_topic(topic, functools.partial(_progress, ctx))
         try:
-            with joblib.parallel_config(backend=NAME, client=self.client):
-                yield
+            [data] = self.client.scatter([inputs], hash=False)  # big tables: not in the graph
+            future = self.client.submit(
+                run_node_task,
+                node_type,
+                settings,
+                data,
+                context_fields(ctx),
+                topic,
+                key=f"knotwork-node-{ctx.node_id}-{token}",
+                pure=False,
+            )
+            message = _outcome(future, cancel, ctx.label)
         except KilledWorker as exc:
-            raise NodeExecutionError(
-                f"a Dask worker died while running this node's work on {self.spec} "
-                f"({_reason(exc)}); the worker's log says why (often: out of memory)"
-            ) from None
+            raise lost_worker(exc, self.spec) from None
         except CommClosedError as exc:
-            raise NodeExecutionError(
-                f"lost the connection to the Dask scheduler {self.spec} while running: {_reason(exc)}"
-            ) from None
+            raise lost_scheduler(exc, self.spec) from None
+        finally:
+            self.client.unsubscribe_topic(topic)
+        for note in message[-1]:
+            ctx.warn(note)
+        if message[0] != "done":
+            raise rebuilt_error(*message[1:4])
+        return list(message[1]), message[2]
 
 
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+def _progress(ctx: ExecutionContext, event: tuple) -> None:
+    """A progress event from the task: `(time, (fraction, message))`."""
+    with contextlib.suppress(CancelledError):  # a cancel meanwhile: the run is ending
+        ctx.progress(*event[1])
+
+
+def _outcome(future: Any, cancel: threading.Event, label: str) -> tuple:
+    """The task's result, looking at `cancel` meanwhile (a cancel cancels the task). Waits
+    on a done-callback: `Future.result(timeout=...)` can fail with UnboundLocalError
+    when its timeout races the result (distributed.utils.sync)."""
+    done = threading.Event()
+    future.add_done_callback(lambda _: done.set())
+    while not done.wait(POLL_SECONDS):
+        if cancel.is_set():
+            future.cancel()
+            raise CancelledError(f"{label}: cancelled")
+    return future.result()

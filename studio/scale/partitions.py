@@ -10,12 +10,19 @@ from typing import Any
 
 import pandas as pd
 
-from studio.core.errors import KnotworkError
+from studio.serve.batch import (
+    ModelFailed,
+    beside_input,
+    log_chunk,
+    open_store,
+    score_chunk,
+    unlogged,
+)
 
 WARNINGS_ATTR = "knotwork_unseen_categories"  # carried back on the partition's frame
 
 _lock = threading.Lock()
-_bundles: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+_bundles: dict[tuple[str, str, tuple[str, ...]], tuple[Any, Any]] = {}
 _stores: dict[str, Any] = {}
 loads = 0  # bundles this process loaded and verified (once per worker and bundle)
 
@@ -47,27 +54,28 @@ class Job:
     batch: str  # request-id prefix of this job's logged rows
 
 
-def worker_bundle(job: Job) -> Any:
-    """This process's verified copy of the bundle (loaded on first use)."""
+def worker_bundle(job: Job) -> tuple[Any, Any]:
+    """This process's verified copy of the bundle and its compiled input schema (loaded
+    on first use)."""
     global loads
     key = (job.bundle, job.token, job.keys)
     with _lock:
-        bundle = _bundles.get(key)
-        if bundle is None:
+        loaded = _bundles.get(key)
+        if loaded is None:
+            from studio.serve.inputs import InputSchema
             from studio.serve.server import load_bundle
 
-            bundle = _bundles[key] = load_bundle(job.bundle, list(job.keys) or None)
+            bundle = load_bundle(job.bundle, list(job.keys) or None)
+            loaded = _bundles[key] = (bundle, InputSchema(bundle.input_schema))
             loads += 1
-        return bundle
+        return loaded
 
 
 def _store(url: str) -> Any:
     with _lock:
         store = _stores.get(url)
         if store is None:
-            from studio.monitor import MonitorStore
-
-            store = _stores[url] = MonitorStore(url, background=False, max_buffer=1_000_000)
+            store = _stores[url] = open_store(url, 1_000_000)
         return store
 
 
@@ -76,12 +84,7 @@ def close_stores() -> list[tuple[str, int]]:
     with _lock:
         stores = dict(_stores)
         _stores.clear()
-    out = []
-    for url, store in stores.items():
-        store.close()
-        stats = store.stats()
-        out.append((url, stats.dropped_rows + stats.buffered_rows))
-    return out
+    return [(url, unlogged(store)) for url, store in stores.items()]
 
 
 def _describe(problem: dict[str, Any], part: int, offset: int) -> str:
@@ -96,55 +99,31 @@ def _describe(problem: dict[str, Any], part: int, offset: int) -> str:
 def score_partition(df: pd.DataFrame, job: Job, partition_info: dict | None = None) -> pd.DataFrame:
     """The Deployment Output rows of one partition (input columns first with
     `with_input`), scored `chunk_rows` at a time so a large partition stays small."""
-    from studio.serve.inputs import InputProblems, InputSchema
+    from studio.serve.inputs import InputProblems
 
     part = (partition_info or {}).get("number", 0)
-    bundle = worker_bundle(job)
-    schema = InputSchema(bundle.input_schema)
+    bundle, schema = worker_bundle(job)
     outs, warned = [], 0
     for offset in range(0, max(len(df), 1), job.chunk_rows):
         chunk = df.iloc[offset : offset + job.chunk_rows]
         if chunk.empty and outs:
             break
         try:
-            rows = schema.from_frame(
-                chunk[[c for c in chunk.columns if c in schema.names]], job.unknown, text=job.text
-            )
+            rows, out = score_chunk(bundle, schema, chunk, job.unknown, job.text)
         except InputProblems as exc:
             lines = [_describe(p, part, offset) for p in exc.problems[:10]]
             raise PartitionRejected("\n".join(lines), 2) from None
-        try:
-            out = bundle.predict(rows.frame())
-        except (KnotworkError, ValueError, TypeError, KeyError) as exc:
+        except ModelFailed as exc:
             raise PartitionRejected(
                 f"partition {part}, rows {offset}–{offset + len(chunk) - 1} of it: "
                 f"the model could not score them: {exc}",
                 1,
             ) from None
-        out = getattr(out, "df", out).reset_index(drop=True)
         warned += len(rows.warnings)
         if job.store is not None and len(chunk):
-            _log(job, bundle, rows, out, f"{job.batch}-{part}-{offset // job.chunk_rows}")
-        if job.with_input:
-            kept = chunk.reset_index(drop=True).drop(
-                columns=[c for c in out.columns if c in chunk.columns]
-            )
-            out = pd.concat([kept, out], axis=1)
-        outs.append(out)
+            request = f"{job.batch}-{part}-{offset // job.chunk_rows}"
+            log_chunk(_store(job.store), request, bundle, rows, out)
+        outs.append(beside_input(chunk, out) if job.with_input else out)
     result = pd.concat(outs, ignore_index=True) if len(outs) > 1 else outs[0]
     result.attrs[WARNINGS_ATTR] = warned
     return result
-
-
-def _log(job: Job, bundle: Any, rows: Any, out: pd.DataFrame, request_id: str) -> None:
-    from studio.serve.holder import frame_columns, records
-
-    store = _store(job.store)
-    store.log_predictions(
-        request_id,
-        bundle.name,
-        bundle.version,
-        records(frame_columns(rows.frame())),
-        records(frame_columns(out)),
-    )
-    store.flush()

@@ -8,9 +8,7 @@ partitions per worker are in flight, so memory stays flat however large the inpu
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import uuid
 from collections import deque
 from pathlib import Path
@@ -19,11 +17,11 @@ from typing import Any
 import pandas as pd
 
 from studio.core.errors import KnotworkError
+from studio.serve.batch import FORMATS, OrderedWriter, log_note
 
 from .cluster import Cluster
 from .partitions import WARNINGS_ATTR, Job, PartitionRejected, close_stores, score_partition
 
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 BLOCK = "32MiB"  # input per partition (Parquet: whole row groups); scored chunk_rows at a time
 IN_FLIGHT_PER_WORKER = 2
 
@@ -49,44 +47,6 @@ def input_frame(spec: str) -> tuple[Any, str]:
     except (OSError, ValueError) as exc:
         raise KnotworkError(f"--input {spec}: unreadable: {exc}") from None
     return frame, fmt
-
-
-class _OrderedWriter:
-    """Scored partitions appended in order to a temp file beside the target; `commit`
-    renames it into place, `abort` removes it (the target is never half written)."""
-
-    def __init__(self, path: str):
-        self.path = Path(path)
-        self.fmt = FORMATS[self.path.suffix.lower()]
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent
-        )
-        os.close(fd)
-        self.tmp, self._parquet, self._first = Path(tmp), None, True
-
-    def write(self, df: pd.DataFrame) -> None:
-        if self.fmt == "csv":
-            df.to_csv(self.tmp, mode="w" if self._first else "a", header=self._first, index=False)
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            schema = self._parquet.schema if self._parquet is not None else None
-            table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-            if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self.tmp, table.schema)
-            self._parquet.write_table(table)
-        self._first = False
-
-    def commit(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-        self.tmp.unlink(missing_ok=True)
 
 
 class _Bar:
@@ -138,7 +98,7 @@ def score_on_cluster(
     meta = _meta(bundle, list(frame.columns) if args.with_input else [])
     parts = frame.map_partitions(score_partition, job, meta=meta).to_delayed()
     window = max(1, IN_FLIGHT_PER_WORKER * max(1, cluster.workers))
-    client, writer, bar = cluster.client, _OrderedWriter(args.output), _Bar(len(parts))
+    client, writer, bar = cluster.client, OrderedWriter(args.output), _Bar(len(parts))
     pending: deque = deque(client.compute(parts[:window]))
     following = iter(parts[window:])
     rows = warned = 0
@@ -187,7 +147,6 @@ def _close_worker_stores(cluster: Cluster) -> int:
 
 def score_command(args: argparse.Namespace) -> int:
     """The `--cluster` branch of `knotwork score`: exit 0, 1 (model failed) or 2 (bad rows)."""
-    from studio.monitor.database import redacted
     from studio.serve.server import load_bundle
 
     suffix = Path(args.output).suffix.lower()
@@ -213,12 +172,7 @@ def score_command(args: argparse.Namespace) -> int:
     note = f" ({done['warned']} unseen categories accepted)" if done["warned"] else ""
     logged = ""
     if done["store"] and done["rows"]:
-        where = redacted(done["store"])
-        logged = (
-            f"; {done['lost']} rows NOT logged to the monitoring store {where} (unreachable)"
-            if done["lost"]
-            else f"; logged to {where} as {done['batch']}-*"
-        )
+        logged = log_note(done["store"], done["lost"], f"{done['batch']}-*")
     print(
         f"Scored {done['rows']} rows in {done['partitions']} partitions on {cluster.spec} "
         f"with {bundle.name} version {bundle.version} → {args.output}{note}{logged}"

@@ -238,11 +238,20 @@ class InputSchema:
         return ParsedRows({k: matrix[:, j] for j, k in enumerate(names)}, len(rows), matrix=matrix)
 
     def _finish(
-        self, raw: dict[str, list[Any]], n: int, text: bool, unknown: str, problems: list
+        self,
+        raw: dict[str, list[Any]],
+        n: int,
+        text: bool,
+        unknown: str,
+        problems: list,
+        typed: dict[str, Any] | None = None,
     ) -> ParsedRows:
         warnings: list[dict[str, Any]] = []
         cols: dict[str, Any] = {}
         for col in self._columns:
+            if typed is not None and col.name in typed:
+                cols[col.name] = typed[col.name]
+                continue
             cols[col.name] = col.coerce(raw[col.name], text, unknown, problems, warnings)
             if len(problems) >= MAX_PROBLEMS:
                 break
@@ -368,8 +377,45 @@ class InputSchema:
     def from_frame(
         self, df: pd.DataFrame, unknown: str = "error", text: bool = False
     ) -> ParsedRows:
-        """Batch scoring: a frame read from a file, validated like a request."""
-        data = {
-            str(k): df[k].astype(object).where(df[k].notna(), None).tolist() for k in df.columns
-        }
-        return self.from_columns(data, unknown, text=text)
+        """Batch scoring: a frame read from a file, validated like a request. A column
+        already in its schema type (Parquet's float64, int64, bool for a number, integer or
+        boolean column) is taken as it is, once per frame; the others value by value."""
+        names = [str(k) for k in df.columns]
+        problems = [problem(None, k, "unknown column") for k in names if k not in self._known]
+        problems += [problem(None, k, "missing column") for k in self.names if k not in names]
+        if problems or len(set(names)) != len(names):
+            data = {str(k): _values(df[k]) for k in df.columns}
+            return self.from_columns(data, unknown, text=text)
+        frame = df.set_axis(names, axis=1)
+        typed = (
+            {}
+            if text
+            else {c.name: a for c in self._columns if (a := _typed(frame[c.name], c)) is not None}
+        )
+        if self.all_numbers and len(typed) == len(self.names):  # one float block, as rows_of
+            mat = frame[self.names].to_numpy(dtype=np.float64)
+            return ParsedRows(
+                {k: mat[:, j] for j, k in enumerate(self.names)}, len(frame), matrix=mat
+            )
+        raw = {k: _values(frame[k]) for k in self.names if k not in typed}
+        return self._finish(raw, len(frame), text, unknown, [], typed)
+
+
+def _values(s: pd.Series) -> list[Any]:
+    """A column's values as Python objects, missing ones None (what a request carries)."""
+    return s.astype(object).where(s.notna(), None).tolist()
+
+
+def _typed(s: pd.Series, col: _Column) -> Any:
+    """The column as `_Column.coerce` would make it, when its dtype already guarantees
+    every value passes (no per-value check needed); None otherwise."""
+    if col.allowed is not None:
+        return None
+    kind = s.dtype.kind if isinstance(s.dtype, np.dtype) else ""
+    if col.dtype == "number" and kind in "fiu":
+        return s.to_numpy(dtype=np.float64)
+    if col.dtype == "integer" and s.dtype == np.int64:
+        return s.to_numpy()
+    if col.dtype == "boolean" and kind == "b":
+        return s.to_numpy()
+    return None

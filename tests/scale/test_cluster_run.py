@@ -11,6 +11,8 @@ import pytest
 from distributed import get_task_stream
 
 from studio.core import Catalog, NodeType, Port, PortType, Workflow, default_catalog
+from studio.core.errors import KnotworkError
+from studio.core.events import Progress, StateChanged
 from studio.scale import Cluster, ClusterError, parse_spec
 from tests.core.builders import clean_penguins
 
@@ -65,21 +67,22 @@ def test_a_cluster_run_fans_out_to_the_workers_and_equals_the_local_run(tmp_path
     assert result.ok, result.errors
     workers = {task["worker"] for task in stream.data}
     assert len(workers) == 2  # folds, candidates and trees ran on both workers
+    node_tasks = {
+        t["key"].split("-")[2] for t in stream.data if t["key"].startswith("knotwork-node-")
+    }
+    assert node_tasks == {remote.node(label).id for label in ("Forest", "CV", "Search")}
     mine, theirs = _outputs(local), _outputs(remote)
     for name in mine:
         pd.testing.assert_frame_equal(mine[name], theirs[name], check_exact=True)
     assert local.output("Search", "best").values == remote.output("Search", "best").values
 
 
-def _kill_this_worker(_: int) -> None:
-    os._exit(3)  # what an out-of-memory kill looks like to the scheduler
+class NoisyTask(NodeType):
+    """Long-running: runs as a Dask task, reports progress and warns."""
 
-
-class CrashWorker(NodeType):
-    """Runs joblib work whose task kills the worker process running it."""
-
-    type_id = "test.crash_worker"
-    name = "Crash Worker"
+    type_id = "test.noisy_task"
+    name = "Noisy Task"
+    long_running = True
     inputs = (Port("table", PortType.TABLE),)
     outputs = (Port("table", PortType.TABLE),)
 
@@ -87,22 +90,101 @@ class CrashWorker(NodeType):
         return [specs[0]]
 
     def execute(self, s, inputs, ctx):
-        from joblib import Parallel, delayed
-
-        Parallel(n_jobs=-1)(delayed(_kill_this_worker)(i) for i in range(1))
+        ctx.progress(0.5, f"half of {len(inputs[0].df)} rows")
+        ctx.warn(f"ran in process {os.getpid()}")
+        if len(inputs[0].df) < 5:
+            raise KnotworkError("too few rows to be noisy")
         return [inputs[0]]
 
 
-def test_a_worker_dying_fails_only_the_node_whose_task_it_held(tmp_path, cluster_client):
+def test_a_node_run_as_a_dask_task_reports_progress_warnings_and_errors_like_a_local_one(
+    tmp_path, cluster_client
+):
+    wf = Workflow.new("noisy", Catalog([*default_catalog().all(), NoisyTask]))
+    wf.add_node("io.csv_reader", "Penguins", {"path": str(clean_penguins(tmp_path))})
+    wf.add_node("manipulation.row_filter", "Few", {"mode": "expression", "expression": "year < 0"})
+    wf.add_node("test.noisy_task", "Noisy")
+    wf.add_node("test.noisy_task", "Too few")
+    wf.connect("Penguins", 0, "Noisy", 0)
+    wf.connect("Penguins", 0, "Few", 0)
+    wf.connect("Few", 0, "Too few", 0)
+    events = []
+    result = wf.run(cluster=cluster_client, on_event=events.append)
+    noisy = wf.node("Noisy").id
+    progress = [
+        (e.fraction, e.message) for e in events if isinstance(e, Progress) and e.node == noisy
+    ]
+    assert progress == [(0.5, f"half of {len(wf.output('Penguins').df)} rows")]
+    [warning] = result.warnings[noisy]
+    assert warning.startswith("ran in process ") and warning != f"ran in process {os.getpid()}"
+    assert set(result.errors) == {wf.node("Too few").id}
+    assert result.error("Too few") == "too few rows to be noisy"
+
+
+def _kill_this_worker_once_the_others_are_done(event: str) -> None:
+    from distributed import Event
+
+    Event(event).wait()  # the other branches' tasks are done: only this one is lost
+    os._exit(3)  # what an out-of-memory kill looks like to the scheduler
+
+
+class CrashWorker(NodeType):
+    """Runs here; its joblib task kills the worker process running it."""
+
+    type_id = "test.crash_worker"
+    name = "Crash Worker"
+    inputs = (Port("table", PortType.TABLE),)
+    outputs = (Port("table", PortType.TABLE),)
+
+    class Settings(NodeType.Settings):
+        event: str = ""
+
+    def configure(self, s, specs, ctx):
+        return [specs[0]]
+
+    def execute(self, s, inputs, ctx):
+        from joblib import Parallel, delayed
+
+        Parallel(n_jobs=-1)(
+            delayed(_kill_this_worker_once_the_others_are_done)(s.event) for _ in range(1)
+        )
+        return [inputs[0]]
+
+
+class CrashTask(CrashWorker):
+    """Long-running, so it runs as a Dask task itself, and kills the worker running it."""
+
+    type_id = "test.crash_task"
+    long_running = True
+
+    def execute(self, s, inputs, ctx):
+        _kill_this_worker_once_the_others_are_done(s.event)
+        return [inputs[0]]
+
+
+@pytest.mark.parametrize("crash", ["test.crash_worker", "test.crash_task"])
+def test_a_worker_dying_fails_only_the_node_whose_task_it_held(tmp_path, cluster_client, crash):
+    from distributed import Event
+
     csv = clean_penguins(tmp_path)
-    wf = _validation_workflow(csv, Catalog([*default_catalog().all(), CrashWorker]))
-    wf.add_node("test.crash_worker", "Crash")
-    wf.connect("Numeric", 0, "Crash", 0)
-    result = wf.run(cluster=cluster_client)
-    assert not result.ok
+    wf = _validation_workflow(csv, Catalog([*default_catalog().all(), CrashWorker, CrashTask]))
+    event = f"others-done-{tmp_path.name}"
+    wf.add_node(crash, "Crash", {"event": event})
+    wf.connect("Split", "train", "Crash", 0)
+    others = {wf.node(label).id for label in ("CV", "Search", "Predict")}
+    executed: set[str] = set()
+
+    def on_event(e):
+        if isinstance(e, StateChanged) and e.node in others and e.state == "executed":
+            executed.add(e.node)
+            if executed == others:
+                Event(event, client=cluster_client).set()
+
+    result = wf.run(cluster=cluster_client, on_event=on_event)
     assert set(result.errors) == {wf.node("Crash").id}
     assert "a Dask worker died while running this node's work" in result.error("Crash")
-    assert result.state("CV") == result.state("Predict") == "executed"
+    assert cluster_client.scheduler.address in result.error("Crash")
+    assert result.state("CV") == result.state("Search") == result.state("Predict") == "executed"
 
 
 def test_an_unreachable_scheduler_is_refused_before_any_node_runs(tmp_path):
