@@ -17,6 +17,7 @@ CATEGORY_PACKAGES = (
     "visualization",
     "deployment",
     "monitoring",
+    "components",
 )
 
 

@@ -10,7 +10,16 @@ from sklearn.base import clone
 from sklearn.model_selection import cross_validate
 
 from nodes.scoring.predictor import probability_column
-from studio.core import Metrics, NodeExecutionError, NodeSettings, NodeType, Port, PortType, Table
+from studio.core import (
+    ConfigureError,
+    Metrics,
+    NodeExecutionError,
+    NodeSettings,
+    NodeType,
+    Port,
+    PortType,
+    Table,
+)
 from studio.core.node import ColumnField
 from studio.core.ports import ColumnSpec, ModelSpec, TableSpec
 
@@ -35,6 +44,13 @@ class Settings(NodeSettings):
         description="kfold; stratified keeps class shares per fold; group keeps a group's rows in one fold; time_series trains on the past only",
     )
     folds: int = Field(5, ge=2, le=100, description="Number of folds")
+    repeats: int = Field(
+        1,
+        ge=1,
+        le=50,
+        description="Cut the folds this many times on reshuffled rows (kfold, stratified): "
+        "repeat × folds scores, and each row predicted once per repeat",
+    )
     column: str | None = ColumnField(
         None,
         port=1,
@@ -109,6 +125,10 @@ class CrossValidation(NodeType):
         require_supervised(model)
         require_model_columns(model, table, "input port 'table'")
         require_fold_column(s.method, s.column, table)
+        if s.repeats > 1 and s.method not in ("kfold", "stratified"):
+            raise ConfigureError(
+                f"repeated folds need method kfold or stratified, not {s.method}", where="repeats"
+            )
         fold_cols = [
             ColumnSpec("fold", "integer"),
             ColumnSpec("train_rows", "integer"),
@@ -129,14 +149,14 @@ class CrossValidation(NodeType):
         proba = model.task == "classification" and hasattr(model.estimator, "predict_proba")
         names = [n for n in default_scores(model.task) if proba or n not in NEEDS_PROBABILITIES]
         scoring = {n: sklearn_scorer(n, model.task) for n in names}
-        ctx.progress(0.05, f"fitting {s.folds} folds")
+        ctx.progress(0.05, f"fitting {s.folds * s.repeats} folds")
         try:
             cv = cross_validate(
                 clone(model.estimator),
                 X,
                 y,
                 groups=groups,
-                cv=splitter(s.method, s.folds, s.seed, s.shuffle),
+                cv=splitter(s.method, s.folds, s.seed, s.shuffle, s.repeats),
                 scoring=scoring,
                 n_jobs=s.n_jobs,
                 return_estimator=True,
@@ -148,17 +168,18 @@ class CrossValidation(NodeType):
                 f"cross-validation failed ({s.method}, {s.folds} folds): {exc} "
                 "(fewer folds or another method may help)"
             ) from None
+        cuts = f"{s.repeats}×{s.folds}" if s.repeats > 1 else str(s.folds)
         ctx.progress(0.8, "pooling out-of-fold predictions")
         folds = _fold_table(cv, names, model.task)
         oof = _out_of_fold(cv, df, X, model)
-        summary = {"method": s.method, "folds": s.folds, "rows": int(len(df))}
+        summary = {"method": s.method, "folds": s.folds, "repeats": s.repeats, "rows": int(len(df))}
         for n in default_scores(model.task):
             summary[f"{n}_mean"] = float(folds[n].mean())
             summary[f"{n}_std"] = float(folds[n].std(ddof=0))
         return [
             Table(folds),
             table.with_df(oof),
-            Metrics(summary, title=f"{ctx.label}: {s.folds}-fold {s.method}"),
+            Metrics(summary, title=f"{ctx.label}: {cuts}-fold {s.method}"),
         ]
 
 

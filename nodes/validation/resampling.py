@@ -8,7 +8,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    RepeatedKFold,
+    RepeatedStratifiedKFold,
+    StratifiedKFold,
+    TimeSeriesSplit,
+)
 
 from nodes.learners.base import SupervisedLearner, learner_base
 from studio.core import ConfigureError, Model, NodeExecutionError, Table
@@ -132,8 +139,13 @@ def default_scores(task: str) -> list[str]:
     return ["r2", "mae", "rmse"]
 
 
-def splitter(method: str, folds: int, seed: int, shuffle: bool = True):
-    """A scikit-learn splitter for the method; seeded so the folds are the same every run."""
+def splitter(method: str, folds: int, seed: int, shuffle: bool = True, repeats: int = 1):
+    """A scikit-learn splitter for the method; seeded so the folds are the same every run.
+    `repeats` > 1 (kfold, stratified) cuts the k folds again on reshuffled rows."""
+    if repeats > 1 and method == "stratified":
+        return RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    if repeats > 1 and method == "kfold":
+        return RepeatedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
     if method == "stratified":
         return StratifiedKFold(
             n_splits=folds, shuffle=shuffle, random_state=seed if shuffle else None

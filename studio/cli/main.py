@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "studio.cli.audit",
     "studio.cli.retrain",
     "studio.cli.studio",
+    "studio.cli.components",
 )
 
 

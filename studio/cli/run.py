@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from studio.cli.components import add_library_option, library, outdated_notes
 from studio.core import Event, NodeState, StateChanged, Workflow
 from studio.core.errors import GraphError, KnotworkError
 from studio.core.fileformat import atomic_write
@@ -304,6 +305,9 @@ def _cancel_on_interrupt(cancel: threading.Event) -> Iterator[None]:
 def cmd_validate(args: argparse.Namespace) -> int:
     wf = Workflow.load(args.workflow)
     report = wf.configure(parse_assignments(args.set))
+    if wf.components:  # a linked copy whose library has moved on is worth knowing about
+        for line in outdated_notes(wf, library(args)):
+            print(f"note: {line}")
     if report.ok:
         print(f"{args.workflow}: {len(wf.nodes)} nodes configure")
         return 0
@@ -352,6 +356,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     v.add_argument("workflow")
     v.add_argument("--set", action="append", metavar="NAME=VALUE")
+    add_library_option(v)
     v.set_defaults(func=cmd_validate)
 
 

@@ -27,6 +27,13 @@ class Catalog:
             raise ValueError(f"node class {node_type.__name__} has no type_id")
         self._types[node_type.type_id] = node_type
 
+    def unregister(self, type_id: str) -> None:
+        self._types.pop(type_id, None)
+
+    def child(self) -> Catalog:
+        """A copy to add types to (a workflow's components) without changing this one."""
+        return Catalog(self._types.values())
+
     def get(self, type_id: str) -> type[NodeType]:
         try:
             return self._types[type_id]

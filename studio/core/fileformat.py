@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from studio._version import __version__
 
+from .component import ComponentDefinition, is_component_type
 from .errors import GraphError, KnotworkError, KnotworkWarning, WorkflowFileError
 from .parameters import PARAM_TYPES, Parameter
 from .records import NodeRecord
@@ -24,7 +25,8 @@ from .records import NodeRecord
 if TYPE_CHECKING:
     from .workflow import Workflow
 
-FORMAT_VERSION = 1
+# 2: the `components` section (definitions of the components the nodes are instances of)
+FORMAT_VERSION = 2
 SECRET_PREFIXES = ("env:", "keyring:")
 
 
@@ -68,6 +70,25 @@ class WorkflowRecord(_Strict):
     parameters: dict[str, ParameterRecord] = Field(default_factory=dict)
     annotations: list[AnnotationRecord] = Field(default_factory=list)
     layout: LayoutRecord = Field(default_factory=LayoutRecord)
+    components: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+def _from_format_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 1 had no components: its nodes are all library nodes."""
+    return {**data, "components": {}, "format_version": 2}
+
+
+# format version -> the step that lifts a file of that version to the next one
+MIGRATIONS = {1: _from_format_1}
+
+
+def migrate_format(data: dict[str, Any]) -> dict[str, Any]:
+    """Lift the JSON of an older workflow file, step by step, to FORMAT_VERSION."""
+    version = data.get("format_version")
+    while isinstance(version, int) and not isinstance(version, bool) and version in MIGRATIONS:
+        data = MIGRATIONS[version](data)
+        version = data["format_version"]
+    return data
 
 
 def _json_path(loc: tuple) -> str:
@@ -77,13 +98,34 @@ def _json_path(loc: tuple) -> str:
     return out
 
 
+def used_components(wf: Workflow) -> dict[str, ComponentDefinition]:
+    """The definitions the workflow's nodes are instances of, and those nested in them."""
+    todo = [n.type_id.removeprefix("component.") for n in wf.nodes if is_component_type(n.type_id)]
+    used: dict[str, ComponentDefinition] = {}
+    while todo:
+        cid = todo.pop()
+        if cid in used or cid not in wf.components:
+            continue
+        used[cid] = wf.components[cid]
+        todo.extend(used[cid].uses())
+    return dict(sorted(used.items()))
+
+
 def workflow_to_dict(wf: Workflow) -> dict[str, Any]:
     _refuse_secrets(wf)
     return {
+        **inner_workflow_dict(wf),
         "format_version": FORMAT_VERSION,
         "knotwork_version": __version__,
         "name": wf.name,
         "description": wf.description,
+        "components": {cid: d.to_json() for cid, d in used_components(wf).items()},
+    }
+
+
+def inner_workflow_dict(wf: Workflow) -> dict[str, Any]:
+    """The logic and layout of a workflow: what a component definition keeps of its inner one."""
+    return {
         "nodes": [NodeRecord.of(n).to_json() for n in wf.nodes],
         "connections": [
             {
@@ -133,12 +175,16 @@ def save_workflow(wf: Workflow, path: str | Path) -> None:
 
 
 def _refuse_secrets(wf: Workflow) -> None:
-    """A secret setting must hold a reference (env:NAME, keyring:service/user), never a value."""
-    for inst in wf.nodes:
-        schema = wf.catalog.get(inst.type_id).Settings.model_fields
+    """A secret setting must hold a reference (env:NAME, keyring:service/user), never a
+    value: in the workflow's nodes and in those inside its components."""
+    nodes = [(n.label, n.type_id, n.settings) for n in wf.nodes]
+    for d in used_components(wf).values():
+        nodes += [(n["label"], n["type_id"], n.get("settings", {})) for n in d.workflow["nodes"]]
+    for label, type_id, settings in nodes:
+        schema = wf.catalog.get(type_id).Settings.model_fields
         for name, f in schema.items():
             extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
-            value = inst.settings.get(name)
+            value = settings.get(name)
             if (
                 extra.get("ui") == "secret"
                 and value
@@ -146,7 +192,7 @@ def _refuse_secrets(wf: Workflow) -> None:
                 and not str(value).startswith("$")
             ):
                 raise GraphError(
-                    f'node "{inst.label}": setting {name!r} holds a secret value; store a reference instead '
+                    f'node "{label}": setting {name!r} holds a secret value; store a reference instead '
                     f"(env:VARIABLE or keyring:service/user) — secrets are never written to workflow files"
                 )
 
@@ -170,15 +216,43 @@ def read_into(wf: Workflow, text: str | bytes, source: str = "<string>") -> None
         raise WorkflowFileError(
             source, f"a workflow file holds a JSON object, not {type(data).__name__}"
         )
+    record = _validated(WorkflowRecord, migrate_format(data), source)
+    _define_components(wf, record.components, source)
+    read_record_into(wf, record, source)
+
+
+def _validated(model: type[BaseModel], data: Any, source: str, prefix: tuple = ()) -> Any:
     try:
-        record = WorkflowRecord.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-        raise WorkflowFileError(source, msg, _json_path(err["loc"])) from None
+        raise WorkflowFileError(source, msg, _json_path((*prefix, *err["loc"]))) from None
     except RecursionError:
         raise WorkflowFileError(source, "JSON nested too deeply") from None
 
+
+def _define_components(wf: Workflow, bodies: dict[str, dict[str, Any]], source: str) -> None:
+    for cid, body in bodies.items():
+        where = ("components", cid)
+        definition = _validated(ComponentDefinition, {**body, "id": cid}, source, where)
+        inner = {**definition.workflow, "format_version": FORMAT_VERSION}
+        _validated(WorkflowRecord, inner, source, (*where, "workflow"))
+        wf.define_component(definition)
+    for cid in bodies:  # every inner workflow loads (node types, wires), named by its path
+        read_component_workflow(type(wf)(wf.catalog), wf.components[cid], source)
+
+
+def read_component_workflow(wf: Workflow, definition: ComponentDefinition, source: str) -> None:
+    """Fill an empty workflow with a component's inner workflow (node versions migrated)."""
+    inner = {**definition.workflow, "format_version": FORMAT_VERSION}
+    where = f"$.components.{definition.id}.workflow"
+    record = _validated(WorkflowRecord, inner, source, ("components", definition.id, "workflow"))
+    read_record_into(wf, record, source, where)
+
+
+def read_record_into(wf: Workflow, record: WorkflowRecord, source: str, root: str = "$") -> None:
+    """Fill an empty workflow from a validated record; problems are located under `root`."""
     wf.name = record.name
     wf.description = record.description
     if record.format_version > FORMAT_VERSION:
@@ -192,15 +266,24 @@ def read_into(wf: Workflow, text: str | bytes, source: str = "<string>") -> None
     for name, prec in record.parameters.items():
         if prec.type not in PARAM_TYPES:
             raise WorkflowFileError(
-                source, f"type must be one of {', '.join(PARAM_TYPES)}", f"$.parameters.{name}.type"
+                source,
+                f"type must be one of {', '.join(PARAM_TYPES)}",
+                f"{root}.parameters.{name}.type",
             )
         try:
             wf.parameters[name] = Parameter(name, prec.type, prec.value, prec.description)
         except KnotworkError as exc:
-            raise WorkflowFileError(source, str(exc), f"$.parameters.{name}") from None
+            raise WorkflowFileError(source, str(exc), f"{root}.parameters.{name}") from None
 
     for i, n in enumerate(record.nodes):
-        where = f"$.nodes[{i}]"
+        where = f"{root}.nodes[{i}]"
+        if n.type_id not in wf.catalog and is_component_type(n.type_id):
+            raise WorkflowFileError(
+                source,
+                f'node "{n.label}" ({n.id}) is an instance of component {n.type_id[10:]!r}, '
+                "which the file's components section does not define",
+                f"{where}.type_id",
+            )
         if n.type_id not in wf.catalog:
             raise WorkflowFileError(
                 source,
@@ -233,7 +316,7 @@ def read_into(wf: Workflow, text: str | bytes, source: str = "<string>") -> None
         try:
             wf.connect(c.source, c.source_port, c.target, c.target_port)
         except GraphError as exc:
-            raise WorkflowFileError(source, str(exc), f"$.connections[{i}]") from None
+            raise WorkflowFileError(source, str(exc), f"{root}.connections[{i}]") from None
 
     for a in record.annotations:
         wf.add_annotation(a.text, a.x, a.y, a.width, a.height, id=a.id)

@@ -103,6 +103,7 @@ class ExecutionContext:
         base_dir: str | None = None,
         catalog: Catalog | None = None,
         on_warning: Callable[[str], None] | None = None,
+        feeds: dict[str, Any] | None = None,
     ):
         self.node_id = node_id
         self.label = label
@@ -112,6 +113,13 @@ class ExecutionContext:
         self.base_dir = base_dir
         self._catalog = catalog
         self._on_warning = on_warning
+        # what a component hands its inner workflow, by port name (specs or values)
+        self.feeds = feeds or {}
+
+    @property
+    def cancel_event(self) -> threading.Event | None:
+        """The run's cancel flag, for work that starts runs of its own (a component)."""
+        return self._cancel
 
     @property
     def catalog(self) -> Catalog:

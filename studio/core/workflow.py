@@ -21,6 +21,8 @@ import networkx as nx
 
 from . import executor, fileformat
 from .catalog import Catalog, default_catalog
+from .component import ComponentDefinition
+from .component_node import define
 from .errors import (
     ConfigureError,
     CycleError,
@@ -108,6 +110,9 @@ class Workflow:
         self._observers: list[Callable[[Event], None]] = []
         # The last configure and run of each node: state, error, cached outputs.
         self.run_state = RunState()
+        # The components the nodes may be instances of, and (inside one) what it is fed.
+        self.components: dict[str, ComponentDefinition] = {}
+        self.feeds: dict[str, Any] = {}
 
     # ---- construction and persistence -----------------------------------------------
     @classmethod
@@ -140,6 +145,10 @@ class Workflow:
 
     def to_dict(self) -> dict[str, Any]:
         return fileformat.workflow_to_dict(self)
+
+    def define_component(self, definition: ComponentDefinition) -> None:
+        """Add (or replace) a component definition: a node type of this workflow only."""
+        define(self, definition)
 
     # ---- observers ------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
@@ -443,6 +452,7 @@ class Workflow:
             base_dir=str(self.path.parent) if self.path else None,
             catalog=self.catalog,
             on_warning=on_warning,
+            feeds=self.feeds,
         )
 
     def configure(self, parameters: dict[str, Any] | None = None) -> executor.ConfigureReport:

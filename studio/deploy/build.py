@@ -22,6 +22,8 @@ from typing import Any
 
 import networkx as nx
 
+from studio.core.component import is_component_type
+from studio.core.component_edit import flatten
 from studio.core.executor import RunResult
 from studio.core.fileformat import dumps, workflow_to_dict
 from studio.core.ports import Model, Table, TableSpec, Transform
@@ -62,6 +64,7 @@ class _Trained:
     parameters: dict[str, Any] | None
     scope: CaptureScope
     run: RunResult
+    source: Workflow  # as the user has it (`workflow` is it flattened, when it has components)
 
     def static_values(self) -> list[Any]:
         return [self.workflow.output(lk.source, lk.source_port) for lk in self.scope.static_inputs]
@@ -254,12 +257,16 @@ def _train(
     output_node: str | None,
     say: Callable[[str], None],
 ) -> tuple[_Trained, list[str]]:
-    """Run the workflow and capture its scoring path; notes name failures outside it."""
+    """Run the workflow and capture its scoring path; notes name failures outside it.
+    Components are expanded first: a bundle holds their inner nodes, each a library node."""
+    source = workflow
+    if any(is_component_type(n.type_id) for n in workflow.nodes):
+        workflow = flatten(workflow)[0]
     preview = capture(workflow, input_node, output_node, require_results=False)
     say("running the workflow")
     run, notes = _run(workflow, parameters, preview)
     scope = capture(workflow, preview.input_node, preview.output_node)
-    return _Trained(workflow, parameters, scope, run), notes
+    return _Trained(workflow, parameters, scope, run, source), notes
 
 
 def _signer(signing_key: SigningKey, notes: list[str]) -> Signer:
@@ -408,7 +415,7 @@ def _manifest(
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "created_by": created_by or f"{getpass.getuser()}@{socket.gethostname()}",
         "knotwork_version": environment.knotwork_version(),
-        "source": lineage.source_info(wf),
+        "source": lineage.source_info(t.source),
         "parameters": jsonable(wf.parameter_values(t.parameters)),
         "data_fingerprints": lineage.data_fingerprints(wf, scope),
         "input_node": {"id": scope.input_node, "label": wf.node(scope.input_node).label},

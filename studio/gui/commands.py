@@ -279,3 +279,54 @@ class ParametersCommand(_Command):
 
     def undo(self) -> None:
         self._set(self.old)
+
+
+def _snapshot(wf: Workflow) -> tuple[dict[str, PlacedNode], set[Link], dict[str, Any]]:
+    nodes = {n.id: (NodeRecord.of(n), wf.layout.get(n.id)) for n in wf.nodes}
+    return nodes, set(wf.links), dict(wf.components)
+
+
+class GraphEditCommand(_Command):
+    """An edit a core function makes to many nodes at once (create or expand a component,
+    update or edit one): redo and undo swap exactly the nodes, wires and component
+    definitions it changed, so every other node keeps its results."""
+
+    def __init__(self, wf: Workflow, text: str, edit: Any):
+        super().__init__(wf, text)
+        self.edit = edit
+        self.result: Any = None
+        self._states: tuple | None = None
+
+    def do(self) -> None:
+        if self._states is None:
+            before = _snapshot(self.wf)
+            self.result = self.edit(self.wf)
+            self._states = (before, _snapshot(self.wf))
+        else:
+            self._swap(*self._states)
+
+    def undo(self) -> None:
+        self._swap(self._states[1], self._states[0])
+
+    def _swap(self, now: tuple, then: tuple) -> None:
+        (nodes, links, defs), (want_nodes, want_links, want_defs) = now, then
+        gone = [n for n in nodes if n not in want_nodes or nodes[n][0] != want_nodes[n][0]]
+        back = [n for n in want_nodes if n not in nodes or nodes[n][0] != want_nodes[n][0]]
+        for lk in links - want_links:
+            if (
+                lk.target in self.wf.graph
+                and self.wf.inputs_of(lk.target).get(lk.target_port) == lk
+            ):
+                self.wf.disconnect(lk.target, lk.target_port)
+        for nid in gone:
+            self.wf.remove_node(nid)
+        for cid, definition in want_defs.items():
+            if defs.get(cid) is not definition:
+                self.wf.define_component(definition)
+        for nid in back:
+            self.wf.restore_node(*want_nodes[nid])
+        for lk in want_links - links:
+            self.wf.connect(lk.source, lk.source_port, lk.target, lk.target_port)
+        for nid, (_, pos) in want_nodes.items():
+            if nid not in back and pos is not None and nodes[nid][1] != pos:
+                self.wf.move_node(nid, *pos)

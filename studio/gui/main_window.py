@@ -20,6 +20,7 @@ from .autosave import Autosaver
 from .canvas.auto_layout import layered_layout
 from .canvas.scene import WorkflowScene
 from .canvas.view import WorkflowView
+from .components import ComponentActions, context_actions
 from .console import ConsolePanel
 from .document import Document
 from .files import FileActions
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.parameters_dock = self._dock("Parameters", self.parameters, Qt.BottomDockWidgetArea)
         self.console_dock = self._dock("Console", self.console, Qt.BottomDockWidgetArea)
         self._make_actions()
+        self.components = ComponentActions(self)
         self.run_status = RunStatus(self)
         self.status_label, self.progress = self.run_status.label, self.run_status.progress
         self._connect()
@@ -213,7 +215,7 @@ class MainWindow(QMainWindow):
         d.modified_changed.connect(self._update_title)
         d.replaced.connect(self._on_replaced)
         self.scene.message.connect(self._show_refusal)
-        self.scene.node_activated.connect(self.configure_node)
+        self.scene.node_activated.connect(self.activate_node)
         self.scene.port_activated.connect(self.open_port_viewer)
         self.scene.context_requested.connect(self._context_menu)
         self.repository.add_requested.connect(self.add_node_at_center)
@@ -348,6 +350,12 @@ class MainWindow(QMainWindow):
         if ids:
             self.configure_node(ids[0])
 
+    def activate_node(self, node_id: str) -> QWidget | None:
+        """Double-click: a component opens for editing, any other node's settings dialog."""
+        if self.components.is_component(node_id) and not self.document.running:
+            return self.components.edit(node_id)
+        return self.configure_node(node_id)
+
     def configure_node(self, node_id: str) -> SettingsDialog | None:
         """Open the node's dialog (window-modal, not blocking); OK applies one command."""
         if self.document.running:
@@ -389,6 +397,7 @@ class MainWindow(QMainWindow):
                     f"Open output “{port.name}”", lambda i=i: self.open_port_viewer(node_id, i)
                 )
                 act.setEnabled(wf.output(node_id, i) is not None)
+            context_actions(self.components, menu, node_id)
             menu.addSeparator()
             menu.addAction("Copy", self.copy)
             menu.addAction("Delete", self.scene.delete_selection)

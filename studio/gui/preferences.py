@@ -4,6 +4,7 @@ interval, recent files, and the autosave files a crashed session left behind."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -51,6 +52,15 @@ class Preferences:
     @cluster.setter
     def cluster(self, spec: str) -> None:
         self.qs.setValue("cluster", spec.strip())
+
+    @property
+    def component_folders(self) -> str:
+        """Component library folders besides the workspace's components/ (os.pathsep-separated)."""
+        return str(self.qs.value("component_folders", ""))
+
+    @component_folders.setter
+    def component_folders(self, folders: str) -> None:
+        self.qs.setValue("component_folders", folders.strip())
 
     @property
     def first_start(self) -> bool:
@@ -116,6 +126,11 @@ class PreferencesDialog(QDialog):
             "Dask cluster for cross-validation, parameter search and forests "
             "(empty: run on this machine)"
         )
+        self.components = QLineEdit(prefs.component_folders)
+        self.components.setPlaceholderText(f"folders or git checkouts, separated by {os.pathsep}")
+        self.components.setToolTip(
+            "Component libraries besides the workspace's components/ folder and the shipped ones"
+        )
         self.cluster_error = QLabel()
         self.cluster_error.setStyleSheet("color: #c0392b")
         self.cluster_error.setVisible(False)
@@ -124,6 +139,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Autosave every", self.autosave)
         form.addRow("Dask cluster", self.cluster)
         form.addRow("", self.cluster_error)
+        form.addRow("Component libraries", self.components)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -146,6 +162,7 @@ class PreferencesDialog(QDialog):
             self.cluster_error.setVisible(True)
             return
         self.prefs.cluster = spec
+        self.prefs.component_folders = self.components.text()
         self.prefs.workspace = self.workspace.text()
         self.prefs.autosave_seconds = self.autosave.value()
         super().accept()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core import Catalog, NodeType
+from studio.core.component import BOUNDARY_CATEGORY
 
 from .canvas.scene import NODE_MIME
 
@@ -71,9 +72,15 @@ class _NodeTree(QTreeWidget):
 class RepositoryPanel(QWidget):
     add_requested = Signal(str)  # a node type id, from a double-click
 
-    def __init__(self, catalog: Catalog, parent: QWidget | None = None):
+    def __init__(
+        self,
+        catalog: Catalog,
+        parent: QWidget | None = None,
+        hidden: tuple[str, ...] = (BOUNDARY_CATEGORY,),
+    ):
         super().__init__(parent)
         self.catalog = catalog
+        self.hidden = hidden  # categories not offered (a component's ports, outside one)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search nodes (name, keyword, description)…")
         self.search.setClearButtonEnabled(True)
@@ -103,6 +110,8 @@ class RepositoryPanel(QWidget):
         self.tree.clear()
         self.items: dict[str, QTreeWidgetItem] = {}
         for category, types in self.catalog.categories().items():
+            if category in self.hidden:
+                continue
             parent = QTreeWidgetItem(self.tree, [category])
             parent.setFlags(Qt.ItemIsEnabled)
             for t in types:

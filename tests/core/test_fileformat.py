@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studio.core import GraphError, Workflow, WorkflowFileError
+from studio.core.fileformat import FORMAT_VERSION
 
 from .builders import starter
 
@@ -29,7 +30,7 @@ def test_the_file_has_sorted_keys_two_space_indent_and_layout_apart_from_logic(t
     text = wf.save(tmp_path / "w.knotwork.json").read_text()
     data = json.loads(text)
     assert text == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    assert data["format_version"] == 1
+    assert data["format_version"] == FORMAT_VERSION == 2
     assert "x" not in json.dumps(data["nodes"][0]) or "layout" in data
     split = wf.node("Split").id
     assert data["layout"]["nodes"][split] == [1.0, 2.0]

@@ -83,6 +83,7 @@ class NodeItem(QGraphicsObject):
         self.message = ""
         self.progress = 0.0
         self.highlighted = False  # part of a deployment capture scope
+        self.notice = ""  # e.g. a component whose library has a newer version
         self.wires: list = []
         self._rect = QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT)
         self._color = CATEGORY_COLORS.get(node_type.category, DEFAULT_NODE_COLOR)
@@ -128,6 +129,12 @@ class NodeItem(QGraphicsObject):
             self.highlighted = on
             self.update()
 
+    def set_notice(self, text: str) -> None:
+        if text != self.notice:
+            self.notice = text
+            self._update_tooltip()
+            self.update()
+
     def set_progress(self, fraction: float) -> None:
         self.progress = fraction
         self.update()
@@ -150,6 +157,8 @@ class NodeItem(QGraphicsObject):
         lines.append(html.escape(head + (":" if cause else "")))
         if cause:
             lines.append(f"<span style='color:#b00020'>{html.escape(cause)}</span>")
+        if getattr(self, "notice", ""):
+            lines.append(f"<span style='color:#1565c0'>⬆ {html.escape(self.notice)}</span>")
         self.setToolTip("<br>".join(lines))
 
     # ---- drawing ---------------------------------------------------------------------
@@ -206,6 +215,16 @@ class NodeItem(QGraphicsObject):
             painter.drawEllipse(QRectF(NODE_WIDTH - 13, -5, 14, 14))
             painter.setPen(Qt.white)
             painter.drawText(QRectF(NODE_WIDTH - 13, -5, 14, 14), Qt.AlignCenter, "!")
+        if self.node_type.category == "Components":  # a node holding a workflow: a double rim
+            painter.setPen(QPen(QColor("#5f6670"), 0.8, Qt.DashLine))
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRoundedRect(self._rect.adjusted(3, 3, -3, -3), 6, 6)
+        if self.notice:  # blue: a newer version waits in the library
+            painter.setPen(QPen(QColor("#1565c0"), 2))
+            painter.setBrush(QColor("#1565c0"))
+            painter.drawEllipse(QRectF(-1, -5, 14, 14))
+            painter.setPen(Qt.white)
+            painter.drawText(QRectF(-1, -5, 14, 14), Qt.AlignCenter, "↑")
 
     # ---- interaction -----------------------------------------------------------------
     def itemChange(self, change, value):

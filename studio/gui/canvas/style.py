@@ -32,6 +32,8 @@ CATEGORY_COLORS = {
     "Predict and score": QColor("#f7dde6"),
     "Visualize": QColor("#fbe1d3"),
     "Deployment": QColor("#dfe3e8"),
+    "Components": QColor("#d4efec"),
+    "Component": QColor("#e8eef0"),
 }
 DEFAULT_NODE_COLOR = QColor("#eceff3")
 

@@ -1,0 +1,1 @@
+"""Node category package: the boundary nodes inside a component (its ports)."""
