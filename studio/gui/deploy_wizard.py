@@ -145,9 +145,12 @@ class DeployWizard(QDialog):
         self.input_node, self.output_node = _pair_from_selection(
             self.wf, window.scene.selected_node_ids()
         )
-        self.scope = capture(self.wf, self.input_node, self.output_node, require_results=False)
-        window.scene.highlight(self.scope.nodes)
-        self.summary = QPlainTextEdit(describe_scope(self.wf, self.scope))
+        # Components are captured through: the scope is found on the flattened workflow
+        # (what the build deploys) and highlighted on the components that hold it.
+        flat, origin = self._captured()
+        self.scope = capture(flat, self.input_node, self.output_node, require_results=False)
+        window.scene.highlight({origin.get(n, n) for n in self.scope.nodes})
+        self.summary = QPlainTextEdit(describe_scope(flat, self.scope))
         self.summary.setReadOnly(True)
         default_name = (
             self.wf.path.name.split(".")[0] if self.wf.path else self.wf.name or "model"
@@ -219,6 +222,15 @@ class DeployWizard(QDialog):
         self.server: QProcess | None = running[-1] if running else None
         self.stop_button.setEnabled(self.server is not None)
 
+    def _captured(self):
+        """The workflow the build captures (components expanded) and each node's origin."""
+        from studio.core.component import is_component_type
+        from studio.core.component_edit import flatten
+
+        if any(is_component_type(n.type_id) for n in self.wf.nodes):
+            return flatten(self.wf)
+        return self.wf, {n.id: n.id for n in self.wf.nodes}
+
     def _registry_location(self) -> str | None:
         if os.environ.get("KNOTWORK_REGISTRY_URL"):
             return None
@@ -256,7 +268,10 @@ class DeployWizard(QDialog):
 
         wf, path = self.wf, Path(self.output.text()).expanduser()
         name, version = self.name.text().strip() or None, self.version.text().strip() or None
-        inp, out = self.scope.input_node, self.scope.output_node
+        # ids inside a component exist only in the flattened copy: the build finds those itself
+        inp, out = (
+            n if n in wf.graph else None for n in (self.scope.input_node, self.scope.output_node)
+        )
         location = self._registry_location() if self.register.isChecked() else False
         workspace = self.window.prefs.workspace
 
@@ -306,7 +321,7 @@ class DeployWizard(QDialog):
             self.window.console.log(note, "ok" if registered is not None else "warning")
         if self.register.isChecked() and self.window.registry_dock is not None:
             self.window.registry_dock.widget().refresh()
-        self.summary.setPlainText(describe_scope(self.wf, self.scope))
+        self.summary.setPlainText(describe_scope(self._captured()[0], self.scope))
         self.build_button.setEnabled(True)
         self.serve_button.setEnabled(True)
 

@@ -163,3 +163,26 @@ def test_the_wizard_lists_the_monitors_the_bundle_will_carry(
     wizard.grab().save(str(tmp_path / "wizard.png"))
     assert (tmp_path / "wizard.png").stat().st_size > 10_000
     wizard.reject()
+
+
+def test_deploy_captures_through_a_component_holding_the_deployment_pair(
+    qtbot, make_window, penguins_csv, tmp_path, monkeypatch
+):
+    from studio.core.component_edit import collapse
+
+    monkeypatch.setenv("KNOTWORK_HOME", str(tmp_path / "home"))
+    wf, ids = _scoring_workflow(penguins_csv)
+    component = collapse(wf, [ids["in"], ids["predict"], ids["out"]], "Scoring path")
+    window = make_window(wf)
+    wizard = window.deploy()
+    assert wizard is not None
+    highlighted = {nid for nid, item in window.scene.nodes.items() if item.highlighted}
+    assert highlighted == {component.id}
+    assert "bill_length_mm: number" in wizard.summary.toPlainText()
+    wizard.output.setText(str(tmp_path / "bundle"))
+    with qtbot.waitSignal(wizard.task.done, timeout=60000):
+        qtbot.mouseClick(wizard.build_button, Qt.LeftButton)
+    manifest = json.loads((tmp_path / "bundle" / "manifest.json").read_text())
+    assert manifest["input_node"]["label"] == "Deployment Input"
+    assert "parity passed on" in wizard.log.toPlainText()
+    wizard.reject()
