@@ -12,6 +12,18 @@ from studio.core import Workflow
 def cmd_deploy(args: argparse.Namespace) -> int:
     from studio.deploy import build_bundle
     from studio.deploy.errors import BundleError, CaptureError
+    from studio.deploy.gates import DeployOverrides, parse_size
+
+    try:
+        limit = parse_size(args.max_frozen_table) if args.max_frozen_table else None
+    except ValueError as exc:
+        print(f"knotwork: --max-frozen-table: {exc}", file=sys.stderr)
+        return 2
+    overrides = DeployOverrides(
+        allow_failed_validation=args.allow_failed_validation,
+        allow_fit_in_scope=args.allow_fit_in_scope,
+        **({"max_frozen_table": limit} if limit is not None else {}),
+    )
 
     wf = Workflow.load(args.workflow)
     quiet = args.quiet
@@ -29,6 +41,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             output_node=args.output_node,
             signing_key=args.key,
             advisories=args.advisories,
+            overrides=overrides,
             on_progress=None
             if quiet
             else (lambda msg: print(f"deploy: {msg}", file=sys.stderr, flush=True)),
@@ -51,12 +64,30 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         f"  ONNX: {'model.onnx exported, parity checked' if onnx.get('exported') else onnx.get('note')}"
     )
     print(f"  input columns: {', '.join(c['name'] for c in m['input_schema']['columns'])}")
+    _print_gates(m)
     from studio.security.findings import recorded_summary
 
     print(f"  audit: {recorded_summary(m.get('audit'))} (details: knotwork audit {result.path})")
     if args.register:
         return _register(result.path, args)
     return 0
+
+
+def _print_gates(m: dict) -> None:
+    """The Validation Report's verdict and every table frozen into the bundle."""
+    from studio.deploy.gates import describe_table
+
+    gate = m.get("deploy_overrides") or {}
+    status = gate.get("validation_status", "none")
+    verdict = {
+        "none": "none found (no Validation Report judged the bundled model)",
+        "fail": "FAIL, built anyway (--allow-failed-validation)",
+    }.get(status, status)
+    print(f"  validation report: {verdict}")
+    tables = m.get("frozen_tables") or []
+    print(f"  frozen tables: {len(tables) or 'none'}")
+    for t in tables:
+        print(f"    {describe_table(t)}")
 
 
 def _version_past_registry(wf: Workflow, args: argparse.Namespace) -> str:
@@ -143,6 +174,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="OSV advisory file, folder or zip for the dependency audit the manifest records "
         "(default: the audit policy's, else the online services)",
+    )
+    p.add_argument(
+        "--allow-failed-validation",
+        action="store_true",
+        help="build even when the Validation Report fails (recorded in the manifest and the "
+        "registry's audit log)",
+    )
+    p.add_argument(
+        "--allow-fit-in-scope",
+        action="store_true",
+        help="build even when a learner's fit lies between the Deployment Input and Output",
+    )
+    p.add_argument(
+        "--max-frozen-table",
+        metavar="SIZE",
+        help="largest table static input the bundle may freeze (default 1MB; e.g. 50MB)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_deploy)

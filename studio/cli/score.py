@@ -19,6 +19,8 @@ from studio.serve.batch import (
     ModelFailed,
     OrderedWriter,
     beside_input,
+    carried_columns,
+    ignored_note,
     log_chunk,
     log_note,
     open_store,
@@ -163,13 +165,19 @@ class _Rejected(Exception):
 
 
 def _score_chunk(
-    bundle: Any, schema: Any, chunk: pd.DataFrame, unknown: str, text: bool, done: int
+    bundle: Any,
+    schema: Any,
+    chunk: pd.DataFrame,
+    unknown: str,
+    text: bool,
+    done: int,
+    carried: tuple[str, ...] | list[str] = (),
 ):
     """(parsed rows, output frame) of one chunk; problems are printed, then _Rejected."""
     from studio.serve.inputs import InputProblems
 
     try:
-        return score_chunk(bundle, schema, chunk, unknown, text)
+        return score_chunk(bundle, schema, chunk, unknown, text, carried)
     except InputProblems as exc:
         _report(exc.problems, done)
         raise _Rejected(2) from None
@@ -197,7 +205,7 @@ def score_file(
     from studio.serve.inputs import InputSchema
 
     fmt = _check_input(path)
-    schema = InputSchema(bundle.input_schema)
+    schema = InputSchema(bundle.input_schema, bundle.optional_columns)
     parts, done = [], 0
     try:
         for chunk in _chunks(path, fmt, 50_000):
@@ -205,7 +213,8 @@ def score_file(
                 raise KnotworkError(
                     f"--truth {keep}: no such column in {path} (it has {list(chunk.columns)})"
                 )
-            rows, out = _score_chunk(bundle, schema, chunk, unknown, fmt == "csv", done)
+            carried = () if keep is None or keep in schema.names else (keep,)
+            rows, out = _score_chunk(bundle, schema, chunk, unknown, fmt == "csv", done, carried)
             part = served_frame(rows.frame(), out)
             if keep is not None:
                 truth = chunk[keep].reset_index(drop=True)
@@ -261,18 +270,21 @@ def run(args: argparse.Namespace) -> int:
     if args.chunk_rows < 1:
         raise KnotworkError("--chunk-rows must be at least 1")
     bundle = load_bundle(args.bundle, args.key)
-    schema = InputSchema(bundle.input_schema)
+    schema = InputSchema(bundle.input_schema, bundle.optional_columns)
     log = _Log(args.store, args.chunk_rows) if args.monitor else None
     writer = OrderedWriter(args.output)
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = _Progress(show, f"scoring with the {bundle.plan} plan")
     done = warned = 0
+    ignored: set[str] = set()
     try:
         for chunk in _chunks(args.input, in_fmt, args.chunk_rows, progress):
+            carried = carried_columns(list(chunk.columns), bundle) if args.with_input else ()
             rows, out = _score_chunk(
-                bundle, schema, chunk, args.unknown_category, in_fmt == "csv", done
+                bundle, schema, chunk, args.unknown_category, in_fmt == "csv", done, carried
             )
             warned += len(rows.warnings)
+            ignored.update(rows.ignored)
             if log is not None:
                 log.write(bundle, rows, out)
             if args.with_input:
@@ -299,6 +311,8 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     writer.commit()
+    if ignored:
+        print(f"note: {ignored_note(ignored)}", file=sys.stderr)
     note = f" ({warned} unseen categor{'y' if warned == 1 else 'ies'} accepted)" if warned else ""
     print(
         f"Scored {done} rows with {bundle.name} version {bundle.version} ({bundle.plan} plan) → {args.output}"

@@ -9,7 +9,6 @@ only once parity holds, so a failed build never leaves a half-written bundle.
 from __future__ import annotations
 
 import getpass
-import os
 import platform
 import shutil
 import socket
@@ -32,8 +31,8 @@ from studio.core.runstate import NodeState
 from studio.core.workflow import Workflow
 from studio.security.signing import Signer, SigningKey, trusted_keys
 
-from . import environment, lineage, profile, schema
-from .archive import MANIFEST, SIGNATURE, sha256, verify_files, write_zip
+from . import environment, gates, lineage, profile, schema
+from .archive import sha256, verify_files
 from .bundle import GRAPH, Bundle
 from .capture import CaptureScope, capture
 from .errors import BundleError, ParityError
@@ -44,6 +43,7 @@ from .parity import compare, describe_failure
 from .plan import prove_on_test_rows
 from .state import dump_value, jsonable, table_bytes
 from .versions import default_name, is_bundle, next_version
+from .writing import move_into_place, write_manifest
 
 BUNDLE_FORMAT = 1
 
@@ -191,9 +191,11 @@ def build_bundle(
     on_progress: Callable[[str], None] | None = None,
     advisories: str | Path | None = None,
     retraining: dict[str, Any] | None = None,
+    overrides: gates.DeployOverrides | None = None,
 ) -> BuildResult:
     """Run, capture, write, sign and parity-check a bundle at `output_path` (a folder, or one file if it ends in .zip).
-    `advisories`: OSV advisory files the recorded dependency audit checks against."""
+    `advisories`: OSV advisory files the recorded dependency audit checks against.
+    `overrides`: what the deploy gates (studio.deploy.gates) let through; refused otherwise."""
     say = on_progress or (lambda msg: None)
     target = Path(output_path).expanduser()
     if target.exists() and not is_bundle(target):
@@ -210,6 +212,7 @@ def build_bundle(
 
     say("freezing state")
     frozen = _freeze(trained)
+    gated = _gates(trained, frozen, overrides or gates.DeployOverrides(), notes, say)
     graph = _graph(trained, frozen)
     interface = _interface(trained, frozen)
     files = {
@@ -226,11 +229,41 @@ def build_bundle(
     audit = _audit(name, version, files, env.pins, workflow, advisories)
     manifest = _manifest(trained, name, version, created_by, interface, frozen, env, notes, files)
     manifest[SECTION] = monitoring
+    manifest.update(gated)
     manifest["audit"] = audit
     if retraining:  # champion, trigger and data window of `knotwork retrain`, signed too
         manifest["retraining"] = retraining
     parity = _write_checked(trained, files, manifest, signer, target, say)
     return BuildResult(target, manifest, parity, notes)
+
+
+def _gates(
+    t: _Trained,
+    frozen: _Frozen,
+    overrides: gates.DeployOverrides,
+    notes: list[str],
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """Refuse what the deploy gates refuse; the manifest sections recording what was let through."""
+    tables = gates.frozen_tables(t.workflow, t.scope, frozen.statics, frozen.files)
+    for table in tables:
+        say(f"frozen table {gates.describe_table(table)}")
+    learners = gates.fits_in_scope(t.workflow, t.scope, t.run)
+    notes += gates.check_scope(learners, tables, overrides)
+    validation = lineage.validation_report(t.workflow, list(frozen.models.values()))
+    status, failed = gates.check_validation(validation, overrides)
+    notes += failed
+    say(f"validation report: {status}")
+    # the gates passed only because the user said so: the registry's audit log repeats them
+    allowed = (["fit_in_scope"] if learners else []) + (["failed_validation"] if failed else [])
+    return {
+        "frozen_tables": tables,
+        "deploy_overrides": {
+            "validation_status": status,
+            "allowed": allowed,
+            "max_frozen_table": overrides.max_frozen_table,
+        },
+    }
 
 
 def _audit(
@@ -456,7 +489,7 @@ def _write_checked(
         for rel, data in files.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_bytes(data)
-        _write_manifest(tmp, manifest, signer)
+        write_manifest(tmp, manifest, signer)
         say("checking parity")
         bundle = Bundle.load(tmp, trusted_keys=[signer.public_key])
         parity = compare(expected.df, bundle.predict_graph(request.df))
@@ -468,43 +501,10 @@ def _write_checked(
             )
         manifest["parity"] = parity
         manifest["scoring"] = prove_on_test_rows(bundle, expected.df, request.df)
-        _write_manifest(tmp, manifest, signer)
-        _move_into_place(tmp, target, target.suffix.lower() == ".zip")
+        write_manifest(tmp, manifest, signer)
+        move_into_place(tmp, target, target.suffix.lower() == ".zip")
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     verify_files(target, [signer.public_key])
     return parity
-
-
-def _write_manifest(folder: Path, manifest: dict[str, Any], signer: Signer) -> None:
-    raw = dumps(manifest).encode()
-    (folder / MANIFEST).write_bytes(raw)
-    (folder / SIGNATURE).write_bytes(dumps(signer.sign(raw)).encode())
-
-
-def _move_into_place(tmp: Path, target: Path, as_zip: bool) -> None:
-    """Rename the finished bundle over the target; an older bundle there is replaced whole."""
-    if as_zip:
-        files = {
-            p.relative_to(tmp).as_posix(): p.read_bytes()
-            for p in sorted(tmp.rglob("*"))
-            if p.is_file()
-        }
-        fd, tmp_zip = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        try:
-            write_zip(files, Path(tmp_zip))
-            os.replace(tmp_zip, target)
-        finally:
-            if os.path.exists(tmp_zip):
-                os.unlink(tmp_zip)
-        return
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.rename(target, old)
-    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a bundle is meant to be shared
-    os.rename(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -10,6 +10,7 @@ static inputs their frozen values — with no engine cache or events.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from studio.core.errors import KnotworkError
+from studio.core.errors import KnotworkError, KnotworkWarning
 from studio.core.fileformat import dumps
 from studio.core.node import ExecutionContext, NodeType, run_node
 from studio.core.ports import Table, TableSpec
@@ -39,7 +40,7 @@ from .plan import (
     rows_of,
     with_reference_categories,
 )
-from .schema import conform
+from .schema import IGNORED, conform, extra_columns, unknown_columns_error
 from .state import load_value, read_table
 
 GRAPH = "graph.json"
@@ -179,9 +180,11 @@ class Bundle:
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         """Score request rows: the Deployment Output table for these rows, index kept.
 
-        Raises InputSchemaError for rows that do not fit the input schema, and
-        BundleError (or a node's NodeExecutionError) when a node fails.
+        Raises InputSchemaError for rows that do not fit the input schema (an unknown
+        column included), and BundleError (or a node's NodeExecutionError) when a node
+        fails. The model's target, when sent, is ignored with a KnotworkWarning.
         """
+        df = self._without_extras(df)
         if self.plans and len(df):
             conformed = self.conform(df)
             cols = self.predict_rows(rows_of(conformed, self.served_schema), graph=False)
@@ -189,6 +192,21 @@ class Bundle:
                 return pd.DataFrame(cols, index=df.index, copy=False)
             return self.predict_graph(conformed)
         return self.predict_graph(df)
+
+    def _without_extras(self, df: pd.DataFrame) -> pd.DataFrame:
+        """schema.extra_columns, the rule /predict and `knotwork score` follow too."""
+        inputs = list(self.served_schema.names)
+        ignored, unknown = extra_columns(
+            [str(c) for c in df.columns], inputs, self.optional_columns
+        )
+        if unknown:
+            raise unknown_columns_error(unknown, inputs)
+        if not ignored:
+            return df
+        warnings.warn(
+            f"column(s) {', '.join(map(repr, ignored))}: {IGNORED}", KnotworkWarning, stacklevel=3
+        )
+        return df.drop(columns=ignored)
 
     def predict_rows(
         self, rows: ParsedRows, exclude: tuple[str, ...] = (), graph: bool = True

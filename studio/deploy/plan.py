@@ -38,6 +38,7 @@ class ParsedRows:
     n_rows: int
     warnings: list[dict[str, Any]] = field(default_factory=list)
     matrix: np.ndarray | None = None  # all-number schemas: the rows x columns float array itself
+    ignored: tuple[str, ...] = ()  # known extra columns sent and left out (schema.extra_columns)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.columns, copy=False)

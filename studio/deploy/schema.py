@@ -70,6 +70,30 @@ def _to_bool(v: Any) -> bool | None:
     return None
 
 
+IGNORED = "the model's target, not an input: ignored"
+
+
+def extra_columns(
+    columns: list[str], inputs: list[str], known: list[str] | tuple[str, ...] | set[str]
+) -> tuple[list[str], list[str]]:
+    """The one rule for columns beyond a bundle's inputs, kept alike by `/predict`,
+    `knotwork score` and `Bundle.predict`: (ignored, unknown). A known extra (the model's
+    target, which rows taken from the training data carry) is ignored with a note; any
+    other column is refused by name, so a misspelt input never goes unnoticed."""
+    wanted, extras = set(inputs), set(known)
+    ignored = [c for c in columns if c not in wanted and c in extras]
+    unknown = [c for c in columns if c not in wanted and c not in extras]
+    return ignored, unknown
+
+
+def unknown_columns_error(unknown: list[str], inputs: list[str]) -> InputSchemaError:
+    return InputSchemaError(
+        f"unknown input column(s) {', '.join(map(repr, unknown))}: the bundle takes "
+        f"{', '.join(inputs)}",
+        column=unknown[0],
+    )
+
+
 def conform(
     df: pd.DataFrame, spec: TableSpec, optional: frozenset[str] | set[str] = frozenset()
 ) -> pd.DataFrame:
@@ -194,8 +218,12 @@ def openapi(
     example: list[dict],
     optional: list[str] | None = None,
 ) -> dict[str, Any]:
-    """An OpenAPI 3.1 description of `POST /predict` for this bundle."""
-    required = [c for c in input_spec.names if c not in (optional or [])]
+    """An OpenAPI 3.1 description of `POST /predict` for this bundle. Clients do not send
+    the `optional` columns (the model's target): they are not listed (sent, they are ignored)."""
+    input_spec = TableSpec(
+        tuple(c for c in input_spec.columns if c.name not in (optional or [])), input_spec.roles
+    )
+    required = list(input_spec.names)
     columns = {
         "type": "object",
         "properties": {

@@ -170,6 +170,12 @@ class DeployWizard(QDialog):
         self.register.setChecked(where is not None)
         self.register.setEnabled(where is not None)
         self.register.setToolTip(where or f"no registry: {reason}")
+        # The deploy gates refuse these; overriding one is recorded in the manifest and audit log.
+        self.allow_failed = QCheckBox("Build even when the Validation Report fails")
+        self.allow_failed.setToolTip(
+            "recorded in the bundle's manifest and in the registry's audit log"
+        )
+        self.allow_fit = QCheckBox("Allow a learner's fit inside the captured nodes")
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumHeight(120)
@@ -188,6 +194,8 @@ class DeployWizard(QDialog):
         form.addRow("Version", self.version)
         form.addRow("Bundle path (.zip for one file)", self.output)
         form.addRow("", self.register)
+        form.addRow("Gates", self.allow_failed)
+        form.addRow("", self.allow_fit)
         buttons = QHBoxLayout()
         buttons.addWidget(self.build_button)
         buttons.addWidget(self.serve_button)
@@ -205,7 +213,7 @@ class DeployWizard(QDialog):
         layout.addWidget(self.log)
         layout.addWidget(self.audit)
         layout.addLayout(buttons)
-        self.resize(560, 640)
+        self.resize(580, 720)
         self.task = TaskRunner(window.document, self)
         self.task.progress.connect(self._say)
         self.task.done.connect(self._built)
@@ -265,7 +273,12 @@ class DeployWizard(QDialog):
 
     def build(self) -> bool:
         from studio.deploy import build_bundle
+        from studio.deploy.gates import DeployOverrides
 
+        overrides = DeployOverrides(
+            allow_failed_validation=self.allow_failed.isChecked(),
+            allow_fit_in_scope=self.allow_fit.isChecked(),
+        )
         wf, path = self.wf, Path(self.output.text()).expanduser()
         name, version = self.name.text().strip() or None, self.version.text().strip() or None
         # ids inside a component exist only in the flattened copy: the build finds those itself
@@ -289,6 +302,7 @@ class DeployWizard(QDialog):
                     input_node=inp,
                     output_node=out,
                     on_progress=say,
+                    overrides=overrides,
                 )
                 return result, _register(registry, result.path, say)
             finally:
@@ -315,6 +329,15 @@ class DeployWizard(QDialog):
             f"bundle written: {result.path} (version {result.manifest.get('version')}); parity {verdict}"
         )
         self.window.console.log(f"Deployed bundle {result.path}", "ok")
+        gate = result.manifest.get("deploy_overrides") or {}
+        status = gate.get("validation_status", "none")
+        self._say(
+            "Validation Report: "
+            + {"fail": "FAIL — built anyway, as you allowed", "none": "none judged this model"}.get(
+                status, status
+            )
+        )
+        self._say(f"frozen tables: {len(result.manifest.get('frozen_tables') or []) or 'none'}")
         self.show_audit(result.manifest)
         if note:
             self._say(note)

@@ -88,7 +88,8 @@ def register(
                 "ok",
                 model=model_name,
                 version=version,
-                reason=reason,
+                reason=_with_overrides(reason, m.get("deploy_overrides")),
+                deploy_overrides=m.get("deploy_overrides"),
                 sha256=stored.sha256,
                 source=row.source_path,
                 git_commit=row.git_commit,
@@ -97,6 +98,17 @@ def register(
     except BaseException:
         _discard_unreferenced(backend, stored)
         raise
+
+
+def _with_overrides(reason: str, overrides: dict | None) -> str:
+    """The audit reason, saying which deploy gate the bundle was built past."""
+    allowed = (overrides or {}).get("allowed", [])
+    past = []
+    if "failed_validation" in allowed:
+        past.append("built with a failing Validation Report (--allow-failed-validation)")
+    if "fit_in_scope" in allowed:
+        past.append("a learner's fit allowed inside the scope (--allow-fit-in-scope)")
+    return "; ".join([r for r in [reason, *past] if r])
 
 
 def _discard_unreferenced(backend: Backend, stored: StoredArtifact) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 from studio.serve.batch import (
     ModelFailed,
     beside_input,
+    carried_columns,
     log_chunk,
     open_store,
     score_chunk,
@@ -66,7 +67,10 @@ def worker_bundle(job: Job) -> tuple[Any, Any]:
             from studio.serve.server import load_bundle
 
             bundle = load_bundle(job.bundle, list(job.keys) or None)
-            loaded = _bundles[key] = (bundle, InputSchema(bundle.input_schema))
+            loaded = _bundles[key] = (
+                bundle,
+                InputSchema(bundle.input_schema, bundle.optional_columns),
+            )
             loads += 1
         return loaded
 
@@ -109,7 +113,8 @@ def score_partition(df: pd.DataFrame, job: Job, partition_info: dict | None = No
         if chunk.empty and outs:
             break
         try:
-            rows, out = score_chunk(bundle, schema, chunk, job.unknown, job.text)
+            carried = carried_columns(list(chunk.columns), bundle) if job.with_input else ()
+            rows, out = score_chunk(bundle, schema, chunk, job.unknown, job.text, carried)
         except InputProblems as exc:
             lines = [_describe(p, part, offset) for p in exc.problems[:10]]
             raise PartitionRejected("\n".join(lines), 2) from None

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from studio._version import __version__
+from studio.deploy.schema import IGNORED
 from studio.monitor import Alerter, FeedbackError, FeedbackReceipt, MonitorStore
 
 from . import jsoncodec
@@ -184,8 +185,9 @@ def create_app(
             "request_id": request_id,
             "predictions": records(cols),
         }
-        if rows.warnings:
-            body["warnings"] = rows.warnings
+        notes = [problem(None, c, IGNORED) for c in rows.ignored]
+        if rows.warnings or notes:
+            body["warnings"] = notes + rows.warnings
         return _json(body, headers={"X-Request-ID": request_id})
 
     # A plain Starlette route: the hot path skips FastAPI's dependency solving (its OpenAPI

@@ -21,13 +21,20 @@ class ModelFailed(Exception):
 
 
 def score_chunk(
-    bundle: Any, schema: Any, chunk: pd.DataFrame, unknown: str, text: bool
+    bundle: Any,
+    schema: Any,
+    chunk: pd.DataFrame,
+    unknown: str,
+    text: bool,
+    carried: tuple[str, ...] | list[str] = (),
 ) -> tuple[Any, pd.DataFrame]:
     """(parsed rows, output frame) of one chunk: InputProblems for rows that do not fit
-    the schema, ModelFailed when the model cannot score them."""
-    rows = schema.from_frame(
-        chunk[[c for c in chunk.columns if c in schema.names]], unknown, text=text
-    )
+    the schema, ModelFailed when the model cannot score them. Extra columns follow the one
+    rule (schema.extra_columns), except the `carried` ones (--with-input, a --truth column)
+    that go beside the output unscored."""
+    if carried:
+        chunk = chunk.drop(columns=[c for c in carried if c in chunk.columns])
+    rows = schema.from_frame(chunk, unknown, text=text)
     try:
         out = (
             pd.DataFrame(bundle.predict_rows(rows)) if rows.n_rows else bundle.predict(rows.frame())
@@ -35,6 +42,19 @@ def score_chunk(
     except (KnotworkError, ValueError, TypeError, KeyError) as exc:
         raise ModelFailed(str(exc)) from None
     return rows, getattr(out, "df", out).reset_index(drop=True)
+
+
+def carried_columns(columns: list[str], bundle: Any) -> list[str]:
+    """The columns `--with-input` carries beside the outputs that the bundle does not take."""
+    taken = {*bundle.input_schema.names, *bundle.optional_columns}
+    return [str(c) for c in columns if str(c) not in taken]
+
+
+def ignored_note(ignored: Any) -> str:
+    """What score prints once for the known extra columns it left out."""
+    from studio.deploy.schema import IGNORED
+
+    return f"column(s) {', '.join(map(repr, sorted(ignored)))}: {IGNORED}" if ignored else ""
 
 
 def beside_input(chunk: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:

@@ -37,7 +37,7 @@ class ServedModel:
         self.manifest: dict[str, Any] = dict(bundle.manifest)
         self.input_spec: TableSpec = bundle.served_schema
         self.output_spec: TableSpec | None = bundle.output_schema
-        self.inputs = InputSchema(self.input_spec)
+        self.inputs = InputSchema(self.input_spec, bundle.optional_columns)
         self.exclude = tuple(exclude)
         self.scoring: dict[str, Any] = bundle.scoring(self.exclude)
         self.plan: str = self.scoring["plan"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -205,11 +206,13 @@ def _text_error(dtype: str, v: str, exc: Exception) -> str:
 class InputSchema:
     """The bundle's input TableSpec compiled for request parsing."""
 
-    def __init__(self, spec: TableSpec):
+    def __init__(self, spec: TableSpec, known_extras: list[str] | tuple[str, ...] = ()):
         self.spec = spec
         self.names = spec.names
         self._columns = [_Column(c) for c in spec.columns]
         self._known = set(self.names)
+        # schema.extra_columns: these are left out with a note, any other extra is refused
+        self._extras = frozenset(known_extras) - self._known
         # Every column a plain number: records can go straight into one float matrix.
         self.all_numbers = bool(spec.columns) and all(
             c.dtype == "number" and c.categories is None for c in spec.columns
@@ -245,6 +248,7 @@ class InputSchema:
         unknown: str,
         problems: list,
         typed: dict[str, Any] | None = None,
+        ignored: tuple[str, ...] = (),
     ) -> ParsedRows:
         warnings: list[dict[str, Any]] = []
         cols: dict[str, Any] = {}
@@ -257,7 +261,7 @@ class InputSchema:
                 break
         if problems:
             raise InputProblems(problems)
-        return ParsedRows(cols, n, warnings[:MAX_PROBLEMS])
+        return ParsedRows(cols, n, warnings[:MAX_PROBLEMS], ignored=ignored)
 
     def from_records(self, records: list[Any], unknown: str = "error") -> ParsedRows:
         if self.all_numbers:
@@ -266,13 +270,17 @@ class InputSchema:
                 return fast
         problems: list[dict[str, Any]] = []
         raw: dict[str, list[Any]] = {name: [None] * len(records) for name in self.names}
-        names, known = self.names, self._known
+        names, known, extras = self.names, self._known, self._extras
+        ignored: set[str] = set()
         for i, rec in enumerate(records):
             if not isinstance(rec, dict):
                 problems.append(
                     problem(i, None, f"expected an object of column values, got {_kind(rec)}")
                 )
                 continue
+            if extras and not extras.isdisjoint(rec):
+                ignored.update(extras.intersection(rec))
+                rec = {k: v for k, v in rec.items() if k not in extras}
             if len(rec) != len(names) or not known.issuperset(rec):
                 problems += [problem(i, k, "unknown column") for k in rec if k not in known]
                 problems += [problem(i, k, "missing column") for k in names if k not in rec]
@@ -283,11 +291,16 @@ class InputSchema:
                 break
         if problems:
             raise InputProblems(problems)
-        return self._finish(raw, len(records), False, unknown, problems)
+        return self._finish(
+            raw, len(records), False, unknown, problems, ignored=tuple(sorted(ignored))
+        )
 
     def from_columns(
         self, data: dict[str, Any], unknown: str = "error", text: bool = False
     ) -> ParsedRows:
+        ignored = tuple(k for k in data if k in self._extras)
+        if ignored:
+            data = {k: v for k, v in data.items() if k not in self._extras}
         problems = [problem(None, k, "unknown column") for k in data if k not in self._known]
         problems += [problem(None, k, "missing column") for k in self.names if k not in data]
         lengths = {k: len(v) for k, v in data.items() if isinstance(v, list)}
@@ -307,7 +320,9 @@ class InputSchema:
                     for k in short
                 ]
             )
-        return self._finish({k: data[k] for k in self.names}, n, text, unknown, problems)
+        return self._finish(
+            {k: data[k] for k in self.names}, n, text, unknown, problems, ignored=ignored
+        )
 
     def from_json(self, body: Any, unknown: str = "error") -> ParsedRows:
         """Records `[{...}]`, columns `{"col": [...]}` or one record `{"col": value}`."""
@@ -380,12 +395,15 @@ class InputSchema:
         """Batch scoring: a frame read from a file, validated like a request. A column
         already in its schema type (Parquet's float64, int64, bool for a number, integer or
         boolean column) is taken as it is, once per frame; the others value by value."""
+        ignored = tuple(str(k) for k in df.columns if str(k) in self._extras)
+        if ignored:
+            df = df[[k for k in df.columns if str(k) not in self._extras]]
         names = [str(k) for k in df.columns]
         problems = [problem(None, k, "unknown column") for k in names if k not in self._known]
         problems += [problem(None, k, "missing column") for k in self.names if k not in names]
         if problems or len(set(names)) != len(names):
             data = {str(k): _values(df[k]) for k in df.columns}
-            return self.from_columns(data, unknown, text=text)
+            return replace(self.from_columns(data, unknown, text=text), ignored=ignored)
         frame = df.set_axis(names, axis=1)
         typed = (
             {}
@@ -395,10 +413,13 @@ class InputSchema:
         if self.all_numbers and len(typed) == len(self.names):  # one float block, as rows_of
             mat = frame[self.names].to_numpy(dtype=np.float64)
             return ParsedRows(
-                {k: mat[:, j] for j, k in enumerate(self.names)}, len(frame), matrix=mat
+                {k: mat[:, j] for j, k in enumerate(self.names)},
+                len(frame),
+                matrix=mat,
+                ignored=ignored,
             )
         raw = {k: _values(frame[k]) for k in self.names if k not in typed}
-        return self._finish(raw, len(frame), text, unknown, [], typed)
+        return self._finish(raw, len(frame), text, unknown, [], typed, ignored)
 
 
 def _values(s: pd.Series) -> list[Any]:

@@ -115,10 +115,11 @@ def test_requests_are_shaped_to_the_input_schema_and_bad_values_name_column_and_
         "body_mass_g": 5000,
         "sex": "male",
         "year": 2008,
-        "unknown_extra": 1,
     }
     out = bundle.predict(pd.DataFrame([row]))
     assert out["prediction"].iloc[0] == "Gentoo"
+    with pytest.raises(InputSchemaError, match="unknown input column.*'unknown_extra'"):
+        bundle.predict(pd.DataFrame([{**row, "unknown_extra": 1}]))  # one rule: refused by name
     with pytest.raises(InputSchemaError, match="missing input column") as missing:
         bundle.predict(pd.DataFrame([{k: v for k, v in row.items() if k != "body_mass_g"}]))
     assert missing.value.column == "body_mass_g"

@@ -186,3 +186,36 @@ def test_deploy_captures_through_a_component_holding_the_deployment_pair(
     assert manifest["input_node"]["label"] == "Deployment Input"
     assert "parity passed on" in wizard.log.toPlainText()
     wizard.reject()
+
+
+def test_the_wizard_refuses_a_failing_validation_report_until_the_user_allows_it(
+    qtbot, make_window, penguins_csv, tmp_path, monkeypatch
+):
+    """Test rows concatenated onto the training rows: the report fails, the build is refused
+    with the reason; ticking the override builds and records it in the manifest."""
+    monkeypatch.setenv("KNOTWORK_HOME", str(tmp_path / "home"))
+    wf, ids = _scoring_workflow(penguins_csv)
+    concat = wf.add_node("manipulation.concatenate", position=(360, -200)).id
+    report = wf.add_node("validation.validation_report", position=(720, -200)).id
+    wf.disconnect(ids["learn"], 0)
+    wf.connect(ids["split"], 0, concat, 0)
+    wf.connect(ids["split"], 1, concat, 1)
+    wf.connect(concat, 0, ids["learn"], 0)
+    wf.connect(ids["learn"], 0, report, 0)
+    wf.connect(ids["split"], 0, report, 1)
+    wf.connect(ids["split"], 1, report, 2)
+    window = make_window(wf)
+    wizard = window.deploy()
+    wizard.output.setText(str(tmp_path / "bundle"))
+    with qtbot.waitSignal(wizard.task.failed, timeout=60000):
+        qtbot.mouseClick(wizard.build_button, Qt.LeftButton)
+    log = wizard.log.toPlainText()
+    assert "Validation Report fails" in log and "held-out rows (test)" in log
+    assert not (tmp_path / "bundle").exists() and wizard.build_button.isEnabled()
+    wizard.allow_failed.setChecked(True)
+    with qtbot.waitSignal(wizard.task.done, timeout=60000):
+        qtbot.mouseClick(wizard.build_button, Qt.LeftButton)
+    manifest = json.loads((tmp_path / "bundle" / "manifest.json").read_text())
+    assert manifest["deploy_overrides"]["allowed"] == ["failed_validation"]
+    assert "Validation Report: FAIL — built anyway" in wizard.log.toPlainText()
+    wizard.reject()

@@ -167,6 +167,7 @@ def test_a_model_failure_is_reported_without_the_traceback(bundle, example_rows)
         )
 
         served_schema, plans = bundle.served_schema, {}
+        optional_columns = bundle.optional_columns
 
         def scoring(self, exclude=()):
             return {"plan": "graph", "refused": {}}
