@@ -1,0 +1,233 @@
+"""Finding test files, checking them against their workflow before anything runs, and
+running their cases. Qt-free: the CLI and the studio both call `prepare` and `run_suite`."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studio.core import Workflow
+from studio.core.errors import KnotworkError, SuiteFileError
+from studio.core.ports import PortType
+
+from .checks import evaluate, metrics_port
+from .schema import SUFFIX, Case, FailsCheck, MetricCheck, Suite, VerdictCheck, load_suite
+
+WORKFLOW_SUFFIX = ".knotwork.json"
+_SKIPPED_DIRS = {"__pycache__", "node_modules"}
+
+
+@dataclass
+class CaseResult:
+    name: str
+    failures: list[str] = field(default_factory=list)  # one reason per unmet expectation
+    error: str | None = None  # the case could not run at all (a crash, a cancel)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and self.error is None
+
+
+@dataclass
+class SuiteResult:
+    path: Path
+    workflow: Path
+    cases: list[CaseResult] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.cases)
+
+
+@dataclass
+class PreparedSuite:
+    """A test file, read and checked against its workflow (every node, port, setting,
+    parameter and golden file it names exists)."""
+
+    path: Path
+    suite: Suite
+    workflow_path: Path
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """The test files PATHs mean: a test file itself, the test files beside a workflow file
+    that name it, or every test file under a folder (none given: the current folder)."""
+    found: list[Path] = []
+    for raw in list(paths) or [Path.cwd()]:
+        path = Path(raw)
+        if path.is_dir():
+            found += sorted(
+                p
+                for p in path.rglob(f"*{SUFFIX}")
+                if not any(
+                    part.startswith(".") or part in _SKIPPED_DIRS
+                    for part in p.relative_to(path).parts[:-1]
+                )
+            )
+        elif path.name.endswith(SUFFIX) and path.is_file():
+            found.append(path)
+        elif path.name.endswith(WORKFLOW_SUFFIX) and path.is_file():
+            found += tests_of(path)
+        elif not path.exists():
+            raise KnotworkError(f"{path}: no such file or folder")
+        else:
+            raise KnotworkError(
+                f"{path}: not a test file (*{SUFFIX}), a workflow (*{WORKFLOW_SUFFIX}) or a folder"
+            )
+    unique: dict[Path, Path] = {p.resolve(): p for p in found}
+    return list(unique.values())
+
+
+def tests_of(workflow: Path) -> list[Path]:
+    """The test files beside a workflow that name it; an unreadable one is kept, so its
+    mistake is reported rather than skipped."""
+    out = []
+    for path in sorted(workflow.parent.glob(f"*{SUFFIX}")):
+        try:
+            named = (path.parent / load_suite(path).workflow).resolve()
+        except SuiteFileError:
+            out.append(path)
+            continue
+        if named == workflow.resolve():
+            out.append(path)
+    return out
+
+
+def prepare(path: str | Path, load: Callable[[Path], Workflow] | None = None) -> PreparedSuite:
+    """Read a test file and check it against its workflow, so a typo is a SuiteFileError
+    naming the file, the case and the field before any case runs."""
+    path = Path(path)
+    suite = load_suite(path)
+    workflow_path = (path.parent / suite.workflow).resolve()
+    if not workflow_path.is_file():
+        raise SuiteFileError(str(path), f"workflow: no workflow file {workflow_path}")
+    try:
+        wf = (load or Workflow.load)(workflow_path)
+    except KnotworkError as exc:
+        raise SuiteFileError(str(path), f"workflow: cannot load it: {exc}") from None
+    for case in suite.cases:
+        try:
+            _check_case(wf, suite, case, path.parent)
+        except KnotworkError as exc:
+            raise SuiteFileError(str(path), f'case "{case.name}": {exc}') from None
+    return PreparedSuite(path, suite, workflow_path)
+
+
+def _check_case(wf: Workflow, suite: Suite, case: Case, base: Path) -> None:
+    try:
+        wf.parameter_values({**suite.parameters, **case.parameters})
+    except KnotworkError as exc:
+        raise KnotworkError(f"parameters: {exc}") from None
+    for ref, settings in case.settings.items():
+        fields = _field(f"settings.{ref}", lambda r=ref: wf.node_type(r).Settings.model_fields)
+        for name in settings:
+            if name not in fields:
+                raise KnotworkError(
+                    f'settings.{ref}.{name}: node "{wf.node(ref).label}" has no setting '
+                    f"{name!r} (its settings: {', '.join(fields)})"
+                )
+    for i, exp in enumerate(case.expect):
+        at = f"expect[{i}] ({exp.check})"
+        outputs = _field(f"{at}: node", lambda e=exp: wf.node_type(e.node).outputs)
+        if isinstance(exp, FailsCheck):
+            continue
+        port = (
+            metrics_port(wf, exp.node, exp.port)
+            if isinstance(exp, (MetricCheck, VerdictCheck))
+            else exp.port
+        )
+        index = _port_index(outputs, port)
+        label = wf.node(exp.node).label
+        if index is None:
+            names = ", ".join(p.name for p in outputs) or "none"
+            raise KnotworkError(
+                f'{at}: port: node "{label}" has no output port {port!r} (its outputs: {names})'
+            )
+        kind = outputs[index].type
+        wanted = (
+            (PortType.METRICS, PortType.MODEL)
+            if isinstance(exp, (MetricCheck, VerdictCheck))
+            else (PortType.TABLE,)
+        )
+        if kind not in wanted:
+            raise KnotworkError(
+                f'{at}: port: "{label}".{outputs[index].name} is a {kind.value} output; '
+                f"a {exp.check} check reads a {' or '.join(w.value for w in wanted)}"
+            )
+        if exp.check == "golden" and not (base / exp.file).is_file():
+            raise KnotworkError(f"{at}: file: no golden file {base / exp.file}")
+
+
+def _field(where: str, lookup):
+    try:
+        return lookup()
+    except KnotworkError as exc:
+        raise KnotworkError(f"{where}: {exc}") from None
+
+
+def _port_index(outputs: tuple, port: str | int) -> int | None:
+    if isinstance(port, int):
+        return port if 0 <= port < len(outputs) else None
+    return next((i for i, p in enumerate(outputs) if p.name == port), None)
+
+
+def run_suite(
+    prepared: PreparedSuite,
+    load: Callable[[Path], Workflow] | None = None,
+    on_case: Callable[[CaseResult], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> SuiteResult:
+    """Run every case of a prepared test file. Cases that change no settings share one
+    workflow, so what they have in common runs once; a case that changes settings gets its
+    own copy. Only the nodes the expectations name (and what they need) run."""
+    load = load or Workflow.load
+    result = SuiteResult(prepared.path, prepared.workflow_path)
+    shared: Workflow | None = None
+    for case in prepared.suite.cases:
+        if cancel is not None and cancel.is_set():
+            outcome = CaseResult(case.name, error="cancelled")
+        else:
+            start = time.perf_counter()
+            if case.settings:
+                wf = load(prepared.workflow_path)
+            else:
+                shared = shared or load(prepared.workflow_path)
+                wf = shared
+            outcome = _run_case(wf, prepared, case, cancel)
+            outcome.seconds = time.perf_counter() - start
+        result.cases.append(outcome)
+        if on_case is not None:
+            on_case(outcome)
+    return result
+
+
+def _run_case(
+    wf: Workflow, prepared: PreparedSuite, case: Case, cancel: threading.Event | None
+) -> CaseResult:
+    outcome = CaseResult(case.name)
+    try:
+        for ref, settings in case.settings.items():
+            for name, value in settings.items():
+                wf.set_setting(ref, name, value)
+        targets = list(dict.fromkeys(wf.node(e.node).id for e in case.expect))
+        run = wf.run(
+            parameters={**prepared.suite.parameters, **case.parameters},
+            targets=targets,
+            cancel=cancel,
+        )
+        if run.cancelled:
+            outcome.error = "cancelled"
+            return outcome
+        for exp in case.expect:
+            reason = evaluate(wf, run, exp, prepared.path.parent)
+            if reason is not None:
+                outcome.failures.append(reason)
+    except KnotworkError as exc:  # a setting the node refuses, say
+        outcome.error = str(exc)
+    except Exception as exc:  # a defect, reported on the case rather than ending the run
+        outcome.error = f"{type(exc).__name__}: {exc}"
+    return outcome
