@@ -16,10 +16,12 @@ from studio.testing import CaseResult, SuiteResult, discover, prepare, run_suite
 
 
 def _shown(path: Path) -> str:
+    """Relative to the current folder when inside it, as the user typed it; else absolute."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path.resolve()) if relative.startswith("..") else relative
 
 
 def case_lines(case: CaseResult) -> list[str]:

@@ -350,3 +350,13 @@ def test_paths_mean_a_test_file_a_workflow_s_tests_or_a_folder(penguins_dir, tmp
     (tmp_path / "empty").mkdir()
     assert main(["test", str(tmp_path / "empty")]) == 2
     assert "no test files (*.knotwork-test.json)" in capsys.readouterr().err
+
+
+def test_the_readme_example_is_a_valid_passing_test_file(penguins_dir, capsys):
+    readme = (TEMPLATES.parent / "README.md").read_text()
+    section = readme[readme.index("## Workflow tests") :]
+    example = section[section.index("```json") + len("```json") : section.index("```\n\n")]
+    path = penguins_dir / "readme.knotwork-test.json"
+    path.write_text(example)
+    assert main(["test", str(path)]) == 0
+    assert "2 passed, 0 failed" in capsys.readouterr().out
