@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
+from studio.cli.run import _cancel_on_interrupt
 from studio.core.errors import KnotworkError, SuiteFileError
 from studio.testing import CaseResult, SuiteResult, discover, prepare, run_suite, write_junit
 
@@ -32,6 +34,10 @@ def case_lines(case: CaseResult) -> list[str]:
         lines.append(f"        {case.error}")
     lines += [f"        {reason}" for reason in case.failures]
     return lines
+
+
+def _print_case(case: CaseResult) -> None:
+    print(*case_lines(case), sep="\n", flush=True)  # as each case ends, not at the end
 
 
 def summary_line(results: list[SuiteResult], seconds: float) -> str:
@@ -61,15 +67,17 @@ def cmd_test(args: argparse.Namespace) -> int:
         return 2
     start = time.perf_counter()
     results = []
-    for item in prepared:
-        print(f"{_shown(item.path)} (workflow {_shown(item.workflow_path)})", flush=True)
-        results.append(
-            run_suite(item, on_case=lambda c: print(*case_lines(c), sep="\n", flush=True))
-        )
+    cancel = threading.Event()
+    with _cancel_on_interrupt(cancel):  # Ctrl-C: the running case stops, the rest are skipped
+        for item in prepared:
+            print(f"{_shown(item.path)} (workflow {_shown(item.workflow_path)})", flush=True)
+            results.append(run_suite(item, on_case=_print_case, cancel=cancel))
     seconds = time.perf_counter() - start
     print(summary_line(results, seconds))
     if args.junit:
         write_junit(args.junit, results, seconds)
+    if cancel.is_set():
+        return 130
     return 0 if all(r.passed for r in results) else 1
 
 

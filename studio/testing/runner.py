@@ -3,6 +3,7 @@ running their cases. Qt-free: the CLI and the studio both call `prepare` and `ru
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -60,14 +61,7 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     for raw in list(paths) or [Path.cwd()]:
         path = Path(raw)
         if path.is_dir():
-            found += sorted(
-                p
-                for p in path.rglob(f"*{SUFFIX}")
-                if not any(
-                    part.startswith(".") or part in _SKIPPED_DIRS
-                    for part in p.relative_to(path).parts[:-1]
-                )
-            )
+            found += _under(path)
         elif path.name.endswith(SUFFIX) and path.is_file():
             found.append(path)
         elif path.name.endswith(WORKFLOW_SUFFIX) and path.is_file():
@@ -80,6 +74,15 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
             )
     unique: dict[Path, Path] = {p.resolve(): p for p in found}
     return list(unique.values())
+
+
+def _under(folder: Path) -> list[Path]:
+    """Test files under a folder, not descending into hidden folders (.git, .venv)."""
+    out = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
+        out += [Path(root) / f for f in sorted(files) if f.endswith(SUFFIX)]
+    return out
 
 
 def tests_of(workflow: Path) -> list[Path]:
@@ -119,17 +122,24 @@ def prepare(path: str | Path, load: Callable[[Path], Workflow] | None = None) ->
 
 def _check_case(wf: Workflow, suite: Suite, case: Case, base: Path) -> None:
     try:
-        wf.parameter_values({**suite.parameters, **case.parameters})
+        values = wf.parameter_values({**suite.parameters, **case.parameters})
     except KnotworkError as exc:
         raise KnotworkError(f"parameters: {exc}") from None
     for ref, settings in case.settings.items():
-        fields = _field(f"settings.{ref}", lambda r=ref: wf.node_type(r).Settings.model_fields)
-        for name in settings:
+        node_type = _field(f"settings.{ref}", lambda r=ref: wf.node_type(r))
+        inst = wf.node(ref)
+        fields = node_type.Settings.model_fields
+        for name, value in settings.items():
             if name not in fields:
                 raise KnotworkError(
-                    f'settings.{ref}.{name}: node "{wf.node(ref).label}" has no setting '
+                    f'settings.{ref}.{name}: node "{inst.label}" has no setting '
                     f"{name!r} (its settings: {', '.join(fields)})"
                 )
+            try:  # a value the setting can never take (type, bounds) is the file's mistake
+                node_type.check_setting(name, value, {**inst.settings, **settings}, values)
+            except KnotworkError as exc:
+                why = getattr(exc, "message", str(exc))  # the setting is named already
+                raise KnotworkError(f"settings.{ref}.{name}: {why}") from None
     for i, exp in enumerate(case.expect):
         at = f"expect[{i}] ({exp.check})"
         outputs = _field(f"{at}: node", lambda e=exp: wf.node_type(e.node).outputs)

@@ -178,6 +178,8 @@ def parse_suite(text: str | bytes, source: str) -> Suite:
     """A Suite from a test file's text; any mistake raises SuiteFileError naming it."""
     try:
         data = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise SuiteFileError(source, f"not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise SuiteFileError(source, f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
     try:

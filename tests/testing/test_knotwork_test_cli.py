@@ -302,6 +302,14 @@ def test_junit_xml_has_a_suite_per_file_and_a_failure_per_failed_case(penguins_d
             'case "c": settings.Roles.targt: node "Roles" has no setting \'targt\'',
         ),
         (
+            {
+                "name": "c",
+                "settings": {"Split": {"train_fraction": 5}},
+                "expect": [{"check": "fails", "node": "Split"}],
+            },
+            'case "c": settings.Split.train_fraction: Train Fraction must be less than 1, not 5',
+        ),
+        (
             {"name": "c", "expect": [{"check": "rows", "node": "Split", "equals": 1, "max": 2}]},
             'case "c": expect[0] (rows): give equals or min/max, not both',
         ),
