@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from studio.core import Workflow
 from studio.core.errors import SuiteFileError
 from studio.core.fileformat import dumps
+from studio.core.workers import NodeWorkers
 from studio.testing import SuiteResult, prepare, run_suite, tests_of
 
 from .console import level_colors
@@ -44,7 +45,9 @@ class FileOutcome:
     problem: str | None = None
 
 
-def run_tests_of(workflow: Workflow, path: Path, cancel: threading.Event, say) -> list[FileOutcome]:
+def run_tests_of(
+    workflow: Workflow, path: Path, cancel: threading.Event, say, workers: NodeWorkers | None = None
+) -> list[FileOutcome]:
     """Work for the pool: every test file beside `path` that names it, each case run on a
     fresh copy of `workflow` (so the canvas's own results and settings stay untouched)."""
     text = dumps(workflow.to_dict())
@@ -68,6 +71,7 @@ def run_tests_of(workflow: Workflow, path: Path, cancel: threading.Event, say) -
             load,
             on_case=lambda c: say(f"{c.name}: {'PASS' if c.passed else 'FAIL'}"),
             cancel=cancel,
+            workers=workers,
         )
         outcomes.append(FileOutcome(file, result))
     return outcomes
@@ -219,7 +223,10 @@ class WorkflowTests(QObject):
         cancel = self._cancel = threading.Event()
         panel.set_running(True, f"Running the tests of {path.name}…")
         self.window.console.log(f"Running the tests of {path.name}")
-        self.pool.start(_Task(lambda say: run_tests_of(snapshot, path, cancel, say), self._signals))
+        workers = self.window.runner.workers  # Stop ends a learner at once, as Cancel does
+        self.pool.start(
+            _Task(lambda say: run_tests_of(snapshot, path, cancel, say, workers), self._signals)
+        )
         return True
 
     def cancel(self) -> None:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studio.core import Workflow
 from studio.core.errors import KnotworkError, SuiteFileError
@@ -16,6 +17,9 @@ from studio.core.ports import PortType
 
 from .checks import evaluate, metrics_port
 from .schema import SUFFIX, Case, FailsCheck, MetricCheck, Suite, VerdictCheck, load_suite
+
+if TYPE_CHECKING:
+    from studio.core.workers import NodeWorkers
 
 WORKFLOW_SUFFIX = ".knotwork.json"
 _SKIPPED_DIRS = {"__pycache__", "node_modules"}
@@ -190,10 +194,12 @@ def run_suite(
     load: Callable[[Path], Workflow] | None = None,
     on_case: Callable[[CaseResult], None] | None = None,
     cancel: threading.Event | None = None,
+    workers: NodeWorkers | None = None,
 ) -> SuiteResult:
     """Run every case of a prepared test file. Cases that change no settings share one
     workflow, so what they have in common runs once; a case that changes settings gets its
-    own copy. Only the nodes the expectations name (and what they need) run."""
+    own copy. Only the nodes the expectations name (and what they need) run; `workers`
+    runs the long ones in worker processes, which a cancel ends at once."""
     load = load or Workflow.load
     result = SuiteResult(prepared.path, prepared.workflow_path)
     shared: Workflow | None = None
@@ -207,7 +213,7 @@ def run_suite(
             else:
                 shared = shared or load(prepared.workflow_path)
                 wf = shared
-            outcome = _run_case(wf, prepared, case, cancel)
+            outcome = _run_case(wf, prepared, case, cancel, workers)
             outcome.seconds = time.perf_counter() - start
         result.cases.append(outcome)
         if on_case is not None:
@@ -216,7 +222,11 @@ def run_suite(
 
 
 def _run_case(
-    wf: Workflow, prepared: PreparedSuite, case: Case, cancel: threading.Event | None
+    wf: Workflow,
+    prepared: PreparedSuite,
+    case: Case,
+    cancel: threading.Event | None,
+    workers: NodeWorkers | None,
 ) -> CaseResult:
     outcome = CaseResult(case.name)
     try:
@@ -228,6 +238,7 @@ def _run_case(
             parameters={**prepared.suite.parameters, **case.parameters},
             targets=targets,
             cancel=cancel,
+            workers=workers,
         )
         if run.cancelled:
             outcome.error = "cancelled"

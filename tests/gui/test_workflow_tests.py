@@ -104,3 +104,18 @@ def test_run_tests_explains_what_is_missing_when_there_is_nothing_to_run(
     window.document.replace(Workflow.load(lonely))
     assert window.workflow_tests.run() is False
     assert "add lonely.knotwork-test.json beside it" in window.workflow_tests.panel.summary.text()
+
+
+def test_stop_cancels_the_running_case_and_unlocks_the_window(qtbot, make_window, tmp_path):
+    accurate = {
+        "name": "accurate",
+        "expect": [{"check": "metric", "node": "Score test", "metric": "f1", "at_least": 0.9}],
+    }
+    window = make_window(Workflow.load(_penguins(tmp_path, [accurate])))
+    tests = window.workflow_tests
+    with qtbot.waitSignal(tests.finished, timeout=60_000):
+        assert tests.run()
+        assert window.busy() and tests.panel.stop_button.isEnabled()
+        tests.panel.stop_button.click()  # long before the search is done
+    assert tests.panel.results() == {"accurate": ("ERROR", ["cancelled"])}
+    assert not window.busy() and tests.panel.run_button.isEnabled()

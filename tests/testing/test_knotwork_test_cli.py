@@ -218,6 +218,9 @@ def test_an_expected_failure_passes_only_when_the_node_fails_with_that_message(
 
 
 def test_junit_xml_has_a_suite_per_file_and_a_failure_per_failed_case(penguins_dir, tmp_path):
+    (penguins_dir / "penguins.knotwork-test.json").unlink()
+    refused = {"name": "refused", "settings": {"Roles": {"target": "beak"}}}
+    _write(penguins_dir, "other", [{**refused, "expect": [{"check": "fails", "node": "Roles"}]}])
     _write(
         penguins_dir,
         "mixed",
@@ -239,9 +242,10 @@ def test_junit_xml_has_a_suite_per_file_and_a_failure_per_failed_case(penguins_d
     assert main(["test", str(penguins_dir), "--junit", str(report)]) == 1
     root = ET.parse(report).getroot()
     assert root.tag == "testsuites"
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("8", "1", "0")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "1", "0")
     suites = {s.get("name"): s for s in root.findall("testsuite")}
-    assert set(suites) == {"mixed", "penguins"}
+    assert set(suites) == {"mixed", "other"}
+    assert [c.get("name") for c in suites["other"].findall("testcase")] == ["refused"]
     mixed = suites["mixed"]
     assert (mixed.get("tests"), mixed.get("failures")) == ("2", "1")
     cases = {c.get("name"): c for c in mixed.findall("testcase")}
@@ -368,3 +372,21 @@ def test_the_readme_example_is_a_valid_passing_test_file(penguins_dir, capsys):
     path.write_text(example)
     assert main(["test", str(path)]) == 0
     assert "2 passed, 0 failed" in capsys.readouterr().out
+
+
+def test_junit_xml_reports_a_case_that_could_not_run_as_an_error(tmp_path):
+    from studio.testing import CaseResult, SuiteResult, write_junit
+
+    result = SuiteResult(
+        tmp_path / "w.knotwork-test.json",
+        tmp_path / "w.knotwork.json",
+        [CaseResult("stopped", error="cancelled", seconds=0.5), CaseResult("fine", seconds=1)],
+    )
+    write_junit(tmp_path / "j.xml", [result])
+    root = ET.parse(tmp_path / "j.xml").getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "0", "1")
+    (suite,) = root.findall("testsuite")
+    stopped, fine = suite.findall("testcase")
+    assert stopped.find("error").get("message") == "cancelled"
+    assert stopped.find("failure") is None and len(fine) == 0
+    assert fine.get("time") == "1.000" and fine.get("classname") == "w"
