@@ -116,11 +116,14 @@ def prepare(path: str | Path, load: Callable[[Path], Workflow] | None = None) ->
         wf = (load or Workflow.load)(workflow_path)
     except KnotworkError as exc:
         raise SuiteFileError(str(path), f"workflow: cannot load it: {exc}") from None
-    for case in suite.cases:
+    problems = []
+    for case in suite.cases:  # every bad case is named, not only the first
         try:
             _check_case(wf, suite, case, path.parent)
         except KnotworkError as exc:
-            raise SuiteFileError(str(path), f'case "{case.name}": {exc}') from None
+            problems.append(f'case "{case.name}": {exc}')
+    if problems:
+        raise SuiteFileError(str(path), "; ".join(problems))
     return PreparedSuite(path, suite, workflow_path)
 
 

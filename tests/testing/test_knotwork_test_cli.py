@@ -390,3 +390,20 @@ def test_junit_xml_reports_a_case_that_could_not_run_as_an_error(tmp_path):
     assert stopped.find("error").get("message") == "cancelled"
     assert stopped.find("failure") is None and len(fine) == 0
     assert fine.get("time") == "1.000" and fine.get("classname") == "w"
+
+
+def test_every_bad_case_of_a_file_is_named_at_once(penguins_dir, capsys):
+    path = _write(
+        penguins_dir,
+        "two",
+        [
+            {"name": "one", "expect": [{"check": "fails", "node": "Rols"}]},
+            {"name": "fine", "expect": [{"check": "fails", "node": "Roles"}]},
+            {"name": "two", "expect": [{"check": "rows", "node": "Split", "port": 7, "min": 1}]},
+        ],
+    )
+    assert main(["test", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "case \"one\": expect[0] (fails): node: no node with id or label 'Rols'" in err
+    assert 'case "two": expect[0] (rows): port: node "Split" has no output port 7' in err
+    assert '"fine"' not in err
