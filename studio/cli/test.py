@@ -6,6 +6,7 @@ Exit 0 when every case passed, 1 when one failed, 2 for bad usage or a bad test 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import threading
@@ -14,7 +15,15 @@ from pathlib import Path
 
 from studio.cli.run import _cancel_on_interrupt
 from studio.core.errors import KnotworkError, SuiteFileError
-from studio.testing import CaseResult, SuiteResult, discover, prepare, run_suite, write_junit
+from studio.testing import (
+    CaseResult,
+    PreparedSuite,
+    SuiteResult,
+    discover,
+    prepare,
+    run_suite,
+    write_junit,
+)
 
 
 def _shown(path: Path) -> str:
@@ -33,6 +42,7 @@ def case_lines(case: CaseResult) -> list[str]:
     if case.error is not None:
         lines.append(f"        {case.error}")
     lines += [f"        {reason}" for reason in case.failures]
+    lines += [f"        {note}" for note in case.notes]
     return lines
 
 
@@ -50,6 +60,12 @@ def summary_line(results: list[SuiteResult], seconds: float) -> str:
     return f"{', '.join(parts)} in {seconds:.1f}s ({files})"
 
 
+def _only(item: PreparedSuite, text: str) -> PreparedSuite:
+    """The cases whose name contains `text` (any case), for running one while working on it."""
+    cases = [c for c in item.suite.cases if text.lower() in c.name.lower()]
+    return dataclasses.replace(item, suite=item.suite.model_copy(update={"cases": cases}))
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     files = discover(args.paths)
     if not files:
@@ -58,20 +74,28 @@ def cmd_test(args: argparse.Namespace) -> int:
     prepared, problems = [], []
     for path in files:  # every bad file is reported, and nothing runs
         try:
-            prepared.append(prepare(path))
+            prepared.append(prepare(path, update_golden=args.update_golden))
         except SuiteFileError as exc:
             problems.append(str(exc))
     if problems:
         for line in problems:
             print(f"knotwork: {line}", file=sys.stderr)
         return 2
+    if args.k:
+        prepared = [p for p in (_only(p, args.k) for p in prepared) if p.suite.cases]
+        if not prepared:
+            raise KnotworkError(f"-k {args.k}: no case name contains {args.k!r}")
     start = time.perf_counter()
     results = []
     cancel = threading.Event()
     with _cancel_on_interrupt(cancel):  # Ctrl-C: the running case stops, the rest are skipped
         for item in prepared:
             print(f"{_shown(item.path)} (workflow {_shown(item.workflow_path)})", flush=True)
-            results.append(run_suite(item, on_case=_print_case, cancel=cancel))
+            results.append(
+                run_suite(
+                    item, on_case=_print_case, cancel=cancel, update_golden=args.update_golden
+                )
+            )
     seconds = time.perf_counter() - start
     print(summary_line(results, seconds))
     if args.junit:
@@ -97,4 +121,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: the current folder)",
     )
     p.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML")
+    p.add_argument(
+        "--update-golden",
+        action="store_true",
+        help="write each golden check's table to its file instead of comparing "
+        "(then review the change with git diff)",
+    )
+    p.add_argument("-k", metavar="TEXT", help="run only the cases whose name contains TEXT")
     p.set_defaults(func=cmd_test)

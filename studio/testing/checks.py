@@ -13,6 +13,7 @@ import pandas as pd
 
 from studio.core import NodeState, Workflow
 from studio.core.executor import RunResult
+from studio.core.fileformat import atomic_write
 from studio.core.ports import Model, PortType, Table
 
 from .schema import (
@@ -171,6 +172,14 @@ def _columns(columns: list[str], exp: ColumnsCheck, where: str) -> str | None:
     if problems:
         return f"{where}: {'; '.join(problems)} (its columns: {', '.join(map(str, columns))})"
     return None
+
+
+def write_golden(actual: pd.DataFrame, exp: GoldenCheck, base: Path) -> str:
+    """Write the table a golden check reads (its `columns`, or all) as the new golden file,
+    atomically; returns what was written, for the report."""
+    table = actual[exp.columns] if exp.columns is not None else actual
+    atomic_write(base / exp.file, table.to_csv(index=False))
+    return f"wrote {exp.file} ({len(table)} rows, {len(table.columns)} columns)"
 
 
 def golden_difference(actual: pd.DataFrame, exp: GoldenCheck, base: Path, where: str) -> str | None:

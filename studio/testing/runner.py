@@ -13,10 +13,19 @@ from typing import TYPE_CHECKING
 
 from studio.core import Workflow
 from studio.core.errors import KnotworkError, SuiteFileError
-from studio.core.ports import PortType
+from studio.core.ports import PortType, Table
 
-from .checks import evaluate, metrics_port
-from .schema import SUFFIX, Case, FailsCheck, MetricCheck, Suite, VerdictCheck, load_suite
+from .checks import evaluate, metrics_port, write_golden
+from .schema import (
+    SUFFIX,
+    Case,
+    FailsCheck,
+    GoldenCheck,
+    MetricCheck,
+    Suite,
+    VerdictCheck,
+    load_suite,
+)
 
 if TYPE_CHECKING:
     from studio.core.workers import NodeWorkers
@@ -30,6 +39,7 @@ class CaseResult:
     name: str
     failures: list[str] = field(default_factory=list)  # one reason per unmet expectation
     error: str | None = None  # the case could not run at all (a crash, a cancel)
+    notes: list[str] = field(default_factory=list)  # golden files written, say
     seconds: float = 0.0
 
     @property
@@ -104,9 +114,14 @@ def tests_of(workflow: Path) -> list[Path]:
     return out
 
 
-def prepare(path: str | Path, load: Callable[[Path], Workflow] | None = None) -> PreparedSuite:
+def prepare(
+    path: str | Path,
+    load: Callable[[Path], Workflow] | None = None,
+    update_golden: bool = False,
+) -> PreparedSuite:
     """Read a test file and check it against its workflow, so a typo is a SuiteFileError
-    naming the file, the case and the field before any case runs."""
+    naming the file, the case and the field before any case runs. A golden file may be
+    missing when it is about to be written (`update_golden`)."""
     path = Path(path)
     suite = load_suite(path)
     workflow_path = (path.parent / suite.workflow).resolve()
@@ -119,7 +134,7 @@ def prepare(path: str | Path, load: Callable[[Path], Workflow] | None = None) ->
     problems = []
     for case in suite.cases:  # every bad case is named, not only the first
         try:
-            _check_case(wf, suite, case, path.parent)
+            _check_case(wf, suite, case, path.parent, update_golden)
         except KnotworkError as exc:
             problems.append(f'case "{case.name}": {exc}')
     if problems:
@@ -127,7 +142,7 @@ def prepare(path: str | Path, load: Callable[[Path], Workflow] | None = None) ->
     return PreparedSuite(path, suite, workflow_path)
 
 
-def _check_case(wf: Workflow, suite: Suite, case: Case, base: Path) -> None:
+def _check_case(wf: Workflow, suite: Suite, case: Case, base: Path, update_golden: bool) -> None:
     try:
         values = wf.parameter_values({**suite.parameters, **case.parameters})
     except KnotworkError as exc:
@@ -175,7 +190,7 @@ def _check_case(wf: Workflow, suite: Suite, case: Case, base: Path) -> None:
                 f'{at}: port: "{label}".{outputs[index].name} is a {kind.value} output; '
                 f"a {exp.check} check reads a {' or '.join(w.value for w in wanted)}"
             )
-        if exp.check == "golden" and not (base / exp.file).is_file():
+        if exp.check == "golden" and not update_golden and not (base / exp.file).is_file():
             raise KnotworkError(f"{at}: file: no golden file {base / exp.file}")
 
 
@@ -198,11 +213,14 @@ def run_suite(
     on_case: Callable[[CaseResult], None] | None = None,
     cancel: threading.Event | None = None,
     workers: NodeWorkers | None = None,
+    update_golden: bool = False,
 ) -> SuiteResult:
     """Run every case of a prepared test file. Cases that change no settings share one
     workflow, so what they have in common runs once; a case that changes settings gets its
     own copy. Only the nodes the expectations name (and what they need) run; `workers`
-    runs the long ones in worker processes, which a cancel ends at once."""
+    runs the long ones in worker processes, which a cancel ends at once. `update_golden`
+    writes each golden check's table to its file instead of comparing (review the change
+    with `git diff`)."""
     load = load or Workflow.load
     result = SuiteResult(prepared.path, prepared.workflow_path)
     shared: Workflow | None = None
@@ -216,7 +234,7 @@ def run_suite(
             else:
                 shared = shared or load(prepared.workflow_path)
                 wf = shared
-            outcome = _run_case(wf, prepared, case, cancel, workers)
+            outcome = _run_case(wf, prepared, case, cancel, workers, update_golden)
             outcome.seconds = time.perf_counter() - start
         result.cases.append(outcome)
         if on_case is not None:
@@ -230,6 +248,7 @@ def _run_case(
     case: Case,
     cancel: threading.Event | None,
     workers: NodeWorkers | None,
+    update_golden: bool,
 ) -> CaseResult:
     outcome = CaseResult(case.name)
     try:
@@ -246,8 +265,13 @@ def _run_case(
         if run.cancelled:
             outcome.error = "cancelled"
             return outcome
+        base = prepared.path.parent
         for exp in case.expect:
-            reason = evaluate(wf, run, exp, prepared.path.parent)
+            table = run.output(exp.node, exp.port) if isinstance(exp, GoldenCheck) else None
+            if update_golden and isinstance(table, Table):
+                outcome.notes.append(write_golden(table.df, exp, base))
+                continue
+            reason = evaluate(wf, run, exp, base)
             if reason is not None:
                 outcome.failures.append(reason)
     except KnotworkError as exc:  # a setting the node refuses, say

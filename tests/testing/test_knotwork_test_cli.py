@@ -407,3 +407,36 @@ def test_every_bad_case_of_a_file_is_named_at_once(penguins_dir, capsys):
     assert "case \"one\": expect[0] (fails): node: no node with id or label 'Rols'" in err
     assert 'case "two": expect[0] (rows): port: node "Split" has no output port 7' in err
     assert '"fine"' not in err
+
+
+def test_k_runs_only_the_cases_whose_name_contains_the_text(penguins_dir, capsys):
+    assert main(["test", str(penguins_dir), "-k", "SPLIT keeps"]) == 0
+    out = capsys.readouterr().out
+    assert "  PASS  split keeps 60/20/20 of the 344 penguins" in out
+    assert "1 passed, 0 failed" in out
+    assert main(["test", str(penguins_dir), "-k", "no such case"]) == 2
+    assert "no case name contains 'no such case'" in capsys.readouterr().err
+
+
+def test_update_golden_writes_the_golden_files_that_then_pass(penguins_dir, capsys):
+    check = {"check": "golden", "node": "Split", "port": "test", "file": "new/split.csv"}
+    path = _write(
+        penguins_dir,
+        "fresh",
+        [
+            {"name": "all columns", "expect": [check]},
+            {
+                "name": "two columns",
+                "expect": [{**check, "file": "new/two.csv", "columns": ["species", "sex"]}],
+            },
+        ],
+    )
+    assert main(["test", str(path)]) == 2  # the golden files do not exist yet
+    assert "file: no golden file" in capsys.readouterr().err
+    assert main(["test", str(path), "--update-golden"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote new/split.csv (69 rows, 7 columns)" in out
+    assert "wrote new/two.csv (69 rows, 2 columns)" in out
+    assert list(pd.read_csv(penguins_dir / "new" / "two.csv").columns) == ["species", "sex"]
+    assert main(["test", str(path)]) == 0
+    assert "2 passed, 0 failed" in capsys.readouterr().out
