@@ -133,3 +133,19 @@ def test_a_mistake_is_refused_naming_the_case_and_field(text, reason):
     with pytest.raises(SuiteFileError) as caught:
         parse_suite(text, "t.knotwork-test.json")
     assert reason in str(caught.value)
+
+
+def test_workflow_tests_run_without_importing_qt():
+    import subprocess
+    import sys
+
+    from tests.conftest import TEMPLATES
+
+    code = (
+        "import sys\n"
+        "from studio.testing import prepare\n"
+        f"prepare({str(TEMPLATES / 'diabetes' / 'diabetes.knotwork-test.json')!r})\n"
+        "bad = [m for m in sys.modules if m.startswith('PySide6')]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
