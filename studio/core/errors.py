@@ -99,3 +99,13 @@ class ParameterError(KnotworkError):
 class KnotworkWarning(UserWarning):
     """A note for the user (a file from a newer Knotwork, say), not a defect in our code:
     the test suite lets these through while it fails on every other warning we raise."""
+
+
+class SuiteFileError(KnotworkError):
+    """A workflow test file (`*.knotwork-test.json`) that is wrong: names the file and,
+    after it, the case and the field at fault."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")

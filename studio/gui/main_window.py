@@ -33,6 +33,7 @@ from .runner import RunController
 from .settings_dialog import SettingsDialog
 from .viewer_windows import ViewerWindows
 from .viewers import make_viewer
+from .workflow_tests import WorkflowTests
 
 
 class MainWindow(QMainWindow):
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.console_dock = self._dock("Console", self.console, Qt.BottomDockWidgetArea)
         self._make_actions()
         self.components = ComponentActions(self)
+        self.workflow_tests = WorkflowTests(self)
         self.run_status = RunStatus(self)
         self.status_label, self.progress = self.run_status.label, self.run_status.progress
         self._connect()
@@ -529,9 +531,9 @@ class MainWindow(QMainWindow):
 
     # ---- closing ------------------------------------------------------------------------------
     def busy(self) -> bool:
-        """A run or a bundle build still owns the workflow."""
+        """A run, a bundle build or a test run is still going."""
         building = self.deploy_wizard is not None and self.deploy_wizard.task.busy
-        return self.runner.running or building
+        return self.runner.running or building or self.workflow_tests.running
 
     def close_quietly(self) -> None:
         """Close without asking (a terminal's Ctrl-C, a logout): unsaved edits stay in the
@@ -568,6 +570,7 @@ class MainWindow(QMainWindow):
             if not self._closing:  # cancel, wait a bounded time (the window stays live), leave
                 self._closing = True
                 self.runner.cancel()
+                self.workflow_tests.cancel()
                 self.status_label.setText("Stopping the run before closing…")
                 self._close_check.start()
                 self._close_deadline.start(self.close_wait_ms)
