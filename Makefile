@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint screenshots install clean
+.PHONY: run test bench lint screenshots docs install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: $(STAMP)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m studio.gui.screenshots docs/images
+
+# The guide's command reference, written from the command-line parser (a test keeps it current).
+docs: $(STAMP)
+	$(BIN)/python -m studio.cli.reference docs/guide/reference.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -75,7 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "transitions, and on an alert run the retraining workflow, register the challenger "
         "and promote it to dev (and --promote-to stages); never to prod.",
     )
-    watch.add_argument("uri", metavar="registry://MODEL@ENV")
+    watch.add_argument(
+        "uri", metavar="registry://MODEL@ENV", help="the model and environment to watch"
+    )
     watch.add_argument("--interval", default="10m", help="time between rounds (default 10m)")
     watch.add_argument(
         "--retrain",

@@ -60,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = add(
         "show", cmd_show, "a model, or one version with its lineage, metrics and Validation Report"
     )
-    p.add_argument("ref", metavar="MODEL[:VERSION]")
+    p.add_argument("ref", metavar="MODEL[:VERSION]", help="a model, or one of its versions")
     p = add("register", cmd_register, "copy a bundle into the registry as a new version")
     p.add_argument("bundle", help="bundle directory or .zip")
     p.add_argument("--name", help="model name (default: the manifest's)")
@@ -68,9 +68,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--env", help="also promote the new version to this environment (e.g. dev)")
     p.add_argument("--reason", default="", help="why, for the audit log")
     p = add("promote", cmd_promote, "move an environment to a version, if its policy allows")
-    p.add_argument("ref", metavar="MODEL:VERSION")
-    p.add_argument("--to", required=True, metavar="ENV", dest="env")
-    p.add_argument("--reason", default="")
+    p.add_argument("ref", metavar="MODEL:VERSION", help="the version to promote")
+    p.add_argument(
+        "--to", required=True, metavar="ENV", dest="env", help="environment: dev, test or prod"
+    )
+    p.add_argument("--reason", default="", help="why (kept in the audit log)")
     p.add_argument(
         "--acknowledge",
         action="append",
@@ -84,17 +86,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         cmd_approve,
         "approve a version for an environment (four eyes); completes a waiting promotion",
     )
-    p.add_argument("ref", metavar="MODEL:VERSION")
+    p.add_argument("ref", metavar="MODEL:VERSION", help="the version to approve")
     # --to as in `promote`, so the two commands of one four-eyes step read alike.
-    p.add_argument("--env", "--to", required=True, dest="env", metavar="ENV")
-    p.add_argument("--reason", default="")
+    p.add_argument(
+        "--env", "--to", required=True, dest="env", metavar="ENV", help="the environment"
+    )
+    p.add_argument("--reason", default="", help="why (kept in the audit log)")
     p = add("rollback", cmd_rollback, "point an environment back at the version it held before")
-    p.add_argument("model")
-    p.add_argument("--env", required=True)
-    p.add_argument("--reason", default="")
+    p.add_argument("model", help="the model to roll back")
+    p.add_argument("--env", required=True, help="the environment whose previous version returns")
+    p.add_argument("--reason", default="", help="why (kept in the audit log)")
     p = add("diff", cmd_diff, "what changed between two versions: graph settings, schema, metrics")
-    p.add_argument("a", metavar="MODEL:A")
-    p.add_argument("b", metavar="MODEL:B")
+    p.add_argument("a", metavar="MODEL:A", help="the first version")
+    p.add_argument("b", metavar="MODEL:B", help="the second version")
     p = add(
         "compare",
         cmd_compare,
@@ -118,29 +122,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--margin", type=float, default=0.0, help="B must be this much better")
     p.add_argument("--min-rows", type=int, default=30, help="fewer rows: not enough data")
     p = add("log", cmd_log, "the audit log (every registration, promotion, approval, rollback)")
-    p.add_argument("model", nargs="?")
+    p.add_argument("model", nargs="?", help="only this model's entries")
     p.add_argument("--limit", type=int, help="only the last N entries")
     p.add_argument(
         "--verify", action="store_true", help="check the log's hash chain; exit 1 if tampered"
     )
     p = add("alias", cmd_alias, "point a free alias (champion, challenger…) at a version")
-    p.add_argument("ref", metavar="MODEL:VERSION")
-    p.add_argument("alias")
-    p.add_argument("--reason", default="")
+    p.add_argument("ref", metavar="MODEL:VERSION", help="the version the alias points to")
+    p.add_argument("alias", help="the alias to set (e.g. champion)")
+    p.add_argument("--reason", default="", help="why (kept in the audit log)")
     p = add(
         "resolve",
         cmd_resolve,
         "print the verified bundle path of registry://MODEL@ENV or MODEL:VERSION",
     )
-    p.add_argument("uri")
+    p.add_argument("uri", help="registry://MODEL@ENV or MODEL:VERSION")
     p = add(
         "token",
         cmd_token,
         "API tokens of a shared registry: create NAME --role R | list | revoke NAME",
     )
-    p.add_argument("action", choices=("create", "list", "revoke"))
-    p.add_argument("name", nargs="?")
-    p.add_argument("--role", choices=("viewer", "editor", "approver", "admin"))
+    p.add_argument("action", choices=("create", "list", "revoke"), help="what to do with tokens")
+    p.add_argument("name", nargs="?", help="the token's name (create, revoke)")
+    p.add_argument(
+        "--role", choices=("viewer", "editor", "approver", "admin"), help="the token's role"
+    )
     p.add_argument(
         "--env",
         action="append",

@@ -354,8 +354,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = sub.add_parser(
         "validate", help="configure every node without running (checks settings and wiring)"
     )
-    v.add_argument("workflow")
-    v.add_argument("--set", action="append", metavar="NAME=VALUE")
+    v.add_argument("workflow", help="a *.knotwork.json file")
+    v.add_argument(
+        "--set", action="append", metavar="NAME=VALUE", help="override a workflow parameter"
+    )
     add_library_option(v)
     v.set_defaults(func=cmd_validate)
 

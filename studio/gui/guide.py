@@ -1,5 +1,6 @@
-"""Help → User Guide: the README and the node reference (docs/) rendered in a window of
-the studio, links between them followed in place, web links in the browser."""
+"""Help → User Guide: the user guide (docs/guide/), the README, the command and node
+references rendered in a window of the studio, links between them followed in place, web
+links in the browser."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from PySide6.QtGui import QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 ROOT = Path(__file__).resolve().parents[2]
-GUIDE = ROOT / "README.md"
+GUIDE = ROOT / "docs" / "guide" / "README.md"
+README = ROOT / "README.md"
+COMMANDS = ROOT / "docs" / "guide" / "reference.md"
 NODE_REFERENCE = ROOT / "docs" / "nodes.md"
 
 
@@ -21,11 +24,13 @@ class GuideWindow(QWidget):
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(True)  # http links go to the web browser
         self.browser.setOpenLinks(True)
-        self.browser.setSearchPaths([str(ROOT), str(ROOT / "docs")])
+        self.browser.setSearchPaths([str(ROOT), str(ROOT / "docs"), str(GUIDE.parent)])
         buttons = QHBoxLayout()
         for text, slot in (
             ("◀ Back", self.browser.backward),
             ("User Guide", lambda: self.open(GUIDE)),
+            ("README", lambda: self.open(README)),
+            ("Commands", lambda: self.open(COMMANDS)),
             ("Node Reference", lambda: self.open(NODE_REFERENCE)),
         ):
             button = QPushButton(text)

@@ -1,7 +1,8 @@
 """Write the documentation screenshots: `python -m studio.gui.screenshots docs/images`.
 
 Opens the penguins starter template (a copy in a temporary workspace), executes it,
-and grabs the main window, a configuration dialog and a table viewer to PNG files.
+and grabs the main window, a configuration dialog, a table viewer, the Deploy dialog and
+the Tests dock after Run Tests to PNG files (the user guide shows them).
 """
 
 from __future__ import annotations
@@ -83,6 +84,26 @@ def take(out_dir: Path) -> list[Path]:
         path = out_dir / "studio-table-viewer.png"
         viewer.grab().save(str(path))
         written.append(path)
+    wizard = window.deploy()  # the Deploy dialog on the template's scoring path
+    if wizard is not None:
+        wizard.resize(600, 760)
+        app.processEvents()
+        path = out_dir / "studio-deploy.png"
+        wizard.grab().save(str(path))
+        written.append(path)
+        wizard.reject()
+
+    tests = window.workflow_tests  # Run > Run Tests on the template's shipped test file
+    done = QEventLoop()
+    tests.finished.connect(done.quit)
+    QTimer.singleShot(300_000, done.quit)
+    if tests.run():
+        done.exec()
+    window.view.fit()
+    app.processEvents()
+    path = out_dir / "studio-tests.png"
+    window.grab().save(str(path))
+    written.append(path)
     window.document.undo_stack.setClean()
     window.close()
     return written

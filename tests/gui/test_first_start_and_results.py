@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.backend_bases import MouseEvent
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from studio.core import Metrics, Model, Table
+from studio.gui.guide import COMMANDS, README
 from studio.gui.templates import TemplateGallery, find_templates
 from studio.gui.viewers import make_viewer
 from studio.gui.viewers.figure_viewer import FigureViewer
@@ -68,8 +69,14 @@ def test_help_opens_the_user_guide(qtbot, window):
     action.trigger()
     guide = window.guide
     assert guide.isVisible() and guide.parent() is window
-    assert "Knotwork" in guide.browser.toPlainText()
+    assert "Knotwork user guide" in guide.browser.toPlainText()
+    assert "Analyst: the studio" in guide.browser.toPlainText()
+    guide.browser.setSource(QUrl("analyst.md"))  # a link of the guide, followed in place
+    assert "Deploy with one click" in guide.browser.toPlainText()
+    guide.open(README)
     assert "Writing nodes" in guide.browser.toPlainText()
+    guide.open(COMMANDS)
+    assert "knotwork deploy" in guide.browser.toPlainText()
 
 
 def test_the_template_gallery_shows_a_picture_of_each_workflow(qtbot):
