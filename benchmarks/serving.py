@@ -111,8 +111,12 @@ MLFLOW_SAVE = textwrap.dedent(
     """
     import sys, mlflow.sklearn, skops.io as sio
     src, out = sys.argv[1], sys.argv[2]
-    model = sio.load(src, trusted=sio.get_untrusted_types(file=src))
-    mlflow.sklearn.save_model(model, out)
+    trusted = sio.get_untrusted_types(file=src)
+    model = sio.load(src, trusted=trusted)
+    try:  # MLflow 3 saves with skops and wants the same types trusted (HistGradientBoosting's)
+        mlflow.sklearn.save_model(model, out, skops_trusted_types=trusted)
+    except TypeError:  # an MLflow without skops serialisation
+        mlflow.sklearn.save_model(model, out)
     """
 )
 

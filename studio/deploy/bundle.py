@@ -42,6 +42,7 @@ from .plan import (
 )
 from .schema import IGNORED, conform, extra_columns, unknown_columns_error
 from .state import load_value, read_table
+from .threads import scoring_threads
 
 GRAPH = "graph.json"
 
@@ -213,19 +214,24 @@ class Bundle:
     ) -> dict[str, Any] | None:
         """Output columns of validated rows by the fastest proven plan not in `exclude`
         that takes them, else the graph (None instead when `graph` is false)."""
-        for name in ORDER:
-            plan = self.plans.get(name)
-            if plan is not None and name not in exclude:
-                cols = plan.predict(rows)
-                if cols is not None:
-                    return cols
-        if not graph:
-            return None
-        out = self.predict_graph(rows.frame())
+        with scoring_threads(rows.n_rows):
+            for name in ORDER:
+                plan = self.plans.get(name)
+                if plan is not None and name not in exclude:
+                    cols = plan.predict(rows)
+                    if cols is not None:
+                        return cols
+            if not graph:
+                return None
+            out = self.predict_graph(rows.frame())
         return {str(c): out[c].to_numpy() for c in out.columns}
 
     def predict_graph(self, df: pd.DataFrame) -> pd.DataFrame:
         """The reference answer: every captured node run in apply mode on a DataFrame."""
+        with scoring_threads(len(df)):
+            return self._run_graph(df)
+
+    def _run_graph(self, df: pd.DataFrame) -> pd.DataFrame:
         request = Table(conform(df, self._captured, self.optional_columns), self._roles)
         outputs: dict[str, list[Any]] = {}
         for step in self._steps:
