@@ -51,9 +51,9 @@ smoke_checks() {
   grep -Eq '^knotwork [0-9]' version.txt || fail "--version printed no version"
 
   step "knotwork run (headless) $penguins"
-  "$@" run "$penguins" --output "Score test:scores=scores.csv" --report run.json \
+  "$@" run "$penguins" --output "Predict:predictions=predictions.csv" --report run.json \
     || fail "the template run failed"
-  [ "$(wc -l < scores.csv)" -gt 10 ] || fail "scores.csv has almost no rows"
+  [ "$(wc -l < predictions.csv)" -gt 50 ] || fail "predictions.csv has almost no rows"
 
   step "knotwork deploy"
   "$@" deploy "$penguins" --output bundles/penguins.zip || fail "deploy failed"
