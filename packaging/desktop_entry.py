@@ -1,9 +1,10 @@
 """Entry script of the desktop build (PyInstaller): the frozen program is `knotwork`.
 
 With no arguments it opens the studio, as a double-click expects; with arguments it is the
-`knotwork` command. `knotwork -m studio.MODULE ARGS` runs one of our modules as
-`python -m` would, because the studio starts its local servers as
-`sys.executable -m studio.cli.lifeline ...` and in a frozen program sys.executable is this one.
+`knotwork` command. `knotwork -m MODULE ARGS` runs one of our modules (or pip) as `python -m`
+would, because in a frozen program sys.executable is this one: the studio starts its local
+servers as `sys.executable -m studio.cli.lifeline ...`, and the dependency audit's pip_api
+asks `sys.executable -m pip --version`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ def main() -> int:
     args = sys.argv[1:]
     if len(args) >= 2 and args[0] == "-m":
         module = args[1]
-        if not module.startswith("studio."):
-            print(f"knotwork: -m runs Knotwork's own modules only, not {module!r}", file=sys.stderr)
+        if not (module.startswith("studio.") or module == "pip"):
+            print(f"knotwork: -m runs Knotwork's modules and pip only, not {module!r}", file=sys.stderr)
             return 2
         sys.argv = [sys.argv[0], *args[2:]]
         runpy.run_module(module, run_name="__main__", alter_sys=True)

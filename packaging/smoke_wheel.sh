@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test-packaging`: build the sdist and, from it, the wheel (python -m build), install the
 # wheel with its dependencies into a fresh venv under build/packaging/ (pip's cache makes this
-# quick), then run what a user runs from that installation, outside the checkout.
+# quick; --no-compile skips writing .pyc for a venv used once), then run what a user runs
+# from that installation, outside the checkout.
 # Usage: packaging/smoke_wheel.sh [PYTHON_WITH_BUILD]   (default: .venv/bin/python)
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,7 +20,7 @@ wheel="$(ls "$OUT"/dist/knotwork-*.whl)"
 
 step "install $(basename "$wheel") into a fresh venv"
 "${PYTHON:-python3}" -m venv "$OUT/venv"
-"$OUT/venv/bin/python" -m pip install --disable-pip-version-check "$wheel" > "$OUT.pip.log" 2>&1 \
+"$OUT/venv/bin/python" -m pip install --no-compile --disable-pip-version-check "$wheel" > "$OUT.pip.log" 2>&1 \
   || { tail -40 "$OUT.pip.log" >&2; fail "pip install of the wheel failed"; }
 echo "installed in $((SECONDS - start)) s"
 
