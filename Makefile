@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint screenshots docs install clean
+.PHONY: run test test-packaging package bench lint screenshots docs install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,22 @@ run: $(STAMP)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen bash .ci/with-postgres.sh $(BIN)/python -m pytest -n 2 --dist loadfile
 
+# Builds the sdist and wheel, installs the wheel into a fresh venv under build/packaging/ and
+# runs a template, a deploy, a score and a server from it (packaging/smoke_wheel.sh).
+test-packaging: $(STAMP)
+	bash packaging/smoke_wheel.sh $(BIN)/python
+
+# The desktop build: one folder, build/desktop/dist/knotwork/, made by PyInstaller from
+# packaging/knotwork.spec, then started headless by packaging/smoke_desktop.sh.
+$(VENV)/.package-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,package]"
+	touch $@
+
+package: $(VENV)/.package-installed
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath build/desktop/dist \
+		--workpath build/desktop/work packaging/knotwork.spec
+	bash packaging/smoke_desktop.sh build/desktop/dist/knotwork/knotwork
+
 bench: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
@@ -37,4 +53,4 @@ docs: $(STAMP)
 	$(BIN)/python -m studio.cli.reference docs/guide/reference.md
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -1,4 +1,5 @@
-"""`knotwork bundle inspect|verify`: look inside a bundle and check it without loading its state."""
+"""`knotwork bundle inspect|verify|dockerfile`: look inside a bundle, check it without loading
+its state, or write a container build context that serves it."""
 
 from __future__ import annotations
 
@@ -139,6 +140,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dockerfile(args: argparse.Namespace) -> int:
+    from studio.deploy.container import write_context
+
+    output = args.output or f"{Path(args.bundle).name.removesuffix('.zip')}-container"
+    ctx = write_context(
+        args.bundle, output, keys=args.key, wheels=args.wheel or (), bake_key=args.bake_key
+    )
+    key = f"public key {ctx.key_id} baked in" if ctx.key_id else "no key baked in: mount one"
+    print(f"Wrote the build context {ctx.path} ({ctx.bundle}, {key}). Build and run it:")
+    print(f"  docker build -t {ctx.image} {ctx.path} && docker run --rm -p 8080:8080 {ctx.image}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bundle",
@@ -167,4 +181,36 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="public key to verify against (default: this machine's trusted keys)",
     )
     v.set_defaults(func=cmd_verify)
+    d = bsub.add_parser(
+        "dockerfile",
+        help="write a container build context serving the bundle (Dockerfile, bundle, key)",
+        description="Verify the bundle, then write a folder for `docker build`: the server "
+        "recipe (packaging/server.Dockerfile) with the bundle, its pinned requirements and "
+        "the public key that verifies it baked in.",
+    )
+    d.add_argument("bundle", help="bundle folder or .zip")
+    d.add_argument(
+        "--output",
+        metavar="DIR",
+        help="a new or empty folder to write (default: BUNDLE-container beside you)",
+    )
+    d.add_argument(
+        "--key",
+        metavar="PUB",
+        help="public key to verify against (default: this machine's trusted keys)",
+    )
+    d.add_argument(
+        "--wheel",
+        action="append",
+        metavar="WHL",
+        help="a Knotwork wheel to install in the image (when Knotwork is not on your index); "
+        "repeatable, the last one is installed",
+    )
+    d.add_argument(
+        "--no-key",
+        dest="bake_key",
+        action="store_false",
+        help="do not bake the signer's public key in: mount it at /srv/knotwork/keys/trusted",
+    )
+    d.set_defaults(func=cmd_dockerfile)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])

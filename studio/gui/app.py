@@ -13,7 +13,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 
-def main(workflow: str | None = None, argv: list[str] | None = None) -> int:
+def main(
+    workflow: str | None = None, argv: list[str] | None = None, quit_after: float | None = None
+) -> int:
     if workflow and not Path(workflow).is_file():
         print(f"knotwork studio: no such workflow file: {workflow}", file=sys.stderr)
         return 2
@@ -37,6 +39,8 @@ def main(workflow: str | None = None, argv: list[str] | None = None) -> int:
     window.prefs.mark_started()
     window.show()
     _close_on_signals(window)
+    if quit_after is not None:
+        _quit_after(window, quit_after)
     code = app.exec()
     window.stop_servers()
     stop_node_workers()
@@ -45,6 +49,20 @@ def main(workflow: str | None = None, argv: list[str] | None = None) -> int:
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def _quit_after(window, seconds: float) -> None:
+    """`--quit-after`: a smoke test proves the real window came up, then leaves as Quit does."""
+
+    def leave() -> None:
+        title = window.windowTitle().replace("[*]", "") or "Knotwork Studio"
+        print(
+            f"knotwork studio: the window '{title}' was shown; quitting after {seconds:g} s",
+            flush=True,
+        )
+        window.close_quietly()
+
+    QTimer.singleShot(int(seconds * 1000), leave)
 
 
 def _close_on_signals(window) -> None:
