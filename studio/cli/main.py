@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "studio.cli.retrain",
     "studio.cli.studio",
     "studio.cli.components",
+    "studio.cli.templates",
 )
 
 
