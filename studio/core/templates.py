@@ -16,9 +16,23 @@ from .errors import KnotworkError
 
 METADATA_FILE = "template.json"
 TEMPLATES_ENV = "KNOTWORK_TEMPLATES"
-# A checkout keeps the templates beside the package; a wheel installs them as data files.
+# A checkout keeps the templates beside the package; a wheel installs them as data files
+# under <prefix>/share/knotwork/ (pyproject.toml's data-files).
 CHECKOUT_DIR = Path(__file__).resolve().parents[2] / "workspace_templates"
-INSTALLED_DIR = Path(sysconfig.get_path("data")) / "share" / "knotwork" / "workspace_templates"
+SHARE = Path("share") / "knotwork" / "workspace_templates"
+
+
+def installed_dirs() -> list[Path]:
+    """Where an installed wheel's templates may be: the interpreter's data prefix, the user
+    scheme's (pip --user), and the prefix the package itself sits under (pip --prefix)."""
+    user_scheme = f"{os.name}_user" if os.name != "posix" else "posix_user"
+    prefixes = [sysconfig.get_path("data")]
+    if user_scheme in sysconfig.get_scheme_names():
+        prefixes.append(sysconfig.get_path("data", user_scheme))
+    package = Path(__file__).resolve()
+    # <prefix>/lib/pythonX.Y/site-packages/studio/core/templates.py, or <prefix>/Lib/... on Windows
+    prefixes += [str(package.parents[5]), str(package.parents[4])]
+    return list(dict.fromkeys(Path(p) / SHARE for p in prefixes))
 
 
 class TemplateError(KnotworkError):
@@ -53,7 +67,8 @@ def templates_dir() -> Path:
         return Path(configured).expanduser()
     if CHECKOUT_DIR.is_dir():
         return CHECKOUT_DIR
-    return INSTALLED_DIR
+    candidates = installed_dirs()
+    return next((d for d in candidates if d.is_dir()), candidates[0])
 
 
 def _strings(value, where: Path, key: str) -> tuple[str, ...]:
