@@ -57,6 +57,12 @@ def cmd_copy(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("templates", help="example workflows: list them, copy one to a folder")
     tsub = p.add_subparsers(dest="templates_command", metavar="ACTION")
+
+    def usage(_args: argparse.Namespace) -> int:
+        p.print_help()
+        return 2
+
+    p.set_defaults(func=usage)
     ls = tsub.add_parser("list", help="the templates and the fault line each shows")
     ls.add_argument("--json", action="store_true", help="print metadata as JSON")
     ls.set_defaults(func=cmd_list)
