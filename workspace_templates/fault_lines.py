@@ -170,8 +170,8 @@ def drift() -> Workflow:
     wf.description = (
         "Visits are numbered by month; the model learns progression from the months up to "
         "$train_until and a Drift Monitor compares the later months with them: the later "
-        "patients are heavier (bmi), so it reports drift. Retrain on a recent window with "
-        "`knotwork retrain --set train_from=... --set train_until=...`."
+        "patients are heavier (bmi), so it reports drift. Retrain on every month seen so far "
+        "with `knotwork retrain --set train_until=24`."
     )
     wf.add_parameter("seed", "integer", 42, "Random seed of the split")
     wf.add_parameter("train_from", "string", "1", "First month of the training window")

@@ -5,6 +5,7 @@ months; the workflow's Drift Monitor, the deployed bundle's monitors over scored
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -59,8 +60,6 @@ def test_scored_later_months_alert_and_retraining_registers_a_challenger(copied,
         "retrain",
         path,
         "--set",
-        "train_from=9",
-        "--set",
         "train_until=24",
         "--register",
         "--challenger-of",
@@ -68,4 +67,7 @@ def test_scored_later_months_alert_and_retraining_registers_a_challenger(copied,
         "--quiet",
     )
     assert code == 0 and "registered as visits:2" in out and "champion: visits:1" in out, out
+    written = out.split("written to ", 1)[1].split()[0]
+    manifest = json.loads((Path(written) / "manifest.json").read_text())
+    assert manifest["validation"]["status"] != "fail", manifest["validation"]
     assert len(pd.read_csv(folder / "scored.csv")) == 147
