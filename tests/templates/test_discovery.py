@@ -87,3 +87,17 @@ def test_the_wheel_installs_every_file_of_every_template():
 def installed_layout_matches(data_files: dict[str, list[str]]) -> bool:
     """Each destination is the share/ folder studio.core.templates looks in."""
     return all(Path(dest).parent == tpl.SHARE for dest in data_files)
+
+
+def test_discovery_and_the_templates_command_never_import_qt():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, studio.core.templates, studio.cli.templates; "
+        "from studio.cli.main import main; main(['templates', 'list']); "
+        "sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "one_click_deploy" in done.stdout
