@@ -4,7 +4,9 @@ the workflow file; `knotwork audit` passes the template and fails a file holding
 from __future__ import annotations
 
 import json
+import re
 
+from studio.deploy import Bundle
 from studio.security.secret_scan import scan_folder
 
 PG = "postgresql+psycopg://analyst@127.0.0.1:1/flowers"  # nothing listens on port 1
@@ -49,3 +51,15 @@ def test_a_literal_password_is_refused_by_configure_and_failed_by_the_audit(copi
     line = leaked.splitlines().index(next(x for x in leaked.splitlines() if "hunter2" in x)) + 1
     assert code == 1 and f"credentials.knotwork.json:{line}" in out, out
     assert "hunter2" not in out
+
+
+def test_the_bundle_records_its_audit_for_the_prod_gate(copied, knotwork):
+    path = copied("credentials")
+    bundle = path.parent / "iris.zip"
+    code, out = knotwork("deploy", path, "--name", "iris", "--output", bundle, "--register", "-q")
+    assert code == 0 and "0 secret(s) found" in out, out
+    audit = Bundle.load(bundle).manifest["audit"]
+    assert audit and "secrets" in json.dumps(audit)
+    # The prod gate judges that recorded audit (and more): a dry run prints its verdicts.
+    code, out = knotwork("registry", "promote", "iris:1", "--to", "prod", "--dry-run")
+    assert re.search(r"dependency audit\s+pass\s+audit of ", out), out
