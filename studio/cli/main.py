@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "studio.cli.studio",
     "studio.cli.components",
     "studio.cli.test",
+    "studio.cli.templates",
 )
 
 

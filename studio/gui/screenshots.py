@@ -104,9 +104,29 @@ def take(out_dir: Path) -> list[Path]:
     path = out_dir / "studio-tests.png"
     window.grab().save(str(path))
     written.append(path)
+    written.append(gallery_shot(out_dir, window))
     window.document.undo_stack.setClean()
     window.close()
     return written
+
+
+def gallery_shot(out_dir: Path, parent=None) -> Path:
+    """The "New from template" gallery with the leakage template's walkthrough shown."""
+    from PySide6.QtWidgets import QApplication
+
+    from .templates import TemplateGallery, find_templates
+
+    templates = find_templates()
+    gallery = TemplateGallery(templates, parent)
+    folders = [t.folder for t in templates]
+    gallery.list.setCurrentRow(folders.index("leakage") if "leakage" in folders else 0)
+    gallery.resize(1100, 680)
+    gallery.show()
+    QApplication.processEvents()
+    path = out_dir / "template-gallery.png"
+    gallery.grab().save(str(path))
+    gallery.reject()
+    return path
 
 
 if __name__ == "__main__":

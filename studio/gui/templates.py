@@ -1,12 +1,10 @@
-"""The "New from template" gallery: each `workspace_templates/<name>/` folder holds a
-`*.knotwork.json` and its data; a copy goes into the workspace so the original stays clean."""
+"""The "New from template" gallery: each template (found by `studio.core.templates`) is
+shown with a picture of its workflow, and the chosen one's description, walkthrough and
+commands to try; a copy goes into the workspace so the original stays clean."""
 
 from __future__ import annotations
 
-import json
-import shutil
-from dataclasses import dataclass
-from pathlib import Path
+import html
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPalette, QPixmap
@@ -17,45 +15,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QSplitter,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "workspace_templates"
+from studio.core.templates import Template, copy_template, find_templates
 
-
-@dataclass(frozen=True)
-class Template:
-    name: str
-    description: str
-    path: Path
-
-
-def find_templates(root: Path = TEMPLATES_DIR) -> list[Template]:
-    out = []
-    for path in sorted(root.glob("*/*.knotwork.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        out.append(
-            Template(data.get("name") or path.parent.name, data.get("description", ""), path)
-        )
-    return out
-
-
-def copy_template(template: Template, workspace: Path) -> Path:
-    """Copy the template's folder into the workspace under a free name; return the workflow path."""
-    workspace.mkdir(parents=True, exist_ok=True)
-    base = template.path.parent.name
-    target, i = workspace / base, 2
-    while target.exists():
-        target, i = workspace / f"{base}-{i}", i + 1
-    shutil.copytree(
-        template.path.parent, target, ignore=shutil.ignore_patterns(".*", "__pycache__")
-    )
-    return target / template.path.name
-
+__all__ = ["Template", "TemplateGallery", "copy_template", "find_templates", "preview"]
 
 PREVIEW_SIZE = QSize(240, 135)
 
@@ -88,23 +56,53 @@ def preview(template: Template, size: QSize = PREVIEW_SIZE, ratio: float = 2.0) 
     return pixmap
 
 
+def details_html(template: Template) -> str:
+    """The gallery's right-hand page: what the template shows and the steps to follow."""
+    esc = html.escape
+    parts = [f"<h3>{esc(template.heading)}</h3>"]
+    if template.fault_line:
+        parts.append(f"<p><i>Fault line: {esc(template.fault_line)}</i></p>")
+    parts.append(f"<p>{esc(template.description)}</p>")
+    if template.walkthrough:
+        steps = "".join(f"<li>{esc(step)}</li>" for step in template.walkthrough)
+        parts.append(f"<p><b>Walkthrough</b></p><ol>{steps}</ol>")
+    if template.commands:
+        lines = "<br>".join(esc(c) for c in template.commands)
+        parts.append(
+            f"<p><b>Commands to try</b> (in the copied folder)</p><p><code>{lines}</code></p>"
+        )
+    return "".join(parts)
+
+
 class TemplateGallery(QDialog):
     def __init__(self, templates: list[Template], parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("New from template")
         self.list = QListWidget()
-        # descriptions are sentences: wrap them to the dialog's width instead of cutting them
+        # titles may be long: wrap them to the list's width instead of cutting them
         self.list.setWordWrap(True)
         self.list.setResizeMode(QListWidget.Adjust)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.list.setIconSize(PREVIEW_SIZE)
+        self.list.setMinimumWidth(PREVIEW_SIZE.width() + 160)  # the picture and a wrapped title
         for t in templates:
-            item = QListWidgetItem(QIcon(preview(t)), f"{t.name}\n{t.description}")
+            text = f"{t.heading}\n{t.fault_line}" if t.fault_line else t.heading
+            item = QListWidgetItem(QIcon(preview(t)), text)
             item.setData(Qt.UserRole, t)
             item.setToolTip(t.description)
             self.list.addItem(item)
+        self.details = QTextBrowser()
+        self.details.setMinimumWidth(260)
+        self.details.setOpenLinks(False)
+        self.details.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.list.currentItemChanged.connect(self._show_details)
         if templates:
             self.list.setCurrentRow(0)
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(self.list)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Create")
         buttons.accepted.connect(self.accept)
@@ -114,9 +112,12 @@ class TemplateGallery(QDialog):
         layout.addWidget(
             QLabel("Start from one of the example workflows (a copy goes into your workspace):")
         )
-        layout.addWidget(self.list)
+        layout.addWidget(splitter, 1)
         layout.addWidget(buttons)
-        self.resize(760, 520)
+        self.resize(980, 620)
+
+    def _show_details(self, item: QListWidgetItem | None) -> None:
+        self.details.setHtml(details_html(item.data(Qt.UserRole)) if item else "")
 
     def chosen(self) -> Template | None:
         item = self.list.currentItem()

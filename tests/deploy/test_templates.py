@@ -57,10 +57,21 @@ def test_template_deploys_with_parity(template, tmp_path):
             "the Validation Report of the frozen model goes into the manifest"
         )
     kinds = {m["spec"]["kind"] for m in result.manifest["monitoring"]["monitors"]}
-    expected = {"drift", "performance"} | (
-        {"estimated_performance"} if template.parent.name == "penguins" else set()
+    declared = {
+        {"monitoring.drift": "drift", "monitoring.performance": "performance"}.get(
+            n.type_id, "estimated_performance"
+        )
+        for n in wf.nodes
+        if n.type_id.startswith("monitoring.") and n.type_id != "monitoring.reader"
+    }
+    expected = declared or {"drift"}  # a default Drift Monitor when the workflow declares none
+    if template.parent.name in ("penguins", "diabetes"):  # the starters declare theirs
+        assert declared >= {"drift", "performance"}
+    notes = result.manifest["monitoring"]["notes"]
+    assert kinds == expected
+    assert (
+        notes == [] if declared else [n.startswith("no monitoring node") for n in notes] == [True]
     )
-    assert kinds == expected and result.manifest["monitoring"]["notes"] == []
     bundle = Bundle.load(result.path)
     one = bundle.predict(bundle.reference_sample().head(1))
     assert list(one.columns) == bundle.output_schema.names and len(one) == 1

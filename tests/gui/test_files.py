@@ -154,12 +154,15 @@ def test_the_template_gallery_wraps_long_descriptions_inside_the_dialog(qtbot, t
     long = " ".join(["Preprocessing is fitted on the training rows only and re-applied;"] * 4)
     gallery = TemplateGallery([Template("Demo", long, tmp_path / "demo.knotwork.json")])
     qtbot.addWidget(gallery)
-    gallery.resize(520, 360)
+    gallery.resize(700, 360)
     gallery.show()
     qtbot.waitExposed(gallery)
     item = gallery.list.item(0)
     rect = gallery.list.visualItemRect(item)
-    # the whole description is readable: no text runs past the right edge of the list
+    # the title fits the list and the whole description is readable beside it, wrapped
     assert rect.right() <= gallery.list.viewport().width()
-    assert rect.height() > 3 * gallery.list.fontMetrics().height()
+    assert long in gallery.details.toPlainText()
+    assert gallery.details.horizontalScrollBar().maximum() == 0
+    document = gallery.details.document()
+    assert document.size().height() > 3 * gallery.details.fontMetrics().height()
     assert item.toolTip() == long
