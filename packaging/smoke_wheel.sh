@@ -13,6 +13,7 @@ start=$SECONDS
 
 step "python -m build (sdist, then the wheel from the sdist)"
 rm -rf "$OUT/dist" "$OUT/venv"
+mkdir -p "$OUT"
 "$BUILDER" -m build --outdir "$OUT/dist" "$REPO" > "$OUT.build.log" 2>&1 \
   || { cat "$OUT.build.log" >&2; fail "python -m build failed"; }
 ls -l "$OUT"/dist
