@@ -6,6 +6,7 @@ the bundle's OpenAPI does not list the target as an input."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -74,28 +75,31 @@ def test_bundle_predict_follows_the_same_rule(bundle, example_rows):
     assert err.value.column == "colour"
 
 
-def _score(bundle_path, rows: pd.DataFrame, tmp_path, *extra: str):
+def _score(bundle_path, home, rows: pd.DataFrame, tmp_path, *extra: str):
+    """`knotwork score` in a child process that trusts the key folder which signed the bundle
+    (named explicitly: another module's fixture may have pointed KNOTWORK_HOME elsewhere)."""
     n = len(list(tmp_path.glob("rows*.csv")))
     src, out = tmp_path / f"rows{n}.csv", tmp_path / f"out{n}.csv"
     rows.to_csv(src, index=False)
     cmd = [sys.executable, "-m", "studio", "score", str(bundle_path), "--input", str(src)]
     cmd += ["--output", str(out), "--no-monitor", *extra]
-    return subprocess.run(cmd, capture_output=True, text=True), out
+    env = {**os.environ, "KNOTWORK_HOME": str(home)}
+    return subprocess.run(cmd, capture_output=True, text=True, env=env), out
 
 
 def test_score_ignores_the_target_refuses_unknown_columns_and_carries_them_with_input(
-    bundle_path, bundle, example_rows, tmp_path
+    bundle_path, knotwork_home, bundle, example_rows, tmp_path
 ):
     target = _target(bundle)
     rows = pd.DataFrame(example_rows[:3])
-    with_target, out = _score(bundle_path, rows.assign(**{target: "Adelie"}), tmp_path)
+    with_target, out = _score(bundle_path, knotwork_home, rows.assign(**{target: "Adelie"}), tmp_path)
     assert with_target.returncode == 0, with_target.stderr
     assert f"'{target}': {IGNORED}" in with_target.stderr
     assert len(pd.read_csv(out)) == 3
-    unknown, out = _score(bundle_path, rows.assign(row_id=range(3)), tmp_path)
+    unknown, out = _score(bundle_path, knotwork_home, rows.assign(row_id=range(3)), tmp_path)
     assert unknown.returncode == 2 and "column 'row_id': unknown column" in unknown.stderr
     assert not out.exists()
-    carried, out = _score(bundle_path, rows.assign(row_id=range(3)), tmp_path, "--with-input")
+    carried, out = _score(bundle_path, knotwork_home, rows.assign(row_id=range(3)), tmp_path, "--with-input")
     assert carried.returncode == 0, carried.stderr
     assert pd.read_csv(out)["row_id"].tolist() == [0, 1, 2]
 
