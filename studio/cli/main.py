@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "studio.cli.components",
     "studio.cli.test",
     "studio.cli.templates",
+    "studio.cli.export",
 )
 
 

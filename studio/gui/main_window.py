@@ -26,6 +26,7 @@ from .document import Document
 from .files import FileActions
 from .parameters_panel import ParametersPanel
 from .preferences import Preferences, PreferencesDialog
+from .python_export import PythonExport
 from .recovery_banner import RecoveryBanner
 from .repository import RepositoryPanel
 from .run_status import RunStatus
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self.parameters = ParametersPanel(self.document)
         self.autosaver = Autosaver(self.document, self.prefs, self)
         self.files = FileActions(self)
+        self.python_export = PythonExport(self)
         self.viewer_windows = ViewerWindows(self, self.prefs)
         self.servers: list = []  # local model servers started from Deploy…
         self.registry_dock: QDockWidget | None = None
@@ -133,6 +135,7 @@ class MainWindow(QMainWindow):
         f.addMenu(self.files.recent_menu)
         self._action(f, "&Save", self.files.save, QKeySequence.Save)
         self._action(f, "Save &As…", self.files.save_as, QKeySequence.SaveAs)
+        self._action(f, "&Export to Python…", self.python_export.start, "Ctrl+Shift+E")
         f.addSeparator()
         self._action(f, "&Preferences…", self.edit_preferences, QKeySequence.Preferences)
         self._action(f, "&Quit", self.close, QKeySequence.Quit)
@@ -533,7 +536,8 @@ class MainWindow(QMainWindow):
     def busy(self) -> bool:
         """A run, a bundle build or a test run is still going."""
         building = self.deploy_wizard is not None and self.deploy_wizard.task.busy
-        return self.runner.running or building or self.workflow_tests.running
+        exporting = self.python_export.busy
+        return self.runner.running or building or exporting or self.workflow_tests.running
 
     def close_quietly(self) -> None:
         """Close without asking (a terminal's Ctrl-C, a logout): unsaved edits stay in the
