@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from studio.core.parameters import reference
+
 from .script import literal, wrapped_list
 
 if TYPE_CHECKING:
@@ -117,6 +119,66 @@ def column_roles(e: Emit) -> None:
     if target is not None:
         e.set_target(target)
     e.assign("table", e.input("table"))
+
+
+MATCHES = '''
+def matches(rows: pd.DataFrame, column: str, operator: str, value) -> pd.Series:
+    """One Row Filter condition, tested as the workflow's node tests it: a value is read as
+    a number, date or true/false when the column holds those, a gap never matches."""
+    s = rows[column]
+    if operator in ("is missing", "is not missing"):
+        return s.isna() if operator == "is missing" else s.notna()
+    if operator in ("contains", "starts with", "ends with"):
+        text = s.astype("string").str
+        found = {
+            "contains": lambda: text.contains(str(value), regex=False),
+            "starts with": lambda: text.startswith(str(value)),
+            "ends with": lambda: text.endswith(str(value)),
+        }[operator]()
+        return found.fillna(False).astype(bool)
+
+    def typed(v):
+        if pd.api.types.is_bool_dtype(s):
+            return str(v).strip().lower() in ("true", "1", "yes")
+        if pd.api.types.is_numeric_dtype(s):
+            return float(v)
+        if pd.api.types.is_datetime64_any_dtype(s):
+            return pd.Timestamp(v)
+        return str(v)
+
+    if operator == "in":
+        return s.astype(object).isin([typed(v.strip()) for v in str(value).split(",")])
+    v = typed(value)
+    if isinstance(v, str):
+        s = s.astype("string")
+    compare = {"==": s.__eq__, "!=": s.__ne__, "<": s.__lt__, "<=": s.__le__}
+    compare.update({">": s.__gt__, ">=": s.__ge__})
+    result = compare[operator](v)
+    if operator == "!=":
+        return result.fillna(True).astype(bool) & s.notna()
+    return result.fillna(False).astype(bool)
+'''
+
+
+def row_filter(e: Emit) -> None:
+    s = e.settings
+    if s.mode == "expression":
+        e.fail("an expression filter is not exported: write it as conditions", "mode")
+    e.script.modules.add("import pandas as pd")
+    e.script.helper("matches", MATCHES)
+    rows = e.input("table")
+    tests = []
+    for i, c in enumerate(s.conditions):
+        raw = e.raw.get("conditions", [])[i] if i < len(e.raw.get("conditions", [])) else {}
+        name = reference(raw.get("value")) if isinstance(raw, dict) else None
+        value = e.exporter.parameter(name) if name else literal(c.value)
+        tests.append(f"matches({rows}, {e.column(c.column)}, {literal(c.operator)}, {value})")
+    joined = (" & " if s.combine == "all" else " | ").join(tests)
+    if len(tests) > 1:
+        joined = "(" + joined + ")"
+    mask = e.script.variable(f"{e.base}_mask")
+    e.script.line(f"{mask} = {joined}")
+    e.assign("table", f"{rows}[{'' if s.keep_matching else '~'}{mask}.to_numpy()]")
 
 
 def partitioning(e: Emit) -> None:
@@ -231,6 +293,7 @@ EMITTERS = {
     "io.csv_reader": csv_reader,
     "io.parquet_reader": parquet_reader,
     "manipulation.column_filter": column_filter,
+    "manipulation.row_filter": row_filter,
     "manipulation.column_roles": column_roles,
     "validation.partitioning": partitioning,
     "preprocessing.missing_value": missing_value,

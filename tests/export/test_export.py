@@ -47,7 +47,11 @@ def _metrics(wf, label):
 
 @pytest.mark.parametrize(
     ("name", "scorer", "expected"),
-    [("penguins", "Score test", "accuracy"), ("diabetes", "Score test", "rmse")],
+    [
+        ("penguins", "Score test", "accuracy"),
+        ("diabetes", "Score test", "rmse"),
+        ("drift", "Score test", "rmse"),  # Row Filters on workflow parameters
+    ],
 )
 def test_the_script_reproduces_the_templates_predictions_and_metrics(
     tmp_path, name, scorer, expected
@@ -116,14 +120,12 @@ def test_export_check_passes_and_a_changed_script_is_caught(tmp_path, capsys):
 
 
 def test_a_node_without_an_export_is_named_and_nothing_is_written(tmp_path, capsys):
-    folder = shutil.copytree(TEMPLATES / "drift", tmp_path / "drift")
-    script = tmp_path / "drift.py"
-    assert main(["export", str(folder / "drift.knotwork.json"), "--python", str(script)]) == 2
+    folder = shutil.copytree(TEMPLATES / "credentials", tmp_path / "credentials")
+    script = tmp_path / "credentials.py"
+    workflow = folder / "credentials.knotwork.json"
+    assert main(["export", str(workflow), "--python", str(script)]) == 2
     err = capsys.readouterr().err
-    assert (
-        "Training months: Row Filter (manipulation.row_filter) has no pandas + scikit-learn export"
-        in err
-    )
+    assert "Flowers: SQL Reader (io.sql_reader) has no pandas + scikit-learn export" in err
     assert not script.exists()
 
 

@@ -36,10 +36,10 @@ def test_export_to_python_writes_a_script_that_runs(qtbot, make_window, tmp_path
 
 
 def test_export_names_the_node_it_cannot_write(qtbot, make_window, tmp_path):
-    folder = shutil.copytree(TEMPLATES / "drift", tmp_path / "drift")
-    window = make_window(Workflow.load(folder / "drift.knotwork.json"))
-    assert _export(qtbot, window, tmp_path / "drift.py") is None
-    assert "Cannot export to Python: Training months: Row Filter" in window.console.lines[-1]
-    assert window.status_label.text().startswith("Training months: Row Filter")
-    assert not (tmp_path / "drift.py").exists()
+    folder = shutil.copytree(TEMPLATES / "credentials", tmp_path / "credentials")
+    window = make_window(Workflow.load(folder / "credentials.knotwork.json"))
+    assert _export(qtbot, window, tmp_path / "flowers.py") is None
+    assert "Cannot export to Python: Flowers: SQL Reader" in window.console.lines[-1]
+    assert window.status_label.text().startswith("Flowers: SQL Reader")
+    assert not (tmp_path / "flowers.py").exists()
     assert not window.busy()
