@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import Field
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from studio.core import ExecutionContext, NodeExecutionError, NodeSettings, Table
-from studio.core.node import ColumnsField
+from studio.core.node import ColumnsField, float_matrix
 from studio.core.ports import TableSpec
 
 from .base import NUMERIC_KINDS, PreprocessingNode, pick_columns, replace_dtypes
@@ -95,7 +94,7 @@ class Normalizer(PreprocessingNode):
             return lambda cols: cols
 
         def scale(cols):
-            values = np.column_stack([np.asarray(cols[c], dtype=np.float64) for c in names])
+            values = float_matrix(cols, names)
             scaled = scaler.transform(values)
             return {**cols, **{c: scaled[:, i] for i, c in enumerate(names)}}
 

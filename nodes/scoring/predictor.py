@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from nodes.learners.base import ClassifierLearner, learner_base
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core.node import float_matrix
 from studio.core.ports import ColumnSpec, ModelSpec, Table, TableSpec
 
 
@@ -149,7 +149,7 @@ class Predictor(NodeType):
             names += [probability_column(c) for c in estimator.classes_]
 
         def predict(cols):
-            X = np.column_stack([np.asarray(cols[f], dtype=np.float64) for f in features])
+            X = float_matrix(cols, features)
             if len(X) == 0:
                 return None  # the graph's empty-table columns
             new = {s.prediction_column: estimator.predict(X)}

@@ -34,6 +34,32 @@ Columns = dict[str, Any]
 ArrayApply = Callable[[Columns], "Columns | None"]
 
 
+def float_matrix(columns: Columns, names: list[str]) -> Any:
+    """The named columns as one float64 matrix for an array-level apply. Columns that are
+    already the consecutive columns of one float matrix come back as that matrix; others are
+    copied column by column into a column-major matrix (one contiguous write each, the
+    layout pandas gives a float block, so estimators see what the graph path gives them)."""
+    import numpy as np
+
+    arrays = [columns[n] for n in names]
+    n, k = (len(arrays[0]) if arrays else 0), len(arrays)
+    base = arrays[0].base if arrays and isinstance(arrays[0], np.ndarray) else None
+    if isinstance(base, np.ndarray) and base.dtype == np.float64 and base.ndim == 2:
+        whole = base if base.shape == (n, k) else base.T if base.shape == (k, n) else None
+        if whole is not None and all(
+            isinstance(a, np.ndarray)
+            and a.base is base
+            and a.__array_interface__["data"][0] == whole[:, j].__array_interface__["data"][0]
+            and a.strides == whole[:, j].strides
+            for j, a in enumerate(arrays)
+        ):
+            return whole
+    out = np.empty((n, len(arrays)), dtype=np.float64, order="F")
+    for j, a in enumerate(arrays):
+        out[:, j] = a
+    return out
+
+
 class NodeSettings(BaseModel):
     """Base of every settings model: unknown keys are an error, not silently dropped."""
 

@@ -40,7 +40,7 @@ from .plan import (
     rows_of,
     with_reference_categories,
 )
-from .schema import IGNORED, conform, extra_columns, unknown_columns_error
+from .schema import IGNORED, already_conformed, conform, extra_columns, unknown_columns_error
 from .state import load_value, read_table
 from .threads import scoring_threads
 
@@ -187,8 +187,11 @@ class Bundle:
         """
         df = self._without_extras(df)
         if self.plans and len(df):
-            conformed = self.conform(df)
-            cols = self.predict_rows(rows_of(conformed, self.served_schema), graph=False)
+            # Rows already in the inputs' order and types go as they are: no copy of a
+            # large float block, no filled-in target column the plans never read.
+            served = self.served_schema
+            conformed = df if already_conformed(df, served) else self.conform(df)
+            cols = self.predict_rows(rows_of(conformed, served), graph=False)
             if cols is not None:
                 return pd.DataFrame(cols, index=df.index, copy=False)
             return self.predict_graph(conformed)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from studio.core.node import float_matrix
 from studio.core.ports import ColumnSpec, TableSpec
 
 from .parity import compare
@@ -75,11 +76,14 @@ def rows_of(frame: pd.DataFrame, spec: TableSpec, matrix: bool = True) -> Parsed
     column's known categories."""
     names = [str(c) for c in frame.columns]
     numbers = all_numbers(spec)
-    if numbers and names == list(spec.names):  # one float block: columns are views of it
-        mat = frame.to_numpy(dtype=np.float64)
-        return ParsedRows(
-            {n: mat[:, j] for j, n in enumerate(names)}, len(frame), [], mat if matrix else None
-        )
+    if numbers and set(spec.names) <= set(names):  # one float block: columns are views of it
+        inputs = list(spec.names)
+        label = dict(zip(names, frame.columns, strict=True))
+        block = frame if names == inputs else frame[[label[n] for n in inputs]]  # no target
+        mat = block.to_numpy(dtype=np.float64)
+        at = {n: j for j, n in enumerate(inputs)}
+        columns = {n: mat[:, at[n]] if n in at else frame[label[n]].to_numpy() for n in names}
+        return ParsedRows(columns, len(frame), [], mat if matrix else None)
     columns = {n: frame[c].to_numpy() for n, c in zip(names, frame.columns, strict=True)}
     warnings = []
     for c in spec.columns:
@@ -94,7 +98,7 @@ def rows_of(frame: pd.DataFrame, spec: TableSpec, matrix: bool = True) -> Parsed
             warnings += [{"row": i, "column": c.name, "error": "not seen in training"} for i in bad]
     mat = None
     if matrix and numbers:
-        mat = np.column_stack([columns[c.name] for c in spec.columns]).astype(np.float64)
+        mat = float_matrix(columns, list(spec.names))
     return ParsedRows(columns, len(frame), warnings, mat)
 
 

@@ -103,7 +103,7 @@ def conform(
     Raises InputSchemaError naming the missing column, or the column and row of a bad value.
     """
     names = spec.names
-    if _already_conformed(df, spec):
+    if already_conformed(df, spec):
         return df
     missing = [c for c in names if c not in df.columns and c not in optional]
     if missing:
@@ -132,7 +132,7 @@ _EXACT = {"number": np.dtype("float64"), "integer": np.dtype("int64"), "boolean"
 _OBJECT = np.dtype(object)
 
 
-def _already_conformed(df: pd.DataFrame, spec: TableSpec) -> bool:
+def already_conformed(df: pd.DataFrame, spec: TableSpec) -> bool:
     """The frame is what conform would return (a served request parsed by the schema): the
     schema's columns in order, each in its training dtype, text columns all strings."""
     if df.columns.tolist() != list(spec.names):
