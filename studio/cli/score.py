@@ -14,19 +14,6 @@ from typing import Any
 import pandas as pd
 
 from studio.core.errors import KnotworkError
-from studio.serve.batch import (
-    FORMATS,
-    ModelFailed,
-    OrderedWriter,
-    beside_input,
-    carried_columns,
-    ignored_note,
-    log_chunk,
-    log_note,
-    open_store,
-    score_chunk,
-    unlogged,
-)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -85,6 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _format(path: str, what: str) -> str:
+    from studio.serve.batch import FORMATS
+
     fmt = FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
         raise KnotworkError(f"{what} {path}: unsupported file type; use .csv or .parquet")
@@ -174,6 +163,7 @@ def _score_chunk(
     carried: tuple[str, ...] | list[str] = (),
 ):
     """(parsed rows, output frame) of one chunk; problems are printed, then _Rejected."""
+    from studio.serve.batch import ModelFailed, score_chunk
     from studio.serve.inputs import InputProblems
 
     try:
@@ -242,20 +232,27 @@ class _Log:
     def __init__(self, url: str | None, chunk_rows: int):
         import uuid
 
+        from studio.serve.batch import open_store
+
         self.store = open_store(url, chunk_rows)
         self.batch = f"batch-{uuid.uuid4().hex}"
         self.chunks = 0
 
     def write(self, bundle: Any, rows: Any, out: pd.DataFrame) -> None:
+        from studio.serve.batch import log_chunk
+
         log_chunk(self.store, f"{self.batch}-{self.chunks}", bundle, rows, out)
         self.chunks += 1
 
     def close(self) -> str:
+        from studio.serve.batch import log_note, unlogged
+
         lost = unlogged(self.store)
         return log_note(self.store.url, lost, f"{self.batch}-0..{max(self.chunks - 1, 0)}")
 
 
 def run(args: argparse.Namespace) -> int:
+    from studio.serve.batch import OrderedWriter, beside_input, carried_columns, ignored_note
     from studio.serve.inputs import InputSchema
     from studio.serve.server import load_bundle
 
