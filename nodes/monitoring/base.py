@@ -17,6 +17,7 @@ from pydantic.fields import FieldInfo
 
 from nodes.scoring.predictor import probability_column
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
+from studio.core.node import PathField
 from studio.core.ports import ColumnSpec, Table, TableSpec
 from studio.monitor import WindowSettings
 
@@ -41,7 +42,8 @@ def composed_settings(
     skip: tuple[str, ...] = (),
 ) -> type[NodeSettings]:
     """A flat node settings model: `own` fields, then every field of each part model under
-    its prefix (type, default, bounds and description copied, never re-declared)."""
+    its prefix (type, default, bounds and description copied, never re-declared), then the
+    retraining workflow every monitor may name."""
     validators: dict[str, Any] = {}
     overrides: dict[str, Any] = {}
     if parts.get(WINDOW_PREFIX) is WindowSettings:  # one text box: a row count or a duration
@@ -62,6 +64,7 @@ def composed_settings(
                     info.annotation,
                     FieldInfo.merge_field_infos(info),
                 )
+    fields["retrain_workflow"] = RETRAIN_FIELD
     return create_model(
         name,
         __base__=NodeSettings,
@@ -69,6 +72,21 @@ def composed_settings(
         __validators__=validators,
         **fields,
     )
+
+
+RETRAIN_FIELD = (
+    str,
+    PathField(
+        description="Training workflow to rerun when this monitor alerts: `knotwork monitor "
+        "watch` retrains it into a challenger (empty: the workflow the bundle was built from)",
+        filter="Knotwork workflows (*.knotwork.json)",
+    ),
+)
+
+
+def retrain_of(settings: Any) -> str | None:
+    """The retraining workflow a monitor's settings name, as the bundle carries it."""
+    return getattr(settings, "retrain_workflow", "") or None
 
 
 def part(model: type[BaseModel], settings: BaseModel, prefix: str = "", **extra: Any) -> Any:

@@ -18,7 +18,7 @@ from studio.core.ports import TableSpec
 from studio.monitor import DriftMonitorSpec, DriftSettings, MonitorError, WindowSettings
 from studio.monitor.drift import ReferenceProfile, detect_drift
 
-from .base import WINDOW_PREFIX, MonitoringNode, composed_settings, part, window
+from .base import WINDOW_PREFIX, MonitoringNode, composed_settings, part, retrain_of, window
 
 # Roles that are not inputs a server sees or a meaningful distribution to watch.
 UNWATCHED_ROLES = ("target", "id")
@@ -113,6 +113,7 @@ class DriftMonitor(MonitoringNode):
             columns=columns,
             settings=part(DriftSettings, s),
             window=window(s),
+            retrain=retrain_of(s),
         )
 
     def reference(self, s: Any, inputs: list[Any]) -> pd.DataFrame:

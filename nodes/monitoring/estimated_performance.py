@@ -19,7 +19,7 @@ from studio.monitor import (
 )
 from studio.monitor.performance import compute_metric
 
-from .base import WINDOW_PREFIX, MonitoringNode, composed_settings, part, window
+from .base import WINDOW_PREFIX, MonitoringNode, composed_settings, part, retrain_of, window
 from .scored import SCORED, labelled, score_matrix, scored_columns, scored_fields
 
 Settings = composed_settings(
@@ -67,6 +67,7 @@ class EstimatedPerformance(MonitoringNode):
             truth=columns.truth,
             settings=part(EstimationSettings, s),
             window=window(s, min_rows=s.min_rows),
+            retrain=retrain_of(s),
         )
 
     def reference(self, s: Any, inputs: list[Any]) -> pd.DataFrame:

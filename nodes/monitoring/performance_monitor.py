@@ -12,7 +12,7 @@ from studio.core import ConfigureError
 from studio.monitor import PerformanceMonitorSpec, PerformanceSettings, WindowSettings
 from studio.monitor.performance import SCORE_METRICS, evaluate_performance
 
-from .base import WINDOW_PREFIX, MonitoringNode, composed_settings, part, window
+from .base import WINDOW_PREFIX, MonitoringNode, composed_settings, part, retrain_of, window
 from .scored import SCORED, labelled, score_matrix, scored_columns, scored_fields
 
 Settings = composed_settings(
@@ -60,6 +60,7 @@ class PerformanceMonitor(MonitoringNode):
             scores=columns.scores if wanted else {},
             settings=settings,
             window=window(s, min_rows=s.min_rows),
+            retrain=retrain_of(s),
         )
 
     def reference(self, s: Any, inputs: list[Any]) -> pd.DataFrame:

@@ -205,7 +205,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 def _print_side_by_side(champion, challenger, as_json: bool) -> int:
     """Champion and challenger statuses in one table, row by (monitor, column)."""
-    from studio.monitor.report import status_rows
+    from studio.monitor.report import side_by_side_rows
 
     if as_json:
         print(
@@ -218,14 +218,9 @@ def _print_side_by_side(champion, challenger, as_json: bool) -> int:
             )
         )
         return ALERTING if champion.alerting else 0
-    theirs = {(r[0], r[1]): r for r in status_rows(challenger)}
     a, b = f"v{champion.version}", f"v{challenger.version}"
     header = ("MONITOR", "COLUMN", "THRESHOLD", a, f"{a} VERDICT", b, f"{b} VERDICT")
-    rows = [header]
-    for r in status_rows(champion):
-        o = theirs.pop((r[0], r[1]), ("",) * 6)
-        rows.append((r[0], r[1], r[3], r[2], r[4], o[2], o[4]))
-    rows += [(o[0], o[1], o[3], "", "", o[2], o[4]) for o in theirs.values()]
+    rows = [header, *side_by_side_rows(champion, challenger)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for r in rows:
         print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())

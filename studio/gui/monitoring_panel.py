@@ -54,6 +54,8 @@ from .tables import read_only_table
 MONITOR_COLUMNS = ("Monitor", "Kind", "Verdict", "Window", "Rows", "Summary")
 COLUMN_COLUMNS = ("Column", "Kind", "Test", "Statistic", "p-value", "Threshold", "Verdict", "Rows")
 METRIC_COLUMNS = ("Metric", "Value", "Floor", "Ceiling", "Verdict", "Rows", "Assumptions")
+VERSUS_COLUMNS = ("Monitor", "Column", "Threshold", "Champion", "Verdict", "Challenger", "Verdict")
+NO_CHALLENGER = "(no challenger)"
 ALERT_COLUMNS = ("When (UTC)", "Monitor", "Column", "From", "To", "Statistic", "Threshold", "Note")
 
 
@@ -65,20 +67,33 @@ class Evaluation:
     status: EvaluationStatus
     alerts: list[AlertEvent]
     history: list[tuple[float, MonitorStatus]]
+    challenger: EvaluationStatus | None = None  # a challenger's monitors on its own rows
 
 
-def run_evaluation(bundle_path: str | Path, store_url: str) -> Evaluation:
-    """Load and verify the bundle, evaluate its monitors over the store (recording nothing:
-    the dock only looks), and read the alert and evaluation history."""
+def run_evaluation(
+    bundle_path: str | Path, store_url: str, challenger_path: str | Path | None = None
+) -> Evaluation:
+    """Load and verify the bundle (and a challenger, e.g. the --shadow of its server),
+    evaluate their monitors over the store (recording nothing: the dock only looks), and
+    read the champion's alert and evaluation history."""
     from studio.deploy import Bundle
 
     bundle = Bundle.load(bundle_path)
     monitors = prepare_bundle_monitors(bundle)
+    other = Bundle.load(challenger_path) if challenger_path else None
     store = MonitorStore(store_url, background=False)
     try:
         status = evaluate(monitors, store, bundle.name, bundle.version, record=False)
+        theirs = None
+        if other is not None:
+            mine = prepare_bundle_monitors(other)
+            theirs = evaluate(mine, store, other.name, other.version, record=False)
         return Evaluation(
-            str(bundle_path), status, store.alerts(bundle.name), store.evaluations(bundle.name)
+            str(bundle_path),
+            status,
+            store.alerts(bundle.name),
+            store.evaluations(bundle.name),
+            theirs,
         )
     finally:
         store.close()
@@ -97,13 +112,14 @@ class _Signals(QObject):
 
 
 class _EvaluateJob(QRunnable):
-    def __init__(self, bundle_path: str, store_url: str, signals: _Signals):
+    def __init__(self, bundle_path: str, store_url: str, challenger: str | None, signals):
         super().__init__()
         self.bundle_path, self.store_url, self.signals = bundle_path, store_url, signals
+        self.challenger = challenger
 
     def run(self) -> None:
         try:
-            result = run_evaluation(self.bundle_path, self.store_url)
+            result = run_evaluation(self.bundle_path, self.store_url, self.challenger)
         except KnotworkError as exc:
             self.signals.failed.emit(str(exc))
             return
@@ -169,6 +185,9 @@ class MonitoringPanel(QWidget):
         self.browse_button.clicked.connect(self.browse)
         self.model = QComboBox()
         self.env = QComboBox()
+        self.challenger_env = QComboBox()  # registry: the environment holding a challenger
+        self.challenger_path = QLineEdit()
+        self.challenger_path.setPlaceholderText("Challenger bundle (optional)")
         self.store_url = QLineEdit(default_store_url(workspace))
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.clicked.connect(self.evaluate)
@@ -179,6 +198,7 @@ class MonitoringPanel(QWidget):
         self.figure = Figure(figsize=(6, 2.6), tight_layout=True)
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.alerts = read_only_table(ALERT_COLUMNS)
+        self.versus = read_only_table(VERSUS_COLUMNS)
         self.status = QLabel("Choose a bundle and press Evaluate")
         self.status.setWordWrap(True)
         self.pool = QThreadPool(self)
@@ -194,8 +214,9 @@ class MonitoringPanel(QWidget):
         bundle_row = QWidget()
         b = QHBoxLayout(bundle_row)
         b.setContentsMargins(0, 0, 0, 0)
-        b.addWidget(self.bundle_path, 1)
+        b.addWidget(self.bundle_path, 2)
         b.addWidget(self.browse_button)
+        b.addWidget(self.challenger_path, 1)
         registry_row = QWidget()
         r = QHBoxLayout(registry_row)
         r.setContentsMargins(0, 0, 0, 0)
@@ -203,6 +224,8 @@ class MonitoringPanel(QWidget):
         r.addWidget(self.model, 1)
         r.addWidget(QLabel("Environment"))
         r.addWidget(self.env)
+        r.addWidget(QLabel("Challenger"))
+        r.addWidget(self.challenger_env)
         self.where = QStackedWidget()
         self.where.addWidget(bundle_row)
         self.where.addWidget(registry_row)
@@ -221,6 +244,7 @@ class MonitoringPanel(QWidget):
         self.tabs.addTab(self.columns, "Columns")
         self.tabs.addTab(self.canvas, "Plots")
         self.tabs.addTab(self.alerts, "Alert history")
+        self.tabs.addTab(self.versus, "Champion vs challenger")
         split = QSplitter(Qt.Vertical)
         split.addWidget(self.monitors)
         split.addWidget(self.tabs)
@@ -256,7 +280,9 @@ class MonitoringPanel(QWidget):
         except KnotworkError as exc:
             self._failed(str(exc))
             return
-        for combo, items in ((self.model, models), (self.env, environments)):
+        choices = ((self.model, models), (self.env, environments))
+        choices += ((self.challenger_env, [NO_CHALLENGER, *environments]),)
+        for combo, items in choices:
             keep = combo.currentText()
             combo.clear()
             combo.addItems(items)
@@ -280,6 +306,19 @@ class MonitoringPanel(QWidget):
             self._failed(str(exc))
             return None
 
+    def chosen_challenger(self) -> str | None:
+        """The challenger's bundle path, when one is chosen (None: champion only)."""
+        if self.source.currentIndex() == 0:
+            return self.challenger_path.text().strip() or None
+        env = self.challenger_env.currentText()
+        if env in ("", NO_CHALLENGER):
+            return None
+        try:
+            return str(self.registry.resolve(self.model.currentText(), env))
+        except KnotworkError as exc:
+            self._failed(str(exc))
+            return None
+
     # ------------------------------------------------------------------ evaluating
     @property
     def busy(self) -> bool:
@@ -290,10 +329,13 @@ class MonitoringPanel(QWidget):
         path = self.chosen_bundle()
         if path is None or self.busy:
             return False
+        challenger = self.chosen_challenger()
+        if self.status.text().startswith("Cannot resolve"):
+            return False
         url = self.store_url.text().strip() or None
         self.evaluate_button.setEnabled(False)
         self.status.setText(f"Evaluating {Path(path).name} over {redacted(monitor_url(url))} …")
-        self.pool.start(_EvaluateJob(path, monitor_url(url), self._signals))
+        self.pool.start(_EvaluateJob(path, monitor_url(url), challenger, self._signals))
         return True
 
     def _failed(self, text: str) -> None:
@@ -318,11 +360,30 @@ class MonitoringPanel(QWidget):
         if s.monitors:
             self.monitors.selectRow(0)
         self._monitor_selected()
+        self._show_versus(s, result.challenger)
+        versus = ""
+        if result.challenger is not None:
+            c = result.challenger
+            versus = f"; challenger {c.version}: {c.verdict.value}"
         self.status.setText(
             f"{s.model} {s.version}: {s.verdict.value} — {len(s.monitors)} monitor(s), "
-            f"{len(result.alerts)} alert event(s), evaluated {_when(s.at)} UTC"
+            f"{len(result.alerts)} alert event(s), evaluated {_when(s.at)} UTC{versus}"
         )
         self.evaluated.emit(result)
+
+    def _show_versus(self, champion: EvaluationStatus, challenger: EvaluationStatus | None):
+        """Champion and challenger, row by (monitor, column), as `monitor status --challenger`."""
+        from studio.monitor.report import side_by_side_rows
+
+        if challenger is None:
+            _fill(self.versus, [])
+            self.versus.setHorizontalHeaderLabels(list(VERSUS_COLUMNS))
+            return
+        a, b = f"v{champion.version}", f"v{challenger.version}"
+        self.versus.setHorizontalHeaderLabels(
+            ["Monitor", "Column", "Threshold", a, f"{a} verdict", b, f"{b} verdict"]
+        )
+        _fill(self.versus, side_by_side_rows(champion, challenger))
 
     # ------------------------------------------------------------------ showing
     @property

@@ -23,7 +23,15 @@ from .status import MetricStatus, MonitorStatus, WindowInfo
 from .windows import Window, WindowSettings
 
 
-class DriftMonitorSpec(BaseModel):
+class _Retrainable(BaseModel):
+    retrain: str | None = Field(
+        None,
+        description="Training workflow `knotwork monitor watch` reruns when this monitor "
+        "alerts (a path relative to the workflow the bundle was built from)",
+    )
+
+
+class DriftMonitorSpec(_Retrainable):
     kind: Literal["drift"] = "drift"
     name: str = "Drift"
     columns: list[str] | None = Field(None, description="Columns to watch (default: all)")
@@ -31,7 +39,7 @@ class DriftMonitorSpec(BaseModel):
     window: WindowSettings = WindowSettings()
 
 
-class PerformanceMonitorSpec(BaseModel):
+class PerformanceMonitorSpec(_Retrainable):
     kind: Literal["performance"] = "performance"
     name: str = "Performance"
     prediction: str = Field(description="The output column holding the prediction")
@@ -42,7 +50,7 @@ class PerformanceMonitorSpec(BaseModel):
     window: WindowSettings = WindowSettings()
 
 
-class EstimatedPerformanceSpec(BaseModel):
+class EstimatedPerformanceSpec(_Retrainable):
     kind: Literal["estimated_performance"] = "estimated_performance"
     name: str = "Estimated performance"
     prediction: str | None = Field(None, description="The output column of predicted labels")

@@ -62,6 +62,21 @@ def status_rows(status: EvaluationStatus) -> list[tuple[str, str, str, str, str,
     return rows
 
 
+def side_by_side_rows(
+    champion: EvaluationStatus, challenger: EvaluationStatus
+) -> list[tuple[str, str, str, str, str, str, str]]:
+    """(monitor, column, threshold, champion value, its verdict, challenger value, its
+    verdict), row by (monitor, column): what `monitor status --challenger` prints and the
+    Monitoring dock's champion/challenger tab shows."""
+    theirs = {(r[0], r[1]): r for r in status_rows(challenger)}
+    rows = []
+    for r in status_rows(champion):
+        o = theirs.pop((r[0], r[1]), ("",) * 6)
+        rows.append((r[0], r[1], r[3] or o[3], r[2], r[4], o[2], o[4]))
+    rows += [(o[0], o[1], o[3], "", "", o[2], o[4]) for o in theirs.values()]
+    return rows
+
+
 def Figure(figsize: tuple[float, float]):  # noqa: N802 - matplotlib's, imported when plotting
     from matplotlib.figure import Figure as _Figure
 

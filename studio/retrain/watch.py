@@ -60,7 +60,7 @@ class MonitorWatch:
             alerter.store = store
         self.on_progress = on_progress
         self._workflow_path = Path(workflow) if workflow else None
-        self._workflow: Workflow | None = None  # kept between retrains: reruns only what changed
+        self._workflows: dict[Path, Workflow] = {}  # kept between retrains: rerun what changed
 
     def _bundle(self):
         from studio.deploy import Bundle
@@ -68,18 +68,30 @@ class MonitorWatch:
         path = self.registry.resolve(self.model, self.env)
         return Bundle.load(path, trusted_keys=self.registry.config.trusted_keys or None)
 
-    def _training_workflow(self, bundle) -> Workflow:
-        if self._workflow is None:
-            path = self._workflow_path or Path(
-                (bundle.manifest.get("source") or {}).get("path") or ""
+    def _training_workflow(self, bundle, monitors: list, alerting: list[str]) -> Workflow:
+        """--retrain WORKFLOW, else the one the first alerting monitor names (relative to
+        the workflow the bundle was built from), else that workflow itself."""
+        source = Path((bundle.manifest.get("source") or {}).get("path") or "")
+        path = self._workflow_path
+        if path is None:
+            named = {m.spec.name: m.spec.retrain for m in monitors}
+            chosen = next((named[n] for n in alerting if named.get(n)), None)
+            if chosen is not None:
+                path = Path(chosen) if Path(chosen).is_absolute() else source.parent / chosen
+                if not path.is_file():
+                    raise KnotworkError(
+                        f"no retraining workflow: the monitor names {chosen}, which is not at "
+                        f"{path}; give --retrain WORKFLOW"
+                    )
+        path = path or source
+        if not path.is_file():
+            raise KnotworkError(
+                f"no retraining workflow: {bundle.name}:{bundle.version} was built from "
+                f"{path or 'an unsaved workflow'}, which is not here; give --retrain WORKFLOW"
             )
-            if not path.is_file():
-                raise KnotworkError(
-                    f"no retraining workflow: {bundle.name}:{bundle.version} was built from "
-                    f"{path or 'an unsaved workflow'}, which is not here; give --retrain WORKFLOW"
-                )
-            self._workflow = Workflow.load(path)
-        return self._workflow
+        if path not in self._workflows:
+            self._workflows[path] = Workflow.load(path)
+        return self._workflows[path]
 
     def _episode_start(self) -> float | None:
         """When the current alert began (the newest transition into alert)."""
@@ -118,7 +130,7 @@ class MonitorWatch:
         trigger = f"alert: {', '.join(alerting)} on {champion}"
         log.info("retraining %s: %s", self.model, trigger)
         result = retrain(
-            self._training_workflow(bundle),
+            self._training_workflow(bundle, monitors, alerting),
             self.registry,
             challenger_of=f"{self.model}@{self.env}",
             parameters=self.parameters,

@@ -18,6 +18,7 @@ from studio.gui.monitoring_panel import MonitoringPanel  # noqa: E402
 from studio.monitor import Alerter, MonitorStore, evaluate  # noqa: E402
 from studio.monitor.bundle import prepare_bundle_monitors  # noqa: E402
 from studio.registry import Registry  # noqa: E402
+from studio.registry.policy import RegistryConfig  # noqa: E402
 from tests.deploy.conftest import FEATURES, scoring_workflow  # noqa: E402
 
 SHIFTED = FEATURES  # every numeric input moves one standard deviation
@@ -174,3 +175,46 @@ def test_view_monitoring_opens_the_dock_in_the_main_window(make_window, prefs, m
     assert isinstance(panel, MonitoringPanel)
     assert panel.store_url.text() == f"sqlite:///{prefs.workspace / '.knotwork' / 'monitor.db'}"
     assert window.dockWidgetArea(window.monitoring_dock) == Qt.BottomDockWidgetArea
+
+
+def test_champion_and_challenger_are_shown_side_by_side(
+    qtbot, tmp_path, bundle, store_url, penguins_csv, penguins_df
+):
+    """The champion in live drifted; its challenger in dev, scored on calm rows (as a
+    --shadow server logs them), is ok: one row per monitor and column, both verdicts."""
+    challenger = Bundle.load(
+        build_bundle(scoring_workflow(penguins_csv), tmp_path / "bundles" / "v2", version="2").path
+    )
+    store = MonitorStore(store_url, background=False)
+    calm = penguins_df.dropna().drop(columns=["species"]).sample(300, replace=True, random_state=4)
+    log_scored(store, challenger, calm, "shadow")
+    store.close()
+    reg = Registry(workspace=tmp_path / "ws", config=RegistryConfig(environments=["dev", "live"]))
+    for b in (bundle, challenger):
+        reg.register(b.path)
+    reg.promote(f"{bundle.name}:{bundle.version}", "dev")
+    reg.promote(f"{bundle.name}:{bundle.version}", "live")
+    reg.promote(f"{challenger.name}:{challenger.version}", "dev")
+    panel = MonitoringPanel(reg, workspace=tmp_path / "ws")
+    qtbot.addWidget(panel)
+    panel.resize(1100, 760)
+    panel.show()
+    panel.source.setCurrentIndex(1)
+    panel.env.setCurrentText("live")
+    panel.challenger_env.setCurrentText("dev")
+    panel.store_url.setText(store_url)
+    result = evaluate_in(qtbot, panel)
+    assert result.challenger is not None and result.challenger.version == "2"
+    assert result.status.verdict.value == "alert" and result.challenger.verdict.value == "ok"
+    header = [panel.versus.horizontalHeaderItem(i).text() for i in range(7)]
+    assert header[3:] == ["v1", "v1 verdict", "v2", "v2 verdict"]
+    rows = {(m, c): (a, b) for m, c, a, b in zip(*(cells(panel.versus, i) for i in (0, 1, 4, 6)))}
+    shifted = [k for k in rows if k[1].split(" ")[0] in SHIFTED]
+    assert shifted and all(rows[k] == ("alert", "ok") for k in shifted)
+    assert "challenger 2: ok" in panel.status.text()
+    panel.tabs.setCurrentWidget(panel.versus)
+    assert panel.grab().save(str(tmp_path / "champion_vs_challenger.png"))
+    panel.challenger_env.setCurrentText("(no challenger)")
+    evaluate_in(qtbot, panel)
+    assert panel.versus.rowCount() == 0
+    reg.close()

@@ -39,10 +39,16 @@ def stream(n: int, seed: int, drifted: bool = False) -> pd.DataFrame:
 
 
 def training_workflow(
-    folder: Path, *, csv: Path | None = None, store: str | None = None, model: str = "stream"
+    folder: Path,
+    *,
+    csv: Path | None = None,
+    store: str | None = None,
+    model: str = "stream",
+    retrain: str | None = None,
 ) -> Path:
     """Source → split → logistic regression; the test rows go Deployment Input → Predictor
-    → Deployment Output, watched by a Performance Monitor (accuracy floor 0.8)."""
+    → Deployment Output, watched by a Performance Monitor (accuracy floor 0.8) that may
+    name the workflow `monitor watch` retrains on its alert."""
     wf = Workflow.new(model)
     wf.add_parameter("since", "string", "1h", "how far back the production rows go")
     if csv is not None:
@@ -67,7 +73,12 @@ def training_workflow(
     watch = wf.add_node(
         "monitoring.performance",
         label="Watch accuracy",
-        settings={"floor": 0.8, "min_rows": 50, "window_size": "200"},
+        settings={
+            "floor": 0.8,
+            "min_rows": 50,
+            "window_size": "200",
+            "retrain_workflow": retrain or "",
+        },
     )
     wf.connect(source.id, 0, split.id, 0)
     wf.connect(split.id, "train", learn.id, 0)

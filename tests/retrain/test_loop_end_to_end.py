@@ -69,8 +69,9 @@ def test_alert_retrain_shadow_gate_and_hot_swap_on_a_drifting_stream(
     store_url = f"sqlite:///{workspace / 'monitor.db'}"
     csv = workspace / "history.csv"
     stream(600, seed=1).to_csv(csv, index=False)
+    on_alert = training_workflow(workspace, store=store_url)  # learns from production rows
     first = retrain(
-        training_workflow(workspace, csv=csv),
+        training_workflow(workspace, csv=csv, retrain=on_alert.name),  # its monitor names it
         registry,
         challenger_of="stream@prod",
         promote_to=["test"],
@@ -98,7 +99,6 @@ def test_alert_retrain_shadow_gate_and_hot_swap_on_a_drifting_stream(
                     "registry://stream@prod",
                     registry,
                     store,
-                    workflow=training_workflow(workspace, store=store_url),
                     promote_to=["test"],
                     alerter=Alerter({"destinations": [url]}),
                 )
@@ -110,6 +110,8 @@ def test_alert_retrain_shadow_gate_and_hot_swap_on_a_drifting_stream(
                 assert (v2.version, v2.promotions) == ("2", ["dev", "test"])
                 assert v2.retraining["champion"] == "stream:1"
                 assert v2.retraining["trigger"].startswith("alert: Watch accuracy")
+                source = registry.version("stream", "2").manifest["source"]["path"]
+                assert source == str(on_alert)  # the workflow the alerting monitor named
                 again = watch.once()  # the same alert episode: no second challenger
                 assert again.retrained is None and "already challenges" in again.note
             finally:
