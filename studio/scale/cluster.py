@@ -51,9 +51,12 @@ class Cluster:
 
     # ---- connecting -------------------------------------------------------------------
     @classmethod
-    def connect(cls, spec: str, timeout: float | str | None = None) -> Cluster:
+    def connect(
+        cls, spec: str, timeout: float | str | None = None, preload: tuple[str, ...] = ()
+    ) -> Cluster:
         """Start `local[:N]` or reach a scheduler; a ClusterError when that fails.
-        `timeout` defaults to dask's `distributed.comm.timeouts.connect` setting."""
+        `timeout` defaults to dask's `distributed.comm.timeouts.connect` setting; a local
+        cluster's workers import the `preload` modules as they start."""
         import dask
         from distributed import Client, LocalCluster
 
@@ -70,6 +73,7 @@ class Cluster:
                 processes=True,
                 dashboard_address=":0",  # any free port: never "8787 is already in use"
                 silence_logs=logging.ERROR,
+                **({"preload": list(preload)} if preload else {}),
             )
             return cls(Client(local, set_as_default=False), spec, local)
         try:

@@ -8,9 +8,11 @@ partitions per worker are in flight, so memory stays flat however large the inpu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import uuid
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +22,23 @@ from studio.core.errors import KnotworkError
 from studio.serve.batch import FORMATS, OrderedWriter, log_note
 
 from .cluster import Cluster
-from .partitions import WARNINGS_ATTR, Job, PartitionRejected, close_stores, score_partition
+from .partitions import (
+    WARNINGS_ATTR,
+    Job,
+    PartitionRejected,
+    close_stores,
+    score_partition,
+    worker_bundle,
+)
 
+PRELOAD = "studio.scale.preload"
 BLOCK = "32MiB"  # input per partition (Parquet: whole row groups); scored chunk_rows at a time
 IN_FLIGHT_PER_WORKER = 2
 
 
-def input_frame(spec: str) -> tuple[Any, str]:
-    """(dask DataFrame, "csv" | "parquet") of a file, glob or folder; CSV as text."""
-    import dask.dataframe as dd
-
+def input_files(spec: str) -> tuple[list[str], str]:
+    """The files of --input (a file, glob or folder) and their kind, "csv" or "parquet";
+    checked before any cluster starts."""
     from studio.storage.files import expand_files
 
     files = expand_files(spec, tuple(FORMATS), what="--input")
@@ -38,15 +47,19 @@ def input_frame(spec: str) -> tuple[Any, str]:
         raise KnotworkError(
             f"--input {spec}: mixes CSV and Parquet files; score one kind at a time"
         )
-    fmt = kinds.pop()
+    return files, kinds.pop()
+
+
+def input_frame(spec: str, files: list[str], fmt: str) -> Any:
+    """The dask DataFrame over `files` (CSV read as text, parsed by the schema)."""
+    import dask.dataframe as dd
+
     try:
         if fmt == "csv":
-            frame = dd.read_csv(files, dtype=str, keep_default_na=False, blocksize=BLOCK)
-        else:
-            frame = dd.read_parquet(files, blocksize=BLOCK)
+            return dd.read_csv(files, dtype=str, keep_default_na=False, blocksize=BLOCK)
+        return dd.read_parquet(files, blocksize=BLOCK)
     except (OSError, ValueError) as exc:
         raise KnotworkError(f"--input {spec}: unreadable: {exc}") from None
-    return frame, fmt
 
 
 class _Bar:
@@ -73,18 +86,18 @@ class _Bar:
 def _token(path: str) -> str:
     """Changes whenever the bundle on disk changes (workers cache by it)."""
     target = Path(path) / "manifest.json" if Path(path).is_dir() else Path(path)
-    st = target.stat()
+    try:
+        st = target.stat()
+    except OSError:
+        return "unreadable"  # load_bundle says why, before any row is sent
     return f"{st.st_mtime_ns}-{st.st_size}"
 
 
-def score_on_cluster(
-    cluster: Cluster, bundle: Any, path: str, frame: Any, fmt: str, args: argparse.Namespace
-) -> dict[str, Any]:
-    """Score `frame` (from `input_frame`) into `args.output` on the cluster with the
-    verified `bundle` loaded from `path`; the counts of the run. Raises PartitionRejected."""
+def make_job(path: str, fmt: str, args: argparse.Namespace) -> Job:
+    """What every worker needs to score a partition of this run."""
     from studio.monitor.database import monitor_url
 
-    job = Job(
+    return Job(
         bundle=str(Path(path).resolve()),
         token=_token(path),
         keys=tuple(str(Path(k).resolve()) for k in args.key or ()),
@@ -95,6 +108,22 @@ def score_on_cluster(
         store=monitor_url(args.store) if args.monitor else None,
         batch=f"batch-{uuid.uuid4().hex}",
     )
+
+
+def start_cluster(spec: str, job: Job) -> Cluster:
+    """Connect (a local cluster's workers import the scoring code as they start), then have
+    every worker load and verify the bundle, so the first partitions find it ready."""
+    cluster = Cluster.connect(spec, preload=(PRELOAD,))
+    with contextlib.suppress(Exception):  # a bundle a worker cannot load fails its partition
+        cluster.client.run(worker_bundle, job)
+    return cluster
+
+
+def score_on_cluster(
+    cluster: Cluster, bundle: Any, job: Job, frame: Any, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Score `frame` (from `input_frame`) into `args.output` on the cluster with the
+    verified `bundle`; the counts of the run. Raises PartitionRejected."""
     meta = _meta(bundle, list(frame.columns) if args.with_input else [])
     parts = frame.map_partitions(score_partition, job, meta=meta).to_delayed()
     window = max(1, IN_FLIGHT_PER_WORKER * max(1, cluster.workers))
@@ -160,11 +189,23 @@ def score_command(args: argparse.Namespace) -> int:
         from studio.registry import resolve
 
         args.bundle = str(resolve(args.bundle))
-    bundle = load_bundle(args.bundle, args.key)  # verified here first: a bad bundle sends nothing
-    frame, fmt = input_frame(args.input)  # a missing or mixed input fails before a cluster starts
-    with Cluster.connect(args.cluster) as cluster:
+    files, fmt = input_files(args.input)  # a missing or mixed input fails before a cluster starts
+    job = make_job(args.bundle, fmt, args)
+    # The cluster starts, and its workers load the bundle, while it is verified here and
+    # the input's partitions are planned; a bad bundle still sends no rows.
+    with ThreadPoolExecutor(1, thread_name_prefix="knotwork-cluster") as pool:
+        starting = pool.submit(start_cluster, args.cluster, job)
         try:
-            done = score_on_cluster(cluster, bundle, args.bundle, frame, fmt, args)
+            bundle = load_bundle(args.bundle, args.key)
+            frame = input_frame(args.input, files, fmt)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                starting.result().close()
+            raise
+        cluster = starting.result()
+    with cluster:
+        try:
+            done = score_on_cluster(cluster, bundle, job, frame, args)
         except PartitionRejected as exc:
             for line in exc.message.splitlines():
                 print(f"knotwork score: {line}", file=sys.stderr)
