@@ -115,11 +115,22 @@ class Exporter:
 def export_python(
     wf: Workflow, out: str | Path, parameters: dict[str, Any] | None = None
 ) -> ExportResult:
-    """Run the workflow (reusing unchanged results), then write its script to `out`."""
+    """Run the workflow (reusing unchanged results), then write its script to `out`.
+    Components are written as the nodes they hold (the script has no components)."""
+    from studio.core.component import is_component_type
+    from studio.core.component_edit import flatten
+
+    _run(wf, parameters)
+    if any(is_component_type(n.type_id) for n in wf.nodes):
+        wf = flatten(wf)[0]  # reuses the results outside components
+        _run(wf, parameters)
+    return Exporter(wf, Path(out), parameters).export()
+
+
+def _run(wf: Workflow, parameters: dict[str, Any] | None) -> None:
     run = wf.run(parameters=parameters)
     if run.cancelled:
         raise ExportError("the run was cancelled: nothing exported")
     if run.errors:
         first = ", ".join(f"{wf.node(n).label}: {why}" for n, why in list(run.errors.items())[:3])
         raise ExportError(f"the workflow has failed nodes ({first}): fix them before exporting")
-    return Exporter(wf, Path(out), parameters).export()

@@ -137,3 +137,21 @@ def test_a_setting_without_an_exact_equivalent_is_refused_by_name(tmp_path):
     assert err.value.node == "Encode" and err.value.where == "columns"
     assert "'sex'" in err.value.message and "Missing Value" in err.value.message
     assert not (tmp_path / "gaps.py").exists()
+
+
+def test_a_component_is_exported_as_the_nodes_it_holds(tmp_path):
+    from studio.core.component_edit import collapse
+
+    wf = _template(tmp_path, "penguins")
+    inside = [wf.node(label).id for label in ("Impute", "Encode", "Scale")]
+    collapse(wf, inside, "Preprocessing")
+    script = tmp_path / "penguins" / "component.py"
+    result = export_python(wf, script)
+    assert {"Impute", "Encode", "Scale"} <= set(result.exported)
+    got, metrics, _ = _run_script(script, tmp_path)
+    out = next(n for n in wf.nodes if n.type_id == "deployment.output")
+    want = wf.output(out.id).df.reset_index(drop=True)
+    assert got["prediction"].tolist() == want["prediction"].tolist()
+    assert metrics["Score test"]["accuracy"] == pytest.approx(
+        _metrics(wf, "Score test")["accuracy"], abs=1e-12
+    )
