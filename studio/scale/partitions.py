@@ -75,6 +75,13 @@ def worker_bundle(job: Job) -> tuple[Any, Any]:
         return loaded
 
 
+def warm_bundle(job: Job) -> int:
+    """Load and verify the bundle in this worker ahead of its first partition (for
+    `client.run`, which sends back only this count, never the bundle)."""
+    worker_bundle(job)
+    return loads
+
+
 def _store(url: str) -> Any:
     with _lock:
         store = _stores.get(url)

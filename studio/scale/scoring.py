@@ -28,7 +28,7 @@ from .partitions import (
     PartitionRejected,
     close_stores,
     score_partition,
-    worker_bundle,
+    warm_bundle,
 )
 
 PRELOAD = "studio.scale.preload"
@@ -115,7 +115,7 @@ def start_cluster(spec: str, job: Job) -> Cluster:
     every worker load and verify the bundle, so the first partitions find it ready."""
     cluster = Cluster.connect(spec, preload=(PRELOAD,))
     with contextlib.suppress(Exception):  # a bundle a worker cannot load fails its partition
-        cluster.client.run(worker_bundle, job)
+        cluster.client.run(warm_bundle, job)
     return cluster
 
 
