@@ -231,6 +231,14 @@ def _arrow(pieces: list[Sequence[Any]]) -> pa.Array:
         joined = np.concatenate(pieces) if len(pieces) > 1 else first
         if joined.dtype == first.dtype:
             return pa.array(joined, from_pandas=True)
+    if all(isinstance(p, np.ndarray) and p.dtype == object for p in pieces):
+        # Text columns (a request's parsed strings): Arrow reads the object array in C;
+        # other contents (numbers mixed in) take the path below.
+        joined = np.concatenate(pieces) if len(pieces) > 1 else first
+        try:
+            return pa.array(joined, pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
     values = list(itertools.chain.from_iterable(pieces))
     try:
         return pa.array(values, from_pandas=True)
