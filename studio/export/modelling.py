@@ -15,15 +15,17 @@ if TYPE_CHECKING:
     from .emit import Emit
 
 PREDICTED = '''
-def predicted(model, rows: pd.DataFrame, features, column="prediction", probabilities=True):
-    """The Predictor's output: the rows, then the prediction and one probability per class."""
+def predicted(model, rows, features, column="prediction", probabilities=True, shown=None):
+    """The Predictor's output: the rows (or `shown`, the same rows as the scope's steps
+    leave them), then the prediction and one probability per class."""
     X = rows if features is None else rows[features]
     new = {column: model.predict(X)}
     if probabilities and is_classifier(model) and hasattr(model, "predict_proba"):
         for label, p in zip(model.classes_, model.predict_proba(X).T):
             new[f"probability_{label}"] = p
-    extra = pd.DataFrame(new, index=rows.index)
-    kept = rows.drop(columns=[c for c in extra.columns if c in rows.columns])
+    shown = rows if shown is None else shown
+    extra = pd.DataFrame(new, index=shown.index)
+    kept = shown.drop(columns=[c for c in extra.columns if c in shown.columns])
     return pd.concat([kept, extra], axis=1)
 '''
 

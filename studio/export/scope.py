@@ -134,9 +134,10 @@ class Scope:
             e.script.helper("inputs_of", preparation.INPUTS_OF)
             e.script.helper("transformed", preparation.TRANSFORMED)
             e.ensure_target()
+        shown = f", shown=transformed({pipeline}[:-2], {self.rows})" if self.steps else ""
         e.assign(
             "predictions",
             f"predicted({pipeline}, {self.rows}, None, {literal(s.prediction_column)}, "
-            f"probabilities={s.probabilities})",
+            f"probabilities={s.probabilities}{shown})",
         )
         self.predictor = e.out("predictions")

@@ -155,3 +155,17 @@ def test_a_component_is_exported_as_the_nodes_it_holds(tmp_path):
     assert metrics["Score test"]["accuracy"] == pytest.approx(
         _metrics(wf, "Score test")["accuracy"], abs=1e-12
     )
+
+
+def test_a_deployment_output_of_every_column_matches_the_scopes_rows(tmp_path):
+    wf = _template(tmp_path, "penguins")
+    out = next(n for n in wf.nodes if n.type_id == "deployment.output")
+    wf.set_setting(out.id, "columns", [])  # the Predictor's whole table: preprocessed rows
+    script = tmp_path / "penguins" / "all_columns.py"
+    export_python(wf, script)
+    got, _, _ = _run_script(script, tmp_path)
+    want = wf.output(out.id).df.reset_index(drop=True)
+    assert list(got.columns) == [str(c) for c in want.columns]
+    numbers = want.select_dtypes("number").columns
+    np.testing.assert_allclose(got[numbers].to_numpy(), want[numbers].to_numpy(), atol=1e-12)
+    assert got["prediction"].tolist() == want["prediction"].tolist()
