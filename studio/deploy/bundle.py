@@ -37,10 +37,11 @@ from .plan import (
     CompiledPlan,
     ParsedRows,
     choose,
+    columns_frame,
     rows_of,
     with_reference_categories,
 )
-from .schema import IGNORED, conform, extra_columns, unknown_columns_error
+from .schema import IGNORED, conform, extra_columns, same_columns, unknown_columns_error
 from .state import load_value, read_table
 from .threads import scoring_threads
 
@@ -93,6 +94,8 @@ class Bundle:
         self._output = output_node
         # What requests are checked against: text columns get the categories training saw.
         self.served_schema = with_reference_categories(self.input_schema, self.reference)
+        # A request whose columns are exactly the inputs, in order, has no extras to sort out.
+        self._input_columns = pd.Index(self.served_schema.names)
         self.plans: dict[str, Any] = {}  # proven faster plans by name (see prove_plans)
         self.refused: dict[str, str] = {}  # why each other faster plan does not serve
 
@@ -190,12 +193,14 @@ class Bundle:
             conformed = self.conform(df)
             cols = self.predict_rows(rows_of(conformed, self.served_schema), graph=False)
             if cols is not None:
-                return pd.DataFrame(cols, index=df.index, copy=False)
+                return columns_frame(cols, df.index)
             return self.predict_graph(conformed)
         return self.predict_graph(df)
 
     def _without_extras(self, df: pd.DataFrame) -> pd.DataFrame:
         """schema.extra_columns, the rule /predict and `knotwork score` follow too."""
+        if same_columns(df.columns, self._input_columns):
+            return df
         inputs = list(self.served_schema.names)
         ignored, unknown = extra_columns(
             [str(c) for c in df.columns], inputs, self.optional_columns

@@ -21,6 +21,7 @@ import pandas as pd
 from studio.core.ports import ColumnSpec, TableSpec
 
 from .parity import compare
+from .schema import same_columns, spec_columns
 
 log = logging.getLogger("knotwork.deploy")
 
@@ -42,6 +43,26 @@ class ParsedRows:
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.columns, copy=False)
+
+
+def columns_frame(cols: dict[str, Any], index: pd.Index) -> pd.DataFrame:
+    """`pd.DataFrame(cols, index=index)`, the same frame made faster: the column names' Index
+    is made once per output layout (inferring a text Index costs more than a one-row
+    request's values) and put on a frame built under positional keys."""
+    names = tuple(cols)
+    if not names:
+        return pd.DataFrame(cols, index=index, copy=False)
+    labels = _LABELS.get(names)
+    if labels is None:
+        if len(_LABELS) > 256:
+            _LABELS.clear()
+        labels = _LABELS[names] = pd.Index(list(names))
+    frame = pd.DataFrame(dict(enumerate(cols.values())), index=index, copy=False)
+    frame.columns = labels
+    return frame
+
+
+_LABELS: dict[tuple[str, ...], pd.Index] = {}
 
 
 class Refused(Exception):
@@ -73,13 +94,16 @@ def rows_of(frame: pd.DataFrame, spec: TableSpec, matrix: bool = True) -> Parsed
     """Conformed request rows (schema order and types, see schema.conform; an optional
     target column included) as ParsedRows, with a warning per value outside a text
     column's known categories."""
-    names = [str(c) for c in frame.columns]
     numbers = all_numbers(spec)
-    if numbers and names == list(spec.names):  # one float block: columns are views of it
-        mat = frame.to_numpy(dtype=np.float64)
+    if numbers and same_columns(frame.columns, spec_columns(spec)):
+        mat = frame.to_numpy(dtype=np.float64)  # one float block: columns are views of it
         return ParsedRows(
-            {n: mat[:, j] for j, n in enumerate(names)}, len(frame), [], mat if matrix else None
+            {n: mat[:, j] for j, n in enumerate(spec.names)},
+            len(frame),
+            [],
+            mat if matrix else None,
         )
+    names = [str(c) for c in frame.columns]
     columns = {n: frame[c].to_numpy() for n, c in zip(names, frame.columns, strict=True)}
     warnings = []
     for c in spec.columns:
