@@ -180,7 +180,9 @@ def _already_conformed(df: pd.DataFrame, spec: TableSpec) -> bool:
     names, exact = _shape(spec)
     if not same_columns(df.columns, names):
         return False
-    for col, want, dtype, j in zip(spec.columns, exact, frame_dtypes(df), range(len(names)), strict=True):
+    for col, want, dtype, j in zip(
+        spec.columns, exact, frame_dtypes(df), range(len(names)), strict=True
+    ):
         if want is not None:
             if dtype != want:
                 return False
