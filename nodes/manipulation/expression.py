@@ -10,6 +10,7 @@ from studio.core.node import TextField
 from studio.core.ports import ColumnSpec, TableSpec
 
 from .expression_language import columns_used, compile_expression, evaluate
+from .expression_language.arrays import compile_numeric
 
 # Result kinds of the language mapped onto column dtypes of a spec.
 SPEC_DTYPES = {"number": "number", "string": "string", "boolean": "boolean", "datetime": "datetime"}
@@ -59,8 +60,13 @@ class Expression(NodeType):
         # The bundle's rows always have the training types, which configure checked.
         tree, _ = compile_expression(s.expression, None)
         used = columns_used(tree)
+        numeric = compile_numeric(tree)  # plain arithmetic: numpy on the columns themselves
 
         def compute(cols):
+            if numeric is not None:
+                values = numeric(cols)
+                if values is not None:
+                    return {**cols, s.column: values}
             n = len(next(iter(cols.values()))) if cols else 0
             df = pd.DataFrame({c: cols[c] for c in used}, index=pd.RangeIndex(n), copy=False)
             try:

@@ -148,17 +148,54 @@ class Predictor(NodeType):
         if with_proba:
             names += [probability_column(c) for c in estimator.classes_]
 
+        both = _one_pass(estimator) if with_proba else None
+
         def predict(cols):
             X = np.column_stack([np.asarray(cols[f], dtype=np.float64) for f in features])
             if len(X) == 0:
                 return None  # the graph's empty-table columns
-            new = {s.prediction_column: estimator.predict(X)}
-            if with_proba:
-                proba = estimator.predict_proba(X)
+            if both is not None:
+                label, proba = both(X)
+            else:
+                label = estimator.predict(X)
+                proba = estimator.predict_proba(X) if with_proba else None
+            new = {s.prediction_column: label}
+            if proba is not None:
                 new.update((n, proba[:, i]) for i, n in enumerate(names[1:]))
             return {**{k: v for k, v in cols.items() if k not in new}, **new}
 
         return predict
+
+
+def _one_pass(estimator):
+    """`X -> (predict(X), predict_proba(X))` from one pass over the ensemble, for the
+    classifiers whose two methods are two views of the same raw scores; None otherwise.
+
+    HistGradientBoostingClassifier's `predict` and `predict_proba` each sum every tree
+    (scikit-learn 1.x): the label is the sign (binary) or argmax of the raw scores, the
+    probabilities their inverse link, both done here exactly as scikit-learn does them on
+    one `_raw_predict`. The compiled plan is proven equal to the graph, which calls the
+    two public methods, at build and at every load, so a scikit-learn that differs
+    leaves the bundle on the graph rather than answering differently."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    if type(estimator) is not HistGradientBoostingClassifier:
+        return None
+    raw_predict = getattr(estimator, "_raw_predict", None)
+    loss = getattr(estimator, "_loss", None)
+    if raw_predict is None or not hasattr(loss, "predict_proba"):
+        return None
+    classes = estimator.classes_
+
+    def both(X):
+        raw = raw_predict(X)
+        if raw.shape[1] == 1:
+            encoded = (raw.ravel() > 0).astype(int)
+        else:
+            encoded = np.argmax(raw, axis=1)
+        return classes[encoded], loss.predict_proba(raw)
+
+    return both
 
 
 def _on_arrays(estimator):

@@ -92,14 +92,18 @@ def test_score_ignores_the_target_refuses_unknown_columns_and_carries_them_with_
 ):
     target = _target(bundle)
     rows = pd.DataFrame(example_rows[:3])
-    with_target, out = _score(bundle_path, knotwork_home, rows.assign(**{target: "Adelie"}), tmp_path)
+    with_target, out = _score(
+        bundle_path, knotwork_home, rows.assign(**{target: "Adelie"}), tmp_path
+    )
     assert with_target.returncode == 0, with_target.stderr
     assert f"'{target}': {IGNORED}" in with_target.stderr
     assert len(pd.read_csv(out)) == 3
     unknown, out = _score(bundle_path, knotwork_home, rows.assign(row_id=range(3)), tmp_path)
     assert unknown.returncode == 2 and "column 'row_id': unknown column" in unknown.stderr
     assert not out.exists()
-    carried, out = _score(bundle_path, knotwork_home, rows.assign(row_id=range(3)), tmp_path, "--with-input")
+    carried, out = _score(
+        bundle_path, knotwork_home, rows.assign(row_id=range(3)), tmp_path, "--with-input"
+    )
     assert carried.returncode == 0, carried.stderr
     assert pd.read_csv(out)["row_id"].tolist() == [0, 1, 2]
 
