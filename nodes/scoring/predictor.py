@@ -11,7 +11,7 @@ from pydantic import Field
 
 from nodes.learners.base import ClassifierLearner, learner_base
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
-from studio.core.ports import ColumnSpec, ModelSpec, Table, TableSpec
+from studio.core.ports import ColumnSpec, ModelSpec, Table, TableSpec, take_columns
 
 
 class Settings(NodeSettings):
@@ -94,7 +94,7 @@ class Predictor(NodeType):
             raise NodeExecutionError(
                 f"the table lacks the model's feature column(s) {', '.join(map(repr, missing))}"
             )
-        X = df[model.features]
+        X = take_columns(df, list(model.features))
         with_proba = (
             issubclass(learner_base(model.task), ClassifierLearner)
             and s.probabilities
@@ -123,7 +123,8 @@ class Predictor(NodeType):
                 new[probability_column(c)] = proba[:, i]
         extra = pd.DataFrame(new, index=df.index)
         # New columns go last, replacing same-named ones, exactly as configure promises.
-        kept = df.drop(columns=[c for c in extra.columns if c in df.columns])
+        replaced = [c for c in extra.columns if c in df.columns]
+        kept = df.drop(columns=replaced) if replaced else df
         return [self._predicted(table, pd.concat([kept, extra], axis=1), s, model)]
 
     @staticmethod

@@ -129,3 +129,22 @@ def test_random_arithmetic_on_random_columns_is_bit_for_bit_the_dataframe_evalua
         return  # handed back (a zero divisor, a constant result): the DataFrame path answers
     want = evaluate(tree, pd.DataFrame(cols)).to_numpy()
     _same_bits(got, want)
+
+
+def test_execute_checks_only_the_columns_read_and_words_errors_as_before():
+    import pytest
+
+    from nodes.manipulation.expression import _checked
+    from nodes.manipulation.expression_language import ExpressionError, compile_expression
+    from studio.core import Table
+
+    table = Table(pd.DataFrame({"a": [1.0], "s": ["x"], "other": [2]}))
+    tree = _checked("a * 2", table)
+    assert tree == compile_expression("a * 2", table.spec())[0]
+    for text in ("a + s", "nope * 2", "a +", "lower(a)"):
+        with pytest.raises(ExpressionError) as fast:
+            _checked(text, table)
+        with pytest.raises(ExpressionError) as slow:
+            compile_expression(text, table.spec())
+        assert str(fast.value) == str(slow.value)
+        assert fast.value.where == slow.value.where
