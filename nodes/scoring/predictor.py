@@ -10,6 +10,7 @@ import pandas as pd
 from pydantic import Field
 
 from nodes.learners.base import ClassifierLearner, learner_base
+from nodes.scoring.boosted_arrays import raw_scores
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
 from studio.core.ports import ColumnSpec, ModelSpec, Table, TableSpec, take_columns
 
@@ -149,7 +150,7 @@ class Predictor(NodeType):
         if with_proba:
             names += [probability_column(c) for c in estimator.classes_]
 
-        both = _one_pass(estimator) if with_proba else None
+        both = _one_pass(estimator)
 
         def predict(cols):
             X = np.column_stack([np.asarray(cols[f], dtype=np.float64) for f in features])
@@ -157,6 +158,7 @@ class Predictor(NodeType):
                 return None  # the graph's empty-table columns
             if both is not None:
                 label, proba = both(X)
+                proba = proba if with_proba else None
             else:
                 label = estimator.predict(X)
                 proba = estimator.predict_proba(X) if with_proba else None
@@ -169,27 +171,35 @@ class Predictor(NodeType):
 
 
 def _one_pass(estimator):
-    """`X -> (predict(X), predict_proba(X))` from one pass over the ensemble, for the
-    classifiers whose two methods are two views of the same raw scores; None otherwise.
+    """`X -> (predict(X), predict_proba(X) or None)` from one pass over the ensemble, for
+    the models whose methods are views of the same raw scores; None otherwise.
 
-    HistGradientBoostingClassifier's `predict` and `predict_proba` each sum every tree
-    (scikit-learn 1.x): the label is the sign (binary) or argmax of the raw scores, the
-    probabilities their inverse link, both done here exactly as scikit-learn does them on
-    one `_raw_predict`. The compiled plan is proven equal to the graph, which calls the
-    two public methods, at build and at every load, so a scikit-learn that differs
-    leaves the bundle on the graph rather than answering differently."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    HistGradientBoosting's `predict` and `predict_proba` each sum every tree (scikit-learn
+    1.x): a classifier's label is the sign (binary) or argmax of the raw scores and its
+    probabilities their inverse link, a regressor's prediction the inverse link; done
+    here exactly as scikit-learn does them, on raw scores computed once (boosted_arrays
+    walks the trees in numpy for small batches). The compiled plan is proven equal to
+    the graph, which calls the public methods, at build and at every load, so a
+    scikit-learn that differs leaves the bundle on the graph rather than answering
+    differently."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    if type(estimator) is not HistGradientBoostingClassifier:
+    kind = type(estimator)
+    if kind not in (HistGradientBoostingClassifier, HistGradientBoostingRegressor):
         return None
-    raw_predict = getattr(estimator, "_raw_predict", None)
     loss = getattr(estimator, "_loss", None)
-    if raw_predict is None or not hasattr(loss, "predict_proba"):
+    scores = raw_scores(estimator) or getattr(estimator, "_raw_predict", None)
+    if scores is None or loss is None:
+        return None
+    if kind is HistGradientBoostingRegressor:
+        inverse = loss.link.inverse
+        return lambda X: (inverse(scores(X).ravel()), None)
+    if not hasattr(loss, "predict_proba"):
         return None
     classes = estimator.classes_
 
     def both(X):
-        raw = raw_predict(X)
+        raw = scores(X)
         if raw.shape[1] == 1:
             encoded = (raw.ravel() > 0).astype(int)
         else:

@@ -7,9 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+)
 from threadpoolctl import threadpool_info
 
+from nodes.scoring import boosted_arrays
+from nodes.scoring.boosted_arrays import raw_scores
 from nodes.scoring.predictor import _one_pass
 from studio.core.ports import ColumnSpec, TableSpec
 from studio.deploy.plan import columns_frame, rows_of
@@ -30,6 +36,49 @@ def test_one_pass_over_a_boosted_classifier_gives_its_predict_and_predict_proba(
     np.testing.assert_array_equal(label, model.predict(X))
     assert label.dtype == model.predict(X).dtype
     assert np.array_equal(proba, model.predict_proba(X))  # bit for bit, not approximately
+
+
+def _gappy(seed: int, n: int = 600) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 5))
+    X[rng.random(X.shape) < 0.08] = np.nan  # gaps take each split's missing-value branch
+    X[0, 0], X[1, 1] = np.inf, -np.inf
+    return X
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_boosted_trees_walked_in_numpy_give_scikit_learns_raw_scores_bit_for_bit(
+    classes, monkeypatch
+):
+    X = _gappy(classes)
+    y = np.arange(len(X)) % classes
+    model = HistGradientBoostingClassifier(max_iter=30, max_leaf_nodes=15).fit(X, y)
+    scores = raw_scores(model)
+    assert scores is not None
+    monkeypatch.setattr(boosted_arrays, "SMALL_STEPS", 10**12)  # every batch walked in numpy
+    for rows in (X[:1], X[:7], X[:100], X):
+        assert np.array_equal(scores(rows), model._raw_predict(rows))
+    assert not np.array_equal(scores(X[:1]), scores(X[1:2]))  # rows really differ
+
+
+def test_a_boosted_regressor_predicts_in_one_pass_as_scikit_learn_does():
+    X = _gappy(5)
+    y = np.nan_to_num(X[:, 0], posinf=0, neginf=0) * 2 + np.nan_to_num(X[:, 1], posinf=0, neginf=0)
+    model = HistGradientBoostingRegressor(max_iter=25, loss="poisson").fit(X, np.abs(y))
+    label, proba = _one_pass(model)(X[:50])
+    assert proba is None
+    assert np.array_equal(label, model.predict(X[:50]))
+
+
+def test_categorical_splits_keep_scikit_learns_own_walk():
+    rng = np.random.default_rng(3)
+    X = np.column_stack([rng.integers(0, 4, 300).astype(float), rng.normal(size=300)])
+    y = (X[:, 0] == 2).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=5, categorical_features=[0]).fit(X, y)
+    assert raw_scores(model) is None
+    label, proba = _one_pass(model)(X[:9])  # still one pass, through _raw_predict
+    assert np.array_equal(label, model.predict(X[:9]))
+    assert np.array_equal(proba, model.predict_proba(X[:9]))
 
 
 def test_other_classifiers_keep_their_two_public_calls():
