@@ -47,15 +47,29 @@ class _Trees:
         self.depth = int(nodes["depth"].max()) if len(nodes) else 0
         self.baseline = np.asarray(estimator._baseline_prediction, dtype=np.float64).reshape(-1)
 
-    def raw(self, X: np.ndarray) -> np.ndarray:
+    def leaves(self, X: np.ndarray) -> np.ndarray:
+        """(rows x trees) leaf values: each (row, tree) pair steps down until it is at a
+        leaf, the pairs still walking taken out of flat arrays at every level."""
         n, trees = len(X), len(self.roots)
-        at = np.broadcast_to(self.roots, (n, trees)).copy()
-        rows = np.arange(n)[:, None]
-        for _ in range(self.depth):  # a leaf points at itself, so extra steps change nothing
-            x = X[rows, self.feature[at]]
-            left = np.where(np.isnan(x), self.missing_left[at], x <= self.threshold[at])
-            at = np.where(left, self.left[at], self.right[at])
-        leaves = self.value[at]
+        flat = np.ascontiguousarray(X).ravel()
+        at = np.tile(self.roots, n)  # pair r * trees + t: the node row r has reached in tree t
+        offset = np.repeat(np.arange(n, dtype=np.intp) * X.shape[1], trees)
+        walking = np.flatnonzero(~self.is_leaf.take(at))
+        while walking.size:
+            node = at.take(walking)
+            x = flat.take(offset.take(walking) + self.feature.take(node))
+            left = x <= self.threshold.take(node)
+            gap = np.isnan(x)
+            if gap.any():
+                left = np.where(gap, self.missing_left.take(node), left)
+            node = np.where(left, self.left.take(node), self.right.take(node))
+            at[walking] = node
+            walking = walking[~self.is_leaf.take(node)]
+        return self.value.take(at).reshape(n, trees)
+
+    def raw(self, X: np.ndarray) -> np.ndarray:
+        n = len(X)
+        leaves = self.leaves(X)
         raw = np.empty((n, self.k), dtype=np.float64, order="F")
         for k in range(self.k):
             # scikit-learn: zeros, += baseline, then += each iteration's tree, in order.

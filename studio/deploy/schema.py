@@ -180,6 +180,8 @@ def _already_conformed(df: pd.DataFrame, spec: TableSpec) -> bool:
     names, exact = _shape(spec)
     if not same_columns(df.columns, names):
         return False
+    if None not in exact:  # numbers, integers, booleans only: one comparison of dtypes
+        return tuple(frame_dtypes(df)) == exact
     for col, want, dtype, j in zip(
         spec.columns, exact, frame_dtypes(df), range(len(names)), strict=True
     ):
