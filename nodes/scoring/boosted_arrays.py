@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
-# rows x trees x depth steps walked together; above it scikit-learn's loop is faster
-# (measured: 100 trees of depth 19, numpy 0.1 ms vs 0.75 ms for one row, even at ~40 rows)
-SMALL_STEPS = 60_000
+# (rows x trees x deepest leaf) at most, for the numpy walk; above it scikit-learn's loop
+# is faster. Measured on 100 trees of depth 19 (a loaded 2-core machine): 1 row 0.14 ms vs
+# 0.66 ms, 10 rows 0.22 vs 0.66, 100 rows 0.88 vs 1.18, 1,000 rows 11.6 vs 4.9.
+SMALL_STEPS = 300_000
 
 
 class _Trees:
@@ -43,6 +44,8 @@ class _Trees:
         self.is_leaf = nodes["is_leaf"].astype(bool)
         self.left = np.where(self.is_leaf, np.arange(len(nodes)), nodes["left"] + shift)
         self.right = np.where(self.is_leaf, np.arange(len(nodes)), nodes["right"] + shift)
+        # children[2 * node + 1] is the left child, children[2 * node] the right one
+        self.children = np.column_stack([self.right, self.left]).ravel()
         self.value = nodes["value"].astype(np.float64)
         self.depth = int(nodes["depth"].max()) if len(nodes) else 0
         self.baseline = np.asarray(estimator._baseline_prediction, dtype=np.float64).reshape(-1)
@@ -62,7 +65,7 @@ class _Trees:
             gap = np.isnan(x)
             if gap.any():
                 left = np.where(gap, self.missing_left.take(node), left)
-            node = np.where(left, self.left.take(node), self.right.take(node))
+            node = self.children.take(2 * node + left)
             at[walking] = node
             walking = walking[~self.is_leaf.take(node)]
         return self.value.take(at).reshape(n, trees)
