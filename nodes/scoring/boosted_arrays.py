@@ -42,6 +42,7 @@ class _Trees:
         self.threshold = nodes["num_threshold"].astype(np.float64)
         self.missing_left = nodes["missing_go_to_left"].astype(bool)
         self.is_leaf = nodes["is_leaf"].astype(bool)
+        self.internal = ~self.is_leaf
         self.left = np.where(self.is_leaf, np.arange(len(nodes)), nodes["left"] + shift)
         self.right = np.where(self.is_leaf, np.arange(len(nodes)), nodes["right"] + shift)
         # children[2 * node + 1] is the left child, children[2 * node] the right one
@@ -57,17 +58,19 @@ class _Trees:
         flat = np.ascontiguousarray(X).ravel()
         at = np.tile(self.roots, n)  # pair r * trees + t: the node row r has reached in tree t
         offset = np.repeat(np.arange(n, dtype=np.intp) * X.shape[1], trees)
-        walking = np.flatnonzero(~self.is_leaf.take(at))
+        walking = np.flatnonzero(self.internal.take(at))
+        gaps = bool(np.isnan(flat).any())  # no gap anywhere: no missing-value branch to take
         while walking.size:
             node = at.take(walking)
             x = flat.take(offset.take(walking) + self.feature.take(node))
             left = x <= self.threshold.take(node)
-            gap = np.isnan(x)
-            if gap.any():
-                left = np.where(gap, self.missing_left.take(node), left)
+            if gaps:
+                gap = np.isnan(x)
+                if gap.any():
+                    left = np.where(gap, self.missing_left.take(node), left)
             node = self.children.take(2 * node + left)
             at[walking] = node
-            walking = walking[~self.is_leaf.take(node)]
+            walking = walking[self.internal.take(node)]
         return self.value.take(at).reshape(n, trees)
 
     def raw(self, X: np.ndarray) -> np.ndarray:
