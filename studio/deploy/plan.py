@@ -42,7 +42,39 @@ class ParsedRows:
     ignored: tuple[str, ...] = ()  # known extra columns sent and left out (schema.extra_columns)
 
     def frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame; an all-number matrix whose columns are its own views
+        becomes one float block at once (20 one-row columns cost a block each otherwise)."""
+        mat = self.matrix
+        if mat is not None and _columns_view(mat, self.columns):
+            return pd.DataFrame(mat, columns=_labels(tuple(self.columns)), copy=False)
         return pd.DataFrame(self.columns, copy=False)
+
+
+def _columns_view(mat: np.ndarray, columns: dict[str, Any]) -> bool:
+    """Each column is the matching column of the float matrix `mat` itself (a view)."""
+    if mat.ndim != 2 or mat.dtype != np.float64 or mat.shape[1] != len(columns) or not columns:
+        return False
+    start, (row_step, col_step) = mat.__array_interface__["data"][0], mat.strides
+    for j, col in enumerate(columns.values()):
+        if (
+            not isinstance(col, np.ndarray)
+            or col.dtype != np.float64
+            or col.shape != (mat.shape[0],)
+            or col.strides != (row_step,)
+            or col.__array_interface__["data"][0] != start + j * col_step
+        ):
+            return False
+    return True
+
+
+def _labels(names: tuple[str, ...]) -> pd.Index:
+    """pandas' default Index of these column names, made once per layout."""
+    labels = _LABELS.get(names)
+    if labels is None:
+        if len(_LABELS) > 256:
+            _LABELS.clear()
+        labels = _LABELS[names] = pd.Index(list(names))
+    return labels
 
 
 def columns_frame(cols: dict[str, Any], index: pd.Index) -> pd.DataFrame:
@@ -52,11 +84,7 @@ def columns_frame(cols: dict[str, Any], index: pd.Index) -> pd.DataFrame:
     names = tuple(cols)
     if not names:
         return pd.DataFrame(cols, index=index, copy=False)
-    labels = _LABELS.get(names)
-    if labels is None:
-        if len(_LABELS) > 256:
-            _LABELS.clear()
-        labels = _LABELS[names] = pd.Index(list(names))
+    labels = _labels(names)
     frame = pd.DataFrame(dict(enumerate(cols.values())), index=index, copy=False)
     frame.columns = labels
     return frame

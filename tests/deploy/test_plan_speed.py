@@ -144,3 +144,19 @@ def test_one_openmp_thread_is_restored_after_nesting_and_after_an_error():
     with pytest.raises(RuntimeError), scoring_threads(1):
         raise RuntimeError("a node failed")
     assert _openmp_threads() == before
+
+
+def test_rows_on_one_float_matrix_make_the_frame_their_columns_make():
+    from studio.deploy.plan import ParsedRows
+
+    mat = np.array([[1.0, np.nan, 3.0], [4.0, 5.0, -0.0]])
+    names = ["a", "b", "c"]
+    rows = ParsedRows({k: mat[:, j] for j, k in enumerate(names)}, 2, [], mat)
+    general = pd.DataFrame(rows.columns, copy=False)
+    pd.testing.assert_frame_equal(rows.frame(), general, check_exact=True)
+    assert rows.frame().columns.dtype == general.columns.dtype
+    # columns that are not the matrix's own views (replaced, reordered) are taken as given
+    other = ParsedRows({"a": mat[:, 0], "b": mat[:, 0] * 2, "c": mat[:, 2]}, 2, [], mat)
+    pd.testing.assert_frame_equal(other.frame(), pd.DataFrame(other.columns), check_exact=True)
+    swapped = ParsedRows({"b": mat[:, 1], "a": mat[:, 0], "c": mat[:, 2]}, 2, [], mat)
+    pd.testing.assert_frame_equal(swapped.frame(), pd.DataFrame(swapped.columns), check_exact=True)
