@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from studio.core import NodeExecutionError, NodeSettings, NodeType, Port, PortType
 from studio.core.node import ColumnsField
-from studio.core.ports import TableSpec
+from studio.core.ports import TableSpec, take_columns
 
 
 class Settings(NodeSettings):
@@ -51,7 +51,7 @@ class DeploymentInput(NodeType):
             raise NodeExecutionError(
                 f"the rows lack the input column(s) {', '.join(map(repr, missing))}"
             )
-        return [table.with_df(table.df[list(s.columns)])]
+        return [table.with_df(take_columns(table.df, list(s.columns)))]
 
     def compile_arrays(self, s: Settings, state, inputs, ctx):
         chosen = list(s.columns)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from studio.core import NodeExecutionError, NodeSettings, NodeType, Port, PortType
 from studio.core.node import ColumnsField
-from studio.core.ports import TableSpec
+from studio.core.ports import TableSpec, take_columns
 
 
 class Settings(NodeSettings):
@@ -39,7 +39,7 @@ class DeploymentOutput(NodeType):
             raise NodeExecutionError(
                 f"the scored rows lack the output column(s) {', '.join(map(repr, missing))}"
             )
-        return [table.with_df(table.df[list(s.columns)])]
+        return [table.with_df(take_columns(table.df, list(s.columns)))]
 
     def compile_arrays(self, s: Settings, state, inputs, ctx):
         chosen = list(s.columns)

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from studio.core import ConfigureError, NodeSettings, NodeType, Port, PortType
 from studio.core.node import ColumnsField
-from studio.core.ports import TableSpec
+from studio.core.ports import TableSpec, take_columns
 
 
 class Settings(NodeSettings):
@@ -57,7 +57,7 @@ class ColumnFilter(NodeType):
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]
         kept = _kept(s, [str(c) for c in table.df.columns])
-        return [table.with_df(table.df[kept])]
+        return [table.with_df(take_columns(table.df, kept))]
 
     def compile_arrays(self, s: Settings, state, inputs, ctx):
         kept_for: dict[tuple[str, ...], list[str]] = {}  # the plan sees one column layout

@@ -2,17 +2,55 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 from pydantic import Field
 
 from studio.core import ConfigureError, KnotworkError, NodeSettings, NodeType, Port, PortType
 from studio.core.node import TextField
-from studio.core.ports import ColumnSpec, TableSpec
+from studio.core.ports import ColumnSpec, Table, TableSpec, dtype_kind
 
-from .expression_language import columns_used, compile_expression, evaluate
+from .expression_language import (
+    ExpressionError,
+    Node,
+    check,
+    columns_used,
+    compile_expression,
+    evaluate,
+    parse,
+)
+from .expression_language.arrays import compile_numeric
 
 # Result kinds of the language mapped onto column dtypes of a spec.
 SPEC_DTYPES = {"number": "number", "string": "string", "boolean": "boolean", "datetime": "datetime"}
+
+
+@lru_cache(maxsize=512)
+def _parsed(text: str) -> tuple[Node, tuple[str, ...]]:
+    """The AST of an expression and the columns it reads (ASTs are immutable: shared)."""
+    tree = parse(text)
+    return tree, tuple(columns_used(tree))
+
+
+def _checked(text: str, table: Table) -> Node:
+    """compile_expression(text, table.spec()), checked against the spec of only the columns
+    the expression reads (the checker looks at nothing else); any error is raised from
+    the whole table's spec, so its wording (the available columns) is the same."""
+    try:
+        tree, used = _parsed(text)
+    except ExpressionError:
+        tree, used = None, ()
+    df = table.df
+    if tree is not None and df.columns.is_unique and all(c in df.columns for c in used):
+        dtypes = df.dtypes
+        spec = TableSpec(tuple(ColumnSpec(c, dtype_kind(dtypes[c])) for c in used))
+        try:
+            check(tree, spec)
+            return tree
+        except ExpressionError:
+            pass
+    return compile_expression(text, table.spec())[0]
 
 
 class Settings(NodeSettings):
@@ -51,7 +89,7 @@ class Expression(NodeType):
 
     def execute(self, s: Settings, inputs, ctx):
         table = inputs[0]
-        tree, _ = compile_expression(s.expression, table.spec())
+        tree = _checked(s.expression, table)
         values = evaluate(tree, table.df, lambda m: ctx.warn(f'expression "{s.expression}": {m}'))
         return [table.with_df(table.df.assign(**{s.column: values}))]
 
@@ -59,8 +97,13 @@ class Expression(NodeType):
         # The bundle's rows always have the training types, which configure checked.
         tree, _ = compile_expression(s.expression, None)
         used = columns_used(tree)
+        numeric = compile_numeric(tree)  # plain arithmetic: numpy on the columns themselves
 
         def compute(cols):
+            if numeric is not None:
+                values = numeric(cols)
+                if values is not None:
+                    return {**cols, s.column: values}
             n = len(next(iter(cols.values()))) if cols else 0
             df = pd.DataFrame({c: cols[c] for c in used}, index=pd.RangeIndex(n), copy=False)
             try:

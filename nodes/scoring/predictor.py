@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from nodes.learners.base import ClassifierLearner, learner_base
+from nodes.scoring.boosted_arrays import raw_scores
 from studio.core import ConfigureError, NodeExecutionError, NodeSettings, NodeType, Port, PortType
 from studio.core.node import float_matrix
-from studio.core.ports import ColumnSpec, ModelSpec, Table, TableSpec
+from studio.core.ports import ColumnSpec, ModelSpec, Table, TableSpec, take_columns
 
 
 class Settings(NodeSettings):
@@ -94,7 +96,7 @@ class Predictor(NodeType):
             raise NodeExecutionError(
                 f"the table lacks the model's feature column(s) {', '.join(map(repr, missing))}"
             )
-        X = df[model.features]
+        X = take_columns(df, list(model.features))
         with_proba = (
             issubclass(learner_base(model.task), ClassifierLearner)
             and s.probabilities
@@ -123,7 +125,8 @@ class Predictor(NodeType):
                 new[probability_column(c)] = proba[:, i]
         extra = pd.DataFrame(new, index=df.index)
         # New columns go last, replacing same-named ones, exactly as configure promises.
-        kept = df.drop(columns=[c for c in extra.columns if c in df.columns])
+        replaced = [c for c in extra.columns if c in df.columns]
+        kept = df.drop(columns=replaced) if replaced else df
         return [self._predicted(table, pd.concat([kept, extra], axis=1), s, model)]
 
     @staticmethod
@@ -148,17 +151,63 @@ class Predictor(NodeType):
         if with_proba:
             names += [probability_column(c) for c in estimator.classes_]
 
+        both = _one_pass(estimator)
+
         def predict(cols):
             X = float_matrix(cols, features)
             if len(X) == 0:
                 return None  # the graph's empty-table columns
-            new = {s.prediction_column: estimator.predict(X)}
-            if with_proba:
-                proba = estimator.predict_proba(X)
+            if both is not None:
+                label, proba = both(X)
+                proba = proba if with_proba else None
+            else:
+                label = estimator.predict(X)
+                proba = estimator.predict_proba(X) if with_proba else None
+            new = {s.prediction_column: label}
+            if proba is not None:
                 new.update((n, proba[:, i]) for i, n in enumerate(names[1:]))
             return {**{k: v for k, v in cols.items() if k not in new}, **new}
 
         return predict
+
+
+def _one_pass(estimator):
+    """`X -> (predict(X), predict_proba(X) or None)` from one pass over the ensemble, for
+    the models whose methods are views of the same raw scores; None otherwise.
+
+    HistGradientBoosting's `predict` and `predict_proba` each sum every tree (scikit-learn
+    1.x): a classifier's label is the sign (binary) or argmax of the raw scores and its
+    probabilities their inverse link, a regressor's prediction the inverse link; done
+    here exactly as scikit-learn does them, on raw scores computed once (boosted_arrays
+    walks the trees in numpy for small batches). The compiled plan is proven equal to
+    the graph, which calls the public methods, at build and at every load, so a
+    scikit-learn that differs leaves the bundle on the graph rather than answering
+    differently."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    kind = type(estimator)
+    if kind not in (HistGradientBoostingClassifier, HistGradientBoostingRegressor):
+        return None
+    loss = getattr(estimator, "_loss", None)
+    scores = raw_scores(estimator) or getattr(estimator, "_raw_predict", None)
+    if scores is None or loss is None:
+        return None
+    if kind is HistGradientBoostingRegressor:
+        inverse = loss.link.inverse
+        return lambda X: (inverse(scores(X).ravel()), None)
+    if not hasattr(loss, "predict_proba"):
+        return None
+    classes = estimator.classes_
+
+    def both(X):
+        raw = scores(X)
+        if raw.shape[1] == 1:
+            encoded = (raw.ravel() > 0).astype(int)
+        else:
+            encoded = np.argmax(raw, axis=1)
+        return classes[encoded], loss.predict_proba(raw)
+
+    return both
 
 
 def _on_arrays(estimator):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from studio.core.errors import KnotworkError, KnotworkWarning
@@ -36,11 +37,21 @@ from .plan import (
     STATIC,
     CompiledPlan,
     ParsedRows,
+    all_numbers,
     choose,
+    columns_frame,
     rows_of,
     with_reference_categories,
 )
-from .schema import IGNORED, already_conformed, conform, extra_columns, unknown_columns_error
+from .schema import (
+    IGNORED,
+    already_conformed,
+    conform,
+    extra_columns,
+    frame_dtypes,
+    same_columns,
+    unknown_columns_error,
+)
 from .state import load_value, read_table
 from .threads import scoring_threads
 
@@ -93,6 +104,15 @@ class Bundle:
         self._output = output_node
         # What requests are checked against: text columns get the categories training saw.
         self.served_schema = with_reference_categories(self.input_schema, self.reference)
+        # A request whose columns are exactly the inputs, in order, has no extras to sort out.
+        self._input_columns = pd.Index(self.served_schema.names)
+        self._float_inputs: tuple[Any, ...] | None = (
+            (np.dtype(np.float64),) * len(self._captured.columns)
+            if all_numbers(self.served_schema)
+            and all_numbers(self._captured)
+            and self._captured.names == self.served_schema.names
+            else None
+        )
         self.plans: dict[str, Any] = {}  # proven faster plans by name (see prove_plans)
         self.refused: dict[str, str] = {}  # why each other faster plan does not serve
 
@@ -185,6 +205,12 @@ class Bundle:
         column included), and BundleError (or a node's NodeExecutionError) when a node
         fails. The model's target, when sent, is ignored with a KnotworkWarning.
         """
+        rows = self._number_rows(df) if self.plans else None
+        if rows is not None:  # the common case, checked in one go: plain float inputs
+            cols = self.predict_rows(rows, graph=False)
+            if cols is not None:
+                return columns_frame(cols, df.index)
+            return self.predict_graph(df)
         df = self._without_extras(df)
         if self.plans and len(df):
             # Rows already in the inputs' order and types go as they are: no copy of a
@@ -193,12 +219,28 @@ class Bundle:
             conformed = df if already_conformed(df, served) else self.conform(df)
             cols = self.predict_rows(rows_of(conformed, served), graph=False)
             if cols is not None:
-                return pd.DataFrame(cols, index=df.index, copy=False)
+                return columns_frame(cols, df.index)
             return self.predict_graph(conformed)
         return self.predict_graph(df)
 
+    def _number_rows(self, df: pd.DataFrame) -> ParsedRows | None:
+        """rows_of(conform(df)) when that is `df` itself as one float matrix: an all-number
+        schema with no optional columns, `df` holding exactly its columns, in order, as
+        float64 (no extras to sort out, nothing to convert); None for every other frame."""
+        if self._float_inputs is None or not len(df):
+            return None
+        if not same_columns(df.columns, self._input_columns):
+            return None
+        if tuple(frame_dtypes(df)) != self._float_inputs:
+            return None
+        mat = df.to_numpy(dtype=np.float64)
+        names = self.served_schema.names
+        return ParsedRows({n: mat[:, j] for j, n in enumerate(names)}, len(df), [], mat)
+
     def _without_extras(self, df: pd.DataFrame) -> pd.DataFrame:
         """schema.extra_columns, the rule /predict and `knotwork score` follow too."""
+        if same_columns(df.columns, self._input_columns):
+            return df
         inputs = list(self.served_schema.names)
         ignored, unknown = extra_columns(
             [str(c) for c in df.columns], inputs, self.optional_columns

@@ -22,6 +22,7 @@ from studio.core.node import float_matrix
 from studio.core.ports import ColumnSpec, TableSpec
 
 from .parity import compare
+from .schema import same_columns, spec_columns
 
 log = logging.getLogger("knotwork.deploy")
 
@@ -42,7 +43,55 @@ class ParsedRows:
     ignored: tuple[str, ...] = ()  # known extra columns sent and left out (schema.extra_columns)
 
     def frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame; an all-number matrix whose columns are its own views
+        becomes one float block at once (20 one-row columns cost a block each otherwise)."""
+        mat = self.matrix
+        if mat is not None and _columns_view(mat, self.columns):
+            return pd.DataFrame(mat, columns=_labels(tuple(self.columns)), copy=False)
         return pd.DataFrame(self.columns, copy=False)
+
+
+def _columns_view(mat: np.ndarray, columns: dict[str, Any]) -> bool:
+    """Each column is the matching column of the float matrix `mat` itself (a view)."""
+    if mat.ndim != 2 or mat.dtype != np.float64 or mat.shape[1] != len(columns) or not columns:
+        return False
+    start, (row_step, col_step) = mat.__array_interface__["data"][0], mat.strides
+    for j, col in enumerate(columns.values()):
+        if (
+            not isinstance(col, np.ndarray)
+            or col.dtype != np.float64
+            or col.shape != (mat.shape[0],)
+            or col.strides != (row_step,)
+            or col.__array_interface__["data"][0] != start + j * col_step
+        ):
+            return False
+    return True
+
+
+def _labels(names: tuple[str, ...]) -> pd.Index:
+    """pandas' default Index of these column names, made once per layout."""
+    labels = _LABELS.get(names)
+    if labels is None:
+        if len(_LABELS) > 256:
+            _LABELS.clear()
+        labels = _LABELS[names] = pd.Index(list(names))
+    return labels
+
+
+def columns_frame(cols: dict[str, Any], index: pd.Index) -> pd.DataFrame:
+    """`pd.DataFrame(cols, index=index)`, the same frame made faster: the column names' Index
+    is made once per output layout (inferring a text Index costs more than a one-row
+    request's values) and put on a frame built under positional keys."""
+    names = tuple(cols)
+    if not names:
+        return pd.DataFrame(cols, index=index, copy=False)
+    labels = _labels(names)
+    frame = pd.DataFrame(dict(enumerate(cols.values())), index=index, copy=False)
+    frame.columns = labels
+    return frame
+
+
+_LABELS: dict[tuple[str, ...], pd.Index] = {}
 
 
 class Refused(Exception):
@@ -74,9 +123,17 @@ def rows_of(frame: pd.DataFrame, spec: TableSpec, matrix: bool = True) -> Parsed
     """Conformed request rows (schema order and types, see schema.conform; an optional
     target column included) as ParsedRows, with a warning per value outside a text
     column's known categories."""
-    names = [str(c) for c in frame.columns]
     numbers = all_numbers(spec)
-    if numbers and set(spec.names) <= set(names):  # one float block: columns are views of it
+    if numbers and same_columns(frame.columns, spec_columns(spec)):
+        mat = frame.to_numpy(dtype=np.float64)  # one float block: columns are views of it
+        return ParsedRows(
+            {n: mat[:, j] for j, n in enumerate(spec.names)},
+            len(frame),
+            [],
+            mat if matrix else None,
+        )
+    names = [str(c) for c in frame.columns]
+    if numbers and set(spec.names) <= set(names):  # the inputs and an optional target
         inputs = list(spec.names)
         label = dict(zip(names, frame.columns, strict=True))
         block = frame if names == inputs else frame[[label[n] for n in inputs]]  # no target

@@ -130,20 +130,66 @@ def conform(
 
 _EXACT = {"number": np.dtype("float64"), "integer": np.dtype("int64"), "boolean": np.dtype(bool)}
 _OBJECT = np.dtype(object)
+_SHAPES: dict[int, tuple[TableSpec, pd.Index, tuple[Any, ...]]] = {}
+
+
+def _shape(spec: TableSpec) -> tuple[pd.Index, tuple[Any, ...]]:
+    """The spec's column names as an Index and each column's exact dtype (None: checked by
+    kind), made once per spec: a request is checked against them, not against a rebuilt list."""
+    hit = _SHAPES.get(id(spec))
+    if hit is None or hit[0] is not spec:  # the spec is kept alive, so its id is not reused
+        if len(_SHAPES) > 256:
+            _SHAPES.clear()
+        exact = tuple(_EXACT.get(c.dtype) for c in spec.columns)
+        hit = (spec, pd.Index(spec.names), exact)
+        _SHAPES[id(spec)] = hit
+    return hit[1], hit[2]
+
+
+def spec_columns(spec: TableSpec) -> pd.Index:
+    """The spec's column names as pandas' default Index for them, made once per spec."""
+    return _shape(spec)[0]
+
+
+def same_columns(columns: pd.Index, names: pd.Index) -> bool:
+    """`columns` are `names`, in order (pandas' default text Index for `names`)."""
+    if len(columns) != len(names):
+        return False
+    if columns.dtype == names.dtype:
+        return bool(columns.equals(names))
+    return columns.tolist() == names.tolist()  # comparing across Index dtypes converts one
+
+
+def frame_dtypes(df: pd.DataFrame) -> list[Any]:
+    """The frame's column dtypes in order; from its block manager when pandas has one (a
+    Series of dtypes, `df.dtypes`, costs more than checking a one-row request)."""
+    get = getattr(getattr(df, "_mgr", None), "get_dtypes", None)
+    if get is not None:
+        try:
+            dtypes = list(get())
+        except Exception:  # another pandas' internals: the public way
+            dtypes = None
+        if dtypes is not None and len(dtypes) == df.shape[1]:
+            return dtypes
+    return df.dtypes.tolist()
 
 
 def already_conformed(df: pd.DataFrame, spec: TableSpec) -> bool:
     """The frame is what conform would return (a served request parsed by the schema): the
     schema's columns in order, each in its training dtype, text columns all strings."""
-    if df.columns.tolist() != list(spec.names):
+    names, exact = _shape(spec)
+    if not same_columns(df.columns, names):
         return False
-    for col, dtype, name in zip(spec.columns, df.dtypes.tolist(), spec.names, strict=True):
-        want = _EXACT.get(col.dtype)
+    if None not in exact:  # numbers, integers, booleans only: one comparison of dtypes
+        return tuple(frame_dtypes(df)) == exact
+    for col, want, dtype, j in zip(
+        spec.columns, exact, frame_dtypes(df), range(len(names)), strict=True
+    ):
         if want is not None:
             if dtype != want:
                 return False
         elif col.dtype == "string" and dtype == _OBJECT:
-            if not all(type(v) is str for v in df[name].to_numpy().tolist()):
+            if not all(type(v) is str for v in df.iloc[:, j].to_numpy().tolist()):
                 return False
         elif col.dtype == "string" and pd.api.types.is_string_dtype(dtype):
             continue  # a pandas text dtype: conform keeps such a column as it is

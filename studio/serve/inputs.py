@@ -11,6 +11,8 @@ import io
 import math
 from dataclasses import replace
 from datetime import datetime
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,7 @@ import pandas as pd
 from studio.core.ports import ColumnSpec, TableSpec
 from studio.deploy.plan import ParsedRows
 
+_PLAIN_NUMBERS = frozenset({int, float})  # exactly these types: bool is judged as a bool
 MAX_PROBLEMS = 50  # a bad 100k-row upload answers with the first problems, not all of them
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
@@ -213,27 +216,31 @@ class InputSchema:
         self._known = set(self.names)
         # schema.extra_columns: these are left out with a note, any other extra is refused
         self._extras = frozenset(known_extras) - self._known
+        # A record's values in schema order, as a tuple (KeyError when one is missing).
+        if len(self.names) > 1:
+            self._values_of: Any = itemgetter(*self.names)
+        else:  # itemgetter of one name gives the value itself, of none a TypeError
+            self._values_of = lambda rec: tuple(rec[k] for k in self.names)
         # Every column a plain number: records can go straight into one float matrix.
         self.all_numbers = bool(spec.columns) and all(
             c.dtype == "number" and c.categories is None for c in spec.columns
         )
 
     def _number_matrix(self, records: list[Any]) -> ParsedRows | None:
-        """The fast path for all-number schemas; None when any row needs the careful path."""
+        """The fast path for all-number schemas; None when any row needs the careful path
+        (a record that is not a dict of exactly the inputs, a value not a plain int/float)."""
         names, width = self.names, len(self.names)
+        get = self._values_of
         rows = []
         for rec in records:
             if type(rec) is not dict or len(rec) != width:
                 return None
             try:
-                vals = [rec[k] for k in names]
+                rows.append(get(rec))
             except KeyError:
                 return None
-            for v in vals:
-                t = type(v)
-                if t is not float and t is not int:
-                    return None
-            rows.append(vals)
+        if not set(map(type, chain.from_iterable(rows))) <= _PLAIN_NUMBERS:
+            return None  # bools, text, nulls, lists: each is judged by the careful path
         try:
             matrix = np.array(rows, dtype=np.float64).reshape(len(rows), width)
         except OverflowError:

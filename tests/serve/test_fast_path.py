@@ -127,3 +127,43 @@ def test_a_bundle_with_fill_encode_scale_is_served_by_onnx_with_the_graphs_answe
     for name in got:
         if name != "prediction":
             assert max(abs(a - b) for a, b in zip(got[name], want[name], strict=True)) <= 1e-9
+
+
+def test_bundle_predict_on_plain_float_rows_takes_them_as_one_matrix_and_answers_as_before(
+    numeric_bundle, breast_cancer_df
+):
+    """Bundle.predict's one-check path for float frames of exactly the inputs gives the
+    frame the general path (extras, conform, rows_of) gives, index and all."""
+    from studio.deploy.parity import compare
+
+    names = numeric_bundle.input_schema.names
+    rows = breast_cancer_df[names].head(25).astype("float64").set_axis(range(100, 125))
+    assert numeric_bundle._number_rows(rows) is not None
+    got = numeric_bundle.predict(rows)
+    assert compare(numeric_bundle.predict_graph(rows), got)["passed"]
+    # every other frame takes the general path: the same plan, to the same answers
+    for other in (rows[names[::-1]], rows.astype({names[0]: "float32"}), rows.head(0)):
+        assert numeric_bundle._number_rows(other) is None
+    pd.testing.assert_frame_equal(numeric_bundle.predict(rows[names[::-1]]), got, check_exact=True)
+    with_gap = rows.copy()
+    with_gap.iloc[3, 2] = float("nan")  # ONNX hands a gap to the graph, which words the error
+    with pytest.raises(Exception) as fast:
+        numeric_bundle.predict(with_gap)
+    with pytest.raises(Exception) as graph:
+        numeric_bundle.predict_graph(with_gap)
+    assert type(fast.value) is type(graph.value) and str(fast.value) == str(graph.value)
+
+
+def test_only_plain_ints_and_floats_take_the_all_number_records_path():
+    from studio.core.ports import ColumnSpec, TableSpec
+    from studio.serve.inputs import InputSchema
+
+    schema = InputSchema(TableSpec((ColumnSpec("a", "number"), ColumnSpec("b", "number"))))
+    fast = schema._number_matrix([{"a": 1, "b": 2.5}, {"b": -3, "a": 0.25}])
+    assert fast is not None and fast.matrix.tolist() == [[1.0, 2.5], [0.25, -3.0]]
+    for odd in ({"a": True, "b": 1.0}, {"a": None, "b": 1.0}, {"a": "1", "b": 1.0}, {"a": 1.0}):
+        assert schema._number_matrix([{"a": 1.0, "b": 2.0}, odd]) is None
+    gap = schema.from_records([{"a": None, "b": 1.0}])
+    assert gap.n_rows == 1 and gap.columns["a"][0] != gap.columns["a"][0]  # a gap, as NaN
+    one = InputSchema(TableSpec((ColumnSpec("a", "number"),)))
+    assert one._number_matrix([{"a": 2}]).matrix.tolist() == [[2.0]]
