@@ -120,11 +120,12 @@ class Batch:
         n = self.n_rows
         ts = np.repeat(np.array(self.ts, dtype=np.float64), sizes)
         if n == len(self.ids):  # one row per request: the usual case of a server
-            ids, rows = self.ids, np.zeros(n, dtype=np.int64)
-        else:
-            ids = np.repeat(np.array(self.ids, dtype=object), sizes)
+            ids, rows = pa.array(self.ids, pa.string()), np.zeros(n, dtype=np.int64)
+        else:  # each id once, then a code per row: a third of a block's bytes before
+            codes = np.repeat(np.arange(len(self.ids), dtype=np.int32), sizes)
+            ids = pa.DictionaryArray.from_arrays(codes, pa.array(self.ids, pa.string()))
             rows = np.arange(n, dtype=np.int64) - np.repeat(np.array(self.firsts), sizes)
-        columns = {REQUEST_ID: pa.array(ids, pa.string()), ROW: rows, TS: ts}
+        columns = {REQUEST_ID: ids, ROW: rows, TS: ts}
         for prefix, names, parts in zip((INPUT, OUTPUT), self.names, self.parts, strict=True):
             for name in names:
                 columns[prefix + name] = _arrow(self._pieces([p[name] for p in parts]))
@@ -256,7 +257,11 @@ def encode(table: pa.Table) -> bytes:
 def decode(data: bytes) -> pd.DataFrame:
     """A block's rows: metadata columns, inputs by name, outputs by name (an output named
     like an input gets `output_suffix`)."""
-    return pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
+    table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    if REQUEST_ID in table.column_names and pa.types.is_dictionary(table[REQUEST_ID].type):
+        at = table.column_names.index(REQUEST_ID)  # plain text again, as older blocks hold it
+        table = table.set_column(at, REQUEST_ID, table[REQUEST_ID].cast(pa.string()))
+    return table.to_pandas()
 
 
 def split_columns(frame: pd.DataFrame, output_suffix: str) -> pd.DataFrame:
