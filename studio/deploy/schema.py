@@ -3,6 +3,7 @@ schema (the types training saw), and describing both schemas as OpenAPI."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -218,7 +219,11 @@ def _column(s: pd.Series, col: ColumnSpec) -> pd.Series:
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
             return s
         try:
-            return pd.to_datetime(s)
+            with warnings.catch_warnings():
+                # Values of no one guessable format are parsed one by one: pandas warns
+                # that it does so, which says nothing to the sender of the rows.
+                warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+                return pd.to_datetime(s)
         except (ValueError, TypeError) as exc:
             raise InputSchemaError(
                 f"column {col.name!r}: not a date/time: {exc}", column=col.name
