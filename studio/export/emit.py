@@ -105,7 +105,7 @@ class Emit:
             else literal(name)
         )
 
-    def features(self, model: Model, rows: str) -> str:
+    def features(self, model: Model) -> str:
         if model.target is not None and model.target != self.exporter.target:
             self.set_target(model.target)
         return self.feature_constant(list(model.features))

@@ -150,7 +150,7 @@ def estimator_source(e: Emit, estimator: Any) -> str:
 def learner(e: Emit) -> None:
     model = e.output("model")
     rows = e.input("training data")
-    features = e.features(model, rows)
+    features = e.features(model)
     built = estimator_source(e, model.estimator)
     if model.target is None:
         e.assign("model", f"{built}.fit({rows}[{features}])")
@@ -204,7 +204,7 @@ def parameter_search(e: Emit) -> None:
     s = e.settings
     model = e.output("model")
     rows, groups = _fold_rows(e, s.method, s.column, e.input("table"))
-    features = e.features(model, rows)
+    features = e.features(model)
     score = score_choice(s.scoring, model.task)
     e.script.use("sklearn.base", "clone")
     cls = "GridSearchCV" if s.mode == "grid" else "RandomizedSearchCV"
@@ -235,7 +235,7 @@ def cross_validation(e: Emit) -> None:
     s = e.settings
     model = e.input_value("model")
     rows, groups = _fold_rows(e, s.method, s.column, e.input("table"))
-    features = e.features(model, rows)
+    features = e.features(model)
     proba = model.task == "classification" and hasattr(model.estimator, "predict_proba")
     names = [n for n in default_scores(model.task) if proba or n not in NEEDS_PROBABILITIES]
     scoring = "{" + ", ".join(f"{literal(n)}: {_scorer(e, n, model.task)}" for n in names) + "}"
@@ -265,7 +265,7 @@ def predictor(e: Emit) -> None:
     e.script.modules.add("import pandas as pd")
     e.script.use("sklearn.base", "is_classifier")
     e.script.helper("predicted", PREDICTED)
-    features = e.features(e.input_value("model"), rows)
+    features = e.features(e.input_value("model"))
     e.assign(
         "predictions",
         f"predicted({e.input('model')}, {rows}, {features}, {literal(s.prediction_column)}, "

@@ -107,7 +107,7 @@ class Scope:
         e.script.use("sklearn.base", "is_classifier")
         e.script.modules.add("import pandas as pd")
         e.script.helper("predicted", modelling.PREDICTED)
-        features = e.features(model, self.rows)
+        features = e.features(model)
         steps = [f"({literal(name)}, {var})" for name, var in self.steps]
         e.script.comment(
             "The deployment scope as one scikit-learn Pipeline: the fitted steps, the model's "

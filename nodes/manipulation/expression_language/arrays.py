@@ -17,17 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from studio.core.node import Columns
+
+from .evaluator import UNARY_FUNCTIONS
 from .syntax import Binary, Call, Column, Literal, Node, Unary
 
-Columns = dict[str, Any]
-_UNARY_FUNCTIONS = {
-    "abs": np.abs,
-    "floor": np.floor,
-    "ceil": np.ceil,
-    "sqrt": np.sqrt,
-    "log": np.log,
-    "exp": np.exp,
-}
 _NUMBER_KINDS = frozenset("fiub")  # float, signed and unsigned integer, boolean arrays
 
 
@@ -113,8 +107,8 @@ def _call(n: Call) -> Callable[[Columns], Any] | None:
     args = [_compile(a) for a in n.args]
     if any(a is None for a in args):
         return None
-    if n.name in _UNARY_FUNCTIONS and len(args) == 1:
-        fn, arg = _UNARY_FUNCTIONS[n.name], args[0]
+    if n.name in UNARY_FUNCTIONS and len(args) == 1:
+        fn, arg = UNARY_FUNCTIONS[n.name], args[0]
 
         def apply(cols: Columns) -> Any:
             r = fn(arg(cols))

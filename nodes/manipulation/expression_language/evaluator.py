@@ -14,6 +14,16 @@ import pandas as pd
 from .checker import check
 from .syntax import COMPARE, Binary, Call, Column, ExpressionError, Literal, Node, Unary
 
+# The one-argument math functions, on a Series here and on numpy columns in arrays.py.
+UNARY_FUNCTIONS = {
+    "abs": np.abs,
+    "floor": np.floor,
+    "ceil": np.ceil,
+    "sqrt": np.sqrt,
+    "log": np.log,
+    "exp": np.exp,
+}
+
 
 def evaluate(tree: Node, df: pd.DataFrame, warn: Callable[[str], None] | None = None) -> pd.Series:
     """Evaluate the AST on every row at once; the result is aligned with `df`. `warn` hears
@@ -196,16 +206,9 @@ def _text_like(v: Any) -> bool:
 
 def _call(n: Call, args: list[Any], df: pd.DataFrame) -> Any:
     name = n.name
-    if name in ("abs", "floor", "ceil", "sqrt", "log", "exp"):
+    if name in UNARY_FUNCTIONS:
         x = _numbers(args[0], n.args[0])
-        fn = {
-            "abs": np.abs,
-            "floor": np.floor,
-            "ceil": np.ceil,
-            "sqrt": np.sqrt,
-            "log": np.log,
-            "exp": np.exp,
-        }[name]
+        fn = UNARY_FUNCTIONS[name]
         r = fn(x)
         return r if isinstance(r, pd.Series) else float(r)
     if name == "round":
